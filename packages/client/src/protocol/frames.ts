@@ -1,0 +1,144 @@
+/**
+ * Protocol v1 frames, shared by the client and the mock server.
+ * @see ../../../../docs/protocol.md
+ */
+import type { ErrorCode } from './codes'
+
+/** The protocol version this build speaks. */
+export const PROTOCOL_VERSION = 1
+
+/** Where a message sits in its channel's history. `offset` strictly increases within an `epoch`. */
+export interface Position {
+  epoch: string
+  offset: number
+}
+
+// ---- client → server commands (each carries an `id`, answered by exactly one reply) ----
+
+export interface ConnectCommand {
+  id: number
+  type: 'connect'
+  /** Protocol version, must be {@link PROTOCOL_VERSION}. */
+  v: number
+  /** Over WebSocket the token travels here; over SSE it goes in the ticket request's header. */
+  token?: string
+}
+export interface SubscribeCommand {
+  id: number
+  type: 'subscribe'
+  channel: string
+  /** The last position the client has seen; the server replays what came after it. */
+  since?: Position
+}
+export interface UnsubscribeCommand {
+  id: number
+  type: 'unsubscribe'
+  channel: string
+}
+export interface PublishCommand {
+  id: number
+  type: 'publish'
+  channel: string
+  event: string
+  data: unknown
+  /** Idempotency key: a repeat within the server's window is acknowledged but not delivered again. */
+  key: string
+}
+export interface RefreshCommand {
+  id: number
+  type: 'refresh'
+  token: string
+}
+export interface PingCommand {
+  id: number
+  type: 'ping'
+}
+
+export type Command =
+  | ConnectCommand
+  | SubscribeCommand
+  | UnsubscribeCommand
+  | PublishCommand
+  | RefreshCommand
+  | PingCommand
+
+export type CommandType = Command['type']
+
+// ---- reply results, per command ----
+
+export interface ConnectResult {
+  /** Session id; over SSE it addresses upstream POSTs. */
+  session: string
+  /** The server pushes a `ping` at this interval; silence past interval + grace means the link is dead. */
+  heartbeatMs: number
+  /** Milliseconds until the token expires, when it does. Relative, so clocks need not agree. */
+  expiresInMs?: number
+}
+export interface SubscribeResult {
+  /** The channel's latest position at the moment of subscribing. */
+  position: Position
+  /** `false` when `since` was given but the missed messages are gone (epoch changed or history trimmed). */
+  recovered: boolean
+}
+export interface PublishResult {
+  position: Position
+  /** `true` when the idempotency key was seen within the window: acknowledged, not delivered again. */
+  duplicate: boolean
+}
+export interface RefreshResult {
+  expiresInMs?: number
+}
+export type EmptyResult = Record<string, never>
+
+export interface ResultMap {
+  connect: ConnectResult
+  subscribe: SubscribeResult
+  unsubscribe: EmptyResult
+  publish: PublishResult
+  refresh: RefreshResult
+  ping: EmptyResult
+}
+
+export interface ErrorBody {
+  code: ErrorCode
+  message: string
+  /** Advice: wait at least this long before retrying. */
+  retryAfterMs?: number
+}
+
+// ---- server → client frames ----
+
+export type ReplyFrame =
+  | { type: 'reply'; id: number; ok: true; result: ResultMap[CommandType] }
+  | { type: 'reply'; id: number; ok: false; error: ErrorBody }
+
+export interface MessageFrame {
+  type: 'message'
+  channel: string
+  event: string
+  data: unknown
+  pos: Position
+}
+export interface PingFrame {
+  type: 'ping'
+}
+/** An error not tied to a command id (malformed frame, oversized frame, …). */
+export interface ErrorFrame {
+  type: 'error'
+  error: ErrorBody
+}
+/** Sent just before the server closes: what the client should do next (see close-code ranges). */
+export interface DisconnectFrame {
+  type: 'disconnect'
+  code: number
+  reason: string
+  retryAfterMs?: number
+}
+
+export type ServerFrame = ReplyFrame | MessageFrame | PingFrame | ErrorFrame | DisconnectFrame
+
+/** The one frame a client sends without an id: its answer to a server ping over WebSocket. */
+export interface PongFrame {
+  type: 'pong'
+}
+export type ClientFrame = Command | PongFrame

@@ -1,0 +1,106 @@
+import type { ErrorBody } from './frames'
+import type { ClientFrame, Position } from './frames'
+
+export type ParsedCommand =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; id?: number; error: ErrorBody }
+
+/** Channel names: 1–128 characters of letters, digits and `_ - : . @`. */
+export const CHANNEL_NAME = /^[\w\-:.@]{1,128}$/
+
+const MAX_KEY_LENGTH = 128
+const MAX_EVENT_LENGTH = 128
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const isPosition = (value: unknown): value is Position =>
+  isObject(value) &&
+  typeof value.epoch === 'string' &&
+  value.epoch.length > 0 &&
+  value.epoch.length <= 64 &&
+  Number.isSafeInteger(value.offset) &&
+  (value.offset as number) >= 0
+
+const isName = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max
+
+const bad = (message: string, id?: number): ParsedCommand => ({
+  ok: false,
+  ...(id === undefined ? {} : { id }),
+  error: { code: 'BAD_REQUEST', message },
+})
+
+/**
+ * Validates one client frame. Used by the server; every rejection carries the error code the
+ * protocol documents, and the frame's `id` when one could be read.
+ */
+export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand {
+  // Length in UTF-16 units is a lower bound of the byte length; measure bytes only when close.
+  if (raw.length > maxFrameBytes || (raw.length * 3 > maxFrameBytes && byteLength(raw) > maxFrameBytes)) {
+    return { ok: false, error: { code: 'FRAME_TOO_LARGE', message: `Frame exceeds ${maxFrameBytes} bytes` } }
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return bad('Frame is not valid JSON')
+  }
+  if (!isObject(value)) return bad('Frame must be a JSON object')
+  if (value.type === 'pong') return { ok: true, frame: { type: 'pong' } }
+  const id = value.id
+  if (!Number.isSafeInteger(id) || (id as number) < 0) return bad('Command needs a non-negative integer "id"')
+  const cid = id as number
+  switch (value.type) {
+    case 'connect':
+      if (!Number.isSafeInteger(value.v)) return bad('connect needs a protocol version "v"', cid)
+      if (value.token !== undefined && typeof value.token !== 'string') return bad('"token" must be a string', cid)
+      return { ok: true, frame: { id: cid, type: 'connect', v: value.v as number, ...(value.token === undefined ? {} : { token: value.token as string }) } }
+    case 'subscribe':
+      if (!isChannel(value.channel)) return bad('subscribe needs a valid "channel"', cid)
+      if (value.since !== undefined && !isPosition(value.since)) return bad('"since" must be {epoch, offset}', cid)
+      return {
+        ok: true,
+        frame: {
+          id: cid,
+          type: 'subscribe',
+          channel: value.channel,
+          ...(value.since === undefined ? {} : { since: { epoch: value.since.epoch, offset: value.since.offset } }),
+        },
+      }
+    case 'unsubscribe':
+      if (!isChannel(value.channel)) return bad('unsubscribe needs a valid "channel"', cid)
+      return { ok: true, frame: { id: cid, type: 'unsubscribe', channel: value.channel } }
+    case 'publish':
+      if (!isChannel(value.channel)) return bad('publish needs a valid "channel"', cid)
+      if (!isName(value.event, MAX_EVENT_LENGTH)) return bad('publish needs an "event" name', cid)
+      if (!isName(value.key, MAX_KEY_LENGTH)) return bad('publish needs an idempotency "key"', cid)
+      if (!('data' in value)) return bad('publish needs "data"', cid)
+      return { ok: true, frame: { id: cid, type: 'publish', channel: value.channel, event: value.event, data: value.data, key: value.key } }
+    case 'refresh':
+      if (!isName(value.token, 16_384)) return bad('refresh needs a "token"', cid)
+      return { ok: true, frame: { id: cid, type: 'refresh', token: value.token } }
+    case 'ping':
+      return { ok: true, frame: { id: cid, type: 'ping' } }
+    default:
+      return { ok: false, id: cid, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command type ${JSON.stringify(value.type)}` } }
+  }
+}
+
+/** Whether `name` is a valid channel name. */
+export const isChannel = (name: unknown): name is string => typeof name === 'string' && CHANNEL_NAME.test(name)
+
+/** UTF-8 byte length without allocating a buffer. */
+export function byteLength(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x80) bytes += 1
+    else if (unit < 0x800) bytes += 2
+    else if (unit >= 0xd800 && unit < 0xdc00) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
