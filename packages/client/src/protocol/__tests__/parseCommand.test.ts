@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { parseCommand, closeAction, CloseCode } from '@lifeline/client/protocol'
+
+const LIMIT = 1024
+
+describe('parseCommand', () => {
+  it('accepts every command of protocol v1', () => {
+    const frames = [
+      { id: 1, type: 'connect', v: 1, token: 't' },
+      { id: 2, type: 'subscribe', channel: 'user:42', since: { epoch: 'e1', offset: 3 } },
+      { id: 3, type: 'unsubscribe', channel: 'user:42' },
+      { id: 4, type: 'publish', channel: 'board:7', event: 'card_moved', data: { a: 1 }, key: 'k1' },
+      { id: 5, type: 'refresh', token: 'new' },
+      { id: 6, type: 'ping' },
+      { type: 'pong' },
+    ]
+    for (const frame of frames) expect(parseCommand(JSON.stringify(frame), LIMIT)).toEqual({ ok: true, frame })
+  })
+
+  it('rejects malformed JSON with BAD_REQUEST', () => {
+    expect(parseCommand('{"id":1,', LIMIT)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+    expect(parseCommand('[1,2]', LIMIT)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+  })
+
+  it('rejects unknown command types with UNKNOWN_COMMAND and keeps the id', () => {
+    expect(parseCommand('{"id":9,"type":"drop_tables"}', LIMIT)).toMatchObject({ ok: false, id: 9, error: { code: 'UNKNOWN_COMMAND' } })
+  })
+
+  it('rejects frames over the limit with FRAME_TOO_LARGE, counting UTF-8 bytes', () => {
+    const ascii = JSON.stringify({ id: 1, type: 'ping', pad: 'x'.repeat(LIMIT) })
+    expect(parseCommand(ascii, LIMIT)).toMatchObject({ ok: false, error: { code: 'FRAME_TOO_LARGE' } })
+    const emoji = JSON.stringify({ id: 1, type: 'ping', pad: '😀'.repeat(300) }) // ~1.2 KB in UTF-8, 600 UTF-16 units
+    expect(parseCommand(emoji, LIMIT)).toMatchObject({ ok: false, error: { code: 'FRAME_TOO_LARGE' } })
+  })
+
+  it('rejects invalid fields with BAD_REQUEST and the command id', () => {
+    const cases = [
+      { id: 1, type: 'subscribe', channel: 'has space' },
+      { id: 1, type: 'subscribe', channel: 'ok', since: { epoch: 'e', offset: -1 } },
+      { id: 1, type: 'publish', channel: 'ok', event: 'e', data: 1 },
+      { id: 1, type: 'refresh' },
+      { id: 1, type: 'connect' },
+    ]
+    for (const frame of cases) expect(parseCommand(JSON.stringify(frame), LIMIT)).toMatchObject({ ok: false, id: 1, error: { code: 'BAD_REQUEST' } })
+    expect(parseCommand('{"type":"ping"}', LIMIT)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+  })
+})
+
+describe('closeAction', () => {
+  it('maps each close-code range to what the client must do', () => {
+    expect(closeAction(CloseCode.NORMAL)).toBe('none')
+    expect(closeAction(1006)).toBe('backoff')
+    expect(closeAction(CloseCode.SLOW_CONSUMER)).toBe('backoff')
+    expect(closeAction(CloseCode.SHUTDOWN)).toBe('reconnect-now')
+    expect(closeAction(CloseCode.TOKEN_EXPIRED)).toBe('refresh')
+    expect(closeAction(CloseCode.FORBIDDEN)).toBe('stop')
+  })
+})

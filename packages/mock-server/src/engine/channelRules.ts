@@ -1,0 +1,72 @@
+import type { Claims } from './auth'
+
+export type ChannelAction = 'subscribe' | 'publish'
+
+/** Who may subscribe to and publish on the channels whose name matches `pattern`. */
+export interface ChannelRule {
+  /** A channel name with `{param}` placeholders, each matching one segment without `:`. */
+  pattern: string
+  subscribe: (claims: Claims, params: Record<string, string>) => boolean
+  /** Omitted: clients may not publish there (the server-side publish API still can). */
+  publish?: (claims: Claims, params: Record<string, string>) => boolean
+}
+
+const hasRole = (claims: Claims, ...roles: string[]) => roles.some((role) => claims.roles.includes(role))
+const isOwner = (claims: Claims, params: Record<string, string>) => params.id === claims.sub
+const anyone = () => true
+const admin = (claims: Claims) => hasRole(claims, 'admin')
+
+/**
+ * The default rules. Channels that match no rule are forbidden.
+ * @see ../../../../docs/mock-server.md#channel-rules
+ */
+export const DEFAULT_CHANNEL_RULES: ChannelRule[] = [
+  { pattern: 'user:{id}', subscribe: isOwner, publish: isOwner },
+  { pattern: 'dashboard', subscribe: (claims) => hasRole(claims, 'admin', 'mentor'), publish: admin },
+  { pattern: 'leaderboard', subscribe: anyone, publish: admin },
+  { pattern: 'mentor:{id}', subscribe: (claims, params) => isOwner(claims, params) || admin(claims), publish: admin },
+  {
+    pattern: 'student:{id}',
+    subscribe: (claims, params) => isOwner(claims, params) || hasRole(claims, 'mentor', 'admin'),
+    publish: (claims) => hasRole(claims, 'mentor', 'admin'),
+  },
+  { pattern: 'broadcasts', subscribe: anyone, publish: admin },
+  { pattern: 'board:{id}', subscribe: anyone, publish: anyone },
+  { pattern: 'comments:{id}', subscribe: anyone, publish: anyone },
+  { pattern: 'demo:{id}', subscribe: anyone, publish: anyone },
+]
+
+interface CompiledRule {
+  rule: ChannelRule
+  regex: RegExp
+  names: string[]
+}
+
+/** Compiles rules once; returns the check the engine calls per subscribe and publish. */
+export function channelAuthorizer(rules: ChannelRule[]): (claims: Claims, channel: string, action: ChannelAction) => boolean {
+  const compiled: CompiledRule[] = rules.map((rule) => {
+    const names: string[] = []
+    const source = rule.pattern
+      .split(/(\{\w+\})/)
+      .map((part) => {
+        const name = /^\{(\w+)\}$/.exec(part)?.[1]
+        if (name) {
+          names.push(name)
+          return '([^:]+)'
+        }
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      })
+      .join('')
+    return { rule, regex: new RegExp(`^${source}$`), names }
+  })
+  return (claims, channel, action) => {
+    for (const { rule, regex, names } of compiled) {
+      const match = regex.exec(channel)
+      if (!match) continue
+      const params = Object.fromEntries(names.map((name, index) => [name, match[index + 1]!]))
+      const check = action === 'subscribe' ? rule.subscribe : rule.publish
+      return check ? check(claims, params) : false
+    }
+    return false
+  }
+}

@@ -1,0 +1,163 @@
+import type { Position } from '@lifeline/client/protocol'
+import {
+  SESSION_NOT_FOUND,
+  type Broker,
+  type BrokerHealth,
+  type HistoryResult,
+  type Publication,
+  type PublishInput,
+  type PublishOutcome,
+  type UpstreamEnvelope,
+  type UpstreamVerdict,
+} from './broker'
+import { systemClock, type Clock } from './clock'
+import { randomId } from './randomId'
+
+export interface HistoryOptions {
+  /**
+   * Messages kept per channel for recovery.
+   * @default 1000
+   */
+  historySize?: number
+  /**
+   * How long a message stays in history, in milliseconds.
+   * @default 300_000
+   */
+  historyTtlMs?: number
+  /**
+   * How long an idempotency key is remembered, in milliseconds.
+   * @default 120_000
+   */
+  idempotencyWindowMs?: number
+}
+
+export interface MemoryBrokerOptions extends HistoryOptions {
+  /** @default systemClock */
+  clock?: Clock
+}
+
+export const DEFAULT_HISTORY_OPTIONS = {
+  historySize: 1000,
+  historyTtlMs: 300_000,
+  idempotencyWindowMs: 120_000,
+} satisfies Required<HistoryOptions>
+
+interface ChannelLog {
+  epoch: string
+  offset: number
+  entries: { publication: Publication; at: number }[]
+  listeners: Set<(publication: Publication) => void>
+  keys: Map<string, { outcome: PublishOutcome; at: number }>
+}
+
+/**
+ * The default broker: one process, history in memory. Its epochs are new on every start, so a
+ * restarted server correctly answers `recovered: false` to positions from before.
+ */
+export class MemoryBroker implements Broker {
+  readonly #options: Required<HistoryOptions>
+  readonly #clock: Clock
+  readonly #channels = new Map<string, ChannelLog>()
+  readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
+  readonly #claims = new Map<string, number>()
+
+  constructor(options: MemoryBrokerOptions = {}) {
+    this.#options = { ...DEFAULT_HISTORY_OPTIONS, ...stripUndefined(options) }
+    this.#clock = options.clock ?? systemClock
+  }
+
+  async publish({ channel, event, data, key }: PublishInput): Promise<PublishOutcome> {
+    const log = this.#log(channel)
+    const now = this.#clock.now()
+    this.#trim(log, now)
+    if (key !== undefined) {
+      const seen = log.keys.get(key)
+      if (seen) return { position: seen.outcome.position, duplicate: true }
+    }
+    log.offset += 1
+    const publication: Publication = { channel, event, data, pos: { epoch: log.epoch, offset: log.offset } }
+    log.entries.push({ publication, at: now })
+    if (log.entries.length > this.#options.historySize) log.entries.shift()
+    const outcome = { position: publication.pos, duplicate: false }
+    if (key !== undefined) log.keys.set(key, { outcome, at: now })
+    for (const listener of [...log.listeners]) listener(publication)
+    return outcome
+  }
+
+  async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
+    const log = this.#log(channel)
+    log.listeners.add(listener)
+    return () => {
+      log.listeners.delete(listener)
+    }
+  }
+
+  async history(channel: string, since?: Position): Promise<HistoryResult> {
+    const log = this.#log(channel)
+    this.#trim(log, this.#clock.now())
+    const position = { epoch: log.epoch, offset: log.offset }
+    if (!since) return { position, recovered: true, publications: [] }
+    if (since.epoch !== log.epoch || since.offset > log.offset) return { position, recovered: false, publications: [] }
+    const oldest = log.entries[0]?.publication.pos.offset ?? log.offset + 1
+    if (oldest > since.offset + 1) return { position, recovered: false, publications: [] }
+    const publications = log.entries.filter((entry) => entry.publication.pos.offset > since.offset).map((entry) => entry.publication)
+    return { position, recovered: true, publications }
+  }
+
+  registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
+    this.#sessions.set(session, handler)
+    return () => {
+      if (this.#sessions.get(session) === handler) this.#sessions.delete(session)
+    }
+  }
+
+  async routeToSession(session: string, envelope: UpstreamEnvelope): Promise<UpstreamVerdict> {
+    return this.#sessions.get(session)?.(envelope) ?? SESSION_NOT_FOUND
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.#clock.now()
+    for (const [claimed, expiresAt] of this.#claims) if (expiresAt <= now) this.#claims.delete(claimed)
+    if (this.#claims.has(key)) return false
+    this.#claims.set(key, now + ttlMs)
+    return true
+  }
+
+  health(): BrokerHealth {
+    return { status: 'ok' }
+  }
+
+  onHealthChange(): () => void {
+    return () => {}
+  }
+
+  async close(): Promise<void> {
+    this.#channels.clear()
+    this.#sessions.clear()
+  }
+
+  #log(channel: string): ChannelLog {
+    let log = this.#channels.get(channel)
+    if (!log) {
+      log = { epoch: randomId('', 4), offset: 0, entries: [], listeners: new Set(), keys: new Map() }
+      this.#channels.set(channel, log)
+    }
+    return log
+  }
+
+  #trim(log: ChannelLog, now: number): void {
+    const oldestKept = now - this.#options.historyTtlMs
+    while (log.entries.length > 0 && log.entries[0]!.at < oldestKept) log.entries.shift()
+    const oldestKey = now - this.#options.idempotencyWindowMs
+    for (const [key, seen] of log.keys) {
+      // Map iteration is insertion order, so the first fresh key ends the sweep.
+      if (seen.at >= oldestKey) break
+      log.keys.delete(key)
+    }
+  }
+}
+
+/** Drops `undefined` values so that `{ ...defaults, ...options }` keeps the defaults for them. */
+export function stripUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
+}

@@ -1,0 +1,288 @@
+import { CloseCode, isChannel, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/client/protocol'
+import { AuthError, bearerToken, jwtVerifier, type Claims, type TokenVerifier } from './auth'
+import type { Broker, PublishInput, PublishOutcome } from './broker'
+import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type ChannelRule } from './channelRules'
+import { systemClock, type Clock } from './clock'
+import type { SessionLimits } from './engineContext'
+import { MemoryBroker, stripUndefined } from './memoryBroker'
+import { Metrics } from './metrics'
+import { DEFAULT_RATE_LIMIT, type RateLimit } from './rateLimiter'
+import { randomId } from './randomId'
+import { Session, type Link } from './session'
+import { ticketSigner, type TicketGrant } from './tickets'
+
+export interface EngineOptions {
+  /**
+   * Where messages, history and positions live. The engine closes a broker it created, never one passed in.
+   * @default new MemoryBroker()
+   */
+  broker?: Broker
+  /**
+   * HS256 secret for client JWTs. Ignored when `verifyToken` is given.
+   * @default 'lifeline-dev-secret' (development only: anyone can mint tokens for it)
+   */
+  jwtSecret?: string
+  /** Pluggable token check, replacing the HS256 verifier. */
+  verifyToken?: TokenVerifier
+  /**
+   * Secret that signs SSE tickets; replicas behind one load balancer must share it.
+   * @default derived from `jwtSecret`, or random per process with `verifyToken`
+   */
+  ticketSecret?: string
+  /**
+   * Key for the server-side publish API (`Authorization: Bearer <apiKey>`); without one the API is off.
+   * @default undefined
+   */
+  apiKey?: string
+  /**
+   * Who may subscribe and publish where. Channels matching no rule are forbidden.
+   * @default DEFAULT_CHANNEL_RULES
+   */
+  channelRules?: ChannelRule[]
+  /**
+   * Browser origins allowed to connect; `'*'` allows any. Requests without `Origin` (non-browser) are allowed.
+   * @default ['*']
+   */
+  allowedOrigins?: string[]
+  /** @default 25_000 */
+  heartbeatMs?: number
+  /**
+   * A WebSocket that has not sent `connect` by then is closed with 4003.
+   * @default 10_000
+   */
+  connectTimeoutMs?: number
+  /** @default 65_536 */
+  maxFrameBytes?: number
+  /** @default 128 */
+  maxSubscriptions?: number
+  /**
+   * Send buffer per connection; a client that lets more pile up is cut off (4001, slow consumer).
+   * @default 1_048_576
+   */
+  maxBufferedBytes?: number
+  /** @default { perSecond: 100, burst: 200 } */
+  rateLimit?: RateLimit
+  /** @default 30_000 */
+  ticketTtlMs?: number
+  /** @default systemClock */
+  clock?: Clock
+  /** Receives unexpected internal failures. @default console.error */
+  log?: (message: string, error: unknown) => void
+}
+
+/** A transport-neutral HTTP answer, written out by the Node server or an MSW handler. */
+export interface HttpAnswer {
+  status: number
+  body: unknown
+}
+
+export const DEFAULT_JWT_SECRET = 'lifeline-dev-secret'
+
+const DEFAULT_LIMITS: SessionLimits = {
+  heartbeatMs: 25_000,
+  connectTimeoutMs: 10_000,
+  maxFrameBytes: 65_536,
+  maxSubscriptions: 128,
+  maxBufferedBytes: 1_048_576,
+  rateLimit: DEFAULT_RATE_LIMIT,
+}
+
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  UNKNOWN_COMMAND: 400,
+  UNSUPPORTED_VERSION: 400,
+  ALREADY_CONNECTED: 400,
+  UNAUTHORIZED: 401,
+  TOKEN_EXPIRED: 401,
+  BAD_TICKET: 401,
+  FORBIDDEN: 403,
+  ORIGIN_NOT_ALLOWED: 403,
+  SESSION_NOT_FOUND: 404,
+  FRAME_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+}
+
+export type SessionEvent = 'open' | 'close'
+
+/**
+ * The protocol engine: sessions, subscriptions, auth, history and limits, with no dependency on
+ * node:http or ws, so the Node server and the MSW handlers drive the same code.
+ */
+export class ProtocolEngine {
+  readonly broker: Broker
+  readonly metrics = new Metrics()
+  readonly sessions = new Set<Session>()
+  readonly #ownsBroker: boolean
+  readonly #verify: TokenVerifier
+  readonly #tickets
+  readonly #context
+  readonly #allowedOrigins: string[]
+  readonly #apiKey: string | undefined
+  readonly #listeners = new Set<(event: SessionEvent, session: Session) => void>()
+
+  constructor(options: EngineOptions = {}) {
+    const defined = stripUndefined(options)
+    const limits: SessionLimits = { ...DEFAULT_LIMITS, ...pick(defined, Object.keys(DEFAULT_LIMITS) as (keyof SessionLimits)[]) }
+    for (const [name, value] of Object.entries(limits)) {
+      if (name !== 'rateLimit' && !(typeof value === 'number' && value > 0)) throw new TypeError(`Option "${name}" must be a positive number, got ${String(value)}`)
+    }
+    const clock = options.clock ?? systemClock
+    this.#ownsBroker = !options.broker
+    this.broker = options.broker ?? new MemoryBroker({ clock })
+    const secret = options.jwtSecret ?? DEFAULT_JWT_SECRET
+    this.#verify = options.verifyToken ?? jwtVerifier(secret)
+    this.#tickets = ticketSigner(options.ticketSecret ?? (options.verifyToken ? randomId('', 32) : `${secret}:sse-ticket`), options.ticketTtlMs ?? 30_000)
+    this.#allowedOrigins = options.allowedOrigins ?? ['*']
+    this.#apiKey = options.apiKey
+    const log = options.log ?? ((message: string, error: unknown) => console.error(`[lifeline] ${message}`, error))
+    this.#context = {
+      options: limits,
+      broker: this.broker,
+      clock,
+      metrics: this.metrics,
+      verify: this.#verify,
+      authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),
+      log,
+      opened: (session: Session) => this.#emit('open', session),
+      closed: (session: Session) => {
+        this.sessions.delete(session)
+        this.#emit('close', session)
+      },
+    }
+  }
+
+  /** Notified when a session completes its handshake or closes. Returns the unsubscribe. */
+  onSession(listener: (event: SessionEvent, session: Session) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Whether a browser `Origin` may connect. Requests without one (servers, tests) may. */
+  originAllowed(origin: string | null | undefined): boolean {
+    return !origin || this.#allowedOrigins.includes('*') || this.#allowedOrigins.includes(origin)
+  }
+
+  /** A new WebSocket connection: the session waits for its `connect` frame. */
+  acceptWebSocket(link: Link): Session {
+    return this.#track(new Session(link, this.#context))
+  }
+
+  /** `POST /sse/ticket`: the `connect` command as body, the token in `Authorization`. */
+  async issueTicket(authorization: string | null | undefined, body: string): Promise<HttpAnswer> {
+    const parsed = parseCommand(body, this.#context.options.maxFrameBytes)
+    if (!parsed.ok) return this.#error(parsed.error)
+    const frame = parsed.frame
+    if (frame.type !== 'connect') return this.#error({ code: 'BAD_REQUEST', message: 'The ticket request body must be a connect command' })
+    if (frame.v !== PROTOCOL_VERSION) return this.#error({ code: 'UNSUPPORTED_VERSION', message: `This server speaks protocol ${PROTOCOL_VERSION}` })
+    const claims = await this.#authenticate(authorization)
+    if (claims instanceof AuthError) return this.#error(claims.toBody())
+    return { status: 200, body: { ticket: await this.#tickets.issue(claims, frame.id), expiresInMs: this.#tickets.ttlMs } }
+  }
+
+  /** `GET /sse?ticket=…`, step one: a grant for a valid, unused ticket, or the HTTP error. */
+  async redeemTicket(ticket: string | null | undefined): Promise<TicketGrant | HttpAnswer> {
+    const grant = ticket ? await this.#tickets.redeem(ticket) : undefined
+    if (!grant || !(await this.broker.claimOnce(`ticket:${grant.nonce}`, this.#tickets.ttlMs))) {
+      return this.#error({ code: 'BAD_TICKET', message: 'Ticket is unknown, used or expired; request a new one' })
+    }
+    return grant
+  }
+
+  /** `GET /sse?ticket=…`, step two: the stream is open; its first frame is the connect reply. */
+  openEventStream(grant: TicketGrant, link: Link): Session {
+    const session = this.#track(new Session(link, this.#context))
+    session.establish(grant.claims, grant.connectId)
+    return session
+  }
+
+  /** `POST /sse/send`: one command for an SSE session, routed to whichever replica holds it. */
+  async upstream(authorization: string | null | undefined, sessionId: string | null | undefined, body: string): Promise<HttpAnswer> {
+    const claims = await this.#authenticate(authorization)
+    if (claims instanceof AuthError) return this.#error(claims.toBody())
+    if (!sessionId) return this.#error({ code: 'SESSION_NOT_FOUND', message: 'Lifeline-Session header is missing' })
+    const parsed = parseCommand(body, this.#context.options.maxFrameBytes)
+    if (!parsed.ok) return this.#error(parsed.error)
+    const verdict = await this.broker.routeToSession(sessionId, { subject: claims.sub, frame: parsed.frame })
+    if (!verdict.accepted) return { status: verdict.status, body: { error: verdict.error } }
+    return { status: 202, body: {} }
+  }
+
+  /** `POST /publish`: the server-side publish API, authenticated by API key. */
+  async publishApi(authorization: string | null | undefined, body: string): Promise<HttpAnswer> {
+    if (!this.#apiKey || bearerToken(authorization) !== this.#apiKey) return this.#error({ code: 'UNAUTHORIZED', message: 'A valid API key is required' })
+    if (body.length > this.#context.options.maxFrameBytes) return this.#error({ code: 'FRAME_TOO_LARGE', message: 'Body too large' })
+    let input: Partial<PublishInput>
+    try {
+      input = JSON.parse(body) as Partial<PublishInput>
+    } catch {
+      return this.#error({ code: 'BAD_REQUEST', message: 'Body is not valid JSON' })
+    }
+    if (!input || !isChannel(input.channel) || typeof input.event !== 'string' || !input.event || !('data' in input)) {
+      return this.#error({ code: 'BAD_REQUEST', message: 'Body must be {channel, event, data, key?}' })
+    }
+    if (input.key !== undefined && typeof input.key !== 'string') return this.#error({ code: 'BAD_REQUEST', message: '"key" must be a string' })
+    try {
+      return { status: 200, body: await this.publish(input as PublishInput) }
+    } catch (error) {
+      this.#context.log?.('publish failed', error)
+      return this.#error({ code: 'INTERNAL', message: 'The broker could not take the message' })
+    }
+  }
+
+  /** Publishes as the server (no channel rules). */
+  publish(input: PublishInput): Promise<PublishOutcome> {
+    return this.broker.publish(input)
+  }
+
+  /** Health for `GET /healthz`. */
+  health(): HttpAnswer {
+    const broker = this.broker.health()
+    const body = { ...broker, connections: { ...this.metrics.connections } }
+    return { status: broker.status === 'ok' ? 200 : 503, body }
+  }
+
+  metricsText(): string {
+    return this.metrics.render(this.broker.health().status !== 'ok')
+  }
+
+  /** Closes every session with `code` (default 4101, reconnect now). */
+  disconnectAll(code: number = CloseCode.RECONNECT, reason = 'disconnected by server', retryAfterMs?: number): void {
+    for (const session of [...this.sessions]) session.disconnect(code, reason, retryAfterMs)
+  }
+
+  /** Disconnects everyone with 4100 (shutdown) and releases the broker if the engine made it. */
+  async close(retryAfterMs = 2000): Promise<void> {
+    this.disconnectAll(CloseCode.SHUTDOWN, 'server shutting down', retryAfterMs)
+    if (this.#ownsBroker) await this.broker.close()
+  }
+
+  #track(session: Session): Session {
+    this.sessions.add(session)
+    return session
+  }
+
+  #emit(event: SessionEvent, session: Session): void {
+    for (const listener of [...this.#listeners]) listener(event, session)
+  }
+
+  async #authenticate(authorization: string | null | undefined): Promise<Claims | AuthError> {
+    const token = bearerToken(authorization)
+    if (!token) return new AuthError('UNAUTHORIZED', 'Authorization: Bearer <token> is required')
+    try {
+      return await this.#verify(token)
+    } catch (error) {
+      if (error instanceof AuthError) return error
+      throw error
+    }
+  }
+
+  #error(error: ErrorBody): HttpAnswer {
+    this.metrics.error(error.code)
+    return { status: STATUS_OF[error.code] ?? 400, body: { error } }
+  }
+}
+
+function pick<T extends object, K extends keyof T>(source: Partial<T>, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((key) => key in source).map((key) => [key, source[key]])) as Partial<Pick<T, K>>
+}

@@ -1,0 +1,343 @@
+import {
+  CloseCode,
+  parseCommand,
+  PROTOCOL_VERSION,
+  type ClientFrame,
+  type Command,
+  type ErrorBody,
+  type ErrorCode,
+  type Position,
+  type ResultMap,
+  type ServerFrame,
+} from '@lifeline/client/protocol'
+import { AuthError, type Claims } from './auth'
+import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
+import type { EngineContext } from './engineContext'
+import { rateLimiter } from './rateLimiter'
+import { randomId } from './randomId'
+
+/** The engine's view of one transport connection: the Node server and the MSW handlers provide it. */
+export interface Link {
+  readonly transport: 'websocket' | 'sse'
+  /** Sends one serialized frame. */
+  send(text: string): void
+  /** Bytes accepted by `send` but not yet written to the network. */
+  bufferedBytes(): number
+  /** Ends the connection; `code` is the protocol close code. */
+  close(code: number, reason: string): void
+  /** Called before each heartbeat `ping` frame, for transport-level keepalive (SSE comment line). */
+  keepalive?(): void
+}
+
+export type SessionStatus = 'connecting' | 'open' | 'closed'
+
+interface Subscription {
+  /** Last position delivered to this client. */
+  last?: Position
+  /** Live publications held back while history is read; `undefined` once live. */
+  pending?: Publication[]
+  unsubscribe?: () => void
+}
+
+/** How many rate-limited commands in a row turn a flood into a disconnect. */
+const FLOOD_REJECTIONS = 1000
+
+type Reply = { ok: true; result: ResultMap[keyof ResultMap] } | { ok: false; error: ErrorBody }
+
+const fail = (code: ErrorCode, message: string, retryAfterMs?: number): Reply => ({
+  ok: false,
+  error: { code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+})
+
+/**
+ * Where a subscription without recovery starts: the channel's position, or just before the first
+ * live publication that arrived while history was being read, so that one is delivered too.
+ */
+function startOf(position: Position, pending: Publication[]): Position {
+  const first = pending[0]?.pos
+  return first && first.epoch === position.epoch && first.offset <= position.offset ? { epoch: first.epoch, offset: first.offset - 1 } : position
+}
+
+/** One client connection: its handshake, subscriptions, limits, token lifetime and heartbeat. */
+export class Session {
+  readonly id = randomId('s_')
+  status: SessionStatus = 'connecting'
+  claims?: Claims
+  readonly subscriptions = new Map<string, Subscription>()
+  readonly #link: Link
+  readonly #context: EngineContext
+  readonly #limiter
+  #rejectedInRow = 0
+  #queue: Promise<void> = Promise.resolve()
+  #timers: unknown[] = []
+  #heartbeat: unknown
+  #expiry: unknown
+  #unregister?: () => void
+
+  constructor(link: Link, context: EngineContext) {
+    this.#link = link
+    this.#context = context
+    this.#limiter = rateLimiter(context.options.rateLimit, context.clock)
+    context.metrics.connections[link.transport] += 1
+    if (link.transport === 'websocket') {
+      this.#timers.push(
+        context.clock.setTimeout(() => {
+          if (this.status === 'connecting') this.disconnect(CloseCode.CONNECT_TIMEOUT, 'no connect frame in time')
+        }, context.options.connectTimeoutMs),
+      )
+    }
+  }
+
+  get transport(): Link['transport'] {
+    return this.#link.transport
+  }
+
+  /** A frame from the client (WebSocket message). Never throws. */
+  receive(text: string): void {
+    if (this.status === 'closed') return
+    this.#context.metrics.messagesIn += 1
+    const parsed = parseCommand(text, this.#context.options.maxFrameBytes)
+    if (!parsed.ok) {
+      this.#context.metrics.error(parsed.error.code)
+      if (parsed.id === undefined) this.#send({ type: 'error', error: parsed.error })
+      else this.#send({ type: 'reply', id: parsed.id, ok: false, error: parsed.error })
+      return
+    }
+    this.#accept(parsed.frame)
+  }
+
+  /** An SSE upstream command routed here by the broker. */
+  upstream({ subject, frame }: UpstreamEnvelope): UpstreamVerdict {
+    if (this.status !== 'open') return { accepted: false, status: 404, error: { code: 'SESSION_NOT_FOUND', message: 'Session is closed' } }
+    if (subject !== this.claims?.sub) {
+      this.#context.metrics.error('FORBIDDEN')
+      return { accepted: false, status: 403, error: { code: 'FORBIDDEN', message: 'This session belongs to another user' } }
+    }
+    if (frame.type === 'connect') return { accepted: false, status: 400, error: { code: 'ALREADY_CONNECTED', message: 'Session is already connected' } }
+    this.#context.metrics.messagesIn += 1
+    const wait = frame.type === 'pong' ? 0 : this.#limiter.take()
+    if (wait > 0) {
+      this.#context.metrics.error('RATE_LIMITED')
+      return { accepted: false, status: 429, error: { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: wait } }
+    }
+    if (frame.type !== 'pong') this.#enqueue(frame)
+    return { accepted: true }
+  }
+
+  /** Completes a handshake that was authenticated out of band (SSE ticket). */
+  establish(claims: Claims, connectId: number): void {
+    if (this.status !== 'connecting') return
+    this.status = 'open'
+    this.claims = claims
+    if (this.#link.transport === 'sse') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
+    this.#scheduleExpiry(claims)
+    const heartbeatMs = this.#context.options.heartbeatMs
+    this.#heartbeat = this.#context.clock.setInterval(() => {
+      this.#link.keepalive?.()
+      this.#send({ type: 'ping' })
+    }, heartbeatMs)
+    const expiresInMs = this.#expiresInMs(claims)
+    this.#reply(connectId, { ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
+    this.#context.opened(this)
+  }
+
+  /** Sends disconnect advice, closes the transport and releases everything. Idempotent. */
+  disconnect(code: number, reason: string, retryAfterMs?: number): void {
+    if (this.status === 'closed') return
+    if (code !== CloseCode.NORMAL) this.#send({ type: 'disconnect', code, reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+    this.#release()
+    this.#link.close(code, reason)
+  }
+
+  /** The transport closed under us (client went away). */
+  closed(): void {
+    this.#release()
+  }
+
+  /** Fault injection: behave as if the token expired now. */
+  expireToken(): void {
+    this.disconnect(CloseCode.TOKEN_EXPIRED, 'token expired')
+  }
+
+  deliver(channel: string, publication: Publication): void {
+    const subscription = this.subscriptions.get(channel)
+    if (!subscription) return
+    if (subscription.pending) {
+      subscription.pending.push(publication)
+      return
+    }
+    const last = subscription.last
+    // A replica that hears a message twice, or a replay racing the live feed, must not repeat it.
+    if (last && last.epoch === publication.pos.epoch && publication.pos.offset <= last.offset) return
+    subscription.last = publication.pos
+    this.#send({ type: 'message', channel, event: publication.event, data: publication.data, pos: publication.pos })
+  }
+
+  #accept(frame: ClientFrame): void {
+    if (frame.type === 'pong') return
+    const wait = this.#limiter.take()
+    if (wait > 0) {
+      this.#context.metrics.error('RATE_LIMITED')
+      this.#rejectedInRow += 1
+      if (this.#rejectedInRow >= FLOOD_REJECTIONS) {
+        this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
+        return
+      }
+      this.#reply(frame.id, fail('RATE_LIMITED', 'Too many commands', wait))
+      return
+    }
+    this.#rejectedInRow = 0
+    if (this.status === 'connecting' && frame.type !== 'connect') {
+      this.#reply(frame.id, fail('NOT_CONNECTED', 'Send connect first'))
+      this.disconnect(CloseCode.BAD_PROTOCOL, 'command before connect')
+      return
+    }
+    this.#enqueue(frame)
+  }
+
+  // Commands run one at a time so that replies leave in the order the commands arrived.
+  #enqueue(command: Command): void {
+    this.#queue = this.#queue
+      .then(async () => {
+        if (this.status === 'closed') return
+        const reply = await this.#run(command)
+        if (reply) this.#reply(command.id, reply)
+      })
+      .catch((error: unknown) => {
+        this.#context.log?.('command failed', error)
+        this.#reply(command.id, fail('INTERNAL', 'The server failed to handle this command'))
+      })
+  }
+
+  async #run(command: Command): Promise<Reply | undefined> {
+    switch (command.type) {
+      case 'connect':
+        await this.#connect(command.id, command.v, command.token)
+        return undefined
+      case 'ping':
+        return { ok: true, result: {} }
+      case 'refresh':
+        return this.#refresh(command.token)
+      case 'subscribe':
+        return this.#subscribe(command.id, command.channel, command.since)
+      case 'unsubscribe': {
+        const subscription = this.subscriptions.get(command.channel)
+        if (!subscription) return fail('NOT_SUBSCRIBED', `Not subscribed to ${command.channel}`)
+        this.subscriptions.delete(command.channel)
+        subscription.unsubscribe?.()
+        return { ok: true, result: {} }
+      }
+      case 'publish': {
+        if (!this.#context.authorize(this.claims!, command.channel, 'publish')) return fail('FORBIDDEN', `Not allowed to publish to ${command.channel}`)
+        const outcome = await this.#context.broker.publish({ channel: command.channel, event: command.event, data: command.data, key: command.key })
+        return { ok: true, result: outcome }
+      }
+    }
+  }
+
+  async #connect(id: number, version: number, token: string | undefined): Promise<void> {
+    if (this.status !== 'connecting') {
+      this.#reply(id, fail('ALREADY_CONNECTED', 'Already connected'))
+      return
+    }
+    if (version !== PROTOCOL_VERSION) {
+      this.#reply(id, fail('UNSUPPORTED_VERSION', `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`))
+      this.disconnect(CloseCode.BAD_PROTOCOL, 'unsupported protocol version')
+      return
+    }
+    try {
+      if (token === undefined) throw new AuthError('UNAUTHORIZED', 'connect needs a token')
+      this.establish(await this.#context.verify(token), id)
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error
+      this.#context.metrics.error(error.code)
+      this.#reply(id, { ok: false, error: error.toBody() })
+      this.disconnect(error.code === 'TOKEN_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, error.message)
+    }
+  }
+
+  async #refresh(token: string): Promise<Reply> {
+    let claims: Claims
+    try {
+      claims = await this.#context.verify(token)
+    } catch (error) {
+      if (error instanceof AuthError) return { ok: false, error: error.toBody() }
+      throw error
+    }
+    if (claims.sub !== this.claims?.sub) return fail('FORBIDDEN', 'A refresh token must belong to the same user')
+    this.claims = claims
+    this.#scheduleExpiry(claims)
+    const expiresInMs = this.#expiresInMs(claims)
+    return { ok: true, result: expiresInMs === undefined ? {} : { expiresInMs } }
+  }
+
+  async #subscribe(id: number, channel: string, since: Position | undefined): Promise<Reply | undefined> {
+    const { broker, options, authorize } = this.#context
+    if (this.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED', `Already subscribed to ${channel}`)
+    if (this.subscriptions.size >= options.maxSubscriptions) return fail('TOO_MANY_SUBSCRIPTIONS', `At most ${options.maxSubscriptions} subscriptions per connection`)
+    if (!authorize(this.claims!, channel, 'subscribe')) return fail('FORBIDDEN', `Not allowed to subscribe to ${channel}`)
+    // Live first, history second, then merge by offset: nothing published in between is lost.
+    const subscription: Subscription = { pending: [] }
+    this.subscriptions.set(channel, subscription)
+    try {
+      subscription.unsubscribe = await broker.subscribe(channel, (publication) => this.deliver(channel, publication))
+      const history = await broker.history(channel, since)
+      if (this.subscriptions.get(channel) !== subscription || this.status === 'closed') {
+        subscription.unsubscribe()
+        return undefined
+      }
+      const pending = subscription.pending ?? []
+      subscription.pending = undefined
+      subscription.last = since && history.recovered ? since : startOf(history.position, pending)
+      this.#reply(id, { ok: true, result: { position: subscription.last, recovered: history.recovered } })
+      for (const publication of [...history.publications, ...pending]) this.deliver(channel, publication)
+      return undefined
+    } catch (error) {
+      if (this.subscriptions.get(channel) === subscription) this.subscriptions.delete(channel)
+      subscription.unsubscribe?.()
+      throw error
+    }
+  }
+
+  #scheduleExpiry(claims: Claims): void {
+    const { clock } = this.#context
+    clock.clearTimeout(this.#expiry)
+    const expiresInMs = this.#expiresInMs(claims)
+    if (expiresInMs !== undefined) this.#expiry = clock.setTimeout(() => this.expireToken(), expiresInMs)
+  }
+
+  #expiresInMs(claims: Claims): number | undefined {
+    return claims.exp === undefined ? undefined : Math.max(0, claims.exp * 1000 - this.#context.clock.now())
+  }
+
+  #reply(id: number, reply: Reply): void {
+    if (!reply.ok) this.#context.metrics.error(reply.error.code)
+    this.#send(reply.ok ? { type: 'reply', id, ok: true, result: reply.result } : { type: 'reply', id, ok: false, error: reply.error })
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.status === 'closed') return
+    this.#link.send(JSON.stringify(frame))
+    this.#context.metrics.messagesOut += 1
+    if (this.#link.bufferedBytes() > this.#context.options.maxBufferedBytes) {
+      this.#context.metrics.error('SLOW_CONSUMER')
+      this.#release()
+      this.#link.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
+    }
+  }
+
+  #release(): void {
+    if (this.status === 'closed') return
+    const wasOpen = this.status === 'open'
+    this.status = 'closed'
+    const { clock, metrics } = this.#context
+    for (const timer of this.#timers) clock.clearTimeout(timer)
+    clock.clearTimeout(this.#expiry)
+    clock.clearInterval(this.#heartbeat)
+    for (const subscription of this.subscriptions.values()) subscription.unsubscribe?.()
+    this.subscriptions.clear()
+    this.#unregister?.()
+    metrics.connections[this.#link.transport] -= 1
+    if (wasOpen) this.#context.closed(this)
+  }
+}

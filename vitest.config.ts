@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config'
+
+// Tests import sources through the `@lifeline/source` export condition, so they never need a build.
+// Setting `conditions` replaces Vite's defaults, so those are listed again after ours.
+const source = {
+  resolve: { conditions: ['@lifeline/source', 'module', 'browser', 'development|production'] },
+  ssr: { resolve: { conditions: ['@lifeline/source', 'module', 'node', 'development|production'] } },
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        ...source,
+        test: {
+          name: 'client',
+          root: 'packages/client',
+          environment: 'jsdom',
+          include: ['src/**/*.test.ts'],
+        },
+      },
+      {
+        ...source,
+        test: {
+          name: 'mock-server',
+          root: 'packages/mock-server',
+          environment: 'node',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+    ],
+  },
+})
