@@ -19,8 +19,8 @@ import { randomId } from './randomId'
 /** The engine's view of one transport connection: the Node server and the MSW handlers provide it. */
 export interface Link {
   readonly transport: 'websocket' | 'sse'
-  /** Sends one serialized frame. */
-  send(text: string): void
+  /** Sends one frame, serialized as `text` (the frame itself is there for SSE `id:` lines). */
+  send(text: string, frame: ServerFrame): void
   /** Bytes accepted by `send` but not yet written to the network. */
   bufferedBytes(): number
   /** Ends the connection; `code` is the protocol close code. */
@@ -317,7 +317,7 @@ export class Session {
 
   #send(frame: ServerFrame): void {
     if (this.status === 'closed') return
-    this.#link.send(JSON.stringify(frame))
+    this.#link.send(JSON.stringify(frame), frame)
     this.#context.metrics.messagesOut += 1
     if (this.#link.bufferedBytes() > this.#context.options.maxBufferedBytes) {
       this.#context.metrics.error('SLOW_CONSUMER')

@@ -1,0 +1,33 @@
+/**
+ * `@lifeline/mock-server`: the reference server for the Lifeline protocol, for tests, local
+ * development and demos.
+ * @see ../../../docs/mock-server.md
+ */
+export { createServer } from './createServer'
+export type { ServerOptions, MockServer, ClientInfo, DisconnectOptions } from './createServer'
+export type { Faults } from './faults'
+export { startDemo, DEMO_USERS } from './demo'
+export type { DemoOptions } from './demo'
+export {
+  ProtocolEngine,
+  MemoryBroker,
+  DEFAULT_CHANNEL_RULES,
+  DEFAULT_HISTORY_OPTIONS,
+  DEFAULT_JWT_SECRET,
+  AuthError,
+  jwtVerifier,
+  signToken,
+} from './engine/index'
+export type {
+  EngineOptions,
+  Broker,
+  BrokerHealth,
+  HistoryResult,
+  Publication,
+  PublishInput,
+  PublishOutcome,
+  ChannelRule,
+  Claims,
+  TokenVerifier,
+  RateLimit,
+} from './engine/index'
