@@ -22,6 +22,16 @@ export default defineConfig({
       {
         ...source,
         test: {
+          // The client against the real mock server in Node, with the `ws` and `eventsource` packages.
+          name: 'client-integration',
+          root: 'packages/client',
+          environment: 'node',
+          include: ['test/**/*.integration.test.ts'],
+        },
+      },
+      {
+        ...source,
+        test: {
           name: 'mock-server',
           root: 'packages/mock-server',
           environment: 'node',

@@ -53,7 +53,7 @@ export type CloseAction = 'none' | 'backoff' | 'reconnect-now' | 'refresh' | 'st
 
 /** What a client must do after a close with `code`. Unknown codes, 1001, 1006 and the like back off. */
 export function closeAction(code: number): CloseAction {
-  if (code === CloseCode.NORMAL) return 'none'
+  if (code === 1000) return 'none'
   if (code >= 4100 && code < 4200) return 'reconnect-now'
   if (code >= 4200 && code < 4300) return 'refresh'
   if (code >= 4300 && code < 4400) return 'stop'

@@ -16,7 +16,7 @@ export interface SessionLimits {
   rateLimit: RateLimit
 }
 
-/** What the engine shares with each of its sessions. @internal */
+/** What the engine shares with each of its sessions (not part of the public API). */
 export interface EngineContext {
   options: SessionLimits
   broker: Broker

@@ -1,0 +1,11 @@
+/** How long to wait before reconnect attempt `attempt` (0-based), after `error`. */
+export type ReconnectDelay = { minMs?: number; maxMs?: number } | ((attempt: number, error: unknown) => number)
+
+/**
+ * Exponential backoff with full jitter: a uniform draw from `[0, min(maxMs, minMs·2^attempt))`.
+ * Full jitter spreads a crowd of clients dropped at once over the whole window (AWS architecture
+ * blog, "Exponential Backoff And Jitter"); equal steps would bring them back together.
+ */
+export function backoff(attempt: number, { minMs = 500, maxMs = 30_000 }: { minMs?: number; maxMs?: number }, random: () => number): number {
+  return Math.floor(random() * Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30)))
+}

@@ -1,0 +1,185 @@
+import mitt, { type Emitter } from 'mitt'
+import type { Connection } from './connection'
+import type { RealtimeError } from './errors'
+import { listen } from './listen'
+import type { MessageFrame, Position, PublishResult } from './protocol/frames'
+
+/** Maps event names of a channel to their payload types. */
+export type EventMap = Record<string, unknown>
+
+export type ChannelStatus = 'idle' | 'subscribing' | 'subscribed' | 'failed'
+
+/** An immutable view of one channel; a new object only on change. */
+export interface ChannelState {
+  readonly status: ChannelStatus
+  /** Why the channel `failed` (for example `FORBIDDEN`, `TOO_MANY_SUBSCRIPTIONS`). */
+  readonly error: RealtimeError | undefined
+}
+
+/** Where messages were lost: everything after `from` up to and including `to` could not be replayed. */
+export interface Gap {
+  from: Position
+  to: Position
+}
+
+/** What a message handler receives besides the payload. */
+export interface MessageMeta {
+  channel: string
+  event: string
+  position: Position
+}
+
+/** The part of the client a channel needs. */
+export interface ChannelHost {
+  /** The connection messages flow on, when connected. */
+  readonly connection: Connection | undefined
+  publish(channel: string, event: string, data: unknown): Promise<PublishResult>
+  schedule(callback: () => void, ms: number): () => void
+  releaseGraceMs: number
+}
+
+type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap }
+
+const IDLE: ChannelState = { status: 'idle', error: undefined }
+
+/**
+ * A named stream of events. Get it with `client.channel(name)`; the same name always gives the
+ * same handle. The server subscription is ref-counted across `subscribe()` calls and released a
+ * grace period after the last one ends, so a quick unmount/remount (React StrictMode) keeps it.
+ * @example
+ * const board = client.channel<{ card_moved: { card: string; to: string } }>('board:7')
+ * const stop = board.subscribe()
+ * board.on('card_moved', (move) => moveCard(move.card, move.to))
+ * board.onGap(() => refetchBoard())
+ * @see ../../../docs/client.md#channels
+ */
+export class Channel<Events extends EventMap = EventMap> {
+  readonly #host: ChannelHost
+  readonly #messages: Emitter<Record<string, MessageFrame>> = mitt()
+  readonly #lifecycle: Emitter<Lifecycle> = mitt()
+  #state = IDLE
+  #refs = 0
+  #cancelRelease: (() => void) | undefined
+  /** Last position delivered to the app: the dedup mark and the `since` of the next subscribe. */
+  #last: Position | undefined
+  /** The connection the server subscription lives on. */
+  #joined: Connection | undefined
+
+  constructor(
+    readonly name: string,
+    host: ChannelHost,
+  ) {
+    this.#host = host
+  }
+
+  get state(): ChannelState {
+    return this.#state
+  }
+
+  /** Holds the server subscription until the returned function is called (ref-counted). */
+  subscribe(): () => void {
+    this.#refs += 1
+    this.#cancelRelease?.()
+    this.#cancelRelease = undefined
+    if (this.#refs === 1 && this.#joined !== this.#host.connection) this.join()
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--this.#refs > 0) return
+      this.#cancelRelease = this.#host.schedule(() => this.#release(), this.#host.releaseGraceMs)
+    }
+  }
+
+  /** Calls `handler` once per `event` message, in channel order. Returns the unsubscribe. */
+  on<E extends keyof Events & string>(event: E, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
+    return listen(this.#messages, event, (message: MessageFrame) => handler(message.data as Events[E], meta(message)))
+  }
+
+  /** Calls `handler` for every message of this channel, whatever its event. */
+  onMessage(handler: <E extends keyof Events & string>(data: Events[E], meta: MessageMeta) => void): () => void {
+    return listen(this.#messages, '*', (_event: unknown, message: MessageFrame) => handler(message.data as never, meta(message)))
+  }
+
+  /** Channel state changes (`subscribing`, `subscribed`, `failed`). */
+  onState(listener: (state: ChannelState) => void): () => void {
+    return listen(this.#lifecycle, 'state', listener)
+  }
+
+  /** After a resubscribe, every missed message was replayed; `position` is where it resumed. */
+  onRecovered(listener: (position: Position) => void): () => void {
+    return listen(this.#lifecycle, 'recovered', listener)
+  }
+
+  /** Messages were lost beyond the server's history: refetch what this channel shows. */
+  onGap(listener: (gap: Gap) => void): () => void {
+    return listen(this.#lifecycle, 'gap', listener)
+  }
+
+  /**
+   * Publishes through the server; settles with the server's reply. Queued while disconnected.
+   * @see ../../../docs/client.md#publishing
+   */
+  publish<E extends keyof Events & string>(event: E, data: Events[E]): Promise<PublishResult> {
+    return this.#host.publish(this.name, event, data)
+  }
+
+  /** @internal (Re)subscribes on the current connection, replaying from the last delivered position. */
+  join(): void {
+    const connection = this.#host.connection
+    if (!this.#refs || !connection) return
+    this.#joined = connection
+    const since = this.#last
+    this.#set({ status: 'subscribing', error: undefined })
+    // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
+    connection.request(
+      { type: 'subscribe', channel: this.name, ...(since ? { since } : {}) },
+      {
+        ok: (result) => {
+          const { position, recovered } = result as { position: Position; recovered: boolean }
+          if (since && !recovered) {
+            this.#last = position
+            this.#lifecycle.emit('gap', { from: since, to: position })
+          } else if (since) this.#lifecycle.emit('recovered', since)
+          else this.#last = position
+          this.#set({ status: 'subscribed', error: undefined })
+        },
+        fail: (error) => {
+          if (this.#joined === connection) this.#joined = undefined
+          // A lost connection resubscribes on the next one; a refusal is final for this channel.
+          if (!connection.closed) this.#set({ status: 'failed', error })
+        },
+      },
+    )
+  }
+
+  /** @internal A message from the server for this channel. */
+  receive(connection: Connection, message: MessageFrame): void {
+    if (connection !== this.#joined) return
+    const last = this.#last
+    const { pos } = message
+    if (last && pos.epoch === last.epoch && pos.offset <= last.offset) return
+    this.#last = pos
+    // The server never skips offsets on a live subscription; a jump or a new epoch means loss.
+    if (last && (pos.epoch !== last.epoch || pos.offset > last.offset + 1)) this.#lifecycle.emit('gap', { from: last, to: pos })
+    this.#messages.emit(message.event, message)
+  }
+
+  #release(): void {
+    this.#cancelRelease = undefined
+    const connection = this.#joined
+    this.#joined = this.#last = undefined
+    this.#set(IDLE)
+    if (connection && !connection.closed) connection.request({ type: 'unsubscribe', channel: this.name }, { ok() {}, fail() {} })
+  }
+
+  #set(state: ChannelState): void {
+    if (state.status === this.#state.status && state.error === this.#state.error) return
+    this.#state = state
+    this.#lifecycle.emit('state', state)
+  }
+}
+
+function meta(message: MessageFrame): MessageMeta {
+  return { channel: message.channel, event: message.event, position: message.pos }
+}

@@ -1,0 +1,80 @@
+import type { ErrorCode } from './protocol/codes'
+
+/** Failures detected by the client itself, next to the server's {@link ErrorCode}s. */
+export type ClientErrorCode =
+  /** The connection dropped (network, server gone, heartbeat missed). */
+  | 'TRANSPORT_CLOSED'
+  /** No transport completed the connect handshake within `connectTimeoutMs`. */
+  | 'CONNECT_TIMEOUT'
+  /** A transport failed before the connect reply (upgrade refused, stream rejected). */
+  | 'CONNECT_FAILED'
+  /** The server sent something that is not a protocol v1 frame. */
+  | 'PROTOCOL_ERROR'
+  /** `ready(timeoutMs)` or a ping did not complete in time. */
+  | 'TIMEOUT'
+  /** The offline publish queue is full (`queueSize`). */
+  | 'QUEUE_FULL'
+  /** A publish was not acknowledged within `queueTtlMs`. */
+  | 'QUEUE_EXPIRED'
+  /** `disconnect()` was called while this was pending. */
+  | 'CLIENT_CLOSED'
+  /** `getToken` failed with an error other than {@link UnauthorizedError}; retried with backoff. */
+  | 'TOKEN_FAILED'
+  /** `maxReconnectAttempts` was reached. */
+  | 'MAX_ATTEMPTS'
+
+export type RealtimeErrorCode = ErrorCode | ClientErrorCode
+
+const RETRYABLE = new Set<RealtimeErrorCode>([
+  'TRANSPORT_CLOSED',
+  'CONNECT_TIMEOUT',
+  'CONNECT_FAILED',
+  'PROTOCOL_ERROR',
+  'TIMEOUT',
+  'TOKEN_FAILED',
+  'TOKEN_EXPIRED',
+  'RATE_LIMITED',
+  'INTERNAL',
+  'SESSION_NOT_FOUND',
+  'BAD_TICKET',
+])
+
+/**
+ * The one error type of Lifeline: `code` says what failed, `retryable` whether trying again later
+ * can succeed. Match on `code`, never on `message`.
+ * @example
+ * channel.publish('card_moved', move).catch((error: RealtimeError) => {
+ *   if (error.code === 'FORBIDDEN') showReadOnlyBanner()
+ * })
+ * @see ../../../docs/errors.md
+ */
+export class RealtimeError extends Error {
+  override readonly name = 'RealtimeError'
+  readonly retryable: boolean
+  /** Server advice: wait at least this long before retrying. */
+  readonly retryAfterMs: number | undefined
+  constructor(
+    readonly code: RealtimeErrorCode,
+    /** What happened, for people; code decides. Defaults to the code itself. */
+    message: string = code,
+    { cause, retryAfterMs }: { cause?: unknown; retryAfterMs?: number | undefined } = {},
+  ) {
+    super(message, { cause })
+    this.retryable = RETRYABLE.has(code)
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+/**
+ * Throw this from `getToken` when the user is signed out: the client stops with `UNAUTHORIZED`
+ * instead of retrying. Any other error from `getToken` is retried with backoff.
+ * @example
+ * getToken: async () => {
+ *   const response = await fetch('/api/realtime-token')
+ *   if (response.status === 401) throw new UnauthorizedError()
+ *   return response.text()
+ * }
+ */
+export class UnauthorizedError extends Error {
+  override readonly name = 'UnauthorizedError'
+}

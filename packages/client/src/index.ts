@@ -1,0 +1,19 @@
+/**
+ * `@lifeline/client`: a framework-agnostic real-time client. WebSocket first, SSE fallback,
+ * reconnection with jittered backoff, token refresh, and recovery without loss or duplicates.
+ * @see ../../../docs/client.md
+ */
+export { RealtimeClient } from './realtimeClient'
+export type { ClientEvents, ClientStats, ChannelMap, PublishResult } from './realtimeClient'
+export { Channel } from './channel'
+export type { ChannelState, ChannelStatus, EventMap, Gap, MessageMeta } from './channel'
+export type { ConnectionSnapshot, ConnectionStatus } from './connectionState'
+export { RealtimeError, UnauthorizedError } from './errors'
+export type { RealtimeErrorCode, ClientErrorCode } from './errors'
+export { DEFAULT_OPTIONS } from './options'
+export type { RealtimeClientOptions, KeyValueStorage } from './options'
+export type { ReconnectDelay } from './backoff'
+export type { GetToken, TokenReason } from './tokenManager'
+export type { Timers } from './timers'
+export type { TransportName } from './transports/transport'
+export type { Position } from './protocol/frames'

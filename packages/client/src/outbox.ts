@@ -1,0 +1,67 @@
+import type { Connection } from './connection'
+import { RealtimeError } from './errors'
+import type { PublishCommand, PublishResult } from './protocol/frames'
+
+interface Entry {
+  request: Omit<PublishCommand, 'id'>
+  settle(error: RealtimeError | undefined, result?: PublishResult): void
+}
+
+export interface OutboxOptions {
+  queueSize: number
+  queueTtlMs: number
+  schedule(callback: () => void, ms: number): () => void
+}
+
+/**
+ * Publishes waiting for the server's reply (C7). Each keeps its idempotency key for life, so
+ * sending it again after a reconnect is safe: the server acknowledges a repeat without delivering
+ * it twice. Flushed in order on every new connection.
+ */
+export class Outbox {
+  readonly #entries: Entry[] = []
+  readonly #options: OutboxOptions
+
+  constructor(options: OutboxOptions) {
+    this.#options = options
+  }
+
+  add(request: Omit<PublishCommand, 'id'>, connection: Connection | undefined): Promise<PublishResult> {
+    return new Promise((resolve, reject) => {
+      const { queueSize, queueTtlMs, schedule } = this.#options
+      if (this.#entries.length >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
+      const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED')), queueTtlMs)
+      const entry: Entry = {
+        request,
+        settle: (error, result) => {
+          const index = this.#entries.indexOf(entry)
+          if (index < 0) return
+          this.#entries.splice(index, 1)
+          cancel()
+          if (error) reject(error)
+          else resolve(result!)
+        },
+      }
+      this.#entries.push(entry)
+      if (connection) this.#send(entry, connection)
+    })
+  }
+
+  /** Sends every waiting publish on a new connection, oldest first. */
+  flush(connection: Connection): void {
+    for (const entry of [...this.#entries]) this.#send(entry, connection)
+  }
+
+  /** Rejects everything (the app called `disconnect()`, or the client stopped for good). */
+  rejectAll(error: RealtimeError): void {
+    for (const entry of [...this.#entries]) entry.settle(error)
+  }
+
+  #send(entry: Entry, connection: Connection): void {
+    connection.request(entry.request, {
+      ok: (result) => entry.settle(undefined, result as PublishResult),
+      // Lost with the connection: it stays queued and goes out again on the next one.
+      fail: (error) => connection.closed || entry.settle(error),
+    })
+  }
+}

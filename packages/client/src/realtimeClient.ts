@@ -1,0 +1,438 @@
+import mitt from 'mitt'
+import { backoff } from './backoff'
+import { blockedWebSocket, type BlockedWebSocket } from './blockedWebSocket'
+import { Channel, type ChannelHost, type EventMap } from './channel'
+import { Connection, type ConnectionHost } from './connection'
+import { IDLE, reduceConnection, type ConnectionAction, type ConnectionSnapshot, type ConnectionStatus } from './connectionState'
+import { RealtimeError, type RealtimeErrorCode } from './errors'
+import { watchLifecycle } from './lifecycle'
+import { guard, listen } from './listen'
+import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options'
+import { Outbox } from './outbox'
+import { closeAction } from './protocol/codes'
+import type { Command, ConnectResult, PublishResult, RefreshResult, ServerFrame } from './protocol/frames'
+import { isChannel } from './protocol/parseCommand'
+import { globalTimers } from './timers'
+import { TokenManager, type TokenReason } from './tokenManager'
+import { sseTransport } from './transports/sseTransport'
+import type { TransportFactory, TransportName } from './transports/transport'
+import { webSocketTransport } from './transports/webSocketTransport'
+
+/** Events of the client; listen with `client.on(type, handler)`. */
+export type ClientEvents = {
+  /** The connection status changed. */
+  status: { status: ConnectionStatus; prevStatus: ConnectionStatus }
+  /** Messages now flow over another transport (fallback to SSE, or upgrade back to WebSocket). */
+  transport: { transport: TransportName; prevTransport: TransportName | undefined }
+  /** Something failed; the client already handles it (retry or stop) and tells you. */
+  error: RealtimeError
+  /** Every frame in and out, for debugging and the connection inspector. */
+  frame: { direction: 'in' | 'out'; frame: ServerFrame | Command }
+}
+
+export interface ClientStats {
+  status: ConnectionStatus
+  transport: TransportName | undefined
+  /** Round-trip time of the last ping, in ms. */
+  rttMs: number | undefined
+  /** Reconnect attempts since `connect()`. */
+  reconnects: number
+  framesIn: number
+  framesOut: number
+}
+
+/** Event maps per channel name; template-literal keys cover families such as `user:${string}`. */
+export type ChannelMap = Record<string, EventMap>
+type EventsOf<Channels extends ChannelMap, N extends string> = N extends keyof Channels ? Channels[N] : EventMap
+
+const FACTORIES: Record<TransportName, TransportFactory> = { websocket: webSocketTransport, sse: sseTransport }
+/** Close codes that mean "stop", as the error the app sees. */
+const STOP_ERRORS: Record<number, RealtimeErrorCode> = { 4301: 'UNSUPPORTED_VERSION', 4302: 'ORIGIN_NOT_ALLOWED' }
+/** Connect refusals that no retry can fix. */
+const TERMINAL = new Set<RealtimeErrorCode>(['FORBIDDEN', 'ORIGIN_NOT_ALLOWED', 'UNSUPPORTED_VERSION', 'UNAUTHORIZED'])
+const isAuthError = (error: RealtimeError) => error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED'
+/** Refresh proactively once this share of the token's lifetime has passed. */
+const REFRESH_AT = 0.8
+/** After a wake from sleep, a connected link must answer a ping within this time. */
+const WAKE_CHECK_MS = 5000
+
+/**
+ * The Lifeline client: one connection to the server, WebSocket first with SSE fallback, channels
+ * with recovery, publishes with an offline queue. Framework-agnostic; React binds to
+ * `subscribe`/`getSnapshot`.
+ * @example
+ * const client = new RealtimeClient({ url: 'https://rt.example.com', getToken: () => fetchToken() })
+ * client.connect()
+ * const stop = client.channel('leaderboard').subscribe()
+ * client.channel('leaderboard').on('scores', (scores) => render(scores))
+ * @see ../../../docs/client.md
+ */
+export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
+  readonly #options: ResolvedOptions
+  readonly #events = mitt<ClientEvents>()
+  readonly #watchers = new Set<() => void>()
+  readonly #channels = new Map<string, Channel>()
+  readonly #tokens: TokenManager
+  readonly #outbox: Outbox
+  readonly #blocked: BlockedWebSocket
+  readonly #host: ConnectionHost
+  readonly #channelHost: ChannelHost
+  readonly #keyPrefix: string
+  #snapshot: ConnectionSnapshot = IDLE
+  #connection: Connection | undefined
+  #probe: Connection | undefined
+  /** Bumped on every start and stop; async work of an older run drops its result. */
+  #run = 0
+  #cancelRetry = noop
+  #cancelStable = noop
+  #cancelRefresh = noop
+  #cancelProbe = noop
+  #detach = noop
+  #flaps = 0
+  #probeAttempt = 0
+  #published = 0
+  #lastTransport: TransportName | undefined
+  #stats = { reconnects: 0, framesIn: 0, framesOut: 0 }
+
+  constructor(options: RealtimeClientOptions) {
+    const resolved = resolveOptions(options)
+    this.#options = resolved
+    const now = (resolved.now ??= Date.now)
+    const random = (resolved.random ??= Math.random)
+    const timers = (resolved.timers ??= globalTimers)
+    this.#keyPrefix = random().toString(36).slice(2, 10)
+    this.#tokens = new TokenManager(resolved.getToken, now)
+    this.#blocked = blockedWebSocket(resolved.url, resolved.blockedTtlMs, now, resolved.storage)
+    this.#outbox = new Outbox({ ...resolved, schedule: (callback, ms) => this.#schedule(callback, ms) })
+    this.#host = {
+      ...resolved,
+      timers,
+      now,
+      token: () => this.#tokens.current,
+      push: (connection, frame) => {
+        if (connection !== this.#connection) return
+        if (frame instanceof RealtimeError) this.#error(frame)
+        else this.#channels.get(frame.channel)?.receive(connection, frame)
+      },
+      lost: (connection, code, error, advice) => this.#lost(connection, code, error, advice?.retryAfterMs),
+      trace: (direction, frame) => {
+        this.#stats[direction === 'in' ? 'framesIn' : 'framesOut'] += 1
+        this.#events.emit('frame', { direction, frame })
+        resolved.logger?.(`frame ${direction}`, frame)
+      },
+    }
+    const client = this
+    this.#channelHost = {
+      get connection() {
+        return client.#connection
+      },
+      publish: (channel, event, data) => this.#outbox.add({ type: 'publish', channel, event, data, key: `${this.#keyPrefix}-${++this.#published}` }, this.#connection),
+      schedule: (callback, ms) => this.#schedule(callback, ms),
+      releaseGraceMs: resolved.releaseGraceMs,
+    }
+  }
+
+  /** Starts connecting; no-op while already started. Call `disconnect()` to stop. */
+  connect(): void {
+    const { status } = this.#snapshot
+    if (status !== 'idle' && status !== 'disconnected') return
+    const { lifecycleTarget = (globalThis as Partial<EventTarget>).addEventListener ? (globalThis as unknown as EventTarget) : null } = this.#options
+    this.#detach = watchLifecycle(
+      lifecycleTarget,
+      {
+        online: () => this.#snapshot.status === 'offline' && this.#retry(undefined, 0),
+        offline: () => this.#pause({ type: 'offline' }),
+        resume: () => this.#resume(),
+        suspend: () => this.#pause({ type: 'retry', error: undefined, retryAt: undefined }),
+      },
+      this.#options.timers!,
+      this.#options.now!,
+    )
+    this.#dispatch({ type: 'connect' })
+    void this.#attempt()
+  }
+
+  /** Closes the connection and stops reconnecting. Waiting publishes reject with `CLIENT_CLOSED`. */
+  disconnect(): void {
+    if (this.#snapshot.status !== 'idle' && this.#snapshot.status !== 'disconnected') this.#stop(undefined)
+  }
+
+  /**
+   * Resolves once connected; rejects when the client stops, or with `TIMEOUT` after `timeoutMs`.
+   * @example await client.ready(10_000)
+   */
+  ready(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let cancel = noop
+      const check = () => {
+        const { status, error } = this.#snapshot
+        if (status === 'connected') resolve()
+        else if (status === 'disconnected') reject(error ?? new RealtimeError('CLIENT_CLOSED'))
+        else return
+        cancel()
+        unwatch()
+      }
+      const unwatch = this.subscribe(check)
+      if (timeoutMs !== undefined) cancel = this.#schedule(() => (unwatch(), reject(new RealtimeError('TIMEOUT'))), timeoutMs)
+      check()
+    })
+  }
+
+  /**
+   * The handle of one channel (always the same object for a name). Subscribing is explicit:
+   * `channel.subscribe()` returns its release.
+   * @throws {TypeError} for a name the protocol does not allow
+   */
+  channel<Events extends EventMap = never, N extends string = string>(name: N): Channel<[Events] extends [never] ? EventsOf<Channels, N> : Events> {
+    if (!isChannel(name)) throw new TypeError(`RealtimeClient: invalid channel name "${name}"`)
+    let channel = this.#channels.get(name)
+    if (!channel) this.#channels.set(name, (channel = new Channel(name, this.#channelHost)))
+    return channel as never
+  }
+
+  /** Listens to a client event; returns the unsubscribe. */
+  on<K extends keyof ClientEvents>(type: K, handler: (event: ClientEvents[K]) => void): () => void {
+    return listen(this.#events, type, handler)
+  }
+
+  /** Calls `listener` whenever {@link getSnapshot} changes (the `useSyncExternalStore` contract). */
+  subscribe(listener: () => void): () => void {
+    const guarded = guard(listener)
+    this.#watchers.add(guarded)
+    return () => this.#watchers.delete(guarded)
+  }
+
+  /** The current connection state; the same object until something changes. */
+  getSnapshot(): ConnectionSnapshot {
+    return this.#snapshot
+  }
+
+  stats(): ClientStats {
+    const { status, transport } = this.#snapshot
+    return { status, transport, rttMs: this.#connection?.rttMs, ...this.#stats }
+  }
+
+  #dispatch(action: ConnectionAction): void {
+    const previous = this.#snapshot
+    const next = reduceConnection(previous, action)
+    if (next === previous) return
+    this.#snapshot = next
+    this.#options.logger?.(`state ${action.type}`, next)
+    for (const watcher of [...this.#watchers]) watcher()
+    if (next.status !== previous.status) this.#events.emit('status', { status: next.status, prevStatus: previous.status })
+  }
+
+  #error(error: RealtimeError): void {
+    this.#options.logger?.('error', error)
+    this.#events.emit('error', error)
+  }
+
+  #schedule(callback: () => void, ms: number): () => void {
+    const timers = this.#options.timers!
+    const handle = timers.setTimeout(callback, ms)
+    return () => timers.clearTimeout(handle)
+  }
+
+  /** One pass over the transports, in order, each with its own timeout (C2). */
+  async #attempt(reason: TokenReason = 'connect'): Promise<void> {
+    const run = ++this.#run
+    let token: string | undefined
+    try {
+      token = await this.#tokens.get(reason)
+    } catch (error) {
+      return this.#failed(run, error as RealtimeError, true)
+    }
+    let lastError: RealtimeError | undefined
+    let webSocketFailed = false
+    const { transports } = this.#options
+    // A WebSocket remembered as blocked is skipped here and probed in the background instead.
+    for (const name of transports.length > 1 && this.#blocked.blocked ? ['sse' as const] : transports) {
+      if (run !== this.#run) return
+      const connection = new Connection(name, this.#host)
+      try {
+        const result = await connection.open(FACTORIES[name], token, this.#options.connectTimeoutMs)
+        if (run !== this.#run) return connection.close()
+        if (webSocketFailed) this.#blocked.remember()
+        return this.#adopt(connection, result)
+      } catch (error) {
+        lastError = error as RealtimeError
+        webSocketFailed ||= name === 'websocket'
+        // A refused token or a forbidden origin fails the same way on every transport.
+        if (TERMINAL.has(lastError.code) || isAuthError(lastError)) break
+      }
+    }
+    this.#failed(run, lastError!, false)
+  }
+
+  #failed(run: number, error: RealtimeError, fromGetToken: boolean): void {
+    if (run !== this.#run) return
+    this.#error(error)
+    if (isAuthError(error) && !fromGetToken) this.#refused(() => this.#retry(error, undefined, 'rejected'))
+    else if (TERMINAL.has(error.code)) this.#stop(error)
+    else this.#retry(error)
+  }
+
+  #adopt(connection: Connection, result: ConnectResult): void {
+    const previous = this.#connection
+    this.#connection = connection
+    this.#probe = undefined
+    // An upgrade: the old transport goes; its unacknowledged publishes go out again below, safely.
+    previous?.close()
+    this.#tokens.accepted()
+    this.#tokens.expiresIn(result.expiresInMs)
+    this.#cancelProbe()
+    this.#cancelStable()
+    const { name } = connection
+    if (name === 'websocket') this.#blocked.forget()
+    this.#dispatch({ type: 'connected', transport: name })
+    if (name !== this.#lastTransport) {
+      this.#events.emit('transport', { transport: name, prevTransport: this.#lastTransport })
+      this.#lastTransport = name
+    }
+    this.#cancelStable = this.#schedule(() => {
+      this.#dispatch({ type: 'stable' })
+      if (name === 'websocket') this.#flaps = this.#probeAttempt = 0
+    }, this.#options.minUptimeMs)
+    this.#scheduleRefresh(connection, result.expiresInMs)
+    for (const channel of this.#channels.values()) channel.join()
+    this.#outbox.flush(connection)
+    if (name === 'sse' && this.#options.transports.includes('websocket')) this.#scheduleProbe()
+  }
+
+  #lost(connection: Connection, code: number, error: RealtimeError, retryAfterMs: number | undefined): void {
+    if (connection !== this.#connection) return
+    this.#connection = undefined
+    this.#cancelStable()
+    this.#cancelRefresh()
+    this.#cancelProbe()
+    this.#probe?.close()
+    this.#error(error)
+    const { minUptimeMs, maxFlaps, now, random } = this.#options
+    // A WebSocket that keeps dying right after the handshake is as good as blocked (C2).
+    if (connection.name === 'websocket' && now!() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
+      this.#flaps = 0
+      this.#blocked.remember()
+    }
+    switch (closeAction(code)) {
+      case 'stop':
+        return this.#stop(new RealtimeError(STOP_ERRORS[code] ?? 'FORBIDDEN', error.message))
+      case 'refresh':
+        return this.#refused(() => this.#retry(error, undefined, 'rejected'))
+      case 'reconnect-now':
+        // The server restarts or rebalances: come back at once, but spread over its window.
+        return this.#retry(error, Math.floor(random!() * (retryAfterMs ?? 1000)))
+      default:
+        this.#retry(error, undefined, 'connect', retryAfterMs)
+    }
+  }
+
+  /** Schedules the next attempt with backoff (C4), unless the browser is offline. */
+  #retry(error: RealtimeError | undefined, delayMs?: number, reason: TokenReason = 'connect', retryAfterMs = error?.retryAfterMs ?? 0): void {
+    this.#run += 1
+    this.#cancelRetry()
+    const { attempt } = this.#snapshot
+    const { maxReconnectAttempts, reconnectDelay, random, now } = this.#options
+    if (attempt >= maxReconnectAttempts) return this.#stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
+    const delay = delayMs ?? Math.max(retryAfterMs, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay, random!))
+    this.#stats.reconnects += 1
+    this.#dispatch({ type: 'retry', error, retryAt: now!() + delay })
+    this.#cancelRetry = this.#schedule(() => void this.#attempt(reason), delay)
+  }
+
+  /** Offline or entering the back/forward cache: drop the connection and wait for a resume. */
+  #pause(action: ConnectionAction): void {
+    const { status } = this.#snapshot
+    if (status === 'idle' || status === 'disconnected') return
+    this.#halt()
+    this.#dispatch(action)
+  }
+
+  #resume(): void {
+    const { status } = this.#snapshot
+    if (status === 'reconnecting') this.#retry(undefined, 0)
+    else if (status === 'connected') this.#connection?.check(WAKE_CHECK_MS)
+  }
+
+  #stop(error: RealtimeError | undefined): void {
+    this.#halt()
+    this.#detach()
+    this.#detach = noop
+    this.#dispatch({ type: 'stop', error })
+    if (error) this.#error(error)
+    this.#outbox.rejectAll(error ?? new RealtimeError('CLIENT_CLOSED'))
+  }
+
+  /** The server refused the token: fetch a new one and `again()`, unless that token was already fresh. */
+  #refused(again: () => void): void {
+    if (this.#tokens.rejected()) this.#stop(new RealtimeError('UNAUTHORIZED', 'fresh token refused'))
+    else again()
+  }
+
+  /** Cancels every timer and closes every connection, without reporting anything. */
+  #halt(): void {
+    this.#run += 1
+    for (const cancel of [this.#cancelRetry, this.#cancelStable, this.#cancelRefresh, this.#cancelProbe]) cancel()
+    this.#connection?.close()
+    this.#probe?.close()
+    this.#connection = this.#probe = undefined
+  }
+
+  /** Refreshes the token in-band before it expires (C5), on the connection it was scheduled for. */
+  #scheduleRefresh(connection: Connection, expiresInMs: number | undefined): void {
+    this.#cancelRefresh()
+    if (expiresInMs !== undefined) this.#cancelRefresh = this.#schedule(() => void this.#refresh(connection, 'refresh'), expiresInMs * REFRESH_AT)
+  }
+
+  async #refresh(connection: Connection, reason: TokenReason): Promise<void> {
+    let token: string
+    try {
+      token = await this.#tokens.fetch(reason)
+    } catch (error) {
+      if (connection !== this.#connection) return
+      // Anything but a sign-out is left to the server's expiry notice, which reconnects with backoff.
+      return (error as RealtimeError).code === 'UNAUTHORIZED' ? this.#stop(error as RealtimeError) : this.#error(error as RealtimeError)
+    }
+    // A refresh started for an older connection never applies to a newer one.
+    if (connection !== this.#connection) return
+    connection.request(
+      { type: 'refresh', token },
+      {
+        ok: (result) => {
+          this.#tokens.accepted()
+          const { expiresInMs } = result as RefreshResult
+          this.#tokens.expiresIn(expiresInMs)
+          this.#scheduleRefresh(connection, expiresInMs)
+        },
+        fail: (error) => {
+          if (connection.closed) return
+          this.#error(error)
+          if (isAuthError(error)) this.#refused(() => void this.#refresh(connection, 'rejected'))
+        },
+      },
+    )
+  }
+
+  /** While on SSE, tries WebSocket again in the background and moves over when it works (C3). */
+  #scheduleProbe(): void {
+    const { minMs = 5000, maxMs = 300_000 } = this.#options.upgradeDelay
+    const cap = Math.min(maxMs, minMs * 2 ** this.#probeAttempt++)
+    this.#cancelProbe = this.#schedule(() => void this.#upgrade(), cap / 2 + (this.#options.random!() * cap) / 2)
+  }
+
+  async #upgrade(): Promise<void> {
+    const active = this.#connection
+    const probe = (this.#probe = new Connection('websocket', this.#host))
+    try {
+      const result = await probe.open(webSocketTransport, await this.#tokens.get('connect'), this.#options.connectTimeoutMs)
+      if (this.#connection !== active || probe.closed) return probe.close()
+      this.#adopt(probe, result)
+    } catch {
+      probe.close()
+      if (this.#connection === active && this.#probe === probe) this.#scheduleProbe()
+    }
+  }
+}
+
+function noop(): void {}
+
+export type { PublishResult }

@@ -1,0 +1,89 @@
+import { RealtimeError, UnauthorizedError } from './errors'
+
+/** Why the client asks for a token. */
+export type TokenReason = 'connect' | 'refresh' | 'rejected'
+
+export type GetToken = (context: { reason: TokenReason }) => string | Promise<string>
+
+/** A cached token is reused only while it has at least this long to live. */
+const MIN_REMAINING_MS = 2000
+
+/** Reads a JWT's `exp` (ms) without verifying it; `undefined` for tokens that are not JWTs. */
+function jwtExpiry(token: string): number | undefined {
+  try {
+    const exp = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).exp
+    return typeof exp === 'number' ? exp * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Single-flight, cached access to the app's `getToken`: concurrent callers share one call, and a
+ * second rejection in a row (a freshly forced token refused too) is terminal.
+ */
+export class TokenManager {
+  #token: string | undefined
+  #expiresAt: number | undefined
+  #inflight: Promise<string> | undefined
+  /** The current token was fetched because the previous one was refused. */
+  #forced = false
+  readonly #getToken: GetToken | undefined
+  readonly #now: () => number
+
+  constructor(getToken: GetToken | undefined, now: () => number) {
+    this.#getToken = getToken
+    this.#now = now
+  }
+
+  get current(): string | undefined {
+    return this.#token
+  }
+
+  /** The cached token while it stays valid for a while, else a new one from `getToken`. */
+  get(reason: TokenReason): Promise<string | undefined> {
+    const valid = this.#token !== undefined && (this.#expiresAt === undefined || this.#expiresAt - this.#now() > MIN_REMAINING_MS)
+    return valid || !this.#getToken ? Promise.resolve(this.#token) : this.fetch(reason)
+  }
+
+  /** Always asks `getToken`, sharing one call among concurrent callers. */
+  fetch(reason: TokenReason): Promise<string> {
+    this.#inflight ??= (async () => {
+      try {
+        const token = await this.#getToken!({ reason })
+        if (typeof token !== 'string' || !token) throw new TypeError('getToken: not a string')
+        this.#token = token
+        this.#expiresAt = jwtExpiry(token)
+        return token
+      } catch (error) {
+        throw error instanceof UnauthorizedError
+          ? new RealtimeError('UNAUTHORIZED', error.message || undefined, { cause: error })
+          : new RealtimeError('TOKEN_FAILED', undefined, { cause: error })
+      } finally {
+        this.#inflight = undefined
+      }
+    })()
+    return this.#inflight
+  }
+
+  /** The server gave the token's remaining lifetime (relative, so clocks need not agree). */
+  expiresIn(ms: number | undefined): void {
+    if (ms !== undefined) this.#expiresAt = this.#now() + ms
+  }
+
+  /** The server accepted the current token. */
+  accepted(): void {
+    this.#forced = false
+  }
+
+  /**
+   * The server refused the current token. Returns `true` when that is terminal: the token was
+   * itself fetched after a refusal, or there is no `getToken` to ask for another.
+   */
+  rejected(): boolean {
+    const terminal = this.#forced || !this.#getToken
+    this.#forced = true
+    this.#token = undefined
+    return terminal
+  }
+}

@@ -1,0 +1,51 @@
+import type { Command, ErrorBody } from '../protocol/frames'
+import { parseServerFrame } from '../protocol/parseServerFrame'
+import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
+
+/**
+ * Server-Sent Events down, `fetch` POSTs up. The long-lived token goes only in `Authorization`
+ * headers: it buys a single-use ticket, and the stream URL carries only that ticket.
+ */
+export const sseTransport: TransportFactory = (context) => {
+  let source: EventSource | undefined
+  let closed = false
+  const end = (reason: string) => {
+    if (closed) return
+    closed = true
+    source?.close()
+    context.closed(ABNORMAL_CLOSURE, reason)
+  }
+  const post = (path: string, command: Command, token = context.token()) =>
+    context.fetch!(`${context.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(path === '/sse/send' ? { 'lifeline-session': context.session()! } : {}),
+      },
+      body: JSON.stringify(command),
+    }).then(async (response) => {
+      if (response.ok) return response.json() as Promise<{ ticket?: string }>
+      // Turn an HTTP refusal into the reply the command would have had, so callers see one path.
+      const body = (await response.json().catch(() => undefined)) as { error?: ErrorBody } | undefined
+      if (!closed) context.receive({ type: 'reply', id: command.id, ok: false, error: body?.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` } })
+      return undefined
+    })
+
+  const { token, ...connect } = context.connect
+  post('/sse/ticket', connect, token).then((answer) => {
+    if (closed || !answer?.ticket) return
+    source = new context.EventSource!(`${context.url}/sse?ticket=${encodeURIComponent(answer.ticket)}`)
+    source.onmessage = (event) => context.receive(parseServerFrame(event.data))
+    // The stream ended or failed; never let EventSource retry by itself with a spent ticket.
+    source.onerror = () => end('event stream closed')
+  }, () => end('ticket request failed'))
+
+  return {
+    send: (command) => void post('/sse/send', command).catch(() => end('upstream request failed')),
+    close() {
+      closed = true
+      source?.close()
+    },
+  }
+}

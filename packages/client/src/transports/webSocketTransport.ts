@@ -1,0 +1,24 @@
+import { parseServerFrame } from '../protocol/parseServerFrame'
+import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
+
+const noop = () => {}
+
+/**
+ * WebSocket on `<url>/ws`. The token travels in the first frame, never in the URL. The socket
+ * counts as working only when the connect reply arrives (the owner decides that), not on `open`.
+ */
+export const webSocketTransport: TransportFactory = (context) => {
+  const socket = new context.WebSocket!(`${context.url.replace(/^http/, 'ws')}/ws`)
+  socket.onopen = () => socket.send(JSON.stringify(context.connect))
+  socket.onmessage = (event) => context.receive(parseServerFrame(event.data))
+  socket.onclose = (event) => context.closed(event.code || ABNORMAL_CLOSURE, event.reason)
+  // `ws` in Node throws on an 'error' event nobody listens to; close always follows an error.
+  socket.onerror = noop
+  return {
+    send: (command) => socket.send(JSON.stringify(command)),
+    close() {
+      socket.onclose = socket.onmessage = socket.onopen = null
+      socket.close(1000)
+    },
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * `lifeline-mock-server`: starts the reference server, or mints a development token.
+ * @see ../../../docs/mock-server.md#cli
+ */
+import { parseArgs } from 'node:util'
+import { createServer, type ServerOptions } from './createServer'
+import { startDemo } from './demo'
+import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
+
+const USAGE = `Usage:
+  lifeline-mock-server [options]            start the server
+  lifeline-mock-server token --sub <user>   print a development JWT
+
+Server options (flag, or environment variable):
+  --port <n>              PORT              default 8080 (0 picks a free port)
+  --host <addr>           HOST              default 127.0.0.1
+  --jwt-secret <s>        JWT_SECRET        default ${DEFAULT_JWT_SECRET} (development only)
+  --api-key <s>           API_KEY           enables POST /publish
+  --allowed-origins <a,b> ALLOWED_ORIGINS   default *
+  --history-size <n>      HISTORY_SIZE      default ${DEFAULT_HISTORY_OPTIONS.historySize}
+  --history-ttl <ms>      HISTORY_TTL_MS    default ${DEFAULT_HISTORY_OPTIONS.historyTtlMs}
+  --demo                  DEMO=1            publish sample traffic on the demo channels
+
+Token options:
+  --sub <user>            subject (required)
+  --roles <a,b>           e.g. admin,mentor
+  --expires-in <seconds>  default 3600
+  --jwt-secret <s>        JWT_SECRET`
+
+/** A bad flag value: printed with the usage, exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+function number(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`--${name} must be a non-negative integer, got "${value}"`)
+  return parsed
+}
+
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'api-key': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'history-size': { type: 'string' },
+      'history-ttl': { type: 'string' },
+      demo: { type: 'boolean' },
+      sub: { type: 'string' },
+      roles: { type: 'string' },
+      'expires-in': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return
+  }
+  const jwtSecret = values['jwt-secret'] ?? env.JWT_SECRET ?? DEFAULT_JWT_SECRET
+
+  if (positionals[0] === 'token') {
+    if (!values.sub) throw new UsageError('token needs --sub <user>')
+    console.log(await signToken({ secret: jwtSecret, sub: values.sub, roles: list(values.roles) ?? [], expiresInSeconds: number('expires-in', values['expires-in'], 3600) }))
+    return
+  }
+  if (positionals.length > 0) throw new UsageError(`Unknown command "${positionals[0]}"`)
+
+  const historySize = number('history-size', values['history-size'] ?? env.HISTORY_SIZE, DEFAULT_HISTORY_OPTIONS.historySize)
+  const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, DEFAULT_HISTORY_OPTIONS.historyTtlMs)
+  const apiKey = values['api-key'] ?? env.API_KEY
+  const options: ServerOptions = {
+    port: number('port', values.port ?? env.PORT, 8080),
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    jwtSecret,
+    broker: new MemoryBroker({ historySize, historyTtlMs }),
+    allowedOrigins: list(values['allowed-origins'] ?? env.ALLOWED_ORIGINS) ?? ['*'],
+    ...(apiKey ? { apiKey } : {}),
+  }
+  const server = await createServer(options)
+  const stopDemo = values.demo || env.DEMO === '1' ? startDemo((input) => server.engine.publish(input)) : undefined
+  console.log(`Lifeline mock server listening on ${server.url} (WebSocket ${server.url.replace('http', 'ws')}/ws, SSE ${server.url}/sse)`)
+  if (stopDemo) console.log(`Demo traffic on: dashboard, leaderboard, board:demo, user:<ada|grace|linus>`)
+  if (jwtSecret === DEFAULT_JWT_SECRET) console.log(`Development JWT secret in use; mint a token with: lifeline-mock-server token --sub ada`)
+
+  const shutdown = () => {
+    stopDemo?.()
+    server.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+main(process.argv.slice(2), process.env).catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    console.error(`${error.message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  console.error('[lifeline] failed to start:', error)
+  process.exit(1)
+})
