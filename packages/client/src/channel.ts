@@ -2,7 +2,7 @@ import mitt, { type Emitter } from 'mitt'
 import type { Connection } from './connection'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
-import type { MessageFrame, Position, PublishResult } from './protocol/frames'
+import type { MessageFrame, Position, PublishResult, SubscribeResult } from './protocol/frames'
 
 /** Maps event names of a channel to their payload types. */
 export type EventMap = Record<string, unknown>
@@ -96,11 +96,6 @@ export class Channel<Events extends EventMap = EventMap> {
     return listen(this.#messages, event, (message: MessageFrame) => handler(message.data as Events[E], meta(message)))
   }
 
-  /** Calls `handler` for every message of this channel, whatever its event. */
-  onMessage(handler: <E extends keyof Events & string>(data: Events[E], meta: MessageMeta) => void): () => void {
-    return listen(this.#messages, '*', (_event: unknown, message: MessageFrame) => handler(message.data as never, meta(message)))
-  }
-
   /** Channel state changes (`subscribing`, `subscribed`, `failed`). */
   onState(listener: (state: ChannelState) => void): () => void {
     return listen(this.#lifecycle, 'state', listener)
@@ -132,25 +127,20 @@ export class Channel<Events extends EventMap = EventMap> {
     const since = this.#last
     this.#set({ status: 'subscribing', error: undefined })
     // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
-    connection.request(
-      { type: 'subscribe', channel: this.name, ...(since ? { since } : {}) },
-      {
-        ok: (result) => {
-          const { position, recovered } = result as { position: Position; recovered: boolean }
-          if (since && !recovered) {
-            this.#last = position
-            this.#lifecycle.emit('gap', { from: since, to: position })
-          } else if (since) this.#lifecycle.emit('recovered', since)
-          else this.#last = position
-          this.#set({ status: 'subscribed', error: undefined })
-        },
-        fail: (error) => {
-          if (this.#joined === connection) this.#joined = undefined
-          // A lost connection resubscribes on the next one; a refusal is final for this channel.
-          if (!connection.closed) this.#set({ status: 'failed', error })
-        },
-      },
-    )
+    connection.request({ type: 'subscribe', channel: this.name, ...(since ? { since } : {}) }, (error, result) => {
+      if (error) {
+        if (this.#joined === connection) this.#joined = undefined
+        // A lost connection resubscribes on the next one; a refusal is final for this channel.
+        return connection.closed || this.#set({ status: 'failed', error })
+      }
+      const { position, recovered } = result as SubscribeResult
+      if (since && !recovered) {
+        this.#last = position
+        this.#lifecycle.emit('gap', { from: since, to: position })
+      } else if (since) this.#lifecycle.emit('recovered', since)
+      else this.#last = position
+      this.#set({ status: 'subscribed', error: undefined })
+    })
   }
 
   /** @internal A message from the server for this channel. */
@@ -170,7 +160,7 @@ export class Channel<Events extends EventMap = EventMap> {
     const connection = this.#joined
     this.#joined = this.#last = undefined
     this.#set(IDLE)
-    if (connection && !connection.closed) connection.request({ type: 'unsubscribe', channel: this.name }, { ok() {}, fail() {} })
+    if (connection && !connection.closed) connection.request({ type: 'unsubscribe', channel: this.name }, noop)
   }
 
   #set(state: ChannelState): void {
@@ -179,6 +169,8 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#lifecycle.emit('state', state)
   }
 }
+
+function noop(): void {}
 
 function meta(message: MessageFrame): MessageMeta {
   return { channel: message.channel, event: message.event, position: message.pos }

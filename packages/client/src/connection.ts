@@ -1,15 +1,13 @@
 import { RealtimeError } from './errors'
-import { PROTOCOL_VERSION, type Command, type ErrorBody, type ConnectResult, type DisconnectFrame, type MessageFrame, type ResultMap, type ServerFrame } from './protocol/frames'
+import { PROTOCOL_VERSION, type Command, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type ResultMap, type ServerFrame } from './protocol/frames'
 import type { Timers } from './timers'
 import type { NetworkDeps, Transport, TransportFactory, TransportName } from './transports/transport'
 
 /** A command without its id: the connection numbers commands itself. */
 export type Request = Command extends infer C ? (C extends Command ? Omit<C, 'id'> : never) : never
 
-export interface Pending {
-  ok(result: ResultMap[keyof ResultMap]): void
-  fail(error: RealtimeError): void
-}
+/** Called exactly once per command, synchronously with its reply frame (or when the connection ends). */
+export type Reply = (error: RealtimeError | undefined, result?: ResultMap[keyof ResultMap]) => void
 
 export interface ConnectionHost extends NetworkDeps {
   url: string
@@ -17,26 +15,27 @@ export interface ConnectionHost extends NetworkDeps {
   now(): number
   heartbeatGraceMs: number
   token(): string | undefined
-  /** A pushed frame (message, error) on this connection. */
+  /** A pushed message or error frame on this connection. */
   push(connection: Connection, frame: MessageFrame | RealtimeError): void
-  /** The connection ended on its own; `advice` is the server's disconnect frame, if one came. */
+  /** The connection ended on its own after its handshake; `advice` is the server's disconnect frame, if one came. */
   lost(connection: Connection, code: number, error: RealtimeError, advice?: DisconnectFrame): void
-  /** Every frame in and out, for the debug logger and the connection inspector. */
+  /** Every frame in and out, for the debug logger and stats. */
   trace(direction: 'in' | 'out', frame: ServerFrame | Command): void
 }
 
 /**
- * One handshake-complete (or trying to be) connection over one transport: numbers commands,
- * matches replies, and watches the heartbeat. The client above it decides what a loss means.
+ * One connection over one transport: performs the handshake, numbers commands, matches replies,
+ * and watches the heartbeat. The client above it decides what a loss means.
  */
 export class Connection {
   session: string | undefined
-  /** Round-trip time of the last ping (or the handshake), in ms. */
+  /** Round-trip time of the last ping (at first, of the handshake), in ms. */
   rttMs: number | undefined
+  /** When the handshake completed; 0 before. */
   openedAt = 0
   closed = false
   readonly #host: ConnectionHost
-  readonly #pending = new Map<number, Pending>()
+  readonly #replies = new Map<number, Reply>()
   #transport: Transport | undefined
   #lastId = 0
   #heartbeatMs = 0
@@ -50,31 +49,27 @@ export class Connection {
     this.#host = host
   }
 
-  /** Opens the transport and performs the handshake; rejects on refusal, close or timeout. */
+  /** Opens the transport and performs the handshake; rejects on refusal, close or timeout (P3). */
   open(factory: TransportFactory, token: string | undefined, timeoutMs: number): Promise<ConnectResult> {
     const host = this.#host
     const started = host.now()
     return new Promise((resolve, reject) => {
       const timer = host.timers.setTimeout(() => this.close(new RealtimeError('CONNECT_TIMEOUT', this.name)), timeoutMs)
-      const id = ++this.#lastId
-      this.#pending.set(id, {
-        ok: (result) => {
-          host.timers.clearTimeout(timer)
-          const connected = result as ConnectResult
-          this.session = connected.session
-          this.#heartbeatMs = connected.heartbeatMs
-          this.openedAt = host.now()
-          this.rttMs = this.openedAt - started
-          this.#watch()
-          resolve(connected)
-        },
-        fail: (error) => {
-          host.timers.clearTimeout(timer)
+      const connect = { id: ++this.#lastId, type: 'connect' as const, v: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }
+      this.#replies.set(connect.id, (error, result) => {
+        host.timers.clearTimeout(timer)
+        if (error) {
           this.close()
-          reject(error)
-        },
+          return reject(error)
+        }
+        const connected = result as ConnectResult
+        this.session = connected.session
+        this.#heartbeatMs = connected.heartbeatMs
+        this.openedAt = host.now()
+        this.rttMs = this.openedAt - started
+        this.#watch()
+        resolve(connected)
       })
-      const connect = { id, type: 'connect' as const, v: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }
       host.trace('out', connect)
       try {
         this.#transport = factory({
@@ -91,67 +86,50 @@ export class Connection {
     })
   }
 
-  /** Sends a command; exactly one of `pending.ok` / `pending.fail` is called, synchronously with the reply frame. */
-  request(request: Request, pending: Pending): void {
-    if (this.closed) return pending.fail(closedError())
+  /** Sends a command; `reply` is called exactly once. */
+  request(request: Request, reply: Reply): void {
+    if (this.closed) return reply(closedError())
     const command = { ...request, id: ++this.#lastId } as Command
-    this.#pending.set(command.id, pending)
+    this.#replies.set(command.id, reply)
     this.#host.trace('out', command)
     this.#transport!.send(command)
   }
 
-  /** Pings now and treats the connection as dead without a reply in `timeoutMs` (after a wake from sleep). */
-  check(timeoutMs: number): void {
-    const { timers } = this.#host
-    const timer = timers.setTimeout(() => this.#end(4004, 'no ping reply'), timeoutMs)
-    this.request({ type: 'ping' }, { ok: () => timers.clearTimeout(timer), fail: () => timers.clearTimeout(timer) })
-  }
-
-  /** Ends the connection without reporting it as lost; pending commands fail with `TRANSPORT_CLOSED`. */
+  /** Ends the connection without reporting it as lost; waiting commands get `error`. */
   close(error = closedError()): void {
     if (this.closed) return
     this.closed = true
     this.#host.timers.clearTimeout(this.#watchdog)
     this.#transport?.close()
-    const pending = [...this.#pending.values()]
-    this.#pending.clear()
-    for (const { fail } of pending) fail(error)
+    const replies = [...this.#replies.values()]
+    this.#replies.clear()
+    for (const reply of replies) reply(error)
   }
 
   #receive(frame: ServerFrame | undefined): void {
     if (this.closed) return
     if (!frame) return this.#end(4000, '', new RealtimeError('PROTOCOL_ERROR'))
-    this.#host.trace('in', frame)
+    const host = this.#host
+    host.trace('in', frame)
     this.#watch()
-    switch (frame.type) {
-      case 'reply': {
-        const pending = this.#pending.get(frame.id)
-        this.#pending.delete(frame.id)
-        if (frame.ok) pending?.ok(frame.result)
-        else pending?.fail(serverError(frame.error))
-        return
-      }
-      case 'ping': {
-        const sent = this.#host.now()
-        // Answering with a ping command doubles as the RTT probe on both transports.
-        return this.request({ type: 'ping' }, { ok: () => (this.rttMs = this.#host.now() - sent), fail: () => {} })
-      }
-      case 'disconnect':
-        this.#advice = frame
-        return
-      case 'error':
-        return this.#host.push(this, serverError(frame.error))
-      case 'message':
-        return this.#host.push(this, frame)
-    }
+    if (frame.type === 'reply') {
+      const reply = this.#replies.get(frame.id)
+      this.#replies.delete(frame.id)
+      reply?.(frame.ok ? undefined : serverError(frame.error), frame.ok ? frame.result : undefined)
+    } else if (frame.type === 'ping') {
+      // Answering with a ping command doubles as the RTT probe, on both transports.
+      const sent = host.now()
+      this.request({ type: 'ping' }, (error) => error || (this.rttMs = host.now() - sent))
+    } else if (frame.type === 'disconnect') this.#advice = frame
+    else host.push(this, frame.type === 'error' ? serverError(frame.error) : frame)
   }
 
-  // A peer silent for a heartbeat interval plus grace is gone, even if the socket never said so.
+  // A peer silent for a heartbeat interval plus grace is gone, even if the socket never said so
+  // (P7). After a sleep this timer is overdue and fires on wake.
   #watch(): void {
-    if (!this.#heartbeatMs) return
     const { timers, heartbeatGraceMs } = this.#host
     timers.clearTimeout(this.#watchdog)
-    this.#watchdog = timers.setTimeout(() => this.#end(4004, 'heartbeat timeout'), this.#heartbeatMs + heartbeatGraceMs)
+    if (this.#heartbeatMs) this.#watchdog = timers.setTimeout(() => this.#end(4004, 'heartbeat timeout'), this.#heartbeatMs + heartbeatGraceMs)
   }
 
   #end(code: number, reason: string, error?: RealtimeError): void {

@@ -1,13 +1,13 @@
-import type { Emitter, EventType, Handler, WildcardHandler } from 'mitt'
+import type { Emitter, EventType } from 'mitt'
 
 /**
  * Adds `handler` to a mitt emitter and returns its removal (mitt's own `on` returns nothing). The
  * handler runs guarded: an exception in app code is reported, never thrown into the client (C1).
  */
-export function listen<T extends Record<EventType, unknown>, K extends keyof T>(emitter: Emitter<T>, type: K | '*', handler: Handler<T[K]> | WildcardHandler<T>): () => void {
-  const guarded = guard(handler as (...args: unknown[]) => void)
-  emitter.on(type as K, guarded)
-  return () => emitter.off(type as K, guarded)
+export function listen<T extends Record<EventType, unknown>, K extends keyof T>(emitter: Emitter<T>, type: K, handler: (value: T[K]) => void): () => void {
+  const guarded = guard(handler)
+  emitter.on(type, guarded)
+  return () => emitter.off(type, guarded)
 }
 
 /** Wraps app code so that its exception is reported instead of unwinding the client's stack. */

@@ -115,8 +115,6 @@ export const DEFAULT_OPTIONS = {
 
 export type ResolvedOptions = typeof DEFAULT_OPTIONS & RealtimeClientOptions & Required<NetworkDeps>
 
-const NUMBERS = ['connectTimeoutMs', 'maxReconnectAttempts', 'minUptimeMs', 'maxFlaps', 'heartbeatGraceMs', 'releaseGraceMs', 'queueSize', 'queueTtlMs', 'blockedTtlMs'] as const
-
 /** Merges defaults once and throws `TypeError` for anything that cannot work. */
 export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
   const fail = (name: string): never => {
@@ -125,13 +123,11 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (!options || !/^https?:\/\/[^/]/.test(options.url)) fail('url')
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = resolved.url.replace(/\/+$/, '')
-  for (const name of NUMBERS) if (!(resolved[name] >= 0)) fail(name)
+  for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) if (typeof value === 'number' && !(resolved[name as 'queueSize'] >= 0)) fail(name)
   const { transports } = resolved
   if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) fail('transports')
-  // Node has no EventSource and older Node no WebSocket: pass them from the "ws" and "eventsource" packages.
-  if (transports.includes('websocket') && typeof resolved.WebSocket !== 'function') fail('WebSocket')
-  if (transports.includes('sse') && typeof resolved.EventSource !== 'function') fail('EventSource')
-  if (typeof resolved.fetch !== 'function') fail('fetch')
-  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail('getToken')
+  // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
+  const needed = { WebSocket: transports.includes('websocket'), EventSource: transports.includes('sse'), fetch: transports.includes('sse'), getToken: resolved.getToken !== undefined }
+  for (const [name, wanted] of Object.entries(needed)) if (wanted && typeof resolved[name as 'fetch'] !== 'function') fail(name)
   return resolved
 }

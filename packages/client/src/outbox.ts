@@ -58,10 +58,7 @@ export class Outbox {
   }
 
   #send(entry: Entry, connection: Connection): void {
-    connection.request(entry.request, {
-      ok: (result) => entry.settle(undefined, result as PublishResult),
-      // Lost with the connection: it stays queued and goes out again on the next one.
-      fail: (error) => connection.closed || entry.settle(error),
-    })
+    // Lost with the connection, it stays queued and goes out again on the next one.
+    connection.request(entry.request, (error, result) => (error && connection.closed) || entry.settle(error, result as PublishResult))
   }
 }

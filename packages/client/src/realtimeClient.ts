@@ -10,7 +10,7 @@ import { guard, listen } from './listen'
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options'
 import { Outbox } from './outbox'
 import { closeAction } from './protocol/codes'
-import type { Command, ConnectResult, PublishResult, RefreshResult, ServerFrame } from './protocol/frames'
+import type { ConnectResult, PublishResult, RefreshResult } from './protocol/frames'
 import { isChannel } from './protocol/parseCommand'
 import { globalTimers } from './timers'
 import { TokenManager, type TokenReason } from './tokenManager'
@@ -26,8 +26,6 @@ export type ClientEvents = {
   transport: { transport: TransportName; prevTransport: TransportName | undefined }
   /** Something failed; the client already handles it (retry or stop) and tells you. */
   error: RealtimeError
-  /** Every frame in and out, for debugging and the connection inspector. */
-  frame: { direction: 'in' | 'out'; frame: ServerFrame | Command }
 }
 
 export interface ClientStats {
@@ -45,16 +43,16 @@ export interface ClientStats {
 export type ChannelMap = Record<string, EventMap>
 type EventsOf<Channels extends ChannelMap, N extends string> = N extends keyof Channels ? Channels[N] : EventMap
 
+type TimerPurpose = 'retry' | 'stable' | 'refresh' | 'probe'
+
 const FACTORIES: Record<TransportName, TransportFactory> = { websocket: webSocketTransport, sse: sseTransport }
-/** Close codes that mean "stop", as the error the app sees. */
-const STOP_ERRORS: Record<number, RealtimeErrorCode> = { 4301: 'UNSUPPORTED_VERSION', 4302: 'ORIGIN_NOT_ALLOWED' }
+/** Close codes that mean "stop", as the error the app sees (others keep the error they came with). */
+const STOP_ERRORS: Record<number, RealtimeErrorCode> = { 4300: 'FORBIDDEN', 4301: 'UNSUPPORTED_VERSION', 4302: 'ORIGIN_NOT_ALLOWED' }
 /** Connect refusals that no retry can fix. */
 const TERMINAL = new Set<RealtimeErrorCode>(['FORBIDDEN', 'ORIGIN_NOT_ALLOWED', 'UNSUPPORTED_VERSION', 'UNAUTHORIZED'])
 const isAuthError = (error: RealtimeError) => error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED'
 /** Refresh proactively once this share of the token's lifetime has passed. */
 const REFRESH_AT = 0.8
-/** After a wake from sleep, a connected link must answer a ping within this time. */
-const WAKE_CHECK_MS = 5000
 
 /**
  * The Lifeline client: one connection to the server, WebSocket first with SSE fallback, channels
@@ -83,10 +81,8 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   #probe: Connection | undefined
   /** Bumped on every start and stop; async work of an older run drops its result. */
   #run = 0
-  #cancelRetry = noop
-  #cancelStable = noop
-  #cancelRefresh = noop
-  #cancelProbe = noop
+  /** Cancels of the pending timers, by purpose; at most one timer per purpose. */
+  readonly #pending: Partial<Record<TimerPurpose, () => void>> = {}
   #detach = noop
   #flaps = 0
   #probeAttempt = 0
@@ -117,8 +113,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       lost: (connection, code, error, advice) => this.#lost(connection, code, error, advice?.retryAfterMs),
       trace: (direction, frame) => {
         this.#stats[direction === 'in' ? 'framesIn' : 'framesOut'] += 1
-        this.#events.emit('frame', { direction, frame })
-        resolved.logger?.(`frame ${direction}`, frame)
+        resolved.logger?.(direction, frame)
       },
     }
     const client = this
@@ -227,6 +222,15 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#events.emit('error', error)
   }
 
+  #after(purpose: TimerPurpose, callback: () => void, ms: number): void {
+    this.#pending[purpose]?.()
+    this.#pending[purpose] = this.#schedule(callback, ms)
+  }
+
+  #cancel(...purposes: (TimerPurpose)[]): void {
+    for (const purpose of purposes) this.#pending[purpose]?.()
+  }
+
   #schedule(callback: () => void, ms: number): () => void {
     const timers = this.#options.timers!
     const handle = timers.setTimeout(callback, ms)
@@ -240,7 +244,8 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     try {
       token = await this.#tokens.get(reason)
     } catch (error) {
-      return this.#failed(run, error as RealtimeError, true)
+      // getToken threw: UnauthorizedError stops, anything else backs off.
+      return void (run === this.#run && this.#recover(error as RealtimeError, (error as RealtimeError).code === 'UNAUTHORIZED' ? 4300 : 4000))
     }
     let lastError: RealtimeError | undefined
     let webSocketFailed = false
@@ -261,15 +266,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         if (TERMINAL.has(lastError.code) || isAuthError(lastError)) break
       }
     }
-    this.#failed(run, lastError!, false)
-  }
-
-  #failed(run: number, error: RealtimeError, fromGetToken: boolean): void {
-    if (run !== this.#run) return
-    this.#error(error)
-    if (isAuthError(error) && !fromGetToken) this.#refused(() => this.#retry(error, undefined, 'rejected'))
-    else if (TERMINAL.has(error.code)) this.#stop(error)
-    else this.#retry(error)
+    if (run === this.#run) this.#recover(lastError!)
   }
 
   #adopt(connection: Connection, result: ConnectResult): void {
@@ -280,8 +277,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     previous?.close()
     this.#tokens.accepted()
     this.#tokens.expiresIn(result.expiresInMs)
-    this.#cancelProbe()
-    this.#cancelStable()
+    this.#cancel('probe')
     const { name } = connection
     if (name === 'websocket') this.#blocked.forget()
     this.#dispatch({ type: 'connected', transport: name })
@@ -289,7 +285,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       this.#events.emit('transport', { transport: name, prevTransport: this.#lastTransport })
       this.#lastTransport = name
     }
-    this.#cancelStable = this.#schedule(() => {
+    this.#after('stable', () => {
       this.#dispatch({ type: 'stable' })
       if (name === 'websocket') this.#flaps = this.#probeAttempt = 0
     }, this.#options.minUptimeMs)
@@ -302,41 +298,42 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   #lost(connection: Connection, code: number, error: RealtimeError, retryAfterMs: number | undefined): void {
     if (connection !== this.#connection) return
     this.#connection = undefined
-    this.#cancelStable()
-    this.#cancelRefresh()
-    this.#cancelProbe()
+    this.#cancel('stable', 'refresh', 'probe')
     this.#probe?.close()
-    this.#error(error)
-    const { minUptimeMs, maxFlaps, now, random } = this.#options
+    const { minUptimeMs, maxFlaps, now } = this.#options
     // A WebSocket that keeps dying right after the handshake is as good as blocked (C2).
     if (connection.name === 'websocket' && now!() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
       this.#flaps = 0
       this.#blocked.remember()
     }
-    switch (closeAction(code)) {
-      case 'stop':
-        return this.#stop(new RealtimeError(STOP_ERRORS[code] ?? 'FORBIDDEN', error.message))
-      case 'refresh':
-        return this.#refused(() => this.#retry(error, undefined, 'rejected'))
-      case 'reconnect-now':
-        // The server restarts or rebalances: come back at once, but spread over its window.
-        return this.#retry(error, Math.floor(random!() * (retryAfterMs ?? 1000)))
-      default:
-        this.#retry(error, undefined, 'connect', retryAfterMs)
-    }
+    this.#recover(error, code, retryAfterMs)
+  }
+
+  /**
+   * The one decision after any failure: the close code's range says what to do (P8); a connect
+   * refusal without one is read from its error code.
+   */
+  #recover(error: RealtimeError, code?: number, retryAfterMs?: number): void {
+    const action = code !== undefined ? closeAction(code) : isAuthError(error) ? 'refresh' : TERMINAL.has(error.code) ? 'stop' : 'backoff'
+    if (action !== 'stop') this.#error(error)
+    if (action === 'stop') this.#stop(code && STOP_ERRORS[code] ? new RealtimeError(STOP_ERRORS[code], error.message) : error)
+    else if (action === 'refresh') this.#refused(() => this.#retry(error, undefined, 'rejected'))
+    // The server restarts or rebalances: come back at once, but spread over its window.
+    else if (action === 'reconnect-now') this.#retry(error, Math.floor(this.#options.random!() * (retryAfterMs ?? 1000)))
+    else this.#retry(error, undefined, 'connect', retryAfterMs)
   }
 
   /** Schedules the next attempt with backoff (C4), unless the browser is offline. */
   #retry(error: RealtimeError | undefined, delayMs?: number, reason: TokenReason = 'connect', retryAfterMs = error?.retryAfterMs ?? 0): void {
     this.#run += 1
-    this.#cancelRetry()
+    this.#cancel('retry')
     const { attempt } = this.#snapshot
     const { maxReconnectAttempts, reconnectDelay, random, now } = this.#options
     if (attempt >= maxReconnectAttempts) return this.#stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
     const delay = delayMs ?? Math.max(retryAfterMs, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay, random!))
     this.#stats.reconnects += 1
     this.#dispatch({ type: 'retry', error, retryAt: now!() + delay })
-    this.#cancelRetry = this.#schedule(() => void this.#attempt(reason), delay)
+    this.#after('retry', () => void this.#attempt(reason), delay)
   }
 
   /** Offline or entering the back/forward cache: drop the connection and wait for a resume. */
@@ -349,8 +346,8 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
 
   #resume(): void {
     const { status } = this.#snapshot
+    // A connected link that died during sleep is caught by its heartbeat watchdog, overdue on wake.
     if (status === 'reconnecting') this.#retry(undefined, 0)
-    else if (status === 'connected') this.#connection?.check(WAKE_CHECK_MS)
   }
 
   #stop(error: RealtimeError | undefined): void {
@@ -371,7 +368,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   /** Cancels every timer and closes every connection, without reporting anything. */
   #halt(): void {
     this.#run += 1
-    for (const cancel of [this.#cancelRetry, this.#cancelStable, this.#cancelRefresh, this.#cancelProbe]) cancel()
+    this.#cancel('retry', 'stable', 'refresh', 'probe')
     this.#connection?.close()
     this.#probe?.close()
     this.#connection = this.#probe = undefined
@@ -379,8 +376,8 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
 
   /** Refreshes the token in-band before it expires (C5), on the connection it was scheduled for. */
   #scheduleRefresh(connection: Connection, expiresInMs: number | undefined): void {
-    this.#cancelRefresh()
-    if (expiresInMs !== undefined) this.#cancelRefresh = this.#schedule(() => void this.#refresh(connection, 'refresh'), expiresInMs * REFRESH_AT)
+    this.#cancel('refresh')
+    if (expiresInMs !== undefined) this.#after('refresh', () => void this.#refresh(connection, 'refresh'), expiresInMs * REFRESH_AT)
   }
 
   async #refresh(connection: Connection, reason: TokenReason): Promise<void> {
@@ -394,29 +391,25 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     }
     // A refresh started for an older connection never applies to a newer one.
     if (connection !== this.#connection) return
-    connection.request(
-      { type: 'refresh', token },
-      {
-        ok: (result) => {
-          this.#tokens.accepted()
-          const { expiresInMs } = result as RefreshResult
-          this.#tokens.expiresIn(expiresInMs)
-          this.#scheduleRefresh(connection, expiresInMs)
-        },
-        fail: (error) => {
-          if (connection.closed) return
-          this.#error(error)
-          if (isAuthError(error)) this.#refused(() => void this.#refresh(connection, 'rejected'))
-        },
-      },
-    )
+    connection.request({ type: 'refresh', token }, (error, result) => {
+      if (connection.closed) return
+      if (error) {
+        this.#error(error)
+        if (isAuthError(error)) this.#refused(() => void this.#refresh(connection, 'rejected'))
+        return
+      }
+      const { expiresInMs } = result as RefreshResult
+      this.#tokens.accepted()
+      this.#tokens.expiresIn(expiresInMs)
+      this.#scheduleRefresh(connection, expiresInMs)
+    })
   }
 
   /** While on SSE, tries WebSocket again in the background and moves over when it works (C3). */
   #scheduleProbe(): void {
     const { minMs = 5000, maxMs = 300_000 } = this.#options.upgradeDelay
     const cap = Math.min(maxMs, minMs * 2 ** this.#probeAttempt++)
-    this.#cancelProbe = this.#schedule(() => void this.#upgrade(), cap / 2 + (this.#options.random!() * cap) / 2)
+    this.#after('probe', () => void this.#upgrade(), cap / 2 + (this.#options.random!() * cap) / 2)
   }
 
   async #upgrade(): Promise<void> {

@@ -8,16 +8,6 @@ export type GetToken = (context: { reason: TokenReason }) => string | Promise<st
 /** A cached token is reused only while it has at least this long to live. */
 const MIN_REMAINING_MS = 2000
 
-/** Reads a JWT's `exp` (ms) without verifying it; `undefined` for tokens that are not JWTs. */
-function jwtExpiry(token: string): number | undefined {
-  try {
-    const exp = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).exp
-    return typeof exp === 'number' ? exp * 1000 : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Single-flight, cached access to the app's `getToken`: concurrent callers share one call, and a
  * second rejection in a row (a freshly forced token refused too) is terminal.
@@ -52,8 +42,9 @@ export class TokenManager {
       try {
         const token = await this.#getToken!({ reason })
         if (typeof token !== 'string' || !token) throw new TypeError('getToken: not a string')
+        // Its lifetime comes from the server's reply (`expiresInMs`), so tokens need not be JWTs.
         this.#token = token
-        this.#expiresAt = jwtExpiry(token)
+        this.#expiresAt = undefined
         return token
       } catch (error) {
         throw error instanceof UnauthorizedError
