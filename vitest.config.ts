@@ -32,6 +32,16 @@ export default defineConfig({
       {
         ...source,
         test: {
+          name: 'react',
+          root: 'packages/react',
+          environment: 'jsdom',
+          include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
+          typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        ...source,
+        test: {
           name: 'mock-server',
           root: 'packages/mock-server',
           environment: 'node',

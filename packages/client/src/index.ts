@@ -4,9 +4,10 @@
  * @see ../../../docs/client.md
  */
 export { RealtimeClient } from './realtimeClient'
-export type { ClientEvents, ClientStats, ChannelMap, PublishResult } from './realtimeClient'
+export type { ClientEvents, ClientStats, ChannelMap, ChannelEvents, PublishResult } from './realtimeClient'
 export { Channel } from './channel'
 export type { ChannelState, ChannelStatus, EventMap, Gap, MessageMeta } from './channel'
+export { IDLE as IDLE_SNAPSHOT } from './connectionState'
 export type { ConnectionSnapshot, ConnectionStatus } from './connectionState'
 export { RealtimeError, UnauthorizedError } from './errors'
 export type { RealtimeErrorCode, ClientErrorCode } from './errors'

@@ -41,7 +41,8 @@ export interface ClientStats {
 
 /** Event maps per channel name; template-literal keys cover families such as `user:${string}`. */
 export type ChannelMap = Record<string, EventMap>
-type EventsOf<Channels extends ChannelMap, N extends string> = N extends keyof Channels ? Channels[N] : EventMap
+/** The event map of channel `N` in `Channels` (any events when the map does not name it). */
+export type ChannelEvents<Channels extends ChannelMap, N extends string> = N extends keyof Channels ? Channels[N] : EventMap
 
 type TimerPurpose = 'retry' | 'stable' | 'refresh' | 'probe'
 
@@ -178,7 +179,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    * `channel.subscribe()` returns its release.
    * @throws {TypeError} for a name the protocol does not allow
    */
-  channel<Events extends EventMap = never, N extends string = string>(name: N): Channel<[Events] extends [never] ? EventsOf<Channels, N> : Events> {
+  channel<Events extends EventMap = never, N extends string = string>(name: N): Channel<[Events] extends [never] ? ChannelEvents<Channels, N> : Events> {
     if (!isChannel(name)) throw new TypeError(`RealtimeClient: invalid channel name "${name}"`)
     let channel = this.#channels.get(name)
     if (!channel) this.#channels.set(name, (channel = new Channel(name, this.#channelHost)))

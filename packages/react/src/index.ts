@@ -1,0 +1,16 @@
+/**
+ * `@lifeline/react`: a provider and hooks over `@lifeline/client`, each a thin adapter over the
+ * client's own subscribe/snapshot API.
+ * @see ../../../docs/react.md
+ */
+export { RealtimeProvider } from './RealtimeProvider'
+export type { RealtimeProviderProps } from './RealtimeProvider'
+export { RealtimeContext } from './realtimeContext'
+export { useRealtimeClient } from './useRealtimeClient'
+export { useConnectionState } from './useConnectionState'
+export { useChannel } from './useChannel'
+export type { ChannelHookOptions } from './useChannel'
+export { useChannelEvent } from './useChannelEvent'
+export { useLatestMessage } from './useLatestMessage'
+export { usePublish } from './usePublish'
+export type { Register, RegisteredChannels, EventsOf, EventName } from './register'

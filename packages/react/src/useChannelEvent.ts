@@ -1,0 +1,26 @@
+import type { MessageMeta } from '@lifeline/client'
+import { useEffect, useRef } from 'react'
+import type { EventName, EventsOf } from './register'
+import { useChannel, type ChannelHookOptions } from './useChannel'
+
+/**
+ * Calls `handler` once per `event` message of `name`, in order, straight from the client: not
+ * through React state, so a burst is never merged by batching. The latest `handler` is always
+ * used without resubscribing.
+ * @example
+ * useChannelEvent('board:7', 'card_moved', (move) => board.apply(move))
+ * @see ../../../docs/react.md#usechannelevent
+ */
+export function useChannelEvent<N extends string, E extends EventName<N>>(
+  name: N,
+  event: E,
+  handler: (data: EventsOf<N>[E], meta: MessageMeta) => void,
+  options?: ChannelHookOptions,
+): void {
+  const { channel } = useChannel(name, options)
+  const handlerRef = useRef(handler)
+  useEffect(() => {
+    handlerRef.current = handler
+  })
+  useEffect(() => channel.on(event, (data, meta) => handlerRef.current(data, meta)), [channel, event])
+}
