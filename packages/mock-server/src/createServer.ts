@@ -16,6 +16,11 @@ export interface ServerOptions extends EngineOptions {
   port?: number
   /** @default '127.0.0.1' */
   host?: string
+  /**
+   * Handles requests that are not part of the protocol (for example the demo gallery's page and
+   * controls), served on the same port. Without it they get `404`.
+   */
+  fallback?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>
 }
 
 /** A connected client as the test helpers show it. */
@@ -82,7 +87,7 @@ const CORS_HEADERS = {
  * @see ../../../docs/mock-server.md
  */
 export async function createServer(options: ServerOptions = {}): Promise<MockServer> {
-  const { port = 0, host = '127.0.0.1', ...engineOptions } = options
+  const { port = 0, host = '127.0.0.1', fallback, ...engineOptions } = options
   let engine = new ProtocolEngine(engineOptions)
   const faults: Faults = { ...NO_FAULTS }
   const sockets = new Set<Socket>()
@@ -146,6 +151,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       case 'GET /sse':
         return openStream(url.searchParams.get('ticket'), request, response, origin)
       default:
+        if (fallback) return fallback(request, response)
         send(response, refuse({ code: 'BAD_REQUEST', message: `No route for ${key}` }, 404))
     }
   }
