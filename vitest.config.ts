@@ -48,6 +48,16 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
         },
       },
+      {
+        ...source,
+        test: {
+          // Every story of the gallery in headless Chromium (playwright-core, Debian's chromium).
+          name: 'gallery',
+          root: 'docs/gallery',
+          environment: 'node',
+          include: ['test/**/*.e2e.test.ts'],
+        },
+      },
     ],
   },
 })
