@@ -6,6 +6,8 @@
 export { createServer } from './createServer'
 export type { ServerOptions, MockServer, ClientInfo, DisconnectOptions } from './createServer'
 export type { Faults } from './faults'
+export { createFaultProxy } from './faultProxy'
+export type { FaultProxy, FaultProxyOptions, UpgradeMode, ConnectionKind } from './faultProxy'
 export { startDemo, DEMO_USERS } from './demo'
 export type { DemoOptions } from './demo'
 export {
