@@ -68,6 +68,8 @@ export class Session {
   readonly #context: EngineContext
   readonly #limiter
   #rejectedInRow = 0
+  /** Whether a `connect` arrived; commands queued behind it run once it is answered. */
+  #connectReceived = false
   #queue: Promise<void> = Promise.resolve()
   #timers: unknown[] = []
   #heartbeat: unknown
@@ -187,7 +189,9 @@ export class Session {
       return
     }
     this.#rejectedInRow = 0
-    if (this.status === 'connecting' && frame.type !== 'connect') {
+    if (frame.type === 'connect') this.#connectReceived = true
+    // Commands pipelined behind `connect` are fine: the queue runs them after it (or drops them when it fails).
+    else if (!this.#connectReceived) {
       this.#reply(frame.id, fail('NOT_CONNECTED', 'Send connect first'))
       this.disconnect(CloseCode.BAD_PROTOCOL, 'command before connect')
       return
