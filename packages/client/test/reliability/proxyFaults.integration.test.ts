@@ -1,0 +1,104 @@
+import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { RealtimeClient, TransportName } from '../../src/index'
+import { startHarness, type Harness } from '../support/harness'
+import { FAST } from './support/fast'
+import { publishNumbered, publishUntil, verdict, watch, type Published, type Watch } from './support/tally'
+
+let harness: Harness
+let proxy: FaultProxy
+beforeEach(async () => {
+  harness = await startHarness({ heartbeatMs: 300 })
+  proxy = await createFaultProxy({ target: harness.server.url })
+})
+afterEach(async () => {
+  await harness.close()
+  await proxy.close()
+})
+
+const CHANNEL = 'board:1'
+
+/** `count` clients behind the proxy, subscribed to the channel, and their first messages delivered. */
+async function fleet(count: number, options: Parameters<Harness['client']>[0] = {}): Promise<{ clients: RealtimeClient[]; watches: Watch[]; published: Published }> {
+  const clients: RealtimeClient[] = []
+  const watches: Watch[] = []
+  for (let index = 0; index < count; index++) {
+    const client = harness.client({ ...FAST, heartbeatGraceMs: 300, url: proxy.url, ...options })
+    client.connect()
+    clients.push(client)
+    watches.push(watch(client, CHANNEL))
+  }
+  await Promise.all(watches.map((seen) => seen.subscribed))
+  const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
+  await everyoneHas(watches, published)
+  return { clients, watches, published }
+}
+
+const on = (clients: RealtimeClient[], transport: TransportName) => () =>
+  clients.every((client) => client.getSnapshot().status === 'connected' && client.getSnapshot().transport === transport)
+
+async function everyoneHas(watches: Watch[], published: Published): Promise<void> {
+  await expect.poll(() => watches.every((seen) => new Set(seen.received).size >= published.size), { timeout: 15_000 }).toBe(true)
+}
+
+function expectExactlyOnce(watches: Watch[], published: Published): void {
+  const clean = { published: published.size, delivered: published.size, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 }
+  for (const seen of watches) {
+    expect(verdict(published, seen)).toEqual(clean)
+    expect(seen.gaps).toEqual([])
+  }
+}
+
+describe('faults at a proxy', () => {
+  it('WebSocket blocked mid-stream: clients fall back to SSE, come back to WebSocket, and lose or repeat nothing', async () => {
+    const { clients, watches, published } = await fleet(4)
+    expect(on(clients, 'websocket')()).toBe(true)
+
+    proxy.upgrades = 'refuse'
+    proxy.cut('websocket')
+    await publishUntil(harness.server, CHANNEL, published, on(clients, 'sse'))
+    expect(on(clients, 'sse')()).toBe(true)
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+
+    proxy.upgrades = 'pass'
+    // The background probe moves every client back while messages keep coming.
+    await publishUntil(harness.server, CHANNEL, published, on(clients, 'websocket'))
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+    await everyoneHas(watches, published)
+    expectExactlyOnce(watches, published)
+    expect(on(clients, 'websocket')()).toBe(true)
+  })
+
+  it('upgrade accepted and then silent: the connect reply never comes, so clients fall back to SSE and recover', async () => {
+    const { clients, watches, published } = await fleet(4, { connectTimeoutMs: 1000 })
+    const transports: TransportName[] = []
+    for (const client of clients) client.on('transport', ({ transport }) => transports.push(transport))
+
+    proxy.upgrades = 'silent'
+    proxy.cut('websocket')
+    await publishUntil(harness.server, CHANNEL, published, on(clients, 'sse'))
+    expect(on(clients, 'sse')()).toBe(true)
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+    await everyoneHas(watches, published)
+    expectExactlyOnce(watches, published)
+    // A socket that opened but never answered the handshake never counted as connected (P3).
+    expect(transports).toEqual(['sse', 'sse', 'sse', 'sse'])
+  })
+
+  it('SSE held back by a buffering proxy: the silence is detected, and everything arrives once the bytes flow', async () => {
+    const { clients, watches, published } = await fleet(3, { transports: ['sse'] })
+    const left = clients.map(() => false)
+    clients.forEach((client, index) => client.on('status', ({ prevStatus }) => prevStatus === 'connected' && (left[index] = true)))
+
+    proxy.sseBufferBytes = 1024 * 1024
+    // Nothing passes: heartbeats stop arriving, so no client may keep believing it is connected.
+    await publishUntil(harness.server, CHANNEL, published, () => left.every(Boolean))
+    expect(left).toEqual([true, true, true])
+
+    proxy.sseBufferBytes = 0
+    await publishUntil(harness.server, CHANNEL, published, on(clients, 'sse'))
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+    await everyoneHas(watches, published)
+    expectExactlyOnce(watches, published)
+  })
+})
