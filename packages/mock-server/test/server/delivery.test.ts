@@ -1,0 +1,165 @@
+import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/client/protocol'
+import { describe, expect, it } from 'vitest'
+import { MemoryBroker, systemClock, type Clock } from '../../src/index'
+import { mintToken, request, resultOf, SseClient, startServer, useIntegrationHooks, WsClient } from './support'
+
+useIntegrationHooks()
+
+const offsets = (messages: MessageFrame[]) => messages.map((message) => message.pos.offset)
+
+function expectStrictlyIncreasing(messages: MessageFrame[]): void {
+  for (let i = 1; i < messages.length; i++) {
+    expect(messages[i]!.pos.epoch).toBe(messages[0]!.pos.epoch)
+    expect(messages[i]!.pos.offset).toBeGreaterThan(messages[i - 1]!.pos.offset)
+  }
+}
+
+/** The wall clock, except that tests can move `now()` forward (timers stay real). */
+function adjustableClock(): Clock & { advance(ms: number): void } {
+  let skew = 0
+  return { ...systemClock, now: () => Date.now() + skew, advance: (ms) => (skew += ms) }
+}
+
+describe('fan-out', () => {
+  it('delivers every message once, in order, to many WebSocket and SSE subscribers', async () => {
+    const server = await startServer()
+    const sockets = await Promise.all(Array.from({ length: 30 }, async (_, i) => WsClient.connect(server, await mintToken(`ws${i}`))))
+    const streams = await Promise.all(Array.from({ length: 8 }, async (_, i) => SseClient.connect(server, await mintToken(`sse${i}`))))
+    for (const socket of sockets) expect((await socket.command('subscribe', { channel: 'leaderboard' })).ok).toBe(true)
+    for (const stream of streams) expect((await stream.command(server, 'subscribe', { channel: 'leaderboard' })).ok).toBe(true)
+
+    for (let i = 0; i < 20; i++) await server.publish('leaderboard', 'score', { i })
+
+    for (const client of [...sockets, ...streams]) {
+      const received = await client.messagesOf('leaderboard', 20)
+      expect(received.map((message) => (message.data as { i: number }).i)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+      expect(offsets(received)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+      expectStrictlyIncreasing(received)
+    }
+  })
+
+  it('uses the position as the SSE event id', async () => {
+    const server = await startServer()
+    const client = await SseClient.connect(server, await mintToken('grace'))
+    await client.command(server, 'subscribe', { channel: 'user:grace' })
+    await server.publish('user:grace', 'note', 'a')
+    await server.publish('user:grace', 'note', 'b')
+    const received = await client.messagesOf('user:grace', 2)
+    expect(client.eventIds).toEqual(received.map(({ pos }) => `${pos.epoch}:${pos.offset}:user:grace`))
+  })
+
+  it('delivers messages a client publishes to the other subscribers, across transports', async () => {
+    const server = await startServer()
+    const writer = await WsClient.connect(server, await mintToken('ada'))
+    const reader = await SseClient.connect(server, await mintToken('grace'))
+    await reader.command(server, 'subscribe', { channel: 'board:7' })
+    const published = resultOf<PublishResult>(await writer.command('publish', { channel: 'board:7', event: 'card_moved', data: { card: 'c1' }, key: 'p1' }))
+    const [message] = await reader.messagesOf('board:7', 1)
+    expect(message).toMatchObject({ event: 'card_moved', data: { card: 'c1' }, pos: published.position })
+  })
+})
+
+describe('idempotent publish', () => {
+  it('acknowledges a repeated key twice but delivers the message once', async () => {
+    const server = await startServer()
+    const writer = await WsClient.connect(server, await mintToken('ada'))
+    const reader = await WsClient.connect(server, await mintToken('grace'))
+    await reader.command('subscribe', { channel: 'board:1' })
+    const first = resultOf<PublishResult>(await writer.command('publish', { channel: 'board:1', event: 'e', data: 1, key: 'same' }))
+    const again = resultOf<PublishResult>(await writer.command('publish', { channel: 'board:1', event: 'e', data: 1, key: 'same' }))
+    expect(first.duplicate).toBe(false)
+    expect(again).toEqual({ position: first.position, duplicate: true })
+    // A later message with a fresh key marks the point by which a duplicate would have arrived.
+    await writer.command('publish', { channel: 'board:1', event: 'e', data: 2, key: 'other' })
+    const received = await reader.messagesOf('board:1', 2)
+    expect(received.map((message) => message.data)).toEqual([1, 2])
+  })
+
+  it('drops a repeated key on the server-side publish API too', async () => {
+    const server = await startServer({ apiKey: 'api-key' })
+    const reader = await WsClient.connect(server, await mintToken('ada'))
+    await reader.command('subscribe', { channel: 'broadcasts' })
+    const publish = (data: number, key: string) =>
+      request(server, '/publish', { method: 'POST', headers: { authorization: 'Bearer api-key' }, body: JSON.stringify({ channel: 'broadcasts', event: 'news', data, key }) })
+    const first = await publish(1, 'k')
+    const again = await publish(1, 'k')
+    expect(first.status).toBe(200)
+    expect(again.body).toEqual({ position: first.body.position, duplicate: true })
+    await publish(2, 'k2')
+    expect((await reader.messagesOf('broadcasts', 2)).map((message) => message.data)).toEqual([1, 2])
+  })
+})
+
+describe('history and recovery', () => {
+  /**
+   * Subscribes with `since`; returns the reply and the messages replayed. The replay leaves right
+   * behind the reply, so a ping's reply marks its end without adding to the channel's history.
+   */
+  async function resubscribe(server: Awaited<ReturnType<typeof startServer>>, channel: string, since: Position) {
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    const reply = resultOf<SubscribeResult>(await client.command('subscribe', { channel, since }))
+    await client.command('ping', {})
+    return { reply, replayed: client.messages(channel) }
+  }
+
+  it('replays what came after `since` with recovered: true, then continues live', async () => {
+    const server = await startServer()
+    const positions: Position[] = []
+    for (let i = 1; i <= 5; i++) positions.push((await server.publish('leaderboard', 'score', i)).position)
+    const { reply, replayed } = await resubscribe(server, 'leaderboard', positions[1]!)
+    expect(reply.recovered).toBe(true)
+    expect(replayed.map((message) => message.data)).toEqual([3, 4, 5])
+    expectStrictlyIncreasing(replayed)
+  })
+
+  it('answers recovered: false once history is trimmed by size', async () => {
+    const server = await startServer({ broker: new MemoryBroker({ historySize: 3 }) })
+    const positions: Position[] = []
+    for (let i = 1; i <= 6; i++) positions.push((await server.publish('leaderboard', 'score', i)).position)
+    expect((await resubscribe(server, 'leaderboard', positions[0]!)).reply.recovered).toBe(false)
+    const withinHistory = await resubscribe(server, 'leaderboard', positions[2]!)
+    expect(withinHistory.reply.recovered).toBe(true)
+    expect(withinHistory.replayed.map((message) => message.data)).toEqual([4, 5, 6])
+  })
+
+  it('answers recovered: false once history is trimmed by age', async () => {
+    const clock = adjustableClock()
+    const server = await startServer({ broker: new MemoryBroker({ historyTtlMs: 60_000, clock }) })
+    const since = (await server.publish('leaderboard', 'score', 1)).position
+    await server.publish('leaderboard', 'score', 2)
+    expect((await resubscribe(server, 'leaderboard', since)).reply.recovered).toBe(true)
+    clock.advance(61_000)
+    const { reply, replayed } = await resubscribe(server, 'leaderboard', since)
+    expect(reply.recovered).toBe(false)
+    expect(replayed).toEqual([])
+  })
+
+  it('answers recovered: false with a new epoch after a restart', async () => {
+    const server = await startServer()
+    const before = (await server.publish('leaderboard', 'score', 1)).position
+    await server.restart()
+    const { reply } = await resubscribe(server, 'leaderboard', before)
+    expect(reply.recovered).toBe(false)
+    expect(reply.position.epoch).not.toBe(before.epoch)
+  })
+
+  it('answers recovered: false for a position ahead of the channel', async () => {
+    const server = await startServer()
+    const { position } = await server.publish('leaderboard', 'score', 1)
+    expect((await resubscribe(server, 'leaderboard', { ...position, offset: position.offset + 10 })).reply.recovered).toBe(false)
+  })
+
+  it('loses nothing published while a subscription is being set up', async () => {
+    const server = await startServer()
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    const { position } = await server.publish('leaderboard', 'score', 0)
+    const subscribing = client.command('subscribe', { channel: 'leaderboard', since: position })
+    const publishing = Promise.all(Array.from({ length: 50 }, (_, i) => server.publish('leaderboard', 'score', i + 1)))
+    expect(resultOf<SubscribeResult>(await subscribing).recovered).toBe(true)
+    await publishing
+    const received = await client.messagesOf('leaderboard', 50)
+    expect(received.map((message) => message.data)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    await client.command('ping', {})
+    expect(client.messages('leaderboard')).toHaveLength(50)
+  })
+})
