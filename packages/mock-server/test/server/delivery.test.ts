@@ -1,6 +1,6 @@
 import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
-import { MemoryBroker, systemClock, type Clock } from '../../src/index'
+import { MemoryBroker, systemClock, type Clock } from '../../src/engine/index'
 import { mintToken, request, resultOf, SseClient, startServer, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
@@ -17,7 +17,7 @@ function expectStrictlyIncreasing(messages: MessageFrame[]): void {
 /** The wall clock, except that tests can move `now()` forward (timers stay real). */
 function adjustableClock(): Clock & { advance(ms: number): void } {
   let skew = 0
-  return { ...systemClock, now: () => Date.now() + skew, advance: (ms) => (skew += ms) }
+  return { ...systemClock, now: () => Date.now() + skew, advance: (ms: number) => (skew += ms) }
 }
 
 describe('fan-out', () => {
