@@ -245,8 +245,10 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     try {
       token = await this.#tokens.get(reason)
     } catch (error) {
-      // getToken threw: UnauthorizedError stops, anything else backs off.
-      return void (run === this.#run && this.#recover(error as RealtimeError, (error as RealtimeError).code === 'UNAUTHORIZED' ? 4300 : 4000))
+      // getToken threw: UnauthorizedError (UNAUTHORIZED) stops, anything else (TOKEN_FAILED) backs off.
+      if (run !== this.#run) return
+      const failure = error as RealtimeError
+      return failure.code === 'UNAUTHORIZED' ? this.#stop(failure) : this.#recover(failure)
     }
     let lastError: RealtimeError | undefined
     let webSocketFailed = false
@@ -316,9 +318,10 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    */
   #recover(error: RealtimeError, code?: number, retryAfterMs?: number): void {
     const action = code !== undefined ? closeAction(code) : isAuthError(error) ? 'refresh' : TERMINAL.has(error.code) ? 'stop' : 'backoff'
-    if (action !== 'stop') this.#error(error)
-    if (action === 'stop') this.#stop(code && STOP_ERRORS[code] ? new RealtimeError(STOP_ERRORS[code], error.message) : error)
-    else if (action === 'refresh') this.#refused(() => this.#retry(error, undefined, 'rejected'))
+    if (action === 'stop') return this.#stop(code && STOP_ERRORS[code] ? new RealtimeError(STOP_ERRORS[code], error.message) : error)
+    if (action === 'refresh' && this.#refused(error)) return
+    this.#error(error)
+    if (action === 'refresh') this.#retry(error, undefined, 'rejected')
     // The server restarts or rebalances: come back at once, but spread over its window.
     else if (action === 'reconnect-now') this.#retry(error, Math.floor(this.#options.random!() * (retryAfterMs ?? 1000)))
     else this.#retry(error, undefined, 'connect', retryAfterMs)
@@ -360,10 +363,14 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#outbox.rejectAll(error ?? new RealtimeError('CLIENT_CLOSED'))
   }
 
-  /** The server refused the token: fetch a new one and `again()`, unless that token was already fresh. */
-  #refused(again: () => void): void {
-    if (this.#tokens.rejected()) this.#stop(new RealtimeError('UNAUTHORIZED', 'fresh token refused'))
-    else again()
+  /**
+   * The server refused the token. When that token was itself fetched after a refusal, stops with
+   * `UNAUTHORIZED` and returns `true`: asking again would only hammer the token service (C5).
+   */
+  #refused(error: RealtimeError): boolean {
+    const terminal = this.#tokens.rejected()
+    if (terminal) this.#stop(new RealtimeError('UNAUTHORIZED', 'fresh token refused', { cause: error }))
+    return terminal
   }
 
   /** Cancels every timer and closes every connection, without reporting anything. */
@@ -395,8 +402,9 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     connection.request({ type: 'refresh', token }, (error, result) => {
       if (connection.closed) return
       if (error) {
+        if (isAuthError(error) && this.#refused(error)) return
         this.#error(error)
-        if (isAuthError(error)) this.#refused(() => void this.#refresh(connection, 'rejected'))
+        if (isAuthError(error)) void this.#refresh(connection, 'rejected')
         return
       }
       const { expiresInMs } = result as RefreshResult

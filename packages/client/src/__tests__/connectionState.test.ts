@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { IDLE, reduceConnection, type ConnectionAction, type ConnectionSnapshot } from '../connectionState'
+import { RealtimeError } from '../errors'
+
+const run = (...actions: ConnectionAction[]) => actions.reduce<ConnectionSnapshot>(reduceConnection, IDLE)
+const lost = new RealtimeError('TRANSPORT_CLOSED')
+
+describe('reduceConnection', () => {
+  it('goes idle → connecting → connected with the transport', () => {
+    expect(run({ type: 'connect' })).toEqual({ ...IDLE, status: 'connecting' })
+    expect(run({ type: 'connect' }, { type: 'connected', transport: 'sse' })).toMatchObject({ status: 'connected', transport: 'sse', attempt: 0 })
+  })
+
+  it('counts failed attempts and keeps the last error while reconnecting', () => {
+    const state = run({ type: 'connect' }, { type: 'retry', error: lost, retryAt: 100 }, { type: 'retry', error: undefined, retryAt: 200 })
+    expect(state).toEqual({ status: 'reconnecting', transport: undefined, attempt: 2, retryAt: 200, error: lost })
+  })
+
+  it('clears the error and retry time on connect, but keeps the attempt count until stable', () => {
+    const connected = run({ type: 'connect' }, { type: 'retry', error: lost, retryAt: 100 }, { type: 'connected', transport: 'websocket' })
+    expect(connected).toMatchObject({ status: 'connected', attempt: 1, retryAt: undefined, error: undefined })
+    expect(reduceConnection(connected, { type: 'stable' })).toMatchObject({ status: 'connected', attempt: 0 })
+  })
+
+  it('returns the same object when nothing changes, so snapshots stay referentially stable', () => {
+    const connected = run({ type: 'connect' }, { type: 'connected', transport: 'websocket' })
+    expect(reduceConnection(connected, { type: 'stable' })).toBe(connected)
+  })
+
+  it('goes offline without a transport or retry time', () => {
+    const state = run({ type: 'connect' }, { type: 'connected', transport: 'websocket' }, { type: 'offline' })
+    expect(state).toMatchObject({ status: 'offline', transport: undefined, retryAt: undefined })
+  })
+
+  it('stops as disconnected with the terminal error, and a new connect starts from scratch', () => {
+    const error = new RealtimeError('UNAUTHORIZED')
+    const stopped = run({ type: 'connect' }, { type: 'retry', error: lost, retryAt: 1 }, { type: 'stop', error })
+    expect(stopped).toMatchObject({ status: 'disconnected', error, transport: undefined })
+    expect(reduceConnection(stopped, { type: 'connect' })).toEqual({ ...IDLE, status: 'connecting' })
+  })
+})

@@ -1,0 +1,154 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { UnauthorizedError } from '../errors'
+import { TokenManager } from '../tokenManager'
+import { settle, testClient } from './support/testClient'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+function deferred<T>() {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((done) => (resolve = done))
+  return { promise, resolve }
+}
+
+describe('TokenManager', () => {
+  it('shares one getToken call among concurrent callers', async () => {
+    const pending = deferred<string>()
+    const getToken = vi.fn(() => pending.promise)
+    const tokens = new TokenManager(getToken, Date.now)
+    const calls = [tokens.get('connect'), tokens.fetch('refresh'), tokens.get('connect')]
+    pending.resolve('t1')
+    expect(await Promise.all(calls)).toEqual(['t1', 't1', 't1'])
+    expect(getToken).toHaveBeenCalledOnce()
+  })
+
+  it('reuses the token until shortly before the expiry the server gave, then asks again', async () => {
+    let n = 0
+    const getToken = vi.fn(() => `t${++n}`)
+    const tokens = new TokenManager(getToken, Date.now)
+    await tokens.get('connect')
+    tokens.expiresIn(10_000)
+    vi.advanceTimersByTime(7000)
+    expect(await tokens.get('connect')).toBe('t1')
+    vi.advanceTimersByTime(1500)
+    expect(await tokens.get('connect')).toBe('t2')
+    expect(getToken).toHaveBeenCalledTimes(2)
+  })
+
+  it('calls getToken again after a failed call instead of caching the failure', async () => {
+    const getToken = vi.fn().mockRejectedValueOnce(new Error('network')).mockResolvedValueOnce('t2')
+    const tokens = new TokenManager(getToken, Date.now)
+    await expect(tokens.fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED', retryable: true })
+    await expect(tokens.fetch('connect')).resolves.toBe('t2')
+  })
+
+  it('maps UnauthorizedError to UNAUTHORIZED and anything that is not a token to TOKEN_FAILED', async () => {
+    await expect(new TokenManager(() => Promise.reject(new UnauthorizedError('signed out')), Date.now).fetch('connect')).rejects.toMatchObject({ code: 'UNAUTHORIZED', retryable: false })
+    await expect(new TokenManager(() => '' as string, Date.now).fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED' })
+  })
+
+  it('treats a refusal of a token fetched after a refusal as terminal', () => {
+    const tokens = new TokenManager(() => 't', Date.now)
+    expect(tokens.rejected()).toBe(false)
+    expect(tokens.rejected()).toBe(true)
+    tokens.accepted()
+    expect(tokens.rejected()).toBe(false)
+  })
+})
+
+describe('token refresh in the client', () => {
+  it('refreshes in-band before the token expires, on the same connection', async () => {
+    const { server, client, tokenCalls } = testClient()
+    server.expiresInMs = 10_000
+    client.connect()
+    await settle()
+    await settle(7999)
+    expect(server.sent('refresh')).toEqual([])
+    await settle(1)
+    expect(server.sent('refresh')).toEqual([expect.objectContaining({ token: 'token-2' })])
+    await settle(8000)
+    expect(tokenCalls).toEqual(['connect', 'refresh', 'refresh'])
+    expect(server.sockets).toHaveLength(1)
+    expect(client.stats().reconnects).toBe(0)
+  })
+
+  it('after a refused connect, forces one refresh, then stops with UNAUTHORIZED instead of retrying', async () => {
+    const { server, client, tokenCalls, errors } = testClient({ reconnectDelay: () => 100 })
+    server.handlers.connect = () => ({ error: { code: 'UNAUTHORIZED', message: 'bad token' } })
+    client.connect()
+    await settle(60_000)
+    expect(tokenCalls).toEqual(['connect', 'rejected'])
+    expect(server.sockets).toHaveLength(2)
+    expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
+    expect(errors).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED'])
+  })
+
+  it('after a refused in-band refresh, forces one more, then stops with UNAUTHORIZED', async () => {
+    const { server, client, tokenCalls } = testClient()
+    server.expiresInMs = 10_000
+    server.handlers.refresh = () => ({ error: { code: 'UNAUTHORIZED', message: 'bad token' } })
+    client.connect()
+    await settle(8000)
+    expect(tokenCalls).toEqual(['connect', 'refresh', 'rejected'])
+    expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
+    expect(server.sockets).toHaveLength(1)
+  })
+
+  it('reconnects with a new token when the server closes for an expired token (4200)', async () => {
+    const { server, client, tokenCalls } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    server.socket.disconnect(4200)
+    await settle(100)
+    expect(tokenCalls).toEqual(['connect', 'rejected'])
+    expect(server.sent('connect').map((command) => command.token)).toEqual(['token-1', 'token-2'])
+    expect(client.getSnapshot().status).toBe('connected')
+  })
+
+  it('backs off when getToken fails, and connects once it works', async () => {
+    let failures = 2
+    const getToken = vi.fn(() => (failures-- > 0 ? Promise.reject(new Error('token service down')) : Promise.resolve('t')))
+    const { server, client, errors } = testClient({ getToken, reconnectDelay: { minMs: 1000, maxMs: 10_000 } })
+    client.connect()
+    await settle()
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryAt: Date.now() + 500 })
+    await settle(500)
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryAt: Date.now() + 1000 })
+    await settle(1000)
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(getToken).toHaveBeenCalledTimes(3)
+    expect(errors).toEqual(['TOKEN_FAILED', 'TOKEN_FAILED'])
+    expect(server.sockets).toHaveLength(1)
+  })
+
+  it('stops with UNAUTHORIZED, without opening a socket, when getToken throws UnauthorizedError', async () => {
+    const { server, client } = testClient({ getToken: () => Promise.reject(new UnauthorizedError('signed out')) })
+    client.connect()
+    await settle(60_000)
+    expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
+    expect(server.sockets).toHaveLength(0)
+  })
+
+  it('never sends a refresh started for an older connection on a newer one', async () => {
+    const late = deferred<string>()
+    const { server, client } = testClient({
+      reconnectDelay: () => 100,
+      getToken: ({ reason }) => (reason === 'refresh' ? late.promise : 'first'),
+    })
+    server.expiresInMs = 20_000
+    client.connect()
+    await settle(16_000) // the refresh starts and waits for getToken
+    server.socket.drop()
+    await settle(100)
+    expect(server.sockets).toHaveLength(2)
+    late.resolve('late')
+    await settle()
+    expect(server.sent('refresh')).toEqual([])
+    expect(client.getSnapshot().status).toBe('connected')
+  })
+})
