@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises'
+import { cpus, loadavg, release, totalmem } from 'node:os'
+import { markdownTable } from './markdownTable'
+
+const PACKAGES = ['ws', 'socket.io', 'socket.io-client', '@socket.io/redis-adapter', 'ioredis', '@microsoft/signalr', 'centrifuge', 'pusher-js', 'partysocket', 'reconnecting-websocket', 'eventsource']
+
+async function versionOf(name: string): Promise<string> {
+  try {
+    const manifest = JSON.parse(await readFile(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }
+    return manifest.version
+  } catch {
+    return 'not installed'
+  }
+}
+
+async function esbuildVersion(): Promise<string> {
+  const { version } = await import('esbuild')
+  return version
+}
+
+/** CPU, memory, kernel, load at the start, Node and every library's version. */
+export async function describeMachine(): Promise<string> {
+  const cores = cpus()
+  const rows: string[][] = [
+    ['CPU', `${cores[0]?.model ?? 'unknown'} × ${cores.length}`],
+    ['Memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
+    ['Kernel', `Linux ${release()}`],
+    ['Load average (1/5/15 min) when the report was written', loadavg().map((load) => load.toFixed(2)).join(' / ')],
+    ['Node', process.version],
+    ['esbuild', await esbuildVersion()],
+  ]
+  for (const name of PACKAGES) rows.push([name, await versionOf(name)])
+  return markdownTable(['', ''], rows)
+}

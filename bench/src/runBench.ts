@@ -1,0 +1,35 @@
+// `pnpm bench` (full, rewrites RESULTS.md) and `pnpm bench:smoke` (one small case each, prints
+// the report). Optional suite names after the flags run only those suites, for development.
+import { writeFile } from 'node:fs/promises'
+import { signToken } from '@lifeline/mock-server'
+import { BENCH_JWT_SECRET } from './benchServer'
+import type { BenchSection } from './benchSection'
+import { runFanoutSuite } from './fanoutSuite'
+import { FULL, SMOKE } from './profile'
+import { renderResults } from './renderResults'
+
+const args = process.argv.slice(2)
+const profile = args.includes('--smoke') ? SMOKE : FULL
+const only = args.filter((arg) => !arg.startsWith('--'))
+const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
+
+const token = await signToken({ secret: BENCH_JWT_SECRET, sub: 'bench', roles: ['admin'], expiresInSeconds: 3600 })
+
+const SUITES: Record<string, () => Promise<BenchSection>> = {
+  fanout: () => runFanoutSuite(profile, token, log),
+}
+
+const startedAt = Date.now()
+const sections: BenchSection[] = []
+for (const [name, run] of Object.entries(SUITES)) {
+  if (only.length && !only.includes(name)) continue
+  log(`suite ${name}`)
+  sections.push(await run())
+}
+const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000)
+if (profile.name === 'full' && !only.length) {
+  await writeFile(new URL('../RESULTS.md', import.meta.url), report)
+  log('wrote bench/RESULTS.md')
+} else {
+  console.log(report)
+}
