@@ -1,0 +1,43 @@
+import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../support/harness'
+import { FAST } from './support/fast'
+import { sleepyClock } from './support/sleepyClock'
+import { publishNumbered, verdict, watch } from './support/tally'
+
+let harness: Harness
+let proxy: FaultProxy
+beforeEach(async () => {
+  harness = await startHarness()
+  proxy = await createFaultProxy({ target: harness.server.url })
+})
+afterEach(async () => {
+  await harness.close()
+  await proxy.close()
+})
+
+const CHANNEL = 'leaderboard'
+
+describe('laptop sleep', () => {
+  it.each(['websocket', 'sse'] as const)('over %s: after the lid opens, the dead link is dropped and what was missed is recovered', async (transport) => {
+    const clock = sleepyClock()
+    const client = harness.client({ ...FAST, url: proxy.url, transports: [transport], timers: clock.timers, now: clock.now })
+    client.connect()
+    const seen = watch(client, CHANNEL)
+    await seen.subscribed
+    const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
+    await expect.poll(() => seen.received.length).toBe(10)
+
+    // Lid closed: the client's timers freeze and its connection silently dies (Wi-Fi gone, NAT forgot it).
+    clock.sleep()
+    proxy.blackhole()
+    await publishNumbered(harness.server, CHANNEL, 11, 30, published)
+    // A minute later the lid opens: the heartbeat watchdog is long overdue.
+    clock.wake(60_000)
+
+    await expect.poll(() => new Set(seen.received).size, { timeout: 10_000 }).toBe(30)
+    expect(verdict(published, seen)).toEqual({ published: 30, delivered: 30, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+    expect(seen.gaps).toEqual([])
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
+  })
+})

@@ -1,0 +1,57 @@
+import { createFaultProxy, MemoryBroker, type FaultProxy } from '@lifeline/mock-server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ConnectionStatus } from '../../src/index'
+import { startHarness, type Harness } from '../support/harness'
+import { FAST } from './support/fast'
+import { NUMBERED, verdict, watch, type Published } from './support/tally'
+
+let harness: Harness
+let proxy: FaultProxy
+beforeEach(async () => {
+  // History deep enough to hold everything this test publishes, so the cut client can recover it all.
+  harness = await startHarness({ maxBufferedBytes: 64 * 1024, broker: new MemoryBroker({ historySize: 5000 }) })
+  proxy = await createFaultProxy({ target: harness.server.url })
+})
+afterEach(async () => {
+  await harness.close()
+  await proxy.close()
+})
+
+const PADDING = 'x'.repeat(8 * 1024)
+const CHANNEL = 'board:slow'
+
+describe('slow consumer', () => {
+  it('the server cuts a client that cannot keep up; it recovers everything while a fast client never notices', async () => {
+    const slow = harness.client({ ...FAST, url: proxy.url, transports: ['websocket'] })
+    const fast = harness.client({ ...FAST, transports: ['websocket'] })
+    const statuses: ConnectionStatus[] = []
+    slow.on('status', ({ status }) => statuses.push(status))
+    slow.connect()
+    fast.connect()
+    const slowSeen = watch(slow, CHANNEL)
+    const fastSeen = watch(fast, CHANNEL)
+    await Promise.all([slowSeen.subscribed, fastSeen.subscribed])
+    const fastReconnects = fast.stats().reconnects
+
+    // A thin pipe: kernel buffers fill, then the server's send buffer, then it cuts the client (4001).
+    proxy.bytesPerSecond = 32 * 1024
+    const published: Published = new Map()
+    const slowIsConnected = () => harness.server.clients.length === 2
+    for (let n = 1; n <= 3000 && slowIsConnected(); n++) {
+      published.set(n, (await harness.server.publish(CHANNEL, NUMBERED, { n, padding: PADDING })).position)
+      if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(slowIsConnected()).toBe(false)
+
+    // The client hears of the cut once the pipe has drained what was already in flight.
+    proxy.bytesPerSecond = 0
+    await expect.poll(() => statuses, { timeout: 15_000 }).toContain('reconnecting')
+    await expect.poll(() => new Set(slowSeen.received).size, { timeout: 30_000 }).toBe(published.size)
+    await expect.poll(() => new Set(fastSeen.received).size, { timeout: 10_000 }).toBe(published.size)
+    const clean = { published: published.size, delivered: published.size, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 }
+    expect(verdict(published, slowSeen)).toEqual(clean)
+    expect(verdict(published, fastSeen)).toEqual(clean)
+    expect(slowSeen.gaps).toEqual([])
+    expect(fast.stats().reconnects).toBe(fastReconnects)
+  })
+})

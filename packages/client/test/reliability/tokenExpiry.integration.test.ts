@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { TokenReason } from '../../src/index'
+import { startHarness, type Harness } from '../support/harness'
+import { FAST } from './support/fast'
+import { publishNumbered, publishUntil, verdict, watch, type Published } from './support/tally'
+
+let harness: Harness
+beforeEach(async () => {
+  harness = await startHarness()
+})
+afterEach(() => harness.close())
+
+const CHANNEL = 'user:ada'
+const clean = (published: Published) => ({ published: published.size, delivered: published.size, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+
+describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', (transport) => {
+  function shortLivedClient(reasons: TokenReason[]) {
+    return harness.client({
+      ...FAST,
+      transports: [transport],
+      getToken: ({ reason }) => {
+        reasons.push(reason)
+        return harness.token('ada', { expiresInSeconds: 3 })
+      },
+    })
+  }
+
+  it('refreshes in-band before expiry: the stream never breaks', async () => {
+    const reasons: TokenReason[] = []
+    const client = shortLivedClient(reasons)
+    client.connect()
+    const seen = watch(client, CHANNEL)
+    await seen.subscribed
+    // Two refreshes means the connection outlived two of its tokens.
+    const published = await publishNumbered(harness.server, CHANNEL, 1, 1)
+    await publishUntil(harness.server, CHANNEL, published, () => reasons.filter((reason) => reason === 'refresh').length >= 2, { paceMs: 50, max: 400 })
+    await expect.poll(() => seen.received.length).toBe(published.size)
+    expect(verdict(published, seen)).toEqual(clean(published))
+    expect(client.stats().reconnects).toBe(0)
+  })
+
+  it('after the server expires the token it fetches a new one, reconnects and recovers', async () => {
+    const reasons: TokenReason[] = []
+    const client = shortLivedClient(reasons)
+    client.connect()
+    const seen = watch(client, CHANNEL)
+    await seen.subscribed
+    const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
+    harness.server.expireTokens()
+    await publishUntil(harness.server, CHANNEL, published, () => reasons.includes('rejected') && client.getSnapshot().status === 'connected')
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+    await expect.poll(() => new Set(seen.received).size).toBe(published.size)
+    expect(verdict(published, seen)).toEqual(clean(published))
+    expect(seen.gaps).toEqual([])
+    expect(client.getSnapshot().status).toBe('connected')
+  })
+})
