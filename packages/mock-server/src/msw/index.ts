@@ -1,0 +1,12 @@
+/**
+ * `@lifeline/mock-server/msw`: the Lifeline protocol as msw handlers (`ws.link`, `sse`, `http`),
+ * driven by the same engine as the Node server. Browser-safe: no Node built-ins.
+ * @see ../../../../docs/testing.md#msw-handlers
+ */
+export { createMswHandlers } from './createMswHandlers'
+export type { MswHandlersOptions, MswHandlers } from './createMswHandlers'
+export type { SessionControls } from './sessionControls'
+export type { ClientInfo, DisconnectOptions } from '../createServer'
+export type { Faults } from '../faults'
+export { MemoryBroker, signToken, DEFAULT_JWT_SECRET, DEFAULT_CHANNEL_RULES } from '../engine/index'
+export type { EngineOptions, ChannelRule, Claims, TokenVerifier, PublishOutcome } from '../engine/index'
