@@ -1,6 +1,6 @@
 import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
 import { EventSource } from 'eventsource'
-import { setupServer, type SetupServerApi } from 'msw/node'
+import { setupServer, type SetupServer } from 'msw/node'
 import { vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, type MswHandlersOptions } from '../../../src/msw/index'
@@ -8,7 +8,7 @@ import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, typ
 /** Everything a test started, closed together in `afterEach`. */
 export interface MswHarness {
   mock: MswHandlers
-  server: SetupServerApi
+  server: SetupServer
   /** A client with the page's globals (intercepted by msw) and a token for `sub`. */
   client(options?: Partial<RealtimeClientOptions> & { sub?: string; roles?: string[] }): RealtimeClient
   token(sub?: string, options?: { roles?: string[]; expiresInSeconds?: number }): Promise<string>
