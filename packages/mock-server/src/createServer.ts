@@ -102,7 +102,8 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       for (const wake of [...waiters]) wake()
     })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * (engineOptions.maxFrameBytes ?? 65_536), 65_536) })
+  // Frames up to 4× the limit are read and answered with FRAME_TOO_LARGE; larger ones close with 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * (engineOptions.maxFrameBytes ?? 65_536) })
 
   const send = (response: ServerResponse, answer: HttpAnswer, origin?: string) => {
     response.writeHead(answer.status, { 'content-type': 'application/json', ...corsFor(origin) })

@@ -253,3 +253,20 @@ export async function stillServes(server: MockServer): Promise<boolean> {
   client.socket.close()
   return health.status === 200 && pong.ok
 }
+
+/** A raw `GET /sse` read with fetch, for what EventSource hides (comment lines, `retry:`). */
+export async function openRawStream(server: MockServer, token: string): Promise<{ text: () => string; status: number }> {
+  const ticket = (await requestTicket(server, token)).body.ticket as string
+  const controller = new AbortController()
+  openedThisTest.push(() => controller.abort())
+  const response = await fetch(`${server.url}/sse?ticket=${encodeURIComponent(ticket)}`, { signal: controller.signal })
+  let received = ''
+  const decoder = new TextDecoder()
+  const pump = async () => {
+    for await (const chunk of response.body!) received += decoder.decode(chunk as Uint8Array, { stream: true })
+  }
+  pump().catch(() => {
+    // Aborted by cleanup or ended by the server: the text so far stays readable.
+  })
+  return { text: () => received, status: response.status }
+}

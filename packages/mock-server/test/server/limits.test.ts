@@ -1,0 +1,140 @@
+import type { ErrorFrame, ReplyFrame } from '@lifeline/client/protocol'
+import { describe, expect, it } from 'vitest'
+import { errorOf, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+
+useIntegrationHooks()
+
+const ALLOWED = 'http://app.example'
+const EVIL = 'http://evil.example'
+
+/** A ping command padded to about `bytes` bytes of JSON. */
+const paddedPing = (id: number, bytes: number) => JSON.stringify({ id, type: 'ping', padding: 'x'.repeat(bytes) })
+
+describe('origin allowlist', () => {
+  it('refuses the WebSocket upgrade from a disallowed origin and accepts an allowed one', async () => {
+    const server = await startServer({ allowedOrigins: [ALLOWED] })
+    await expect(WsClient.open(server, { origin: EVIL })).rejects.toThrow('upgrade refused with 403')
+    const allowed = await WsClient.open(server, { origin: ALLOWED })
+    expect((await allowed.command('connect', { v: 1, token: await mintToken('ada') })).ok).toBe(true)
+  })
+
+  it('refuses SSE tickets, streams and preflights from a disallowed origin with 403 ORIGIN_NOT_ALLOWED', async () => {
+    const server = await startServer({ allowedOrigins: [ALLOWED] })
+    const token = await mintToken('grace')
+    const ticket = await requestTicket(server, token, { origin: EVIL })
+    expect(ticket.status).toBe(403)
+    expect(ticket.body.error.code).toBe('ORIGIN_NOT_ALLOWED')
+    const goodTicket = (await requestTicket(server, token)).body.ticket as string
+    const stream = await request(server, `/sse?ticket=${encodeURIComponent(goodTicket)}`, { headers: { origin: EVIL } })
+    expect(stream.status).toBe(403)
+    expect(stream.body.error.code).toBe('ORIGIN_NOT_ALLOWED')
+    expect((await request(server, '/sse/ticket', { method: 'OPTIONS', headers: { origin: EVIL } })).status).toBe(403)
+    await expect(SseClient.connect(server, token, EVIL)).rejects.toThrow('ticket refused')
+  })
+
+  it('serves an allowed origin over SSE with CORS headers', async () => {
+    const server = await startServer({ allowedOrigins: [ALLOWED] })
+    const preflight = await request(server, '/sse/send', { method: 'OPTIONS', headers: { origin: ALLOWED } })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED)
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('lifeline-session')
+    const ticket = await requestTicket(server, await mintToken('grace'), { origin: ALLOWED })
+    expect(ticket.headers.get('access-control-allow-origin')).toBe(ALLOWED)
+    const client = await SseClient.connect(server, await mintToken('grace'), ALLOWED)
+    expect((await client.command(server, 'ping', {})).ok).toBe(true)
+  })
+})
+
+describe('max frame size', () => {
+  it('answers an oversized WebSocket frame with FRAME_TOO_LARGE and keeps the connection', async () => {
+    const server = await startServer({ maxFrameBytes: 1024 })
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    client.send(paddedPing(50, 2000))
+    const error = await client.frame<ErrorFrame>((frame) => frame.type === 'error', 'error frame')
+    expect(error.error.code).toBe('FRAME_TOO_LARGE')
+    expect((await client.command('ping', {})).ok).toBe(true)
+  })
+
+  it('closes the WebSocket with 1009 for a frame over four times the limit', async () => {
+    const server = await startServer({ maxFrameBytes: 1024 })
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    client.send(paddedPing(50, 5000))
+    expect((await client.closed).code).toBe(1009)
+    expect(await stillServes(server)).toBe(true)
+  })
+
+  it('answers an oversized SSE upstream POST with 413 FRAME_TOO_LARGE', async () => {
+    const server = await startServer({ maxFrameBytes: 1024 })
+    const client = await SseClient.connect(server, await mintToken('grace'))
+    for (const bytes of [1500, 50_000]) {
+      const answer = await client.post(server, paddedPing(9, bytes))
+      expect(answer.status).toBe(413)
+      expect(answer.body.error.code).toBe('FRAME_TOO_LARGE')
+    }
+    expect((await client.command(server, 'ping', {})).ok).toBe(true)
+  })
+})
+
+describe('rate limit', () => {
+  // Refills one command per 100 s: nothing refills during the test, whatever the machine's load.
+  const rateLimit = { perSecond: 0.01, burst: 5 }
+
+  it('answers commands over the rate with RATE_LIMITED and retry advice over WebSocket', async () => {
+    const server = await startServer({ rateLimit })
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    const replies: ReplyFrame[] = await Promise.all(Array.from({ length: 8 }, () => client.command('ping', {})))
+    expect(replies.filter((reply) => reply.ok)).toHaveLength(4) // the connect took one
+    const limited = replies.filter((reply) => !reply.ok)
+    expect(limited.map(errorOf)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'])
+    for (const reply of limited) expect(!reply.ok && reply.error.retryAfterMs).toBeGreaterThan(0)
+    expect(await stillServes(server)).toBe(true)
+  })
+
+  it('answers SSE upstream POSTs over the rate with 429 RATE_LIMITED', async () => {
+    const server = await startServer({ rateLimit })
+    const client = await SseClient.connect(server, await mintToken('grace'))
+    const answers = []
+    for (let id = 2; id < 10; id++) answers.push(await client.post(server, { id, type: 'ping' }))
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202, 429, 429, 429])
+    expect(answers[7]!.body.error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) })
+  })
+})
+
+describe('max subscriptions', () => {
+  it('refuses a subscription over the limit with TOO_MANY_SUBSCRIPTIONS', async () => {
+    const server = await startServer({ maxSubscriptions: 2 })
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    expect((await client.command('subscribe', { channel: 'leaderboard' })).ok).toBe(true)
+    expect((await client.command('subscribe', { channel: 'broadcasts' })).ok).toBe(true)
+    expect(errorOf(await client.command('subscribe', { channel: 'user:ada' }))).toBe('TOO_MANY_SUBSCRIPTIONS')
+    expect((await client.command('unsubscribe', { channel: 'broadcasts' })).ok).toBe(true)
+    expect((await client.command('subscribe', { channel: 'user:ada' })).ok).toBe(true)
+  })
+})
+
+describe('slow consumer', () => {
+  it('cuts off a WebSocket client that stops reading, and keeps serving the others', async () => {
+    const server = await startServer({ maxBufferedBytes: 1024 * 1024 })
+    const slow = await WsClient.connect(server, await mintToken('slow'))
+    const healthy = await WsClient.connect(server, await mintToken('healthy'))
+    await slow.command('subscribe', { channel: 'leaderboard' })
+    await healthy.command('subscribe', { channel: 'leaderboard' })
+    slow.socket.pause()
+    const payload = 'x'.repeat(16 * 1024)
+    let published = 0
+    // Bounded: kernel socket buffers on loopback hold a few MiB at most before ws starts buffering.
+    while (server.clients.some((client) => client.user === 'slow') && published < 4000) {
+      await server.publish('leaderboard', 'blob', payload)
+      published += 1
+      // One event-loop turn per message, so the healthy client (same process) gets to read.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(server.clients.map((client) => client.user)).toEqual(['healthy'])
+    const metrics = await request(server, '/metrics')
+    expect(metrics.body).toContain('lifeline_errors_total{code="SLOW_CONSUMER"} 1')
+    await healthy.messagesOf('leaderboard', published)
+    slow.socket.resume()
+    expect((await slow.closed).code).toBe(1006)
+    expect(await stillServes(server)).toBe(true)
+  })
+})
