@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { createServer, type ServerOptions } from './createServer'
 import { startDemo } from './demo'
 import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
+import { RedisBroker } from './redis/redisBroker'
 
 const USAGE = `Usage:
   lifeline-mock-server [options]            start the server
@@ -17,6 +18,7 @@ Server options (flag, or environment variable):
   --jwt-secret <s>        JWT_SECRET        default ${DEFAULT_JWT_SECRET} (development only)
   --api-key <s>           API_KEY           enables POST /publish
   --allowed-origins <a,b> ALLOWED_ORIGINS   default *
+  --redis <url>           REDIS_URL         Redis broker for several replicas (default: in memory)
   --history-size <n>      HISTORY_SIZE      default ${DEFAULT_HISTORY_OPTIONS.historySize}
   --history-ttl <ms>      HISTORY_TTL_MS    default ${DEFAULT_HISTORY_OPTIONS.historyTtlMs}
   --demo                  DEMO=1            publish sample traffic on the demo channels
@@ -55,6 +57,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
       'jwt-secret': { type: 'string' },
       'api-key': { type: 'string' },
       'allowed-origins': { type: 'string' },
+      redis: { type: 'string' },
       'history-size': { type: 'string' },
       'history-ttl': { type: 'string' },
       demo: { type: 'boolean' },
@@ -80,11 +83,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const historySize = number('history-size', values['history-size'] ?? env.HISTORY_SIZE, DEFAULT_HISTORY_OPTIONS.historySize)
   const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, DEFAULT_HISTORY_OPTIONS.historyTtlMs)
   const apiKey = values['api-key'] ?? env.API_KEY
+  const redisUrl = values.redis ?? env.REDIS_URL
+  const broker = redisUrl ? new RedisBroker({ url: redisUrl, historySize, historyTtlMs }) : new MemoryBroker({ historySize, historyTtlMs })
+  if (redisUrl) {
+    // Serves local clients at once; Redis joins in (and comes back after outages) on its own.
+    broker.onHealthChange((health) => console.log(health.status === 'ok' ? 'Redis broker: ok' : `Redis broker degraded: ${health.reason}`))
+  }
   const options: ServerOptions = {
     port: number('port', values.port ?? env.PORT, 8080),
     host: values.host ?? env.HOST ?? '127.0.0.1',
     jwtSecret,
-    broker: new MemoryBroker({ historySize, historyTtlMs }),
+    broker,
     allowedOrigins: list(values['allowed-origins'] ?? env.ALLOWED_ORIGINS) ?? ['*'],
     ...(apiKey ? { apiKey } : {}),
   }
@@ -96,7 +105,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
 
   const shutdown = () => {
     stopDemo?.()
-    server.close().then(() => process.exit(0), () => process.exit(1))
+    server
+      .close()
+      .then(() => broker.close())
+      .then(() => process.exit(0), () => process.exit(1))
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)

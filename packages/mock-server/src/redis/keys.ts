@@ -1,0 +1,37 @@
+/**
+ * Names of the Redis keys and pub/sub channels of one deployment. Every key of a Lifeline channel
+ * carries the channel in a hash tag (`{…}`), so a channel's keys share one Redis Cluster slot and
+ * the Lua scripts may touch them together.
+ */
+export interface RedisKeys {
+  /** Hash `{epoch, offset}`: the channel's position; losing it starts a new epoch. */
+  meta(channel: string): string
+  /** Stream of the channel's history; entry id `<offset>-0`, fields `t` (ms) and `m` (JSON). */
+  log(channel: string): string
+  /** Remembers an idempotency key: value `<epoch> <offset>` of the first publish. */
+  idempotency(channel: string, key: string): string
+  /** Single-use claims (SSE tickets). */
+  claim(key: string): string
+  /** Pub/sub channel that carries a Lifeline channel's publications to every replica. */
+  fanout(channel: string): string
+  /** The Lifeline channel of a fan-out pub/sub channel, or `undefined` for other pub/sub traffic. */
+  channelOf(fanout: string): string | undefined
+  /** Pub/sub channel every replica listens on for SSE upstream commands. */
+  readonly upstream: string
+  /** Pub/sub channel where `replica` receives the answers to its upstream requests. */
+  upstreamReplies(replica: string): string
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  const fanoutPrefix = `${prefix}fanout:`
+  return {
+    meta: (channel) => `${prefix}{${channel}}:meta`,
+    log: (channel) => `${prefix}{${channel}}:log`,
+    idempotency: (channel, key) => `${prefix}{${channel}}:key:${key}`,
+    claim: (key) => `${prefix}claim:${key}`,
+    fanout: (channel) => `${fanoutPrefix}${channel}`,
+    channelOf: (fanout) => (fanout.startsWith(fanoutPrefix) ? fanout.slice(fanoutPrefix.length) : undefined),
+    upstream: `${prefix}upstream`,
+    upstreamReplies: (replica) => `${prefix}upstream:${replica}`,
+  }
+}

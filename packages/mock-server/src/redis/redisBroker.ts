@@ -1,0 +1,386 @@
+import type { Position } from '@lifeline/client/protocol'
+import { Redis, type RedisOptions } from 'ioredis'
+import type {
+  Broker,
+  BrokerHealth,
+  HistoryResult,
+  Publication,
+  PublishInput,
+  PublishOutcome,
+  UpstreamEnvelope,
+  UpstreamVerdict,
+} from '../engine/broker'
+import { DEFAULT_HISTORY_OPTIONS, MemoryBroker, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
+import { randomId } from '../engine/randomId'
+import { redisKeys, type RedisKeys } from './keys'
+import { reconnectDelay } from './reconnectDelay'
+import { HISTORY_SCRIPT, PUBLISH_SCRIPT } from './scripts'
+import { UpstreamRouter } from './upstreamRouter'
+
+export interface RedisBrokerOptions extends HistoryOptions {
+  /**
+   * Where Redis is, as a `redis://` or `rediss://` URL.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  url?: string
+  /** More ioredis options (TLS, credentials, `family`…), applied over the broker's own. */
+  redisOptions?: RedisOptions
+  /**
+   * Prefix of every key and pub/sub channel; deployments sharing one Redis need different ones.
+   * @default 'lifeline:'
+   */
+  keyPrefix?: string
+  /**
+   * How long an SSE upstream command waits for the replica holding the session (then `503`).
+   * @default 2000
+   */
+  routeTimeoutMs?: number
+  /**
+   * A Redis command that takes longer fails (the publish is answered `INTERNAL`, the client retries).
+   * @default 2000
+   */
+  commandTimeoutMs?: number
+  /**
+   * Longest pause between reconnect attempts (exponential backoff with jitter up to it).
+   * @default 2000
+   */
+  reconnectMaxDelayMs?: number
+  /** Receives Redis errors and failures. @default console.error */
+  log?: (message: string, error: unknown) => void
+}
+
+const DEFAULTS = {
+  url: 'redis://127.0.0.1:6379',
+  keyPrefix: 'lifeline:',
+  routeTimeoutMs: 2000,
+  commandTimeoutMs: 2000,
+  reconnectMaxDelayMs: 2000,
+}
+
+/** What the Lua scripts add to the ioredis client (`defineCommand`, first argument = number of keys). */
+interface ScriptCommands {
+  lifelinePublish(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, number, number]>
+  lifelineHistory(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, number, number, string[]]>
+}
+
+/** A publication as it travels on a fan-out pub/sub channel (built by `PUBLISH_SCRIPT`). */
+interface FanoutMessage {
+  e: string
+  o: number
+  m: StoredMessage
+}
+
+interface StoredMessage {
+  event: string
+  data: unknown
+}
+
+interface LocalChannel {
+  listeners: Set<(publication: Publication) => void>
+  /** Settles once the fan-out SUBSCRIBE is in effect (or at once while Redis is away). */
+  subscribed: Promise<void>
+}
+
+const OK: BrokerHealth = { status: 'ok' }
+
+/**
+ * The broker for several replicas: positions and history in Redis (a stream per channel, appended
+ * by a Lua script), fan-out by pub/sub, SSE upstream routed through Redis, idempotency keys and
+ * single-use claims shared by every replica.
+ *
+ * Every publication reaches this replica's sockets through Redis pub/sub, including its own: one
+ * path, so nothing is delivered twice, every replica sees a channel in offset order, and other
+ * replicas never wait for a local send loop. While Redis is unreachable the broker is degraded: it
+ * keeps serving local clients from an in-memory broker with its own epochs (so positions from the
+ * outage never pass for Redis ones), and switches back once both connections are up again.
+ *
+ * @example
+ * const broker = new RedisBroker({ url: process.env.REDIS_URL })
+ * await broker.ready()
+ * const server = await createServer({ broker })
+ * // …
+ * await server.close()
+ * await broker.close()
+ * @see ../../../../docs/scaling.md
+ */
+export class RedisBroker implements Broker {
+  readonly #history: Required<HistoryOptions>
+  readonly #keys: RedisKeys
+  readonly #commands: Redis & ScriptCommands
+  readonly #subscriber: Redis
+  readonly #router: UpstreamRouter
+  readonly #replica = randomId('r_', 8)
+  readonly #channels = new Map<string, LocalChannel>()
+  readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
+  readonly #healthListeners = new Set<(health: BrokerHealth) => void>()
+  readonly #log: (message: string, error: unknown) => void
+  #health: BrokerHealth = { status: 'degraded', reason: 'connecting to Redis' }
+  #commandsReady = false
+  #subscriberReady = false
+  /** Bumped whenever the subscriber connection drops, so a stale resubscribe cannot mark it ready. */
+  #subscriberGeneration = 0
+  #lastError = ''
+  /** Serves local clients while degraded; dropped (with its epochs) when Redis is back. */
+  #fallback: MemoryBroker | undefined
+  #closed = false
+
+  constructor(options: RedisBrokerOptions = {}) {
+    const defined = stripUndefined(options)
+    const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs } = { ...DEFAULTS, ...defined }
+    this.#history = { ...DEFAULT_HISTORY_OPTIONS, ...pickHistory(defined) }
+    this.#keys = redisKeys(keyPrefix)
+    this.#log = options.log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
+    const redisOptions: RedisOptions = {
+      // Fail fast instead of queueing: a queued publish would run after the outage, out of order.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      // The broker resubscribes itself, so it knows when fan-out is really back.
+      autoResubscribe: false,
+      commandTimeout: commandTimeoutMs,
+      retryStrategy: reconnectDelay(reconnectMaxDelayMs),
+      ...options.redisOptions,
+    }
+    this.#commands = new Redis(url, redisOptions) as Redis & ScriptCommands
+    this.#commands.defineCommand('lifelinePublish', { lua: PUBLISH_SCRIPT })
+    this.#commands.defineCommand('lifelineHistory', { lua: HISTORY_SCRIPT })
+    this.#subscriber = new Redis(url, redisOptions)
+    this.#router = new UpstreamRouter({
+      replica: this.#replica,
+      requestChannel: this.#keys.upstream,
+      replyChannel: this.#keys.upstreamReplies,
+      publish: (channel, message) => this.#commands.publish(channel, message),
+      localHandler: (session) => this.#sessions.get(session),
+      timeoutMs: routeTimeoutMs,
+      log: this.#log,
+    })
+    this.#watchCommands()
+    this.#watchSubscriber()
+  }
+
+  /** Resolves once both Redis connections are up and subscribed (health `ok`) for the first time. */
+  ready(): Promise<void> {
+    if (this.#health.status === 'ok') return Promise.resolve()
+    return new Promise((resolve) => {
+      const stop = this.onHealthChange((health) => {
+        if (health.status !== 'ok') return
+        stop()
+        resolve()
+      })
+    })
+  }
+
+  async publish(input: PublishInput): Promise<PublishOutcome> {
+    const fallback = this.#degradedFallback()
+    if (fallback) {
+      const outcome = await fallback.publish(input)
+      if (!outcome.duplicate) this.#dispatch({ channel: input.channel, event: input.event, data: input.data, pos: outcome.position })
+      return outcome
+    }
+    const { channel, event, data, key } = input
+    const keys = [this.#keys.meta(channel), this.#keys.log(channel), ...(key === undefined ? [] : [this.#keys.idempotency(channel, key)])]
+    const message: StoredMessage = { event, data }
+    const { historySize, historyTtlMs, idempotencyWindowMs } = this.#history
+    const [epoch, offset, duplicate] = await this.#commands.lifelinePublish(
+      keys.length,
+      ...keys,
+      randomId('', 4),
+      JSON.stringify(message),
+      historySize,
+      historyTtlMs,
+      idempotencyWindowMs,
+      this.#keys.fanout(channel),
+    )
+    return { position: { epoch, offset }, duplicate: duplicate === 1 }
+  }
+
+  async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
+    let local = this.#channels.get(channel)
+    if (!local) {
+      local = { listeners: new Set(), subscribed: this.#subscribeFanout([this.#keys.fanout(channel)]) }
+      this.#channels.set(channel, local)
+    }
+    const entry = local
+    entry.listeners.add(listener)
+    await entry.subscribed
+    return () => {
+      entry.listeners.delete(listener)
+      if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return
+      this.#channels.delete(channel)
+      if (this.#subscriber.status === 'ready') this.#subscriber.unsubscribe(this.#keys.fanout(channel)).catch((error: unknown) => this.#log('Redis UNSUBSCRIBE failed', error))
+    }
+  }
+
+  async history(channel: string, since?: Position): Promise<HistoryResult> {
+    const fallback = this.#degradedFallback()
+    if (fallback) return fallback.history(channel, since)
+    const [epoch, offset, recovered, messages] = await this.#commands.lifelineHistory(
+      2,
+      this.#keys.meta(channel),
+      this.#keys.log(channel),
+      randomId('', 4),
+      since?.epoch ?? '',
+      since?.offset ?? 0,
+      this.#history.historyTtlMs,
+    )
+    const first = since?.offset ?? 0
+    const publications = messages.map((text, index): Publication => {
+      const { event, data } = JSON.parse(text) as StoredMessage
+      return { channel, event, data, pos: { epoch, offset: first + index + 1 } }
+    })
+    return { position: { epoch, offset }, recovered: recovered === 1, publications }
+  }
+
+  registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
+    this.#sessions.set(session, handler)
+    return () => {
+      if (this.#sessions.get(session) === handler) this.#sessions.delete(session)
+    }
+  }
+
+  async routeToSession(session: string, envelope: UpstreamEnvelope): Promise<UpstreamVerdict> {
+    const local = this.#sessions.get(session)
+    if (local) return local(envelope)
+    if (this.#health.status !== 'ok') {
+      return { accepted: false, status: 503, error: { code: 'INTERNAL', message: 'Redis is unreachable, so sessions on other replicas cannot be reached; retry' } }
+    }
+    return this.#router.route(session, envelope)
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const fallback = this.#degradedFallback()
+    if (fallback) return fallback.claimOnce(key, ttlMs)
+    return (await this.#commands.set(this.#keys.claim(key), '1', 'PX', ttlMs, 'NX')) === 'OK'
+  }
+
+  health(): BrokerHealth {
+    return this.#health
+  }
+
+  onHealthChange(listener: (health: BrokerHealth) => void): () => void {
+    this.#healthListeners.add(listener)
+    return () => {
+      this.#healthListeners.delete(listener)
+    }
+  }
+
+  /** Disconnects from Redis (no more reconnects). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#router.close()
+    this.#commands.disconnect()
+    this.#subscriber.disconnect()
+    await this.#fallback?.close()
+    this.#fallback = undefined
+    this.#channels.clear()
+    this.#sessions.clear()
+  }
+
+  #watchCommands(): void {
+    const connection = this.#commands
+    connection.on('error', (error: Error) => this.#noteError(error))
+    connection.on('ready', () => {
+      this.#commandsReady = true
+      this.#updateHealth()
+    })
+    connection.on('close', () => {
+      this.#commandsReady = false
+      this.#updateHealth()
+    })
+  }
+
+  #watchSubscriber(): void {
+    const connection = this.#subscriber
+    connection.on('error', (error: Error) => this.#noteError(error))
+    connection.on('message', (channel: string, text: string) => this.#receive(channel, text))
+    connection.on('ready', () => {
+      const generation = this.#subscriberGeneration
+      const channels = [this.#keys.upstream, this.#keys.upstreamReplies(this.#replica), ...[...this.#channels.keys()].map(this.#keys.fanout)]
+      connection.subscribe(...channels).then(
+        () => {
+          if (generation !== this.#subscriberGeneration) return
+          this.#subscriberReady = true
+          this.#updateHealth()
+        },
+        (error: unknown) => this.#noteError(error),
+      )
+    })
+    connection.on('close', () => {
+      this.#subscriberGeneration += 1
+      this.#subscriberReady = false
+      this.#updateHealth()
+    })
+  }
+
+  /** Subscribes now when connected; otherwise the next `ready` subscribes every channel in use. */
+  #subscribeFanout(channels: string[]): Promise<void> {
+    if (this.#subscriber.status !== 'ready') return Promise.resolve()
+    return this.#subscriber.subscribe(...channels).then(
+      () => undefined,
+      (error: unknown) => this.#noteError(error),
+    )
+  }
+
+  #receive(pubsubChannel: string, text: string): void {
+    try {
+      if (pubsubChannel === this.#keys.upstream) return this.#router.handleRequest(text)
+      if (pubsubChannel === this.#keys.upstreamReplies(this.#replica)) return this.#router.handleAnswer(text)
+      const channel = this.#keys.channelOf(pubsubChannel)
+      if (channel === undefined) return
+      const { e: epoch, o: offset, m: message } = JSON.parse(text) as FanoutMessage
+      this.#dispatch({ channel, event: message.event, data: message.data, pos: { epoch, offset } })
+    } catch (error) {
+      this.#log(`bad message on Redis channel ${pubsubChannel}`, error)
+    }
+  }
+
+  #dispatch(publication: Publication): void {
+    const local = this.#channels.get(publication.channel)
+    if (!local) return
+    for (const listener of [...local.listeners]) {
+      try {
+        listener(publication)
+      } catch (error) {
+        this.#log('channel listener failed', error)
+      }
+    }
+  }
+
+  #degradedFallback(): MemoryBroker | undefined {
+    if (this.#health.status === 'ok') return undefined
+    this.#fallback ??= new MemoryBroker(this.#history)
+    return this.#fallback
+  }
+
+  #noteError(error: unknown): void {
+    this.#lastError = error instanceof Error ? error.message : String(error)
+    this.#updateHealth()
+  }
+
+  #updateHealth(): void {
+    if (this.#closed) return
+    const up = this.#commandsReady && this.#subscriberReady
+    if (up) this.#lastError = ''
+    const next: BrokerHealth = up ? OK : { status: 'degraded', reason: this.#lastError ? `Redis unreachable: ${this.#lastError}` : 'connecting to Redis' }
+    const previous = this.#health
+    if (next.status === previous.status && (next.status === 'ok' || (previous.status === 'degraded' && next.reason === previous.reason))) return
+    this.#health = next
+    if (next.status === 'ok') {
+      void this.#fallback?.close()
+      this.#fallback = undefined
+    }
+    for (const listener of [...this.#healthListeners]) {
+      try {
+        listener(next)
+      } catch (error) {
+        this.#log('health listener failed', error)
+      }
+    }
+  }
+}
+
+function pickHistory(options: Partial<RedisBrokerOptions>): Partial<HistoryOptions> {
+  const { historySize, historyTtlMs, idempotencyWindowMs } = options
+  return stripUndefined({ historySize, historyTtlMs, idempotencyWindowMs })
+}

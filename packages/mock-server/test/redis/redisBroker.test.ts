@@ -1,0 +1,132 @@
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { Publication, UpstreamEnvelope } from '../../src/engine/index'
+import { RedisBroker, type RedisBrokerOptions } from '../../src/redis/redisBroker'
+import { startRedis, type RedisProcess } from './support/redisServer'
+
+let redis: RedisProcess
+let admin: Redis
+const brokers: RedisBroker[] = []
+
+beforeAll(async () => {
+  redis = await startRedis()
+  admin = new Redis(redis.url)
+})
+afterEach(async () => {
+  await Promise.all(brokers.splice(0).map((broker) => broker.close()))
+  await admin.flushall()
+})
+afterAll(async () => {
+  admin.disconnect()
+  await redis.kill()
+})
+
+async function replica(options: RedisBrokerOptions = {}): Promise<RedisBroker> {
+  const broker = new RedisBroker({ url: redis.url, ...options })
+  brokers.push(broker)
+  await broker.ready()
+  return broker
+}
+
+const envelope: UpstreamEnvelope = { subject: 'ada', frame: { id: 1, type: 'ping' } }
+
+describe('RedisBroker', () => {
+  it('gives every replica each publication once, in position order, whichever replica published it', async () => {
+    const [a, b, c] = await Promise.all([replica(), replica(), replica()])
+    const seen = new Map<RedisBroker, number[]>([[a, []], [b, []], [c, []]])
+    for (const [broker, offsets] of seen) await broker.subscribe('board:1', (publication) => offsets.push(publication.pos.offset))
+    await Promise.all(Array.from({ length: 30 }, (_, n) => [a, b, c][n % 3]!.publish({ channel: 'board:1', event: 'move', data: { n } })))
+    const all = Array.from({ length: 30 }, (_, n) => n + 1)
+    await vi.waitFor(() => {
+      for (const offsets of seen.values()) expect(offsets).toEqual(all)
+    })
+  })
+
+  it('replays what came after `since` from any replica, and only that', async () => {
+    const [a, b] = await Promise.all([replica(), replica()])
+    const positions = []
+    for (let n = 1; n <= 5; n++) positions.push((await a.publish({ channel: 'board:2', event: 'move', data: { n } })).position)
+    const history = await b.history('board:2', positions[1])
+    expect(history).toMatchObject({ position: positions[4], recovered: true })
+    expect(history.publications.map((publication) => [publication.pos, publication.data])).toEqual([3, 4, 5].map((n) => [positions[n - 1], { n }]))
+    expect(await b.history('board:2', positions[4])).toMatchObject({ recovered: true, publications: [] })
+  })
+
+  it('answers recovered: false once history was trimmed past `since` by length', async () => {
+    const broker = await replica({ historySize: 3 })
+    const first = await broker.publish({ channel: 'board:3', event: 'move', data: 1 })
+    for (let n = 2; n <= 5; n++) await broker.publish({ channel: 'board:3', event: 'move', data: n })
+    expect(await broker.history('board:3', first.position)).toMatchObject({ recovered: false, publications: [] })
+    const kept = await broker.history('board:3', { ...first.position, offset: 2 })
+    expect(kept.recovered).toBe(true)
+    expect(kept.publications.map((publication) => publication.data)).toEqual([3, 4, 5])
+  })
+
+  it('answers recovered: false once the messages after `since` are older than the history ttl', async () => {
+    const broker = await replica({ historyTtlMs: 200 })
+    const first = await broker.publish({ channel: 'board:4', event: 'move', data: 1 })
+    await broker.publish({ channel: 'board:4', event: 'move', data: 2 })
+    expect((await broker.history('board:4', first.position)).recovered).toBe(true)
+    await vi.waitFor(async () => expect((await broker.history('board:4', first.position)).recovered).toBe(false), { timeout: 5000, interval: 50 })
+  })
+
+  it('starts a new epoch when the channel is lost in Redis, so old positions are not recovered', async () => {
+    const broker = await replica()
+    const before = await broker.publish({ channel: 'board:5', event: 'move', data: 1 })
+    await admin.flushall()
+    const after = await broker.publish({ channel: 'board:5', event: 'move', data: 2 })
+    expect(after.position.epoch).not.toBe(before.position.epoch)
+    expect(after.position.offset).toBe(1)
+    expect(await broker.history('board:5', before.position)).toMatchObject({ position: after.position, recovered: false })
+  })
+
+  it('delivers a publish repeated with the same key on another replica once, with the first position', async () => {
+    const [a, b] = await Promise.all([replica(), replica()])
+    const received: Publication[] = []
+    await b.subscribe('board:6', (publication) => received.push(publication))
+    const first = await a.publish({ channel: 'board:6', event: 'move', data: 'x', key: 'k-1' })
+    const repeat = await b.publish({ channel: 'board:6', event: 'move', data: 'x', key: 'k-1' })
+    await b.publish({ channel: 'board:6', event: 'move', data: 'y' })
+    expect(repeat).toEqual({ position: first.position, duplicate: true })
+    await vi.waitFor(() => expect(received.map((publication) => publication.data)).toEqual(['x', 'y']))
+  })
+
+  it('lets a claim succeed once across replicas', async () => {
+    const [a, b] = await Promise.all([replica(), replica()])
+    expect(await a.claimOnce('ticket:n1', 10_000)).toBe(true)
+    expect(await b.claimOnce('ticket:n1', 10_000)).toBe(false)
+    expect(await a.claimOnce('ticket:n1', 10_000)).toBe(false)
+  })
+
+  it('routes upstream commands to the replica that holds the session, and says 404 when none does', async () => {
+    const [a, b, c] = await Promise.all([replica(), replica(), replica()])
+    const delivered: UpstreamEnvelope[] = []
+    b.registerSession('s_1', (received) => {
+      delivered.push(received)
+      return { accepted: true }
+    })
+    expect(await a.routeToSession('s_1', envelope)).toEqual({ accepted: true })
+    expect(await c.routeToSession('s_1', envelope)).toEqual({ accepted: true })
+    expect(delivered).toEqual([envelope, envelope])
+    expect(await a.routeToSession('s_unknown', envelope)).toMatchObject({ accepted: false, status: 404, error: { code: 'SESSION_NOT_FOUND' } })
+  })
+
+  it('misses nothing and repeats nothing when a subscriber reads history while another replica publishes', async () => {
+    const [reader, writer] = await Promise.all([replica(), replica()])
+    const start = await writer.publish({ channel: 'board:7', event: 'move', data: 0 })
+    let publishing = true
+    const writes = (async () => {
+      for (let n = 1; publishing && n <= 500; n++) await writer.publish({ channel: 'board:7', event: 'move', data: n })
+    })()
+    // The engine's order: live first (buffered), history second, then merge by offset.
+    const live: Publication[] = []
+    await reader.subscribe('board:7', (publication) => live.push(publication))
+    const history = await reader.history('board:7', start.position)
+    publishing = false
+    await writes
+    const last = (await writer.history('board:7')).position.offset
+    await vi.waitFor(() => expect(live.at(-1)?.pos.offset).toBe(last))
+    const merged = [...history.publications, ...live.filter((publication) => publication.pos.offset > history.position.offset)]
+    expect(merged.map((publication) => publication.pos.offset)).toEqual(Array.from({ length: last - 1 }, (_, index) => index + 2))
+  })
+})
