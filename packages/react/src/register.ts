@@ -5,7 +5,7 @@ import type { ChannelEvents, ChannelMap } from '@lifeline/client'
  * @example
  * declare module '@lifeline/react' {
  *   interface Register {
- *     channels: { 'board:7': { card_moved: { card: string; to: string } }; [name: `user:${string}`]: { notification: Note } }
+ *     channels: { leaderboard: { scores: Score[] }; [name: `user:${string}`]: { notification: Note } }
  *   }
  * }
  * @see ../../../docs/react.md#typing
@@ -16,9 +16,8 @@ export interface Register {}
 /** The channel map from {@link Register}, or any channels when none is registered. */
 export type RegisteredChannels = Register extends { channels: infer Channels extends ChannelMap } ? Channels : ChannelMap
 
-/** The events of channel `N` under the registered channel map. */
-export type EventsOf<N extends string> = ChannelEvents<RegisteredChannels, N>
+/** The events of channel `N` in `Channels` (the registered map unless a typed client says otherwise). */
+export type EventsOf<N extends string, Channels extends ChannelMap = RegisteredChannels> = ChannelEvents<Channels, N>
 
 /** Event names of channel `N`. */
-export type EventName<N extends string> = keyof EventsOf<N> & string
-
+export type EventName<N extends string, Channels extends ChannelMap = RegisteredChannels> = keyof EventsOf<N, Channels> & string

@@ -1,18 +1,19 @@
-import type { Channel, ChannelState, RealtimeClient } from '@lifeline/client'
+import type { Channel, ChannelMap, ChannelState, RealtimeClient } from '@lifeline/client'
 import { useCallback, useEffect, useSyncExternalStore } from 'react'
 import type { EventsOf, RegisteredChannels } from './register'
 import { useRealtimeClient } from './useRealtimeClient'
 
-export interface ChannelHookOptions {
+export interface ChannelHookOptions<Channels extends ChannelMap = RegisteredChannels> {
   /**
    * Hold the server subscription only while `true`.
    * @default true
    */
   enabled?: boolean
-  /** Use this client instead of the provider's. */
-  client?: RealtimeClient<RegisteredChannels>
+  /** Use this client instead of the provider's; a typed client types the hook. */
+  client?: RealtimeClient<Channels>
 }
 
+/** What a channel looks like where nothing runs: on the server and during hydration. */
 const IDLE_CHANNEL: ChannelState = { status: 'idle', error: undefined }
 
 /**
@@ -24,8 +25,11 @@ const IDLE_CHANNEL: ChannelState = { status: 'idle', error: undefined }
  * if (state.status === 'failed') return <p>{state.error?.code}</p>
  * @see ../../../docs/react.md#usechannel
  */
-export function useChannel<N extends string>(name: N, { enabled = true, client }: ChannelHookOptions = {}): { channel: Channel<EventsOf<N>>; state: ChannelState } {
-  const channel = useRealtimeClient(client).channel(name) as Channel<EventsOf<N>>
+export function useChannel<N extends string, Channels extends ChannelMap = RegisteredChannels>(
+  name: N,
+  { enabled = true, client }: ChannelHookOptions<Channels> = {},
+): { channel: Channel<EventsOf<N, Channels>>; state: ChannelState } {
+  const channel = useRealtimeClient(client).channel(name) as Channel<EventsOf<N, Channels>>
   useEffect(() => (enabled ? channel.subscribe() : undefined), [channel, enabled])
   const subscribe = useCallback((listener: () => void) => channel.onState(listener), [channel])
   const state = useSyncExternalStore(

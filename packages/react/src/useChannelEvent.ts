@@ -1,6 +1,6 @@
-import type { MessageMeta } from '@lifeline/client'
+import type { ChannelMap, MessageMeta } from '@lifeline/client'
 import { useEffect, useRef } from 'react'
-import type { EventName, EventsOf } from './register'
+import type { EventName, EventsOf, RegisteredChannels } from './register'
 import { useChannel, type ChannelHookOptions } from './useChannel'
 
 /**
@@ -11,14 +11,15 @@ import { useChannel, type ChannelHookOptions } from './useChannel'
  * useChannelEvent('board:7', 'card_moved', (move) => board.apply(move))
  * @see ../../../docs/react.md#usechannelevent
  */
-export function useChannelEvent<N extends string, E extends EventName<N>>(
+export function useChannelEvent<N extends string, E extends EventName<N, Channels>, Channels extends ChannelMap = RegisteredChannels>(
   name: N,
   event: E,
-  handler: (data: EventsOf<N>[E], meta: MessageMeta) => void,
-  options?: ChannelHookOptions,
+  handler: (data: EventsOf<N, Channels>[E], meta: MessageMeta) => void,
+  options?: ChannelHookOptions<Channels>,
 ): void {
   const { channel } = useChannel(name, options)
   const handlerRef = useRef(handler)
+  // Declared before the listener below, so a commit always installs the new handler first.
   useEffect(() => {
     handlerRef.current = handler
   })

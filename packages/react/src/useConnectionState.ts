@@ -1,9 +1,16 @@
-import { IDLE_SNAPSHOT, type ConnectionSnapshot, type RealtimeClient } from '@lifeline/client'
+import { IDLE_SNAPSHOT, type ChannelMap, type ConnectionSnapshot, type RealtimeClient } from '@lifeline/client'
 import { useCallback, useRef, useSyncExternalStore } from 'react'
 import type { RegisteredChannels } from './register'
 import { useRealtimeClient } from './useRealtimeClient'
 
 const identity = <T,>(value: T) => value
+
+/** The last selection, reused while neither the snapshot nor the selector changed. */
+interface Selection<T> {
+  snapshot: ConnectionSnapshot
+  selector: (snapshot: ConnectionSnapshot) => T
+  selected: T
+}
 
 /**
  * The connection state, or the part of it `selector` picks; re-renders only when that changes
@@ -12,17 +19,21 @@ const identity = <T,>(value: T) => value
  * const status = useConnectionState((state) => state.status)
  * @see ../../../docs/react.md#useconnectionstate
  */
-export function useConnectionState<T = ConnectionSnapshot>(selector: (snapshot: ConnectionSnapshot) => T = identity as never, options: { client?: RealtimeClient<RegisteredChannels> } = {}): T {
+export function useConnectionState<T = ConnectionSnapshot, Channels extends ChannelMap = RegisteredChannels>(
+  selector: (snapshot: ConnectionSnapshot) => T = identity as never,
+  options: { client?: RealtimeClient<Channels> } = {},
+): T {
   const client = useRealtimeClient(options.client)
-  const selectorRef = useRef(selector)
-  selectorRef.current = selector
-  // Memoised per snapshot object: the client hands out a new snapshot only on change, so a selector
-  // that builds objects still gives React a stable value between changes (no render loop).
-  const memo = useRef<{ snapshot: ConnectionSnapshot; selected: T }>(undefined)
-  const select = useCallback((snapshot: ConnectionSnapshot) => {
-    if (memo.current?.snapshot !== snapshot) memo.current = { snapshot, selected: selectorRef.current(snapshot) }
-    return memo.current.selected
-  }, [])
+  const last = useRef<Selection<T>>(undefined)
+  // The client hands out a new snapshot only on change, so a selector that builds objects still
+  // gives React the same value until then (no render loop). A new selector (an inline arrow that
+  // reads props) is applied at once rather than serving a selection made with the old one.
+  const select = (snapshot: ConnectionSnapshot): T => {
+    const previous = last.current
+    if (previous?.snapshot === snapshot && previous.selector === selector) return previous.selected
+    last.current = { snapshot, selector, selected: selector(snapshot) }
+    return last.current.selected
+  }
   const subscribe = useCallback((listener: () => void) => client.subscribe(listener), [client])
   return useSyncExternalStore(
     subscribe,

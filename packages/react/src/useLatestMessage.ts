@@ -1,23 +1,34 @@
-import { useEffect, useState } from 'react'
-import type { EventName, EventsOf } from './register'
+import type { ChannelMap, RealtimeClient } from '@lifeline/client'
+import { useState } from 'react'
+import type { EventName, EventsOf, RegisteredChannels } from './register'
 import type { ChannelHookOptions } from './useChannel'
 import { useChannelEvent } from './useChannelEvent'
+import { useRealtimeClient } from './useRealtimeClient'
+
+/** A payload with the stream it came from. */
+interface Latest<T> {
+  client: RealtimeClient<never>
+  name: string
+  event: string
+  data: T
+}
 
 /**
  * The payload of the latest `event` on `name` (or `initial` until one arrives). For state that
  * is "the current value" (a score, a status); use `useChannelEvent` for streams of changes.
  * @example
- * const stats = useLatestMessage('dashboard', 'stats', { initial: undefined })
+ * const scores = useLatestMessage('leaderboard', 'scores', { initial: [] })
  * @see ../../../docs/react.md#uselatestmessage
  */
-export function useLatestMessage<N extends string, E extends EventName<N>, I = undefined>(
+export function useLatestMessage<N extends string, E extends EventName<N, Channels>, I = undefined, Channels extends ChannelMap = RegisteredChannels>(
   name: N,
   event: E,
-  options: ChannelHookOptions & { initial?: I } = {},
-): EventsOf<N>[E] | I {
-  const [latest, setLatest] = useState<EventsOf<N>[E] | I>(options.initial as I)
-  // A new channel or event starts from `initial` again rather than showing another stream's value.
-  useEffect(() => setLatest(options.initial as I), [name, event])
-  useChannelEvent(name, event, (data) => setLatest(() => data), options)
-  return latest
+  options: ChannelHookOptions<Channels> & { initial?: I } = {},
+): EventsOf<N, Channels>[E] | I {
+  const client = useRealtimeClient(options.client)
+  const [latest, setLatest] = useState<Latest<EventsOf<N, Channels>[E]>>()
+  useChannelEvent(name, event, (data) => setLatest({ client, name, event, data }), options)
+  // Kept with its source: after a change of channel or event the hook shows `initial` in that very
+  // render, never the previous stream's value.
+  return latest && latest.client === client && latest.name === name && latest.event === event ? latest.data : (options.initial as I)
 }

@@ -1,15 +1,19 @@
-import type { RealtimeClient } from '@lifeline/client'
+import type { ChannelMap, RealtimeClient } from '@lifeline/client'
 import { useContext } from 'react'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
 
 /**
  * The client passed in, else the one from the nearest {@link RealtimeProvider}.
- * @throws {Error} when there is neither
+ * @example
+ * const client = useRealtimeClient()
+ * useEffect(() => client.on('error', report), [client])
+ * @throws {TypeError} when there is neither (a misconfiguration)
+ * @see ../../../docs/react.md#userealtimeclient
  */
-export function useRealtimeClient(client?: RealtimeClient<RegisteredChannels>): RealtimeClient<RegisteredChannels> {
+export function useRealtimeClient<Channels extends ChannelMap = RegisteredChannels>(client?: RealtimeClient<Channels>): RealtimeClient<Channels> {
   const fromContext = useContext(RealtimeContext)
-  const resolved = client ?? fromContext
-  if (!resolved) throw new Error('[lifeline] No RealtimeClient: wrap the tree in <RealtimeProvider client={client}> or pass { client } to the hook.')
+  const resolved = client ?? (fromContext as RealtimeClient<Channels> | null)
+  if (!resolved) throw new TypeError('[lifeline] No RealtimeClient: wrap the tree in <RealtimeProvider client={client}> or pass { client } to the hook.')
   return resolved
 }
