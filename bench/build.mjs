@@ -1,7 +1,7 @@
 // Bundles the benchmark programs in src/ into .out/ with esbuild. Lifeline is bundled from its
 // TypeScript sources (the `@lifeline/source` condition), so `pnpm bench` measures the working tree
-// and needs no `pnpm build` first. Packages installed for bench/ (ws, socket.io, ioredis, …) stay
-// external and load from bench/node_modules, so each library runs exactly as its users run it.
+// and needs no `pnpm build` first. Packages installed for bench/ or the root (ws, socket.io,
+// ioredis, esbuild, …) stay external and load from node_modules, as their users run them.
 import { existsSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -14,14 +14,15 @@ const entryPoints = ['runBench', 'fanoutServer', 'fanoutClients'].map((name) => 
 const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
 const builtins = new Set(builtinModules)
 
-/** Bare imports installed in bench/ stay external; Lifeline and its own dependencies are bundled. */
+/** Bare imports installed in bench/ or the root stay external; Lifeline and its own dependencies are bundled. */
 const benchExternals = {
   name: 'bench-externals',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^[^./]/ }, ({ path }) => {
       if (path.startsWith('node:') || builtins.has(packageName(path))) return { external: true }
       if (path.startsWith('@lifeline/')) return undefined
-      return existsSync(join(benchDir, 'node_modules', packageName(path))) ? { external: true } : undefined
+      const installed = [benchDir, join(benchDir, '..')].some((dir) => existsSync(join(dir, 'node_modules', packageName(path))))
+      return installed ? { external: true } : undefined
     })
   },
 }

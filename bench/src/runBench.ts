@@ -4,6 +4,9 @@ import { writeFile } from 'node:fs/promises'
 import { signToken } from '@lifeline/mock-server'
 import { BENCH_JWT_SECRET } from './benchServer'
 import type { BenchSection } from './benchSection'
+import { runBundleSizeSuite } from './bundleSizeSuite'
+import { runClientThroughputSuite } from './clientThroughputSuite'
+import { runFallbackSuite } from './fallbackSuite'
 import { runFanoutSuite } from './fanoutSuite'
 import { FULL, SMOKE } from './profile'
 import { renderResults } from './renderResults'
@@ -16,7 +19,10 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
 const token = await signToken({ secret: BENCH_JWT_SECRET, sub: 'bench', roles: ['admin'], expiresInSeconds: 3600 })
 
 const SUITES: Record<string, () => Promise<BenchSection>> = {
+  size: () => runBundleSizeSuite(),
   fanout: () => runFanoutSuite(profile, token, log),
+  client: () => runClientThroughputSuite(profile),
+  fallback: () => runFallbackSuite(profile, token, log),
 }
 
 const startedAt = Date.now()
