@@ -1,0 +1,90 @@
+import { useChannel, useChannelEvent, usePublish } from '@lifeline/react'
+import { useState } from 'react'
+import type { CardMove } from '../channels'
+
+export interface KanbanBoardProps {
+  /** The viewer; your moves are published with `by: user`. */
+  user: string
+  /**
+   * The board id: its moves travel on `board:{id}`.
+   * @default 'demo'
+   */
+  board?: string
+}
+
+const COLUMNS = ['todo', 'doing', 'review', 'done'] as const
+const CARDS = ['card-1', 'card-2', 'card-3', 'card-4', 'card-5', 'card-6']
+const TITLES: Record<string, string> = {
+  'card-1': 'Reconnect with jitter',
+  'card-2': 'SSE fallback',
+  'card-3': 'Token refresh',
+  'card-4': 'Recover missed messages',
+  'card-5': 'Leaderboard animation',
+  'card-6': 'Write the nginx guide',
+}
+
+interface Placement {
+  column: string
+  by: string | undefined
+}
+
+/**
+ * A shared board: cards moved by anyone appear in place for everyone. Your own moves are
+ * published and applied when the server echoes them, in the same order every viewer sees.
+ */
+export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
+  const channelName = `board:${board}` as const
+  const { state } = useChannel(channelName)
+  const publish = usePublish(channelName)
+  const [cards, setCards] = useState<Record<string, Placement>>(() => Object.fromEntries(CARDS.map((card) => [card, { column: 'todo', by: undefined }])))
+  const [activity, setActivity] = useState<CardMove[]>([])
+  const [failed, setFailed] = useState<string>()
+  useChannelEvent(channelName, 'card_moved', (move) => {
+    setCards((current) => ({ ...current, [move.card]: { column: move.to, by: move.by } }))
+    setActivity((list) => [move, ...list].slice(0, 6))
+  })
+  const move = (card: string, step: -1 | 1) => {
+    const index = COLUMNS.indexOf(cards[card]!.column as (typeof COLUMNS)[number])
+    const to = COLUMNS[index + step]
+    if (to) publish('card_moved', { card, to, by: user }).then(() => setFailed(undefined), (error: { code?: string }) => setFailed(error.code))
+  }
+
+  return (
+    <section className="card kanban">
+      <h2>Board {board}</h2>
+      <p className="muted">
+        You are <b>{user}</b> · channel <code>{channelName}</code> · {state.status}
+        {failed && <span className="error"> · move refused: {failed}</span>}
+      </p>
+      <div className="columns">
+        {COLUMNS.map((column) => (
+          <div key={column} className="column" data-testid={`column-${column}`}>
+            <h3>{column}</h3>
+            {CARDS.filter((card) => cards[card]!.column === column).map((card) => (
+              <article key={card} className="kanban-card" data-testid={card} data-by={cards[card]!.by ?? ''}>
+                <span>{TITLES[card]}</span>
+                <small>{cards[card]!.by ? `moved by ${cards[card]!.by === user ? 'you' : cards[card]!.by}` : card}</small>
+                <div className="card-actions">
+                  <button type="button" aria-label={`move ${card} left`} disabled={column === COLUMNS[0]} onClick={() => move(card, -1)}>
+                    ◀
+                  </button>
+                  <button type="button" aria-label={`move ${card} right`} disabled={column === COLUMNS.at(-1)} onClick={() => move(card, 1)}>
+                    ▶
+                  </button>
+                </div>
+              </article>
+            ))}
+          </div>
+        ))}
+      </div>
+      <h3>Activity</h3>
+      <ul className="activity" data-testid="activity">
+        {activity.map((entry, index) => (
+          <li key={activity.length - index}>
+            {entry.by === user ? 'You' : entry.by} moved {TITLES[entry.card] ?? entry.card} to {entry.to}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
