@@ -2,7 +2,7 @@ import * as mockServer from '@lifeline/mock-server'
 import type { Broker } from '@lifeline/mock-server'
 import { BENCH_CHANNEL, BENCH_EVENT, BENCH_JWT_SECRET, type BenchServer } from './benchServer'
 
-type RedisBrokerConstructor = new (options: { url: string }) => Broker
+type RedisBrokerConstructor = new (options: { url: string }) => Broker & { ready?(): Promise<void> }
 
 /**
  * `RedisBroker` is built in parallel with this benchmark; read it off the module so the benchmark
@@ -19,7 +19,9 @@ export async function startLifelineServer(redisUrl?: string): Promise<BenchServe
   if (redisUrl) {
     const RedisBroker = redisBrokerClass()
     if (!RedisBroker) throw new Error('@lifeline/mock-server does not export RedisBroker yet')
-    broker = new RedisBroker({ url: redisUrl })
+    const redisBroker = new RedisBroker({ url: redisUrl })
+    await redisBroker.ready?.()
+    broker = redisBroker
   }
   const server = await mockServer.createServer({ port: 0, jwtSecret: BENCH_JWT_SECRET, ...(broker ? { broker } : {}) })
   return {

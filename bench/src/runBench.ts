@@ -10,6 +10,7 @@ import { runFallbackSuite } from './fallbackSuite'
 import { runFanoutSuite } from './fanoutSuite'
 import { FULL, SMOKE } from './profile'
 import { renderResults } from './renderResults'
+import { runReplicasSuite } from './replicasSuite'
 
 const args = process.argv.slice(2)
 const profile = args.includes('--smoke') ? SMOKE : FULL
@@ -21,6 +22,7 @@ const token = await signToken({ secret: BENCH_JWT_SECRET, sub: 'bench', roles: [
 const SUITES: Record<string, () => Promise<BenchSection>> = {
   size: () => runBundleSizeSuite(),
   fanout: () => runFanoutSuite(profile, token, log),
+  replicas: () => runReplicasSuite(profile, token, log),
   client: () => runClientThroughputSuite(profile),
   fallback: () => runFallbackSuite(profile, token, log),
 }
