@@ -22,6 +22,11 @@ export interface FaultProxy {
   /** `http://host:port` of the proxy: give it to clients instead of the server's URL. */
   readonly url: string
   readonly port: number
+  /**
+   * Where new connections go, as `http://host:port`; change it to move traffic to another replica,
+   * like a load balancer dropping a dead backend.
+   */
+  target: string
   /** Applies to upgrades that arrive from now on. @default 'pass' */
   upgrades: UpgradeMode
   /** Delay added to every chunk, both ways. @default 0 */
@@ -68,7 +73,6 @@ interface Link {
  * @see ../../../docs/reliability.md
  */
 export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProxyOptions): Promise<FaultProxy> {
-  const upstream = new URL(target)
   const links = new Set<Link>()
 
   const proxy = createServer((client) => {
@@ -90,6 +94,7 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
         link.dead = true
         return
       }
+      const upstream = new URL(faults.target)
       const server = (link.server = connect(Number(upstream.port), upstream.hostname))
       server.on('error', () => client.destroy())
       server.on('close', () => link.dead || client.destroy())
@@ -154,6 +159,7 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
   }
 
   const faults: FaultProxy = {
+    target,
     upgrades: 'pass',
     latencyMs: 0,
     bytesPerSecond: 0,

@@ -84,8 +84,13 @@ export function sum(verdicts: Verdict[]): Verdict {
   return total
 }
 
-/** A gap runs from just after `from` to `to` included; a new epoch means everything before `to` in it. */
+/**
+ * A gap runs from just after `from` to `to` included. Across a change of epoch the server cannot say
+ * what came between, so the gap announces everything after `from`: any epoch in between, and the new
+ * one up to `to`.
+ */
 function within(position: Position, { from, to }: Gap): boolean {
-  if (position.epoch === from.epoch && position.offset > from.offset && (from.epoch !== to.epoch || position.offset <= to.offset)) return true
-  return from.epoch !== to.epoch && position.epoch === to.epoch && position.offset <= to.offset
+  if (from.epoch === to.epoch) return position.epoch === from.epoch && position.offset > from.offset && position.offset <= to.offset
+  if (position.epoch === from.epoch) return position.offset > from.offset
+  return position.epoch !== to.epoch || position.offset <= to.offset
 }
