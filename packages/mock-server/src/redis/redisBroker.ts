@@ -120,6 +120,7 @@ export class RedisBroker implements Broker {
   /** Bumped whenever the subscriber connection drops, so a stale resubscribe cannot mark it ready. */
   #subscriberGeneration = 0
   #lastError = ''
+  #everReady = false
   /** Serves local clients while degraded; dropped (with its epochs) when Redis is back. */
   #fallback: MemoryBroker | undefined
   #closed = false
@@ -361,8 +362,12 @@ export class RedisBroker implements Broker {
   #updateHealth(): void {
     if (this.#closed) return
     const up = this.#commandsReady && this.#subscriberReady
-    if (up) this.#lastError = ''
-    const next: BrokerHealth = up ? OK : { status: 'degraded', reason: this.#lastError ? `Redis unreachable: ${this.#lastError}` : 'connecting to Redis' }
+    if (up) {
+      this.#lastError = ''
+      this.#everReady = true
+    }
+    const cause = this.#lastError || (this.#everReady ? 'connection lost' : '')
+    const next: BrokerHealth = up ? OK : { status: 'degraded', reason: cause ? `Redis unreachable: ${cause}` : 'connecting to Redis' }
     const previous = this.#health
     if (next.status === previous.status && (next.status === 'ok' || (previous.status === 'degraded' && next.reason === previous.reason))) return
     this.#health = next

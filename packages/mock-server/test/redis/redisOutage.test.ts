@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { BrokerHealth, PublishOutcome } from '../../src/index'
+import { recordingClient, type RecordingClient } from './support/recordingClient'
+import { startRedis, type RedisProcess } from './support/redisServer'
+import { healthOf, startReplicas, type Replica } from './support/replicas'
+
+let redis: RedisProcess
+let replicas: Replica[]
+let clients: RecordingClient[]
+const unhandled: unknown[] = []
+const recordUnhandled = (reason: unknown) => unhandled.push(reason)
+
+beforeEach(async () => {
+  unhandled.length = 0
+  process.on('unhandledRejection', recordUnhandled)
+  redis = await startRedis()
+  replicas = await startReplicas(2, redis.url)
+  clients = []
+})
+
+afterEach(async () => {
+  for (const { client } of clients) client.disconnect()
+  await Promise.all(replicas.map((replica) => replica.stop()))
+  await redis.kill()
+  process.off('unhandledRejection', recordUnhandled)
+  expect(unhandled).toEqual([])
+})
+
+function connect(url: string, transport: 'websocket' | 'sse'): RecordingClient {
+  const recording = recordingClient({ url, transport })
+  clients.push(recording)
+  recording.client.connect()
+  return recording
+}
+
+describe('Redis outage', () => {
+  it('keeps local delivery going while Redis is down, reports degraded, and resumes fan-out when it is back', async () => {
+    const [a, b] = replicas as [Replica, Replica]
+    const onA = connect(a.server.url, 'websocket')
+    const onB = connect(b.server.url, 'sse')
+    const away = connect(b.server.url, 'websocket')
+    await Promise.all([onA, onB, away].map((client) => client.join('leaderboard', 'score')))
+    const healthOfA: BrokerHealth['status'][] = []
+    a.broker.onHealthChange((health) => healthOfA.push(health.status))
+
+    // Traffic through replica A the whole time; a publish caught mid-failure may reject, never crash.
+    const outcomes = new Map<string, PublishOutcome>()
+    let publishing = true
+    let sent = 0
+    const traffic = (async () => {
+      while (publishing && sent < 2000) {
+        const label = `a-${++sent}`
+        await a.server.publish('leaderboard', 'score', label).then(
+          (outcome) => outcomes.set(label, outcome),
+          () => {},
+        )
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    })()
+    const sentBy = async (count: number) => {
+      const target = sent + count
+      await vi.waitFor(() => expect(sent).toBeGreaterThanOrEqual(target), { timeout: 10_000 })
+    }
+    await sentBy(10)
+    const beforeOutage = (await a.broker.history('leaderboard')).position
+
+    await redis.kill()
+    for (const { server } of [a, b]) expect((await healthOf(server, 'degraded')).reason).toMatch(/Redis unreachable/)
+    expect(await (await fetch(`${a.server.url}/metrics`)).text()).toContain('lifeline_broker_degraded 1')
+    away.client.disconnect()
+    await sentBy(10)
+    await b.server.publish('leaderboard', 'score', 'b-during-outage')
+    const degradedOutcomes = () => [...outcomes].filter(([, outcome]) => outcome.position.epoch !== beforeOutage.epoch)
+    // Local delivery continues: A's clients get A's publishes, B's clients get B's.
+    await vi.waitFor(() => expect(degradedOutcomes().length).toBeGreaterThan(5), { timeout: 10_000 })
+    await vi.waitFor(() => expect(onA.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(degradedOutcomes().map(([label]) => label))))
+    await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toContain('b-during-outage'))
+    expect(onA.recording.app.get('leaderboard')).not.toContain('b-during-outage')
+
+    await redis.restart()
+    for (const { server } of [a, b]) await healthOf(server, 'ok')
+    // Listeners also hear the reason change while degraded (connection lost, then refused).
+    expect(healthOfA.filter((status, index) => status !== healthOfA[index - 1])).toEqual(['degraded', 'ok'])
+    expect(await (await fetch(`${a.server.url}/metrics`)).text()).toContain('lifeline_broker_degraded 0')
+    const resumedFrom = sent + 1
+    await sentBy(10)
+    publishing = false
+    await traffic
+    const resumed = Array.from({ length: sent - resumedFrom + 1 }, (_, index) => `a-${resumedFrom + index}`)
+    // Fan-out is back: B's clients hear A's publishes again.
+    await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(resumed)), { timeout: 10_000 })
+
+    // A client that was away through the restart asks for its old position: Redis lost that history.
+    away.client.connect()
+    await vi.waitFor(() => expect(away.recording.gaps).toHaveLength(1), { timeout: 10_000 })
+    expect(away.recording.gaps[0]).toMatch(new RegExp(`^leaderboard ${beforeOutage.epoch}:`))
+    expect(away.recording.recovered).toEqual([])
+    await b.server.publish('leaderboard', 'score', 'welcome-back')
+    await vi.waitFor(() => expect(away.recording.app.get('leaderboard')).toContain('welcome-back'))
+
+    for (const client of [onA, onB, away]) {
+      const received = client.recording.app.get('leaderboard') as string[]
+      expect(new Set(received).size).toBe(received.length)
+      const fromA = received.filter((label) => label.startsWith('a-')).map((label) => Number(label.slice(2)))
+      expect(fromA).toEqual([...fromA].sort((x, y) => x - y))
+      expect(new Set(client.positions('leaderboard')).size).toBe(client.positions('leaderboard').length)
+    }
+    // Live clients saw the epoch change too, as a gap to refetch.
+    expect(onA.recording.gaps.length).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,80 @@
+import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
+import type { ServerFrame } from '@lifeline/client/protocol'
+import { EventSource } from 'eventsource'
+import { WebSocket } from 'ws'
+import { DEFAULT_JWT_SECRET, signToken } from '../../../src/index'
+
+/** What reached one client, frame by frame (before its dedup) and as the app saw it. */
+export interface Recording {
+  /** Every `message` frame off the wire, in arrival order, over all of the client's connections. */
+  wire: Extract<ServerFrame, { type: 'message' }>[]
+  /** Payloads handed to the app's `channel.on` handlers, per channel. */
+  app: Map<string, unknown[]>
+  gaps: string[]
+  recovered: string[]
+}
+
+export interface RecordingClient {
+  client: RealtimeClient
+  recording: Recording
+  /** Subscribes to `channel`, records its `event` messages, and resolves once subscribed. */
+  join(channel: string, event: string): Promise<void>
+  /** Wire frames of `channel` as `epoch:offset`. */
+  positions(channel: string): string[]
+}
+
+/**
+ * A real `RealtimeClient` with Node's network constructors, wrapped so the test also sees every
+ * frame the server sent: the client deduplicates by position, so only the wire shows a repeat.
+ */
+export function recordingClient(options: { url: string; transport: 'websocket' | 'sse'; sub?: string } & Partial<RealtimeClientOptions>): RecordingClient {
+  const { url, transport, sub = 'ada', ...rest } = options
+  const recording: Recording = { wire: [], app: new Map(), gaps: [], recovered: [] }
+  const record = (text: string) => {
+    const frame = JSON.parse(text) as ServerFrame
+    if (frame.type === 'message') recording.wire.push(frame)
+  }
+  class RecordingWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols)
+      this.on('message', (data) => record(String(data)))
+    }
+  }
+  class RecordingEventSource extends EventSource {
+    constructor(address: string | URL, init?: EventSourceInit) {
+      super(address, init)
+      this.addEventListener('message', (event) => record(event.data))
+    }
+  }
+  const client = new RealtimeClient({
+    url,
+    transports: [transport],
+    WebSocket: RecordingWebSocket as unknown as typeof globalThis.WebSocket,
+    EventSource: RecordingEventSource as unknown as typeof globalThis.EventSource,
+    storage: null,
+    reconnectDelay: { minMs: 50, maxMs: 500 },
+    getToken: () => signToken({ secret: DEFAULT_JWT_SECRET, sub, roles: [], expiresInSeconds: 3600 }),
+    ...rest,
+  })
+  return {
+    client,
+    recording,
+    join(channel, event) {
+      const handle = client.channel(channel)
+      const received: unknown[] = []
+      recording.app.set(channel, received)
+      handle.on(event, (data) => received.push(data))
+      handle.onGap((gap) => recording.gaps.push(`${channel} ${gap.from.epoch}:${gap.from.offset} -> ${gap.to.epoch}:${gap.to.offset}`))
+      handle.onRecovered((position) => recording.recovered.push(`${channel} ${position.epoch}:${position.offset}`))
+      handle.subscribe()
+      return new Promise((resolve) => {
+        const stop = handle.onState((state) => {
+          if (state.status !== 'subscribed') return
+          stop()
+          resolve()
+        })
+      })
+    },
+    positions: (channel) => recording.wire.filter((frame) => frame.channel === channel).map((frame) => `${frame.pos.epoch}:${frame.pos.offset}`),
+  }
+}
