@@ -123,7 +123,10 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (!options || !/^https?:\/\/[^/]/.test(options.url)) fail('url')
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = resolved.url.replace(/\/+$/, '')
-  for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) if (typeof value === 'number' && !(resolved[name as 'queueSize'] >= 0)) fail(name)
+  for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
+    const given = resolved[name as 'queueSize']
+    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(name)
+  }
   const { transports } = resolved
   if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) fail('transports')
   // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.

@@ -20,15 +20,25 @@ export class FakeServer {
   /** Token lifetime the server reports on connect and refresh; `undefined` for none. */
   expiresInMs: number | undefined
   /** Overrides per command type. */
-  readonly handlers: Partial<{ [T in Command['type']]: (command: Extract<Command, { type: T }>, socket: FakeSocket) => FakeAnswer | undefined }> = {}
+  readonly handlers: Partial<{ [T in Command['type']]: (command: Extract<Command, { type: T }>, peer: FakePeer) => FakeAnswer | undefined }> = {}
   readonly #history = new Map<string, MessageFrame[]>()
   /** Offsets at or below this are gone from history, per channel. */
   readonly #trimmedTo = new Map<string, number>()
   readonly #keys = new Set<string>()
   readonly epoch = 'e1'
 
+  /** SSE streams opened with a ticket, oldest first. */
+  readonly streams: FakeStream[] = []
+  /** How the fake treats SSE: `'refuse'` answers ticket requests with 503. */
+  sseMode: 'accept' | 'refuse' = 'accept'
+  readonly #tickets = new Map<string, Command>()
+
   /** The constructor to pass as the client's `WebSocket` option. */
   readonly WebSocket: typeof globalThis.WebSocket
+  /** The constructor to pass as the client's `EventSource` option. */
+  readonly EventSource: typeof globalThis.EventSource
+  /** The function to pass as the client's `fetch` option (ticket and upstream POSTs). */
+  readonly fetch: typeof globalThis.fetch
 
   constructor() {
     const server = this
@@ -37,6 +47,33 @@ export class FakeServer {
         super(url, server)
       }
     } as unknown as typeof globalThis.WebSocket
+    this.EventSource = class extends FakeStream {
+      constructor(url: string) {
+        super(url, server)
+      }
+    } as unknown as typeof globalThis.EventSource
+    this.fetch = (async (url: string, init: RequestInit) => {
+      const command = JSON.parse(init.body as string) as Command
+      const respond = (status: number, body: unknown) => ({ ok: status < 300, status, json: async () => body }) as Response
+      if (url.endsWith('/sse/ticket')) {
+        if (this.sseMode === 'refuse') return respond(503, { error: { code: 'INTERNAL', message: 'SSE unavailable' } })
+        const ticket = `tk${this.#tickets.size + 1}`
+        this.#tickets.set(ticket, { ...command, token: (init.headers as Record<string, string>).authorization } as Command)
+        return respond(200, { ticket })
+      }
+      const session = (init.headers as Record<string, string>)['lifeline-session']
+      const stream = this.streams.find((candidate) => candidate.session === session && candidate.open)
+      if (!stream) return respond(404, { error: { code: 'SESSION_NOT_FOUND', message: 'gone' } })
+      this.answer(command, stream)
+      return respond(202, {})
+    }) as typeof globalThis.fetch
+  }
+
+  /** @internal The connect command a ticket was issued for. */
+  redeem(ticket: string): Command | undefined {
+    const command = this.#tickets.get(ticket)
+    this.#tickets.delete(ticket)
+    return command
   }
 
   /** The most recent socket. */
@@ -58,7 +95,7 @@ export class FakeServer {
     const pos = { epoch: this.epoch, offset: history.length + 1 }
     const message: MessageFrame = { type: 'message', channel, event, data, pos }
     history.push(message)
-    for (const socket of this.sockets) if (socket.subscriptions.has(channel)) socket.push(message)
+    for (const peer of [...this.sockets, ...this.streams]) if (peer.subscriptions.has(channel)) peer.push(message)
     return pos
   }
 
@@ -67,22 +104,22 @@ export class FakeServer {
     this.#trimmedTo.set(channel, this.#history.get(channel)?.length ?? 0)
   }
 
-  /** @internal Called by a socket for each command. */
-  answer(command: Command, socket: FakeSocket): void {
+  /** @internal Called for each command a socket or stream received. */
+  answer(command: Command, socket: FakePeer): void {
     this.commands.push(command)
     if (this.mode === 'silent') return
-    const custom = (this.handlers[command.type] as ((command: Command, socket: FakeSocket) => FakeAnswer | undefined) | undefined)?.(command, socket)
+    const custom = (this.handlers[command.type] as ((command: Command, peer: FakePeer) => FakeAnswer | undefined) | undefined)?.(command, socket)
     const answer = custom ?? this.#default(command, socket)
     if (answer === 'ignore') return
     socket.push('error' in answer ? { type: 'reply', id: command.id, ok: false, error: answer.error } : { type: 'reply', id: command.id, ok: true, result: answer.result })
     if (command.type === 'subscribe' && 'result' in answer) this.#replay(command.channel, command.since, socket)
   }
 
-  #default(command: Command, socket: FakeSocket): FakeAnswer {
+  #default(command: Command, socket: FakePeer): FakeAnswer {
     const expiry = this.expiresInMs === undefined ? {} : { expiresInMs: this.expiresInMs }
     switch (command.type) {
       case 'connect':
-        return { result: { session: `s${this.sockets.indexOf(socket) + 1}`, heartbeatMs: this.heartbeatMs, ...expiry } }
+        return { result: { session: socket.session, heartbeatMs: this.heartbeatMs, ...expiry } }
       case 'refresh':
         return { result: expiry }
       case 'subscribe': {
@@ -107,18 +144,17 @@ export class FakeServer {
     }
   }
 
-  #replay(channel: string, since: Position | undefined, socket: FakeSocket): void {
+  #replay(channel: string, since: Position | undefined, socket: FakePeer): void {
     if (!since || since.epoch !== this.epoch || since.offset < (this.#trimmedTo.get(channel) ?? 0)) return
     for (const message of this.#history.get(channel)?.slice(since.offset) ?? []) socket.push(message)
   }
 }
 
-/** One fake WebSocket; the test drives the server side through it. */
-export class FakeSocket {
-  onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: { data: unknown }) => void) | null = null
-  onclose: ((event: { code: number; reason: string }) => void) | null = null
-  onerror: ((event: unknown) => void) | null = null
+let sessions = 0
+
+/** The server's end of one connection, WebSocket or SSE; the test drives the server side through it. */
+abstract class FakePeer {
+  readonly session = `s${++sessions}`
   readonly subscriptions = new Set<string>()
   /** The client closed it (with this code). */
   closedWith: number | undefined
@@ -127,19 +163,11 @@ export class FakeSocket {
   constructor(
     readonly url: string,
     readonly server: FakeServer,
-  ) {
-    server.sockets.push(this)
-    const mode = server.mode
-    queueMicrotask(() => (mode === 'refuse' ? this.drop(1006, 'upgrade refused') : this.onopen?.({})))
-  }
+  ) {}
 
-  /** Whether the socket is still usable by either side. */
+  /** Whether the connection is still usable by either side. */
   get open(): boolean {
     return !this.#ended && this.closedWith === undefined
-  }
-
-  send(text: string): void {
-    if (this.open) this.server.answer(JSON.parse(text) as Command, this)
   }
 
   close(code = 1000): void {
@@ -148,19 +176,71 @@ export class FakeSocket {
 
   /** Sends a frame (or raw text) to the client in a microtask. */
   push(frame: ServerFrame | string): void {
-    queueMicrotask(() => this.open && this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) }))
+    queueMicrotask(() => this.open && this.deliver(typeof frame === 'string' ? frame : JSON.stringify(frame)))
   }
 
-  /** The server side closes the socket (after an optional disconnect frame). */
+  /** The server side ends the connection. */
   drop(code = 1006, reason = ''): void {
     if (!this.open) return
     this.#ended = true
-    this.onclose?.({ code, reason })
+    this.ended(code, reason)
   }
 
   /** Sends disconnect advice, then closes, like the real server. */
   disconnect(code: number, retryAfterMs?: number): void {
     this.push({ type: 'disconnect', code, reason: 'test', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
     queueMicrotask(() => this.drop(code, 'test'))
+  }
+
+  protected abstract deliver(data: string): void
+  protected abstract ended(code: number, reason: string): void
+}
+export type { FakePeer }
+
+/** One fake WebSocket. */
+export class FakeSocket extends FakePeer {
+  onopen: ((event: unknown) => void) | null = null
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onclose: ((event: { code: number; reason: string }) => void) | null = null
+  onerror: ((event: unknown) => void) | null = null
+
+  constructor(url: string, server: FakeServer) {
+    super(url, server)
+    server.sockets.push(this)
+    const mode = server.mode
+    queueMicrotask(() => (mode === 'refuse' ? this.drop(1006, 'upgrade refused') : this.onopen?.({})))
+  }
+
+  send(text: string): void {
+    if (this.open) this.server.answer(JSON.parse(text) as Command, this)
+  }
+
+  protected deliver(data: string): void {
+    this.onmessage?.({ data })
+  }
+
+  protected ended(code: number, reason: string): void {
+    this.onclose?.({ code, reason })
+  }
+}
+
+/** One fake EventSource, opened with a ticket from the fake's `fetch`. */
+export class FakeStream extends FakePeer {
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onerror: ((event: unknown) => void) | null = null
+
+  constructor(url: string, server: FakeServer) {
+    super(url, server)
+    server.streams.push(this)
+    const connect = server.redeem(new URL(url).searchParams.get('ticket') ?? '')
+    queueMicrotask(() => (connect ? server.answer(connect, this) : this.drop()))
+  }
+
+  protected deliver(data: string): void {
+    this.onmessage?.({ data })
+  }
+
+  protected ended(): void {
+    this.onerror?.({})
   }
 }

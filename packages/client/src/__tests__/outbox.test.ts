@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { RealtimeError } from '../errors'
+import { settle, testClient } from './support/testClient'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: RealtimeError) => error.code)
+
+describe('publishing', () => {
+  it('settles with the server reply', async () => {
+    const { client } = testClient()
+    client.connect()
+    await settle()
+    await expect(client.channel('board:1').publish('moved', { card: 'c1' })).resolves.toEqual({ position: { epoch: 'e1', offset: 1 }, duplicate: false })
+  })
+
+  it('rejects with the server error code (FORBIDDEN) and does not retry', async () => {
+    const { server, client } = testClient()
+    server.handlers.publish = () => ({ error: { code: 'FORBIDDEN', message: 'read-only' } })
+    client.connect()
+    await settle()
+    await expect(client.channel('board:1').publish('moved', 1)).rejects.toMatchObject({ name: 'RealtimeError', code: 'FORBIDDEN', retryable: false })
+    expect(server.sent('publish')).toHaveLength(1)
+  })
+
+  it('queues publishes while disconnected and flushes them in order once connected', async () => {
+    const { server, client } = testClient()
+    const channel = client.channel('board:1')
+    const results = [1, 2, 3].map((n) => channel.publish('moved', n))
+    client.connect()
+    await settle()
+    expect((await Promise.all(results)).map((result) => result.position.offset)).toEqual([1, 2, 3])
+    expect(server.sent('publish').map((command) => command.data)).toEqual([1, 2, 3])
+  })
+
+  it('sends a publish lost with its connection again with the same idempotency key', async () => {
+    const { server, client } = testClient({ reconnectDelay: () => 100 })
+    server.handlers.publish = (_command, socket) => (socket === server.sockets[0] ? 'ignore' : undefined)
+    client.connect()
+    await settle()
+    const result = client.channel('board:1').publish('moved', 1)
+    await settle()
+    server.socket.drop()
+    await settle(100)
+    await expect(result).resolves.toMatchObject({ duplicate: false })
+    const [first, again] = server.sent('publish')
+    expect(again!.key).toBe(first!.key)
+  })
+
+  it('rejects with QUEUE_FULL beyond queueSize', async () => {
+    const { client } = testClient({ queueSize: 2 })
+    const channel = client.channel('board:1')
+    const outcomes = [1, 2, 3].map((n) => codeOf(channel.publish('moved', n)))
+    expect(await outcomes[2]).toBe('QUEUE_FULL')
+    client.connect()
+    await settle()
+    expect(await Promise.all(outcomes)).toEqual(['resolved', 'resolved', 'QUEUE_FULL'])
+  })
+
+  it('rejects with QUEUE_EXPIRED when not acknowledged within queueTtlMs, and frees the slot', async () => {
+    const { client } = testClient({ queueSize: 1, queueTtlMs: 1000 })
+    const channel = client.channel('board:1')
+    const first = codeOf(channel.publish('moved', 1))
+    await settle(1000)
+    expect(await first).toBe('QUEUE_EXPIRED')
+    const second = codeOf(channel.publish('moved', 2))
+    client.connect()
+    await settle()
+    expect(await second).toBe('resolved')
+  })
+
+  it('rejects waiting publishes with CLIENT_CLOSED on disconnect()', async () => {
+    const { server, client } = testClient()
+    server.mode = 'refuse'
+    client.connect()
+    const outcome = codeOf(client.channel('board:1').publish('moved', 1))
+    await settle()
+    client.disconnect()
+    expect(await outcome).toBe('CLIENT_CLOSED')
+  })
+})

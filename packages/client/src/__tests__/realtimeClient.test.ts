@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { settle, testClient } from './support/testClient'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+  vi.spyOn(console, 'error').mockImplementation(() => {})
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('RealtimeClient', () => {
+  it('connects, reports each status change once, and keeps the snapshot object until something changes', async () => {
+    const { client } = testClient()
+    const statuses: string[] = []
+    client.on('status', ({ status, prevStatus }) => statuses.push(`${prevStatus}→${status}`))
+    const before = client.getSnapshot()
+    expect(before.status).toBe('idle')
+    client.connect()
+    client.connect() // no-op while started
+    await settle()
+    expect(statuses).toEqual(['idle→connecting', 'connecting→connected'])
+    const connected = client.getSnapshot()
+    await settle(1000)
+    expect(client.getSnapshot()).toBe(connected)
+    client.disconnect()
+    expect(statuses.at(-1)).toBe('connected→disconnected')
+  })
+
+  it('stops delivering events to a handler after its unsubscribe', async () => {
+    const { client } = testClient()
+    const statuses: string[] = []
+    const off = client.on('status', ({ status }) => statuses.push(status))
+    const watcher = vi.fn()
+    const unwatch = client.subscribe(watcher)
+    off()
+    unwatch()
+    client.connect()
+    await settle()
+    expect(statuses).toEqual([])
+    expect(watcher).not.toHaveBeenCalled()
+  })
+
+  it('keeps working when app listeners throw', async () => {
+    const { server, client } = testClient()
+    client.on('status', () => {
+      throw new Error('bug in app')
+    })
+    client.subscribe(() => {
+      throw new Error('bug in app')
+    })
+    const channel = client.channel('board:1')
+    const seen: unknown[] = []
+    channel.on('moved', () => {
+      throw new Error('bug in app')
+    })
+    channel.on('moved', (data) => seen.push(data))
+    channel.onState(() => {
+      throw new Error('bug in app')
+    })
+    channel.subscribe()
+    client.connect()
+    await settle()
+    server.publish('board:1', 'moved', 1)
+    server.publish('board:1', 'moved', 2)
+    await settle()
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(seen).toEqual([1, 2])
+    expect(console.error).toHaveBeenCalledWith('[lifeline] a listener threw', expect.any(Error))
+  })
+
+  it.each([
+    ['text that is not JSON', 'not json{'],
+    ['JSON that is not a frame', '[1,2,3]'],
+    ['a frame of an unknown type', '{"type":"surprise"}'],
+    ['null', 'null'],
+  ])('answers %s with a PROTOCOL_ERROR event and a reconnect, never an exception', async (_case, raw) => {
+    const { server, client, errors } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    server.socket.push(raw)
+    await settle()
+    expect(errors).toEqual(['PROTOCOL_ERROR'])
+    expect(server.sockets[0]!.open).toBe(false)
+    await settle(100)
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(server.sockets).toHaveLength(2)
+  })
+
+  it('reports server error frames without dropping the connection', async () => {
+    const { server, client, errors } = testClient()
+    client.connect()
+    await settle()
+    server.socket.push({ type: 'error', error: { code: 'FRAME_TOO_LARGE', message: 'too big' } })
+    await settle()
+    expect(errors).toEqual(['FRAME_TOO_LARGE'])
+    expect(server.socket.open).toBe(true)
+  })
+
+  it('treats a connection silent past heartbeat + grace as dead, and a pinging one as alive', async () => {
+    const { server, client, errors } = testClient({ heartbeatGraceMs: 5000, reconnectDelay: () => 100 })
+    server.heartbeatMs = 10_000
+    client.connect()
+    await settle()
+    for (let ping = 0; ping < 5; ping++) {
+      await settle(10_000)
+      server.socket.push({ type: 'ping' })
+    }
+    await settle()
+    expect(server.sockets).toHaveLength(1)
+    await settle(15_000)
+    expect(errors).toEqual(['TRANSPORT_CLOSED'])
+    expect(server.sockets[0]!.open).toBe(false)
+    await settle(100)
+    expect(client.getSnapshot().status).toBe('connected')
+  })
+
+  it('stops for good on a "stop" close code (4300 FORBIDDEN) and reports it', async () => {
+    const { server, client, errors } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    server.socket.disconnect(4300)
+    await settle(60_000)
+    expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'FORBIDDEN', retryable: false } })
+    expect(errors).toEqual(['FORBIDDEN'])
+    expect(server.sockets).toHaveLength(1)
+  })
+
+  it('ready() resolves once connected, rejects with TIMEOUT, or with the terminal error', async () => {
+    const { server, client } = testClient({ reconnectDelay: () => 100 })
+    server.mode = 'refuse'
+    client.connect()
+    const late = expect(client.ready(1000)).rejects.toMatchObject({ code: 'TIMEOUT' })
+    await settle(1000)
+    await late
+    const ready = client.ready()
+    server.mode = 'accept'
+    await settle(100)
+    await expect(ready).resolves.toBeUndefined()
+
+    const refused = testClient({ getToken: () => Promise.reject(new (class extends Error {})()), maxReconnectAttempts: 0 })
+    refused.client.connect()
+    await expect(refused.client.ready()).rejects.toMatchObject({ code: 'MAX_ATTEMPTS' })
+  })
+
+  it('counts frames, reconnects and the round-trip time in stats()', async () => {
+    const { server, client } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    server.socket.push({ type: 'ping' })
+    await settle()
+    server.socket.drop()
+    await settle(100)
+    expect(client.stats()).toEqual({ status: 'connected', transport: 'websocket', rttMs: 0, reconnects: 1, framesIn: 4, framesOut: 3 })
+  })
+})
