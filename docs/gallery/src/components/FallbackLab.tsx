@@ -52,10 +52,10 @@ export function FallbackLab({ user, ticker = 'demo:ticker' }: FallbackLabProps) 
           </span>
         </div>
       </div>
-      <label className="switch">
-        <input type="checkbox" data-testid="block-websocket" checked={blocked ?? false} disabled={blocked === undefined} onChange={(event) => void setBlocked(event.target.checked)} />
-        Block WebSocket upgrades on the mock server (like a proxy that refuses them)
-      </label>
+      <button type="button" className="block-toggle" data-testid="block-websocket" aria-pressed={blocked ?? false} disabled={blocked === undefined} onClick={() => void setBlocked(!blocked)}>
+        {blocked ? 'Unblock WebSocket' : 'Block WebSocket'}
+      </button>{' '}
+      <span className="muted">refuses WebSocket upgrades on the mock server, like a proxy that does not pass them</span>
       <p className="muted">
         {user} · last tick #{count.last ?? '—'} on <code>{ticker}</code>. While on SSE the client probes WebSocket in the background
         and moves back, resuming each channel from its last position, when the probe completes a handshake.

@@ -1,4 +1,4 @@
-import { useChannel } from '@lifeline/react'
+import { useChannel, useConnectionState } from '@lifeline/react'
 import { useDemoSession } from '../realtime/demoSessionContext'
 import { useEventLog } from '../realtime/useEventLog'
 import { useClientStats } from './useClientStats'
@@ -21,6 +21,7 @@ const time = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false
  */
 export function ConnectionInspector({ watch = [], recentFrames = 12 }: ConnectionInspectorProps) {
   const session = useDemoSession()
+  const { status, transport } = useConnectionState()
   const stats = useClientStats()
   const timeline = useEventLog(session.timeline)
   const frames = useEventLog(session.frames)
@@ -32,9 +33,9 @@ export function ConnectionInspector({ watch = [], recentFrames = 12 }: Connectio
       <h3>Connection inspector</h3>
       <dl className="inspector-stats">
         <dt>Status</dt>
-        <dd data-testid="inspector-status">{stats.status}</dd>
+        <dd data-testid="inspector-status">{status}</dd>
         <dt>Transport</dt>
-        <dd data-testid="inspector-transport">{stats.transport ?? '—'}</dd>
+        <dd data-testid="inspector-transport">{transport ?? '—'}</dd>
         <dt>RTT</dt>
         <dd data-testid="inspector-rtt">{stats.rttMs === undefined ? '—' : `${stats.rttMs} ms`}</dd>
         <dt>Frames in / out</dt>

@@ -1,15 +1,12 @@
 import type { ClientStats } from '@lifeline/client'
 import { useRealtimeClient } from '@lifeline/react'
-import { useEffect, useState } from 'react'
+import { useNow } from '../components/useNow'
 
-/** `client.stats()`, read again every `intervalMs` (RTT and frame counts change without a state change). */
+/**
+ * `client.stats()` as of this render, rendering again every `intervalMs` at least: the RTT changes
+ * on pings, which neither a state change nor a logged frame announces.
+ */
 export function useClientStats(intervalMs = 1000): ClientStats {
-  const client = useRealtimeClient()
-  const [stats, setStats] = useState(() => client.stats())
-  useEffect(() => {
-    setStats(client.stats())
-    const timer = setInterval(() => setStats(client.stats()), intervalMs)
-    return () => clearInterval(timer)
-  }, [client, intervalMs])
-  return stats
+  useNow(intervalMs)
+  return useRealtimeClient().stats()
 }

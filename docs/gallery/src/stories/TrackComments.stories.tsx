@@ -12,6 +12,6 @@ export default meta
 
 type Story = StoryObj<typeof meta>
 
-export const TypeScriptTrack: Story = {}
+export const TypeScriptTrack: Story = { name: 'TypeScript track' }
 
 export const AsGrace: Story = { args: { user: 'grace' } }
