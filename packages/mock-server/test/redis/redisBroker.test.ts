@@ -1,3 +1,4 @@
+import type { Position } from '@lifeline/client/protocol'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Publication, UpstreamEnvelope } from '../../src/engine/index'
@@ -44,7 +45,7 @@ describe('RedisBroker', () => {
 
   it('replays what came after `since` from any replica, and only that', async () => {
     const [a, b] = await Promise.all([replica(), replica()])
-    const positions = []
+    const positions: Position[] = []
     for (let n = 1; n <= 5; n++) positions.push((await a.publish({ channel: 'board:2', event: 'move', data: { n } })).position)
     const history = await b.history('board:2', positions[1])
     expect(history).toMatchObject({ position: positions[4], recovered: true })

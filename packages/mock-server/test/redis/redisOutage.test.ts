@@ -2,17 +2,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { BrokerHealth, PublishOutcome } from '../../src/index'
 import { recordingClient, type RecordingClient } from './support/recordingClient'
 import { startRedis, type RedisProcess } from './support/redisServer'
+import { collectUnhandledRejections } from './support/unhandledRejections'
 import { healthOf, startReplicas, type Replica } from './support/replicas'
 
 let redis: RedisProcess
 let replicas: Replica[]
 let clients: RecordingClient[]
-const unhandled: unknown[] = []
-const recordUnhandled = (reason: unknown) => unhandled.push(reason)
+let rejections: ReturnType<typeof collectUnhandledRejections>
 
 beforeEach(async () => {
-  unhandled.length = 0
-  process.on('unhandledRejection', recordUnhandled)
+  rejections = collectUnhandledRejections()
   redis = await startRedis()
   replicas = await startReplicas(2, redis.url)
   clients = []
@@ -22,8 +21,7 @@ afterEach(async () => {
   for (const { client } of clients) client.disconnect()
   await Promise.all(replicas.map((replica) => replica.stop()))
   await redis.kill()
-  process.off('unhandledRejection', recordUnhandled)
-  expect(unhandled).toEqual([])
+  expect(rejections.stop()).toEqual([])
 })
 
 function connect(url: string, transport: 'websocket' | 'sse'): RecordingClient {

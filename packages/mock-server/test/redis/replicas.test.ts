@@ -2,19 +2,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startLoadBalancer, type LoadBalancer } from './support/loadBalancer'
 import { recordingClient, type RecordingClient } from './support/recordingClient'
 import { startRedis, type RedisProcess } from './support/redisServer'
+import { collectUnhandledRejections } from './support/unhandledRejections'
 import { publishApi, startReplicas, type Replica } from './support/replicas'
 
 let redis: RedisProcess
 let replicas: Replica[]
 let clients: RecordingClient[]
 let balancers: LoadBalancer[]
-
-const failOnUnhandledRejection = (reason: unknown) => {
-  throw new Error(`unhandled rejection: ${String(reason)}`)
-}
+let rejections: ReturnType<typeof collectUnhandledRejections>
 
 beforeEach(async () => {
-  process.on('unhandledRejection', failOnUnhandledRejection)
+  rejections = collectUnhandledRejections()
   redis = await startRedis()
   replicas = await startReplicas(3, redis.url)
   clients = []
@@ -26,7 +24,7 @@ afterEach(async () => {
   await Promise.all(balancers.map((balancer) => balancer.close()))
   await Promise.all(replicas.map((replica) => replica.stop()))
   await redis.kill()
-  process.off('unhandledRejection', failOnUnhandledRejection)
+  expect(rejections.stop()).toEqual([])
 })
 
 function connect(url: string, transport: 'websocket' | 'sse'): RecordingClient {
@@ -60,7 +58,7 @@ describe('three replicas on one Redis', () => {
       await vi.waitFor(() => {
         for (const client of everyone) expect(client.recording.app.get(channel)).toHaveLength(count)
       }, { timeout: 15_000, interval: 50 })
-      const order = everyone[0]!.recording.app.get(channel)
+      const order = everyone[0]!.recording.app.get(channel)!
       expect(new Set(order.map((data) => JSON.stringify(data))).size).toBe(count)
       for (const client of everyone) {
         // On the wire, not only after the client's dedup: offsets 1…count, each once.
