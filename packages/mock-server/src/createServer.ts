@@ -233,9 +233,11 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     await engine.close()
     for (const response of openStreams) response.end()
     const closing = new Promise<void>((resolve) => http.close(() => resolve()))
-    // Give close frames a moment to leave, then cut whatever is left so `close()` never hangs.
+    // Give close frames a moment to leave, then cut whatever is left so `close()` never hangs. Only
+    // this listener's sockets: after `restart()` new connections arrive within those 50 ms.
+    const leftovers = [...sockets]
     setTimeout(() => {
-      for (const socket of sockets) socket.destroy()
+      for (const socket of leftovers) socket.destroy()
     }, 50).unref()
     await closing
   }

@@ -39,8 +39,13 @@ interface Subscription {
   unsubscribe?: () => void
 }
 
-/** How many rate-limited commands in a row turn a flood into a disconnect. */
+/**
+ * How many rate-limited commands within {@link FLOOD_WINDOW_MS} turn a flood into a disconnect. A
+ * window rather than "in a row": a flooder gets a command through at every bucket refill, and that
+ * must not wipe its record.
+ */
 const FLOOD_REJECTIONS = 1000
+const FLOOD_WINDOW_MS = 10_000
 
 type Reply = { ok: true; result: ResultMap[keyof ResultMap] } | { ok: false; error: ErrorBody }
 
@@ -67,7 +72,7 @@ export class Session {
   readonly #link: Link
   readonly #context: EngineContext
   readonly #limiter
-  #rejectedInRow = 0
+  #flood = { since: 0, rejected: 0 }
   /** Whether a `connect` arrived; commands queued behind it run once it is answered. */
   #connectReceived = false
   #queue: Promise<void> = Promise.resolve()
@@ -122,7 +127,7 @@ export class Session {
       this.#context.metrics.error('RATE_LIMITED')
       return { accepted: false, status: 429, error: { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: wait } }
     }
-    if (frame.type !== 'pong') this.#enqueue(frame)
+    if (frame.type !== 'pong') this.#enqueue(frame.id, () => this.#run(frame))
     return { accepted: true }
   }
 
@@ -179,16 +184,10 @@ export class Session {
     if (frame.type === 'pong') return
     const wait = this.#limiter.take()
     if (wait > 0) {
-      this.#context.metrics.error('RATE_LIMITED')
-      this.#rejectedInRow += 1
-      if (this.#rejectedInRow >= FLOOD_REJECTIONS) {
-        this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
-        return
-      }
-      this.#reply(frame.id, fail('RATE_LIMITED', 'Too many commands', wait))
+      if (this.#isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
+      else this.#enqueue(frame.id, () => fail('RATE_LIMITED', 'Too many commands', wait))
       return
     }
-    this.#rejectedInRow = 0
     if (frame.type === 'connect') this.#connectReceived = true
     // Commands pipelined behind `connect` are fine: the queue runs them after it (or drops them when it fails).
     else if (!this.#connectReceived) {
@@ -196,20 +195,28 @@ export class Session {
       this.disconnect(CloseCode.BAD_PROTOCOL, 'command before connect')
       return
     }
-    this.#enqueue(frame)
+    this.#enqueue(frame.id, () => this.#run(frame))
   }
 
-  // Commands run one at a time so that replies leave in the order the commands arrived.
-  #enqueue(command: Command): void {
+  /** Counts one rate-limited command; `true` once they reach the flood threshold within the window. */
+  #isFlooding(): boolean {
+    const now = this.#context.clock.now()
+    if (now - this.#flood.since > FLOOD_WINDOW_MS) this.#flood = { since: now, rejected: 0 }
+    this.#flood.rejected += 1
+    return this.#flood.rejected >= FLOOD_REJECTIONS
+  }
+
+  // Commands run one at a time, and refusals queue behind them, so replies leave in the order the commands arrived.
+  #enqueue(id: number, answer: () => Reply | undefined | Promise<Reply | undefined>): void {
     this.#queue = this.#queue
       .then(async () => {
         if (this.status === 'closed') return
-        const reply = await this.#run(command)
-        if (reply) this.#reply(command.id, reply)
+        const reply = await answer()
+        if (reply) this.#reply(id, reply)
       })
       .catch((error: unknown) => {
         this.#context.log?.('command failed', error)
-        this.#reply(command.id, fail('INTERNAL', 'The server failed to handle this command'))
+        this.#reply(id, fail('INTERNAL', 'The server failed to handle this command'))
       })
   }
 
@@ -254,7 +261,6 @@ export class Session {
       this.establish(await this.#context.verify(token), id)
     } catch (error) {
       if (!(error instanceof AuthError)) throw error
-      this.#context.metrics.error(error.code)
       this.#reply(id, { ok: false, error: error.toBody() })
       this.disconnect(error.code === 'TOKEN_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, error.message)
     }

@@ -87,6 +87,8 @@ describe('rate limit', () => {
     const limited = replies.filter((reply) => !reply.ok)
     expect(limited.map(errorOf)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED'])
     for (const reply of limited) expect(!reply.ok && reply.error.retryAfterMs).toBeGreaterThan(0)
+    const replyOrder = client.frames.flatMap((frame) => (frame.type === 'reply' ? [frame.id] : []))
+    expect(replyOrder).toEqual([...replyOrder].sort((a, b) => a - b))
     expect(await stillServes(server)).toBe(true)
   })
 
