@@ -1,0 +1,60 @@
+import { cleanup, render, screen, waitFor } from '@testing-library/react'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { RealtimeProvider, useLatestMessage } from '../src/index'
+import { startHarness, type Harness } from './support/harness'
+
+let harness: Harness
+beforeEach(async () => {
+  harness = await startHarness()
+})
+afterEach(async () => {
+  cleanup()
+  await harness.close()
+})
+
+const WAIT = { timeout: 20_000 }
+
+interface Score {
+  user: string
+  points: number
+}
+
+function TopScore({ name }: { name: string }) {
+  const score = useLatestMessage(name, 'score', { initial: { user: 'nobody', points: 0 } }) as Score
+  return <p>{`${name}: ${score.user} ${score.points}`}</p>
+}
+
+describe('useLatestMessage', () => {
+  it('shows the initial value, then the latest message', async () => {
+    render(
+      <RealtimeProvider client={harness.client()}>
+        <TopScore name="demo:scores" />
+      </RealtimeProvider>,
+    )
+    expect(screen.getByText('demo:scores: nobody 0')).toBeDefined()
+    await waitFor(() => expect(harness.subscribers('demo:scores')).toBe(1), WAIT)
+
+    await harness.server.publish('demo:scores', 'score', { user: 'ada', points: 3 })
+    await harness.server.publish('demo:scores', 'score', { user: 'grace', points: 5 })
+    await waitFor(() => expect(screen.getByText('demo:scores: grace 5')).toBeDefined(), WAIT)
+  }, 30_000)
+
+  it('starts from the initial value again on another channel', async () => {
+    const client = harness.client()
+    const { rerender } = render(
+      <RealtimeProvider client={client}>
+        <TopScore name="demo:a" />
+      </RealtimeProvider>,
+    )
+    await waitFor(() => expect(harness.subscribers('demo:a')).toBe(1), WAIT)
+    await harness.server.publish('demo:a', 'score', { user: 'ada', points: 3 })
+    await waitFor(() => expect(screen.getByText('demo:a: ada 3')).toBeDefined(), WAIT)
+
+    rerender(
+      <RealtimeProvider client={client}>
+        <TopScore name="demo:b" />
+      </RealtimeProvider>,
+    )
+    expect(screen.getByText('demo:b: nobody 0')).toBeDefined()
+  }, 30_000)
+})
