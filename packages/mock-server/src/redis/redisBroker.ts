@@ -129,6 +129,9 @@ export class RedisBroker implements Broker {
     const defined = stripUndefined(options)
     const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs } = { ...DEFAULTS, ...defined }
     this.#history = { ...DEFAULT_HISTORY_OPTIONS, ...pickHistory(defined) }
+    for (const [name, value] of Object.entries({ ...this.#history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs })) {
+      if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`RedisBroker option "${name}" must be a positive integer, got ${String(value)}`)
+    }
     this.#keys = redisKeys(keyPrefix)
     this.#log = options.log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
     const redisOptions: RedisOptions = {

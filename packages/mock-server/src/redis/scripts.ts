@@ -6,12 +6,16 @@
  */
 
 /**
- * Prologue of both scripts: the channel's epoch (created when missing) and Redis' own clock in ms,
+ * Prologue of both scripts (KEYS[1] meta, KEYS[2] log, ARGV[1] epoch candidate): the channel's
+ * epoch (created when missing) and Redis' own clock in ms,
  * so replicas with skewed clocks age history alike. Stream entries store fields `t`, `m` in that
  * order, so `entry[2][2]` is the time and `entry[2][4]` the message.
  */
 const EPOCH_AND_CLOCK = `
-redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
+  -- A new epoch: whatever history survived (meta evicted alone) belongs to the lost one.
+  redis.call('DEL', KEYS[2])
+end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

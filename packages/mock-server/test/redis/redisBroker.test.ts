@@ -81,6 +81,20 @@ describe('RedisBroker', () => {
     expect(await broker.history('board:5', before.position)).toMatchObject({ position: after.position, recovered: false })
   })
 
+  it('keeps publishing in a new epoch when only the position key was evicted', async () => {
+    const broker = await replica()
+    const before = await broker.publish({ channel: 'board:8', event: 'move', data: 1 })
+    await broker.publish({ channel: 'board:8', event: 'move', data: 2 })
+    await admin.del('lifeline:{board:8}:meta')
+    const after = await broker.publish({ channel: 'board:8', event: 'move', data: 3 })
+    expect(after.position).toEqual({ epoch: expect.not.stringMatching(before.position.epoch), offset: 1 })
+    expect(await broker.history('board:8', before.position)).toMatchObject({ recovered: false, publications: [] })
+  })
+
+  it('refuses a history size that is not a positive integer', () => {
+    expect(() => new RedisBroker({ url: redis.url, historySize: 0 })).toThrow(TypeError)
+  })
+
   it('delivers a publish repeated with the same key on another replica once, with the first position', async () => {
     const [a, b] = await Promise.all([replica(), replica()])
     const received: Publication[] = []
