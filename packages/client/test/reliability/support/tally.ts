@@ -60,19 +60,25 @@ export interface Verdict {
   reordered: number
 }
 
-/** Counts what `seen` got of `published`; a loss is announced when a reported gap covers its position. */
-export function verdict(published: Published, seen: Pick<Watch, 'received' | 'gaps'>): Verdict {
+/**
+ * Counts what `seen` got of `published`. A loss is announced when a reported gap spans it, judged by
+ * publish order in `channelHistory` (every message of the channel so far, in order; by default
+ * `published` itself).
+ */
+export function verdict(published: Published, seen: Pick<Watch, 'received' | 'gaps'>, channelHistory: Published = published): Verdict {
   const unique = new Set(seen.received)
+  const ours = seen.received.filter((n) => published.has(n))
+  const delivered = [...published.keys()].filter((n) => unique.has(n)).length
   const lostNumbers = [...published.keys()].filter((n) => !unique.has(n))
-  const covered = (position: Position) => seen.gaps.some((gap) => within(position, gap))
+  const spans = seen.gaps.map((gap) => [indexOf(gap.from, channelHistory), indexOf(gap.to, channelHistory)] as const)
   let reordered = 0
-  for (let index = 1; index < seen.received.length; index++) if (seen.received[index]! < seen.received[index - 1]!) reordered += 1
+  for (let index = 1; index < ours.length; index++) if (ours[index]! < ours[index - 1]!) reordered += 1
   return {
     published: published.size,
-    delivered: unique.size,
+    delivered,
     lost: lostNumbers.length,
-    lostUnannounced: lostNumbers.filter((n) => !covered(published.get(n)!)).length,
-    duplicated: seen.received.length - unique.size,
+    lostUnannounced: lostNumbers.filter((n) => !spans.some(([from, to]) => n > from && n <= to)).length,
+    duplicated: ours.length - delivered,
     reordered,
   }
 }
@@ -85,12 +91,15 @@ export function sum(verdicts: Verdict[]): Verdict {
 }
 
 /**
- * A gap runs from just after `from` to `to` included. Across a change of epoch the server cannot say
- * what came between, so the gap announces everything after `from`: any epoch in between, and the new
- * one up to `to`.
+ * Where `position` falls in publish order: the number of the message at it, or, for a position no
+ * message has (a fresh epoch at offset 0), the number of the last message before its epoch's next one.
  */
-function within(position: Position, { from, to }: Gap): boolean {
-  if (from.epoch === to.epoch) return position.epoch === from.epoch && position.offset > from.offset && position.offset <= to.offset
-  if (position.epoch === from.epoch) return position.offset > from.offset
-  return position.epoch !== to.epoch || position.offset <= to.offset
+function indexOf(position: Position, channelHistory: Published): number {
+  let before = 0
+  for (const [n, at] of channelHistory) {
+    if (at.epoch === position.epoch && at.offset === position.offset) return n
+    if (at.epoch === position.epoch && at.offset > position.offset) return before
+    before = n
+  }
+  return before
 }
