@@ -190,7 +190,12 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     if (!engine.originAllowed(request.headers.origin)) return deny(403, 'Forbidden')
     if (faults.refuseWebSocket) return deny(503, 'Service Unavailable')
     wss.handleUpgrade(request, socket, head, (ws) => {
-      if (faults.silenceWebSocket) return // accepted, then nothing: frames in are ignored, none go out
+      if (faults.silenceWebSocket) {
+        // Accepted, then nothing: frames in are ignored, none go out. `ws` still emits `error` for
+        // bad frames (oversized, invalid UTF-8), and an `error` without a listener crashes the process.
+        ws.on('error', () => ws.terminate())
+        return
+      }
       const session = engine.acceptWebSocket(webSocketLink(ws))
       ws.on('message', (data, isBinary) => session.receive(isBinary ? '\u0000binary' : data.toString()))
       ws.on('close', () => session.closed())

@@ -1,13 +1,25 @@
 import type { ServerResponse } from 'node:http'
 import type { Link } from './engine/index'
 
-/** Adapts an open `text/event-stream` response to the engine. `delayMs` reads the fault switch. */
+/**
+ * Adapts an open `text/event-stream` response to the engine. `delayMs` reads the fault switch: while
+ * it is on, writes wait in a queue that drains in order, so changing the delay never reorders them.
+ */
 export function sseLink(response: ServerResponse, delayMs: () => number): Link {
-  const write = (chunk: string) => {
-    const delay = delayMs()
-    if (delay > 0) setTimeout(() => response.writableEnded || response.write(chunk), delay)
-    else response.write(chunk)
+  const held: { due: number; write: () => void }[] = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const drain = () => {
+    timer = undefined
+    while (held.length > 0 && held[0]!.due <= Date.now()) held.shift()!.write()
+    if (held.length > 0) timer = setTimeout(drain, held[0]!.due - Date.now())
   }
+  const later = (write: () => void) => {
+    const delay = delayMs()
+    if (delay <= 0 && held.length === 0) return write()
+    held.push({ due: Date.now() + Math.max(0, delay), write })
+    timer ??= setTimeout(drain, held[0]!.due - Date.now())
+  }
+  const write = (chunk: string) => later(() => response.writableEnded || response.destroyed || response.write(chunk))
   return {
     transport: 'sse',
     send(text, frame) {
@@ -15,10 +27,7 @@ export function sseLink(response: ServerResponse, delayMs: () => number): Link {
       write(`${id}data: ${text}\n\n`)
     },
     bufferedBytes: () => response.writableLength,
-    close() {
-      if (delayMs() > 0) setTimeout(() => response.end(), delayMs())
-      else response.end()
-    },
+    close: () => later(() => response.end()),
     keepalive: () => write(': hb\n\n'),
   }
 }
