@@ -1,7 +1,7 @@
 import { createServer, signToken, DEFAULT_JWT_SECRET, type MockServer, type ServerOptions } from '@lifeline/mock-server'
 import { EventSource } from 'eventsource'
 import { WebSocket } from 'ws'
-import { RealtimeClient, type RealtimeClientOptions } from '../../src/index'
+import { RealtimeClient, type Channel, type KeyValueStorage, type RealtimeClientOptions } from '../../src/index'
 
 /** Everything a test started, closed together in `afterEach`. */
 export interface Harness {
@@ -50,4 +50,61 @@ export function next<T>(subscribe: (handler: (value: T) => void) => () => void, 
       resolve(value)
     })
   })
+}
+
+/** Resolves once `condition()` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** Records the `n` of every `{ n }` payload of `event` the app receives on `channel`, in order. */
+export function received(channel: Channel, event: string): number[] {
+  const seen: number[] = []
+  channel.on(event, (data) => seen.push((data as { n: number }).n))
+  return seen
+}
+
+/** `[1, 2, …, count]`. */
+export const sequence = (count: number, from = 1): number[] => Array.from({ length: count }, (_, index) => from + index)
+
+/** Publishes `{ n }` for each `n` as the server, one after the other. */
+export async function publishAll(server: MockServer, channel: string, event: string, numbers: number[]): Promise<void> {
+  for (const n of numbers) await server.publish(channel, event, { n })
+}
+
+/** A `localStorage` stand-in that tests can inspect. */
+export function memoryStorage(): KeyValueStorage & { items: Map<string, string> } {
+  const items = new Map<string, string>()
+  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value), removeItem: (key) => void items.delete(key) }
+}
+
+/** Node's network constructors wrapped to count what the client opens. */
+export function countingNetwork() {
+  const opened = { websocket: 0, sse: 0, tickets: 0 }
+  class CountingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      opened.websocket += 1
+    }
+  }
+  class CountingEventSource extends EventSource {
+    constructor(...args: ConstructorParameters<typeof EventSource>) {
+      super(...args)
+      opened.sse += 1
+    }
+  }
+  const countingFetch: typeof fetch = (input, init) => {
+    if (String(input).endsWith('/sse/ticket')) opened.tickets += 1
+    return fetch(input, init)
+  }
+  return {
+    opened,
+    WebSocket: CountingWebSocket as unknown as typeof globalThis.WebSocket,
+    EventSource: CountingEventSource as unknown as typeof globalThis.EventSource,
+    fetch: countingFetch,
+  }
 }

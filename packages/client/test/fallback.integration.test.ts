@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { countingNetwork, memoryStorage, next, startHarness, until, type Harness } from './support/harness'
+
+let harness: Harness
+beforeEach(async () => {
+  harness = await startHarness()
+})
+afterEach(() => harness.close())
+
+/** While on SSE, no background probe gets in the way of what these tests look at. */
+const NO_PROBE = { upgradeDelay: { minMs: 600_000, maxMs: 600_000 } }
+
+describe('transport fallback against the mock server', () => {
+  it('connects over SSE when the WebSocket upgrade is refused, and remembers the origin as blocked', async () => {
+    harness.server.faults.refuseWebSocket = true
+    const storage = memoryStorage()
+    const client = harness.client({ storage, ...NO_PROBE })
+    const transport = next(client.on.bind(client, 'transport'))
+    client.connect()
+    await client.ready(15_000)
+    expect(await transport).toEqual({ transport: 'sse', prevTransport: undefined })
+    expect(harness.server.clients.map((info) => info.transport)).toEqual(['sse'])
+    expect([...storage.items.keys()]).toEqual([`lifeline:ws-blocked:${harness.server.url}`])
+  })
+
+  it('falls back to SSE after connectTimeoutMs when the upgrade is accepted but then silent', async () => {
+    harness.server.faults.silenceWebSocket = true
+    const network = countingNetwork()
+    const client = harness.client({ ...network, connectTimeoutMs: 1000, ...NO_PROBE })
+    client.connect()
+    await client.ready(15_000)
+    expect(client.getSnapshot().transport).toBe('sse')
+    expect(network.opened).toMatchObject({ websocket: 1, sse: 1 })
+  })
+
+  it('falls back to SSE when the WebSocket keeps dying right after the connect reply (flapping)', async () => {
+    // The server drops every WebSocket session the moment its handshake completes.
+    harness.server.engine.onSession((event, session) => {
+      if (event === 'open' && session.transport === 'websocket') session.disconnect(4000, 'flapping proxy')
+    })
+    const network = countingNetwork()
+    const client = harness.client({ ...network, maxFlaps: 3, reconnectDelay: { minMs: 50, maxMs: 100 }, ...NO_PROBE })
+    client.connect()
+    await until(() => client.getSnapshot().transport === 'sse', 15_000, 'the client on SSE')
+    expect(network.opened.websocket).toBe(3)
+    expect(harness.server.clients.map((info) => info.transport)).toEqual(['sse'])
+  })
+
+  it('backs off across both transports while the server is down, then comes back on WebSocket', async () => {
+    const network = countingNetwork()
+    const storage = memoryStorage()
+    const client = harness.client({ ...network, storage, random: () => 0.1, reconnectDelay: { minMs: 200, maxMs: 800 } })
+    client.connect()
+    await client.ready(15_000)
+    const delays: number[] = []
+    client.subscribe(() => {
+      const { status, retryAt } = client.getSnapshot()
+      if (status === 'reconnecting' && retryAt !== undefined) delays.push(retryAt - Date.now())
+    })
+    const restart = harness.server.restart({ downtimeMs: 1500 })
+    await until(() => client.getSnapshot().attempt >= 4, 15_000, 'four failed attempts')
+    await restart
+    await until(() => client.getSnapshot().status === 'connected', 15_000, 'the client back')
+    expect(client.getSnapshot().transport).toBe('websocket')
+    // Every round tried WebSocket, then SSE; none of it marked WebSocket as blocked.
+    expect(network.opened.websocket).toBeGreaterThanOrEqual(5)
+    expect(network.opened.tickets).toBeGreaterThanOrEqual(3)
+    expect(storage.items.size).toBe(0)
+    // After the server's "reconnect now" (spread over its window), each wait grows: backoff, no tight loop.
+    const backoffDelays = delays.slice(1, 4)
+    expect(backoffDelays).toEqual([...backoffDelays].sort((a, b) => a - b))
+    expect(backoffDelays.every((delay) => delay >= 0)).toBe(true)
+  })
+})
