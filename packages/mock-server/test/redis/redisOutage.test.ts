@@ -66,6 +66,10 @@ describe('Redis outage', () => {
     for (const { server } of [a, b]) expect((await healthOf(server, 'degraded')).reason).toMatch(/Redis unreachable/)
     expect(await (await fetch(`${a.server.url}/metrics`)).text()).toContain('lifeline_broker_degraded 1')
     away.client.disconnect()
+    // New connections are still accepted, on both transports (the SSE ticket is claimed locally).
+    const newcomers = [connect(a.server.url, 'websocket'), connect(a.server.url, 'sse')]
+    await Promise.all(newcomers.map((client) => client.join('leaderboard', 'score')))
+    const joinedAt = sent
     await sentBy(10)
     await b.server.publish('leaderboard', 'score', 'b-during-outage')
     const degradedOutcomes = () => [...outcomes].filter(([, outcome]) => outcome.position.epoch !== beforeOutage.epoch)
@@ -74,6 +78,7 @@ describe('Redis outage', () => {
     await vi.waitFor(() => expect(onA.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(degradedOutcomes().map(([label]) => label))))
     await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toContain('b-during-outage'))
     expect(onA.recording.app.get('leaderboard')).not.toContain('b-during-outage')
+    for (const newcomer of newcomers) await vi.waitFor(() => expect(newcomer.recording.app.get('leaderboard')).toContain(`a-${joinedAt + 2}`))
 
     await redis.restart()
     for (const { server } of [a, b]) await healthOf(server, 'ok')
