@@ -9,6 +9,7 @@ import { RealtimeClient, type RealtimeClientOptions, type TokenReason } from '..
 // jsdom has a WebSocket (msw patches it) but no EventSource; the `eventsource` package reads
 // through `fetch`, which msw intercepts.
 
+// sample: jsdom-setup
 vi.hoisted(() => {
   // @note Under vitest's jsdom environment, TextEncoder returns Node's Uint8Array while jose checks
   // keys against the test realm's, so HS256 signing fails with "Received an instance of
@@ -33,6 +34,7 @@ function startMock(options: MswHandlersOptions = {}): MswHandlers {
   network.listen({ onUnhandledRequest: 'error' })
   return mock
 }
+// end sample
 
 const token = (sub: string, roles: string[] = []) => signToken({ secret: DEFAULT_JWT_SECRET, sub, roles })
 
@@ -62,6 +64,7 @@ afterEach(async () => {
 })
 
 describe('RealtimeClient over the MSW handlers', () => {
+  // sample: fake-timers
   it('reconnects after the server drops everyone and replays what it missed, once and in order', async () => {
     vi.useFakeTimers()
     startMock()
@@ -85,6 +88,7 @@ describe('RealtimeClient over the MSW handlers', () => {
     expect(recovered).toHaveBeenCalledTimes(1)
     expect(client.stats().reconnects).toBe(1)
   })
+  // end sample
 
   it('waits for the retryAfterMs the server advised before reconnecting', async () => {
     vi.useFakeTimers()
