@@ -10,10 +10,18 @@ import { createServer, signToken, type MockServer, type ServerOptions } from '..
 
 export const JWT_SECRET = 'integration-test-secret'
 
+/** Where a client connects: a `MockServer`, or anything else with its `url` (a spawned CLI). */
+export type Target = Pick<MockServer, 'url'>
+
 /** How long a test waits for something the server should do soon; generous for a loaded machine. */
 export const WAIT_MS = 10_000
 
 const openedThisTest: (() => unknown)[] = []
+
+/** Registers something for {@link closeOpened} to close after the current test. */
+export function closeAfterTest(close: () => unknown): void {
+  openedThisTest.push(close)
+}
 
 async function closeOpened(): Promise<void> {
   const closers = openedThisTest.splice(0).reverse()
@@ -104,7 +112,7 @@ export class WsClient extends FrameLog {
   }
 
   /** Opens the socket; resolves on `open` (before any handshake). */
-  static open(server: MockServer, options: { origin?: string; autoPong?: boolean } = {}): Promise<WsClient> {
+  static open(server: Target, options: { origin?: string; autoPong?: boolean } = {}): Promise<WsClient> {
     const socket = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { ...(options.origin ? { origin: options.origin } : {}), autoPong: options.autoPong ?? true })
     const client = new WsClient(socket)
     openedThisTest.push(() => socket.terminate())
@@ -116,7 +124,7 @@ export class WsClient extends FrameLog {
   }
 
   /** Opens the socket and completes the handshake with `token`; rejects when the server refuses. */
-  static async connect(server: MockServer, token: string): Promise<WsClient> {
+  static async connect(server: Target, token: string): Promise<WsClient> {
     const client = await WsClient.open(server)
     const reply = await client.command('connect', { v: PROTOCOL_VERSION, token })
     if (!reply.ok) throw new Error(`connect refused: ${reply.error.code}`)
@@ -143,7 +151,7 @@ export interface HttpResult {
 }
 
 /** One HTTP request to the server; the body is parsed as JSON when it is JSON. */
-export async function request(server: MockServer, path: string, init: RequestInit = {}): Promise<HttpResult> {
+export async function request(server: Target, path: string, init: RequestInit = {}): Promise<HttpResult> {
   const response = await fetch(`${server.url}${path}`, init)
   const text = await response.text()
   let body: unknown = text
