@@ -17,7 +17,13 @@ export interface RealtimeProviderProps {
 
 /** How long a client stays connected after its last provider unmounted (StrictMode remounts at once). */
 const DISCONNECT_GRACE_MS = 1000
-const mounted = new WeakMap<RealtimeClient<RegisteredChannels>, { count: number; timer?: ReturnType<typeof setTimeout> }>()
+
+type Mounts = WeakMap<RealtimeClient<RegisteredChannels>, { count: number; timer?: ReturnType<typeof setTimeout> }>
+// Shared like the context: providers from two copies of this package count their mounts together,
+// so one copy's unmount does not disconnect a client the other copy still shows.
+const KEY = Symbol.for('@lifeline/react/provider-mounts')
+const registry = globalThis as { [KEY]?: Mounts }
+const mounted: Mounts = (registry[KEY] ??= new WeakMap())
 
 /**
  * Gives the hooks below it a client.
