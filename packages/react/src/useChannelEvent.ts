@@ -6,7 +6,7 @@ import { useChannel, type ChannelHookOptions } from './useChannel'
 /**
  * Calls `handler` once per `event` message of `name`, in order, straight from the client: not
  * through React state, so a burst is never merged by batching. The latest `handler` is always
- * used without resubscribing.
+ * used without resubscribing. With `enabled: false` it neither subscribes nor hears the channel.
  * @example
  * useChannelEvent('board:7', 'card_moved', (move) => board.apply(move))
  * @see ../../../docs/react.md#usechannelevent
@@ -23,5 +23,7 @@ export function useChannelEvent<N extends string, E extends EventName<N, Channel
   useEffect(() => {
     handlerRef.current = handler
   })
-  useEffect(() => channel.on(event, (data, meta) => handlerRef.current(data, meta)), [channel, event])
+  // `enabled: false` silences the handler too: another component may hold the same channel open.
+  const enabled = options?.enabled ?? true
+  useEffect(() => (enabled ? channel.on(event, (data, meta) => handlerRef.current(data, meta)) : undefined), [channel, event, enabled])
 }

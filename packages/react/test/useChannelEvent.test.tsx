@@ -79,6 +79,27 @@ describe('useChannelEvent', () => {
     expect(harness.subscribes('demo:burst')).toBe(1)
   }, 30_000)
 
+  it('stays silent while enabled is false, even when another component holds the channel', async () => {
+    const silenced: number[] = []
+    function Silenced() {
+      useChannelEvent('demo:burst', 'tick', (tick) => silenced.push((tick as Tick).n), { enabled: false })
+      return null
+    }
+    renderWithClient(
+      harness.client(),
+      <>
+        <Silenced />
+        <TickCounter onTick={() => {}} />
+      </>,
+    )
+    await waitFor(() => expect(harness.subscribers('demo:burst')).toBe(1), WAIT)
+    await harness.server.publish('demo:burst', 'tick', { n: 1 })
+    await harness.server.publish('demo:burst', 'done', {})
+    await waitFor(() => expect(screen.getByText('ticks: 1 (done)')).toBeDefined(), WAIT)
+
+    expect(silenced).toEqual([])
+  }, 30_000)
+
   it('hears only its own event and channel', async () => {
     const received: number[] = []
     renderWithClient(
