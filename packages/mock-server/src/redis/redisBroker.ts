@@ -1,5 +1,5 @@
 import type { Position } from '@lifeline/client/protocol'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { RedisOptions } from 'ioredis'
 import type {
   Broker,
   BrokerHealth,
@@ -13,8 +13,8 @@ import type {
 import { DEFAULT_HISTORY_OPTIONS, MemoryBroker, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
 import { randomId } from '../engine/randomId'
 import { redisKeys, type RedisKeys } from './keys'
-import { reconnectDelay } from './reconnectDelay'
-import { HISTORY_SCRIPT, PUBLISH_SCRIPT } from './scripts'
+import { RedisConnections } from './redisConnections'
+import { defineScripts, type ScriptCommands } from './scripts'
 import { UpstreamRouter } from './upstreamRouter'
 
 export interface RedisBrokerOptions extends HistoryOptions {
@@ -57,12 +57,6 @@ const DEFAULTS = {
   reconnectMaxDelayMs: 2000,
 }
 
-/** What the Lua scripts add to the ioredis client (`defineCommand`, first argument = number of keys). */
-interface ScriptCommands {
-  lifelinePublish(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, number, number]>
-  lifelineHistory(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[string, number, number, string[]]>
-}
-
 /** A publication as it travels on a fan-out pub/sub channel (built by `PUBLISH_SCRIPT`). */
 interface FanoutMessage {
   e: string
@@ -80,8 +74,6 @@ interface LocalChannel {
   /** Settles once the fan-out SUBSCRIBE is in effect (or at once while Redis is away). */
   subscribed: Promise<void>
 }
-
-const OK: BrokerHealth = { status: 'ok' }
 
 /**
  * The broker for several replicas: positions and history in Redis (a stream per channel, appended
@@ -106,21 +98,13 @@ const OK: BrokerHealth = { status: 'ok' }
 export class RedisBroker implements Broker {
   readonly #history: Required<HistoryOptions>
   readonly #keys: RedisKeys
-  readonly #commands: Redis & ScriptCommands
-  readonly #subscriber: Redis
+  readonly #redis: RedisConnections
+  readonly #commands: RedisConnections['commands'] & ScriptCommands
   readonly #router: UpstreamRouter
   readonly #replica = randomId('r_', 8)
   readonly #channels = new Map<string, LocalChannel>()
   readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
-  readonly #healthListeners = new Set<(health: BrokerHealth) => void>()
   readonly #log: (message: string, error: unknown) => void
-  #health: BrokerHealth = { status: 'degraded', reason: 'connecting to Redis' }
-  #commandsReady = false
-  #subscriberReady = false
-  /** Bumped whenever the subscriber connection drops, so a stale resubscribe cannot mark it ready. */
-  #subscriberGeneration = 0
-  #lastError = ''
-  #everReady = false
   /** Serves local clients while degraded; dropped (with its epochs) when Redis is back. */
   #fallback: MemoryBroker | undefined
   #closed = false
@@ -134,21 +118,21 @@ export class RedisBroker implements Broker {
     }
     this.#keys = redisKeys(keyPrefix)
     this.#log = options.log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
-    const redisOptions: RedisOptions = {
-      // Fail fast instead of queueing: a queued publish would run after the outage, out of order.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      // The broker resubscribes itself, so it knows when fan-out is really back.
-      autoResubscribe: false,
-      commandTimeout: commandTimeoutMs,
-      retryStrategy: reconnectDelay(reconnectMaxDelayMs),
-      ...options.redisOptions,
-    }
-    this.#commands = new Redis(url, redisOptions) as Redis & ScriptCommands
-    this.#commands.defineCommand('lifelinePublish', { lua: PUBLISH_SCRIPT })
-    this.#commands.defineCommand('lifelineHistory', { lua: HISTORY_SCRIPT })
-    this.#subscriber = new Redis(url, redisOptions)
+    this.#redis = new RedisConnections({
+      url,
+      redisOptions: options.redisOptions,
+      commandTimeoutMs,
+      reconnectMaxDelayMs,
+      subscriptions: () => [this.#keys.upstream, this.#keys.upstreamReplies(this.#replica), ...[...this.#channels.keys()].map(this.#keys.fanout)],
+      onMessage: (channel, text) => this.#receive(channel, text),
+      log: this.#log,
+    })
+    this.#commands = defineScripts(this.#redis.commands)
+    this.#redis.onHealthChange((health) => {
+      if (health.status !== 'ok') return
+      void this.#fallback?.close()
+      this.#fallback = undefined
+    })
     this.#router = new UpstreamRouter({
       replica: this.#replica,
       requestChannel: this.#keys.upstream,
@@ -158,20 +142,11 @@ export class RedisBroker implements Broker {
       timeoutMs: routeTimeoutMs,
       log: this.#log,
     })
-    this.#watchCommands()
-    this.#watchSubscriber()
   }
 
-  /** Resolves once both Redis connections are up and subscribed (health `ok`) for the first time. */
+  /** Resolves once both Redis connections are up and subscribed (health `ok`). */
   ready(): Promise<void> {
-    if (this.#health.status === 'ok') return Promise.resolve()
-    return new Promise((resolve) => {
-      const stop = this.onHealthChange((health) => {
-        if (health.status !== 'ok') return
-        stop()
-        resolve()
-      })
-    })
+    return this.#redis.ready()
   }
 
   async publish(input: PublishInput): Promise<PublishOutcome> {
@@ -201,7 +176,7 @@ export class RedisBroker implements Broker {
   async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
     let local = this.#channels.get(channel)
     if (!local) {
-      local = { listeners: new Set(), subscribed: this.#subscribeFanout([this.#keys.fanout(channel)]) }
+      local = { listeners: new Set(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
       this.#channels.set(channel, local)
     }
     const entry = local
@@ -211,7 +186,7 @@ export class RedisBroker implements Broker {
       entry.listeners.delete(listener)
       if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return
       this.#channels.delete(channel)
-      if (this.#subscriber.status === 'ready') this.#subscriber.unsubscribe(this.#keys.fanout(channel)).catch((error: unknown) => this.#log('Redis UNSUBSCRIBE failed', error))
+      this.#redis.unsubscribe(this.#keys.fanout(channel))
     }
   }
 
@@ -245,7 +220,7 @@ export class RedisBroker implements Broker {
   async routeToSession(session: string, envelope: UpstreamEnvelope): Promise<UpstreamVerdict> {
     const local = this.#sessions.get(session)
     if (local) return local(envelope)
-    if (this.#health.status !== 'ok') {
+    if (this.#redis.health().status !== 'ok') {
       return { accepted: false, status: 503, error: { code: 'INTERNAL', message: 'Redis is unreachable, so sessions on other replicas cannot be reached; retry' } }
     }
     return this.#router.route(session, envelope)
@@ -258,14 +233,11 @@ export class RedisBroker implements Broker {
   }
 
   health(): BrokerHealth {
-    return this.#health
+    return this.#redis.health()
   }
 
   onHealthChange(listener: (health: BrokerHealth) => void): () => void {
-    this.#healthListeners.add(listener)
-    return () => {
-      this.#healthListeners.delete(listener)
-    }
+    return this.#redis.onHealthChange(listener)
   }
 
   /** Disconnects from Redis (no more reconnects). Idempotent. */
@@ -273,57 +245,11 @@ export class RedisBroker implements Broker {
     if (this.#closed) return
     this.#closed = true
     this.#router.close()
-    this.#commands.disconnect()
-    this.#subscriber.disconnect()
+    this.#redis.close()
     await this.#fallback?.close()
     this.#fallback = undefined
     this.#channels.clear()
     this.#sessions.clear()
-  }
-
-  #watchCommands(): void {
-    const connection = this.#commands
-    connection.on('error', (error: Error) => this.#noteError(error))
-    connection.on('ready', () => {
-      this.#commandsReady = true
-      this.#updateHealth()
-    })
-    connection.on('close', () => {
-      this.#commandsReady = false
-      this.#updateHealth()
-    })
-  }
-
-  #watchSubscriber(): void {
-    const connection = this.#subscriber
-    connection.on('error', (error: Error) => this.#noteError(error))
-    connection.on('message', (channel: string, text: string) => this.#receive(channel, text))
-    connection.on('ready', () => {
-      const generation = this.#subscriberGeneration
-      const channels = [this.#keys.upstream, this.#keys.upstreamReplies(this.#replica), ...[...this.#channels.keys()].map(this.#keys.fanout)]
-      connection.subscribe(...channels).then(
-        () => {
-          if (generation !== this.#subscriberGeneration) return
-          this.#subscriberReady = true
-          this.#updateHealth()
-        },
-        (error: unknown) => this.#noteError(error),
-      )
-    })
-    connection.on('close', () => {
-      this.#subscriberGeneration += 1
-      this.#subscriberReady = false
-      this.#updateHealth()
-    })
-  }
-
-  /** Subscribes now when connected; otherwise the next `ready` subscribes every channel in use. */
-  #subscribeFanout(channels: string[]): Promise<void> {
-    if (this.#subscriber.status !== 'ready') return Promise.resolve()
-    return this.#subscriber.subscribe(...channels).then(
-      () => undefined,
-      (error: unknown) => this.#noteError(error),
-    )
   }
 
   #receive(pubsubChannel: string, text: string): void {
@@ -352,39 +278,9 @@ export class RedisBroker implements Broker {
   }
 
   #degradedFallback(): MemoryBroker | undefined {
-    if (this.#health.status === 'ok') return undefined
+    if (this.#redis.health().status === 'ok') return undefined
     this.#fallback ??= new MemoryBroker(this.#history)
     return this.#fallback
-  }
-
-  #noteError(error: unknown): void {
-    this.#lastError = error instanceof Error ? error.message : String(error)
-    this.#updateHealth()
-  }
-
-  #updateHealth(): void {
-    if (this.#closed) return
-    const up = this.#commandsReady && this.#subscriberReady
-    if (up) {
-      this.#lastError = ''
-      this.#everReady = true
-    }
-    const cause = this.#lastError || (this.#everReady ? 'connection lost' : '')
-    const next: BrokerHealth = up ? OK : { status: 'degraded', reason: cause ? `Redis unreachable: ${cause}` : 'connecting to Redis' }
-    const previous = this.#health
-    if (next.status === previous.status && (next.status === 'ok' || (previous.status === 'degraded' && next.reason === previous.reason))) return
-    this.#health = next
-    if (next.status === 'ok') {
-      void this.#fallback?.close()
-      this.#fallback = undefined
-    }
-    for (const listener of [...this.#healthListeners]) {
-      try {
-        listener(next)
-      } catch (error) {
-        this.#log('health listener failed', error)
-      }
-    }
   }
 }
 

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis'
+
 /**
  * Lua scripts run atomically inside Redis. Both create the channel's epoch when it is missing
  * (first use, Redis restarted empty, key evicted), so an epoch changes exactly when the history
@@ -86,3 +88,16 @@ local messages = {}
 for i, entry in ipairs(entries) do messages[i] = entry[2][4] end
 return { epoch, offset, 1, messages }
 `
+
+/** The scripts as commands of an ioredis client (EVALSHA, falling back to EVAL once per connection). */
+export interface ScriptCommands {
+  /** First argument: the number of keys (2, or 3 with an idempotency key). */
+  lifelinePublish(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[epoch: string, offset: number, duplicate: number]>
+  lifelineHistory(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<[epoch: string, offset: number, recovered: number, messages: string[]]>
+}
+
+export function defineScripts<T extends Redis>(redis: T): T & ScriptCommands {
+  redis.defineCommand('lifelinePublish', { lua: PUBLISH_SCRIPT })
+  redis.defineCommand('lifelineHistory', { lua: HISTORY_SCRIPT })
+  return redis as T & ScriptCommands
+}
