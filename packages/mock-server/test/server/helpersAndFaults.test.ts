@@ -209,7 +209,7 @@ describe('fault injection', () => {
     const url = server.url
     const socket = await WsClient.connect(server, await mintToken('ada'))
     const stream = await SseClient.connect(server, await mintToken('grace'))
-    const restarting = server.restart({ downtimeMs: 300 })
+    const restarting = server.restart({ downtimeMs: 500 })
     for (const client of [socket, stream]) {
       const disconnect = await client.frame<DisconnectFrame>((frame) => frame.type === 'disconnect', 'disconnect')
       expect(disconnect.code).toBe(CloseCode.SHUTDOWN)
