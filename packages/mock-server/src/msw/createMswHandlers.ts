@@ -91,7 +91,17 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
       if ('status' in grant) return client.error()
       client.send({ retry: NO_EVENTSOURCE_RETRY_MS })
       const session = engine.openEventStream(grant, mswSseLink(client, () => faults.sseDelayMs))
-      request.signal.addEventListener('abort', () => session.closed(), { once: true })
+      const ended = () => session.closed()
+      request.signal.addEventListener('abort', ended, { once: true })
+      // @note Behind msw's service worker the request never aborts when the page closes its
+      // EventSource; msw only calls `client.close()` as the stream is cancelled, with no event to
+      // listen to. Without this the session would linger, and be counted in `clients`, until its
+      // token expired.
+      const close = client.close.bind(client)
+      client.close = () => {
+        close()
+        ended()
+      }
     })
 
   const handlers: Array<HttpHandler | WebSocketHandler> = [
