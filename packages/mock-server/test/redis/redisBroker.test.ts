@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Publication, UpstreamEnvelope } from '../../src/engine/index'
 import { RedisBroker, type RedisBrokerOptions } from '../../src/redis/redisBroker'
-import { startRedis, type RedisProcess } from './support/redisServer'
+import { freePort, startRedis, type RedisProcess } from './support/redisServer'
 
 let redis: RedisProcess
 let admin: Redis
@@ -124,6 +124,37 @@ describe('RedisBroker', () => {
     expect(await c.routeToSession('s_1', envelope)).toEqual({ accepted: true })
     expect(delivered).toEqual([envelope, envelope])
     expect(await a.routeToSession('s_unknown', envelope)).toMatchObject({ accepted: false, status: 404, error: { code: 'SESSION_NOT_FOUND' } })
+  })
+
+  it('answers 503 when a replica that received an upstream command never answers', async () => {
+    const [a, b] = await Promise.all([replica({ routeTimeoutMs: 200 }), replica()])
+    b.registerSession('s_2', () => ({ accepted: true }))
+    const mute = new Redis(redis.url)
+    await mute.subscribe('lifeline:upstream')
+    try {
+      expect(await a.routeToSession('s_2', envelope)).toEqual({ accepted: true })
+      expect(await a.routeToSession('s_unknown', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'INTERNAL' } })
+    } finally {
+      mute.disconnect()
+    }
+  })
+
+  it('serves local subscribers, claims and its own sessions while Redis cannot be reached', async () => {
+    const broker = new RedisBroker({ url: `redis://127.0.0.1:${await freePort()}`, log: () => {} })
+    brokers.push(broker)
+    expect(broker.health()).toEqual({ status: 'degraded', reason: expect.any(String) })
+    const received: unknown[] = []
+    await broker.subscribe('board:10', (publication) => received.push(publication.data))
+    const { position } = await broker.history('board:10')
+    const first = await broker.publish({ channel: 'board:10', event: 'move', data: 'local', key: 'k' })
+    expect(await broker.publish({ channel: 'board:10', event: 'move', data: 'local', key: 'k' })).toEqual({ ...first, duplicate: true })
+    expect(first.position).toEqual({ epoch: position.epoch, offset: position.offset + 1 })
+    expect(received).toEqual(['local'])
+    expect(await broker.claimOnce('ticket:n2', 1000)).toBe(true)
+    expect(await broker.claimOnce('ticket:n2', 1000)).toBe(false)
+    broker.registerSession('s_3', () => ({ accepted: true }))
+    expect(await broker.routeToSession('s_3', envelope)).toEqual({ accepted: true })
+    expect(await broker.routeToSession('s_elsewhere', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'INTERNAL' } })
   })
 
   it('misses nothing and repeats nothing when a subscriber reads history while another replica publishes', async () => {
