@@ -38,6 +38,7 @@ export interface Tick {
   at: number
 }
 
+// sample: register
 declare module '@lifeline/react' {
   interface Register {
     channels: {
@@ -50,3 +51,4 @@ declare module '@lifeline/react' {
     }
   }
 }
+// end sample

@@ -191,6 +191,7 @@ describe('stories in action', () => {
     expect(await rust.page.getByText(body).count()).toBe(0)
   })
 
+  // sample: fallback-lab
   it('fallback lab: SSE while WebSocket is blocked, WebSocket again after, and the counter never skips or repeats', async () => {
     const { page, errors } = await openStory('labs-fallback-lab--default')
     const block = page.getByTestId('block-websocket')
@@ -217,7 +218,9 @@ describe('stories in action', () => {
     await screenshot(page, 'labs-fallback-lab--back-on-websocket')
     expect(errors.filter((error) => !error.includes('WebSocket'))).toEqual([])
   })
+  // end sample
 
+  // sample: auth-lab
   it('auth lab: short tokens are refreshed on the open connection, and a revoked user is stopped', async () => {
     const user = 'auth-e2e'
     const { page } = await openStory('labs-auth-lab--short-lived-tokens', { user })
@@ -242,4 +245,5 @@ describe('stories in action', () => {
     await page.getByRole('button', { name: 'Restore access and reconnect' }).click()
     await expect.poll(() => text(page, 'auth-status'), LIVE).toBe('connected')
   })
+  // end sample
 })

@@ -24,12 +24,14 @@ interface Switch {
  * counter checks every message arrived once, in order.
  */
 export function FallbackLab({ user, ticker = 'demo:ticker' }: FallbackLabProps) {
+  // sample: transport
   const client = useRealtimeClient()
   const { status, transport } = useConnectionState()
   const { blocked, setBlocked } = useWebSocketBlock()
   const count = useTickCounter(ticker)
   const [switches, setSwitches] = useState<Switch[]>([])
   useEffect(() => client.on('transport', ({ transport: next }) => setSwitches((list) => [...list, { transport: next, at: Date.now() }])), [client])
+  // end sample
 
   return (
     <section className="card fallback-lab">

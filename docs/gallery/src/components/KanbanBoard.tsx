@@ -1,3 +1,4 @@
+import type { RealtimeError } from '@lifeline/client'
 import { useChannel, useChannelEvent, usePublish } from '@lifeline/react'
 import { useState } from 'react'
 import type { CardMove } from '../channels'
@@ -39,6 +40,7 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
   const [cards, setCards] = useState<Record<string, Placement>>(() => Object.fromEntries(CARDS.map((card) => [card, { column: 'todo', by: undefined }])))
   const [activity, setActivity] = useState<CardMove[]>([])
   const [failed, setFailed] = useState<string>()
+  // sample: publish
   useChannelEvent(channelName, 'card_moved', (move) => {
     setCards((current) => ({ ...current, [move.card]: { column: move.to, by: move.by } }))
     setActivity((list) => [move, ...list].slice(0, 6))
@@ -46,8 +48,9 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
   const move = (card: string, step: -1 | 1) => {
     const index = COLUMNS.indexOf(cards[card]!.column as (typeof COLUMNS)[number])
     const to = COLUMNS[index + step]
-    if (to) publish('card_moved', { card, to, by: user }).then(() => setFailed(undefined), (error: { code?: string }) => setFailed(error.code))
+    if (to) publish('card_moved', { card, to, by: user }).then(() => setFailed(undefined), (error: RealtimeError) => setFailed(error.code))
   }
+  // end sample
 
   return (
     <section className="card kanban">

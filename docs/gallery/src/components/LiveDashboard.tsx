@@ -14,11 +14,14 @@ export interface LiveDashboardProps {
 
 /** Stats for admins and mentors, ticking every second, with a sparkline of active users. */
 export function LiveDashboard({ user, roles = [], points = 30 }: LiveDashboardProps) {
+  // sample: hooks
   const { state } = useChannel('dashboard')
   const stats = useLatestMessage('dashboard', 'stats', { initial: undefined })
   const [history, setHistory] = useState<number[]>([])
   useChannelEvent('dashboard', 'stats', (next) => setHistory((list) => [...list.slice(-(points - 1)), next.activeUsers]))
+  // end sample
 
+  // sample: forbidden
   if (state.status === 'failed') {
     return (
       <section className="card dashboard" data-testid="dashboard-denied">
@@ -29,6 +32,7 @@ export function LiveDashboard({ user, roles = [], points = 30 }: LiveDashboardPr
       </section>
     )
   }
+  // end sample
   return (
     <section className="card dashboard">
       <h2>Live dashboard</h2>

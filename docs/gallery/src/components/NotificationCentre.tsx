@@ -1,5 +1,5 @@
 import { useChannel, useChannelEvent, usePublish } from '@lifeline/react'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { Notification } from '../channels'
 
 export interface NotificationCentreProps {
@@ -21,12 +21,17 @@ interface Item extends Notification {
  * the same channel, so every tab of this user clears it when the server echoes it back.
  */
 export function NotificationCentre({ user, limit = 20 }: NotificationCentreProps) {
+  // sample: hooks
   const channelName = `user:${user}` as const
-  const { state } = useChannel(channelName)
+  const { channel, state } = useChannel(channelName)
   const publish = usePublish(channelName)
   const [items, setItems] = useState<Item[]>([])
+  const [missedSome, setMissedSome] = useState(false)
   useChannelEvent(channelName, 'notification', (note) => setItems((list) => [{ ...note, read: false }, ...list.filter((item) => item.id !== note.id)].slice(0, limit)))
   useChannelEvent(channelName, 'read', ({ id }) => setItems((list) => list.map((item) => (item.id === id ? { ...item, read: true } : item))))
+  // Away longer than the server's history covers: what was missed must come from your API.
+  useEffect(() => channel.onGap(() => setMissedSome(true)), [channel])
+  // end sample
   const unread = items.filter((item) => !item.read)
 
   return (
@@ -42,6 +47,11 @@ export function NotificationCentre({ user, limit = 20 }: NotificationCentreProps
       <p className="muted">
         Signed in as <b>{user}</b> · channel <code>{channelName}</code> · {state.status}
       </p>
+      {missedSome && (
+        <p className="warning" data-testid="missed">
+          Some notifications arrived while you were away and could not be replayed; reload to see them all.
+        </p>
+      )}
       {items.length === 0 && <p className="empty">No notifications yet. The demo sends one to ada, grace or linus every few seconds.</p>}
       <ul className="notifications" data-testid="notifications">
         {items.map((item) => (

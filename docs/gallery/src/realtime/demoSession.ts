@@ -59,6 +59,7 @@ export function createDemoSession({ user, roles = [], tokenTtlSeconds = 3600 }: 
   const frames = eventLog<FrameEntry>(200)
   const tokens = eventLog<TokenEntry>(50)
   const query = new URLSearchParams({ sub: user, roles: roles.join(','), ttl: String(tokenTtlSeconds) })
+  // sample: client
   const client = new RealtimeClient<RegisteredChannels>({
     url: origin,
     ...options,
@@ -78,6 +79,7 @@ export function createDemoSession({ user, roles = [], tokenTtlSeconds = 3600 }: 
       if (message === 'in' || message === 'out') frames.push({ direction: message, ...describe(detail), at: Date.now() })
     },
   })
+  // end sample
   client.subscribe(() => {
     const { status, transport, error } = client.getSnapshot()
     const last = timeline.getSnapshot().at(-1)

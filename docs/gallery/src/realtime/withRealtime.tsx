@@ -27,6 +27,7 @@ function RealtimeSession({ args, options, inspector, Story }: RealtimeSessionPro
   const { user, roles, tokenTtlSeconds } = args
   const key = JSON.stringify([user, roles, tokenTtlSeconds, options])
   // One client per viewer identity; a change of user or options makes a new one.
+  // sample: provider
   const session = useMemo(() => createDemoSession({ user, roles, tokenTtlSeconds }, options), [key])
   return (
     <RealtimeProvider client={session.client}>
@@ -40,4 +41,5 @@ function RealtimeSession({ args, options, inspector, Story }: RealtimeSessionPro
       </DemoSessionContext.Provider>
     </RealtimeProvider>
   )
+  // end sample
 }

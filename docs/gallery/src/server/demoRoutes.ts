@@ -30,6 +30,7 @@ export function demoRoutes({ server, revoked, jwtSecret }: DemoRouteOptions): (r
     if (!url.pathname.startsWith('/demo/')) return false
     const sub = url.searchParams.get('sub') ?? ''
     switch (`${request.method} ${url.pathname}`) {
+      // sample: token-endpoint
       case 'GET /demo/token': {
         if (!SUBJECT.test(sub)) return json(response, 400, { error: 'sub must be 1-64 letters, digits, ".", "_" or "-"' })
         if (revoked.has(sub)) return json(response, 403, { error: `Access of "${sub}" was revoked` })
@@ -38,18 +39,22 @@ export function demoRoutes({ server, revoked, jwtSecret }: DemoRouteOptions): (r
         const expiresInSeconds = Math.min(MAX_TTL_SECONDS, Math.max(MIN_TTL_SECONDS, Number.isFinite(ttl) ? Math.round(ttl) : 3600))
         return text(response, 200, await signToken({ secret: jwtSecret, sub, roles, expiresInSeconds }))
       }
+      // end sample
       case 'GET /demo/faults':
         return json(response, 200, server().faults)
       case 'POST /demo/faults': {
         const change = parseFaults(await readJson(request))
         if (!change) return json(response, 400, { error: 'Body must be JSON like {"refuseWebSocket": true}' })
         const { faults, clients } = server()
+        // sample: block-websocket
         const blockStarts = change.refuseWebSocket === true && !faults.refuseWebSocket
         Object.assign(faults, change)
         // A proxy that starts blocking WebSocket also cuts the ones already open through it.
         if (blockStarts) for (const client of clients) if (client.transport === 'websocket') client.disconnect(RECONNECT_CLOSE, 'WebSocket blocked (demo fault)')
+        // end sample
         return json(response, 200, faults)
       }
+      // sample: revoke
       case 'POST /demo/revoke':
       case 'DELETE /demo/revoke': {
         if (!SUBJECT.test(sub)) return json(response, 400, { error: 'sub is required' })
@@ -61,6 +66,7 @@ export function demoRoutes({ server, revoked, jwtSecret }: DemoRouteOptions): (r
         for (const client of server().clients) if (client.user === sub) client.disconnect(UNAUTHORIZED_CLOSE, 'access revoked')
         return json(response, 200, { sub, revoked: true })
       }
+      // end sample
       default:
         return json(response, 404, { error: `No demo route ${request.method} ${url.pathname}` })
     }

@@ -15,10 +15,12 @@ export function revocations(): Revocations {
     revoke: (sub) => void revoked.add(sub),
     restore: (sub) => void revoked.delete(sub),
     has: (sub) => revoked.has(sub),
+    // sample: guard
     guard: (verify) => async (token) => {
       const claims = await verify(token)
       if (revoked.has(claims.sub)) throw new AuthError('UNAUTHORIZED', `Access of "${claims.sub}" was revoked`)
       return claims
     },
+    // end sample
   }
 }

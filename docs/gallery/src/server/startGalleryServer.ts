@@ -43,6 +43,7 @@ export async function startGalleryServer({
   const files = staticFiles(siteDir)
   let server: MockServer | undefined
   const demo = demoRoutes({ server: () => server!, revoked, jwtSecret })
+  // sample: create-server
   server = await createServer({
     port,
     host,
@@ -55,6 +56,7 @@ export async function startGalleryServer({
       if (!(await demo(request, response))) await files(request, response)
     },
   })
+  // end sample
   const running = server
   // `engine` is read at each publish: `restart()` replaces it.
   const publish = (input: Parameters<MockServer['engine']['publish']>[0]) => running.engine.publish(input)
