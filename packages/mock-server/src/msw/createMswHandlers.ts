@@ -58,11 +58,14 @@ const webSocketLink = (url: string) => webSocketLinks.get(url) ?? webSocketLinks
  * client.connect()
  * await mock.connected()
  * await mock.publish('leaderboard', 'score', { user: 'ada', points: 3 })
- * @see ../../../../docs/testing.md#msw-handlers
+ * @see ../../../../docs/testing.md#the-msw-handlers
  */
 export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers {
   const { url = 'http://localhost', transports = ['websocket', 'sse'], ...engineOptions } = options
   if (!/^https?:\/\/[^/]/.test(url)) throw new TypeError(`createMswHandlers: "url" must be an http(s) URL, got ${url}`)
+  if (!transports.length || transports.some((name) => name !== 'websocket' && name !== 'sse')) {
+    throw new TypeError(`createMswHandlers: "transports" must list 'websocket' and/or 'sse', got ${JSON.stringify(transports)}`)
+  }
   const base = url.replace(/\/+$/, '')
   const engine = new ProtocolEngine(engineOptions)
   const faults: Faults = { ...NO_FAULTS }

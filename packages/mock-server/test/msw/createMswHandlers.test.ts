@@ -1,0 +1,35 @@
+import { RealtimeClient } from '@lifeline/client'
+import { setupServer } from 'msw/node'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import { createMswHandlers, DEFAULT_JWT_SECRET, signToken } from '../../src/msw/index'
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+describe('createMswHandlers', () => {
+  it('refuses a URL the client could not use, and unknown transports', () => {
+    expect(() => createMswHandlers({ url: 'ws://localhost' })).toThrow(TypeError)
+    expect(() => createMswHandlers({ transports: [] })).toThrow(TypeError)
+    expect(() => createMswHandlers({ transports: ['polling' as 'sse'] })).toThrow(TypeError)
+  })
+
+  it('mocks WebSocket alone where there is no EventSource', async () => {
+    vi.stubGlobal('WebSocket', globalThis.WebSocket ?? WebSocket)
+    vi.stubGlobal('EventSource', undefined)
+    const mock = createMswHandlers({ url: 'https://realtime.test/v1', transports: ['websocket'] })
+    const network = setupServer(...mock.handlers)
+    network.listen({ onUnhandledRequest: 'error' })
+    const client = new RealtimeClient({ url: mock.url, transports: ['websocket'], storage: null, getToken: () => signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada' }) })
+    try {
+      client.connect()
+      await client.ready(10_000)
+      expect(mock.clients).toMatchObject([{ transport: 'websocket', user: 'ada' }])
+    } finally {
+      client.disconnect()
+      await mock.close()
+      network.close()
+    }
+  })
+})
