@@ -4,6 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Publication, UpstreamEnvelope } from '../../src/engine/index'
 import { RedisBroker, type RedisBrokerOptions } from '../../src/redis/redisBroker'
 import { freePort, startRedis, type RedisProcess } from './support/redisServer'
+import { PATIENCE, allowSlowMachines } from './support/patience'
+
+allowSlowMachines()
 
 let redis: RedisProcess
 let admin: Redis
@@ -40,7 +43,7 @@ describe('RedisBroker', () => {
     const all = Array.from({ length: 30 }, (_, n) => n + 1)
     await vi.waitFor(() => {
       for (const offsets of seen.values()) expect(offsets).toEqual(all)
-    })
+    }, PATIENCE)
   })
 
   it('replays what came after `since` from any replica, and only that', async () => {
@@ -64,11 +67,11 @@ describe('RedisBroker', () => {
   })
 
   it('answers recovered: false once the messages after `since` are older than the history ttl', async () => {
-    const broker = await replica({ historyTtlMs: 200 })
+    const broker = await replica({ historyTtlMs: 1500 })
     const first = await broker.publish({ channel: 'board:4', event: 'move', data: 1 })
     await broker.publish({ channel: 'board:4', event: 'move', data: 2 })
     expect((await broker.history('board:4', first.position)).recovered).toBe(true)
-    await vi.waitFor(async () => expect((await broker.history('board:4', first.position)).recovered).toBe(false), { timeout: 5000, interval: 50 })
+    await vi.waitFor(async () => expect((await broker.history('board:4', first.position)).recovered).toBe(false), PATIENCE)
   })
 
   it('starts a new epoch when the channel is lost in Redis, so old positions are not recovered', async () => {
@@ -103,7 +106,7 @@ describe('RedisBroker', () => {
     const repeat = await b.publish({ channel: 'board:6', event: 'move', data: 'x', key: 'k-1' })
     await b.publish({ channel: 'board:6', event: 'move', data: 'y' })
     expect(repeat).toEqual({ position: first.position, duplicate: true })
-    await vi.waitFor(() => expect(received.map((publication) => publication.data)).toEqual(['x', 'y']))
+    await vi.waitFor(() => expect(received.map((publication) => publication.data)).toEqual(['x', 'y']), PATIENCE)
   })
 
   it('lets a claim succeed once across replicas', async () => {
@@ -171,7 +174,7 @@ describe('RedisBroker', () => {
     publishing = false
     await writes
     const last = (await writer.history('board:7')).position.offset
-    await vi.waitFor(() => expect(live.at(-1)?.pos.offset).toBe(last))
+    await vi.waitFor(() => expect(live.at(-1)?.pos.offset).toBe(last), PATIENCE)
     const merged = [...history.publications, ...live.filter((publication) => publication.pos.offset > history.position.offset)]
     expect(merged.map((publication) => publication.pos.offset)).toEqual(Array.from({ length: last - 1 }, (_, index) => index + 2))
   })

@@ -4,6 +4,9 @@ import { recordingClient, type RecordingClient } from './support/recordingClient
 import { startRedis, type RedisProcess } from './support/redisServer'
 import { collectUnhandledRejections } from './support/unhandledRejections'
 import { healthOf, startReplicas, type Replica } from './support/replicas'
+import { PATIENCE, allowSlowMachines } from './support/patience'
+
+allowSlowMachines()
 
 let redis: RedisProcess
 let replicas: Replica[]
@@ -57,7 +60,7 @@ describe('Redis outage', () => {
     })()
     const sentBy = async (count: number) => {
       const target = sent + count
-      await vi.waitFor(() => expect(sent).toBeGreaterThanOrEqual(target), { timeout: 10_000 })
+      await vi.waitFor(() => expect(sent).toBeGreaterThanOrEqual(target), PATIENCE)
     }
     await sentBy(10)
     const beforeOutage = (await a.broker.history('leaderboard')).position
@@ -74,11 +77,11 @@ describe('Redis outage', () => {
     await b.server.publish('leaderboard', 'score', 'b-during-outage')
     const degradedOutcomes = () => [...outcomes].filter(([, outcome]) => outcome.position.epoch !== beforeOutage.epoch)
     // Local delivery continues: A's clients get A's publishes, B's clients get B's.
-    await vi.waitFor(() => expect(degradedOutcomes().length).toBeGreaterThan(5), { timeout: 10_000 })
-    await vi.waitFor(() => expect(onA.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(degradedOutcomes().map(([label]) => label))))
-    await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toContain('b-during-outage'))
+    await vi.waitFor(() => expect(degradedOutcomes().length).toBeGreaterThan(5), PATIENCE)
+    await vi.waitFor(() => expect(onA.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(degradedOutcomes().map(([label]) => label))), PATIENCE)
+    await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toContain('b-during-outage'), PATIENCE)
     expect(onA.recording.app.get('leaderboard')).not.toContain('b-during-outage')
-    for (const newcomer of newcomers) await vi.waitFor(() => expect(newcomer.recording.app.get('leaderboard')).toContain(`a-${joinedAt + 2}`))
+    for (const newcomer of newcomers) await vi.waitFor(() => expect(newcomer.recording.app.get('leaderboard')).toContain(`a-${joinedAt + 2}`), PATIENCE)
 
     await redis.restart()
     for (const { server } of [a, b]) await healthOf(server, 'ok')
@@ -91,15 +94,15 @@ describe('Redis outage', () => {
     await traffic
     const resumed = Array.from({ length: sent - resumedFrom + 1 }, (_, index) => `a-${resumedFrom + index}`)
     // Fan-out is back: B's clients hear A's publishes again.
-    await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(resumed)), { timeout: 10_000 })
+    await vi.waitFor(() => expect(onB.recording.app.get('leaderboard')).toEqual(expect.arrayContaining(resumed)), PATIENCE)
 
     // A client that was away through the restart asks for its old position: Redis lost that history.
     away.client.connect()
-    await vi.waitFor(() => expect(away.recording.gaps).toHaveLength(1), { timeout: 10_000 })
+    await vi.waitFor(() => expect(away.recording.gaps).toHaveLength(1), PATIENCE)
     expect(away.recording.gaps[0]).toMatch(new RegExp(`^leaderboard ${beforeOutage.epoch}:`))
     expect(away.recording.recovered).toEqual([])
     await b.server.publish('leaderboard', 'score', 'welcome-back')
-    await vi.waitFor(() => expect(away.recording.app.get('leaderboard')).toContain('welcome-back'))
+    await vi.waitFor(() => expect(away.recording.app.get('leaderboard')).toContain('welcome-back'), PATIENCE)
 
     for (const client of [onA, onB, away]) {
       const received = client.recording.app.get('leaderboard') as string[]

@@ -4,6 +4,9 @@ import { recordingClient, type RecordingClient } from './support/recordingClient
 import { startRedis, type RedisProcess } from './support/redisServer'
 import { collectUnhandledRejections } from './support/unhandledRejections'
 import { publishApi, startReplicas, type Replica } from './support/replicas'
+import { PATIENCE, allowSlowMachines } from './support/patience'
+
+allowSlowMachines()
 
 let redis: RedisProcess
 let replicas: Replica[]
@@ -57,7 +60,7 @@ describe('three replicas on one Redis', () => {
     for (const [channel, count] of [['board:1', board.length], ['leaderboard', scores.length]] as const) {
       await vi.waitFor(() => {
         for (const client of everyone) expect(client.recording.app.get(channel)).toHaveLength(count)
-      }, { timeout: 15_000, interval: 50 })
+      }, PATIENCE)
       const order = everyone[0]!.recording.app.get(channel)!
       expect(new Set(order.map((data) => JSON.stringify(data))).size).toBe(count)
       for (const client of everyone) {
@@ -76,7 +79,7 @@ describe('three replicas on one Redis', () => {
     const retry = await publishApi(replicas[1]!.server, { channel: 'board:9', event: 'move', data: 'once', key: 'retry-1' })
     await replicas[1]!.server.publish('board:9', 'move', 'after')
     expect(retry).toEqual({ ...(first as object), duplicate: true })
-    await vi.waitFor(() => expect(watcher.recording.app.get('board:9')).toEqual(['once', 'after']))
+    await vi.waitFor(() => expect(watcher.recording.app.get('board:9')).toEqual(['once', 'after']), PATIENCE)
   })
 
   it('serves an SSE client whose upstream POSTs reach a different replica than its stream', async () => {
@@ -87,7 +90,7 @@ describe('three replicas on one Redis', () => {
     await client.join('board:2', 'move')
     const reply = await client.client.channel('board:2').publish('move', { card: 'c1' })
     await other.publish('board:2', 'move', { card: 'c2' })
-    await vi.waitFor(() => expect(client.recording.app.get('board:2')).toEqual([{ card: 'c1' }, { card: 'c2' }]))
+    await vi.waitFor(() => expect(client.recording.app.get('board:2')).toEqual([{ card: 'c1' }, { card: 'c2' }]), PATIENCE)
     expect(reply).toMatchObject({ position: { offset: 1 }, duplicate: false })
     expect(holder.clients.map((info) => info.transport)).toEqual(['sse'])
     expect(router.clients).toEqual([])
@@ -111,20 +114,20 @@ describe('three replicas on one Redis', () => {
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
     })()
-    await vi.waitFor(() => expect(published).toBeGreaterThan(20))
+    await vi.waitFor(() => expect(published).toBeGreaterThan(20), PATIENCE)
     backend = survivor.server.port
     await doomed.stop()
-    await vi.waitFor(() => expect(survivor.server.clients).toHaveLength(2), { timeout: 10_000 })
+    await vi.waitFor(() => expect(survivor.server.clients).toHaveLength(2), PATIENCE)
     await vi.waitFor(() => {
       for (const client of movers) expect(client.recording.recovered).toHaveLength(1)
-    }, { timeout: 10_000 })
+    }, PATIENCE)
     const afterMove = published
-    await vi.waitFor(() => expect(published).toBeGreaterThan(afterMove + 20), { timeout: 10_000 })
+    await vi.waitFor(() => expect(published).toBeGreaterThan(afterMove + 20), PATIENCE)
     publishing = false
     await traffic
 
     for (const client of movers) {
-      await vi.waitFor(() => expect(client.recording.app.get('board:3')).toHaveLength(published), { timeout: 10_000 })
+      await vi.waitFor(() => expect(client.recording.app.get('board:3')).toHaveLength(published), PATIENCE)
       expect(client.recording.app.get('board:3')).toEqual(numbered(published))
       expect(client.positions('board:3').map((position) => Number(position.split(':')[1]))).toEqual(numbered(published))
       expect(client.recording.gaps).toEqual([])

@@ -1,6 +1,7 @@
 import { expect, vi } from 'vitest'
 import { createServer, type MockServer } from '../../../src/index'
 import { RedisBroker, type RedisBrokerOptions } from '../../../src/redis/redisBroker'
+import { PATIENCE } from './patience'
 
 export const API_KEY = 'replica-test-key'
 
@@ -52,6 +53,6 @@ export async function healthOf(server: MockServer, status: 'ok' | 'degraded'): P
       expect(response.status).toBe(status === 'ok' ? 200 : 503)
       return body
     },
-    { timeout: 10_000, interval: 50 },
+    PATIENCE,
   )
 }
