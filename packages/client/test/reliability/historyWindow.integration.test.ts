@@ -1,0 +1,44 @@
+import { MemoryBroker } from '@lifeline/mock-server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../support/harness'
+import { FAST } from './support/fast'
+import { publishNumbered, verdict, watch } from './support/tally'
+
+const HISTORY = 50
+let harness: Harness
+beforeEach(async () => {
+  harness = await startHarness({ broker: new MemoryBroker({ historySize: HISTORY }) })
+})
+afterEach(() => harness.close())
+
+const CHANNEL = 'broadcasts'
+
+describe('the history window', () => {
+  it.each(['websocket', 'sse'] as const)('over %s: an absence within history is replayed; a longer one is announced as a gap', async (transport) => {
+    const client = harness.client({ ...FAST, transports: [transport] })
+    client.connect()
+    const seen = watch(client, CHANNEL)
+    await seen.subscribed
+    const published = await publishNumbered(harness.server, CHANNEL, 1, 5)
+    await expect.poll(() => seen.received.length).toBe(5)
+
+    // Away for fewer messages than history holds: all replayed, no gap.
+    client.disconnect()
+    await publishNumbered(harness.server, CHANNEL, 6, 5 + HISTORY - 10, published)
+    client.connect()
+    await expect.poll(() => seen.received.length).toBe(published.size)
+    expect(seen.gaps).toEqual([])
+
+    // Away for more than history holds: trimmed past the last seen position, so one gap, then live.
+    client.disconnect()
+    const lastSeen = published.size
+    await publishNumbered(harness.server, CHANNEL, lastSeen + 1, lastSeen + HISTORY + 20, published)
+    client.connect()
+    await expect.poll(() => seen.gaps.length).toBe(1)
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+    await expect.poll(() => seen.received.length).toBe(lastSeen + 5)
+
+    expect(seen.gaps[0]!.from).toEqual(published.get(lastSeen))
+    expect(verdict(published, seen)).toEqual({ published: published.size, delivered: lastSeen + 5, lost: HISTORY + 20, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+  })
+})
