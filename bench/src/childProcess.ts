@@ -58,10 +58,13 @@ export function startPinnedChild(program: string, core: number, nodeFlags: strin
     async stop() {
       if (exited) return
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      // Closing IPC makes the child exit on its own (and write a --cpu-prof profile); signals only if it does not.
+      child.disconnect()
+      const term = setTimeout(() => child.kill('SIGTERM'), 3000)
+      const kill = setTimeout(() => child.kill('SIGKILL'), 6000)
       await gone
-      clearTimeout(timer)
+      clearTimeout(term)
+      clearTimeout(kill)
     },
   }
 }

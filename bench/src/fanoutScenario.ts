@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import type { ConnectionKind } from './benchConnection'
 import type { ServerKind } from './benchServer'
 import { startPinnedChild, type PinnedChild } from './childProcess'
@@ -7,6 +8,9 @@ import { median, sleep } from './stats'
 /** Cores: the server(s) on one, the client processes on the other (2-core machine). */
 export const SERVER_CORE = 0
 export const CLIENT_CORE = 1
+
+/** `--cpu-prof` on the command line: server processes write V8 CPU profiles to bench/.out/profiles. */
+const SERVER_PROFILING = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles', import.meta.url))}`] : []
 
 export interface PhaseResult {
   /** Deliveries per second from the first publish to the last receipt. */
@@ -24,6 +28,8 @@ export interface ScenarioResult {
   label: string
   clients: number
   connected: number
+  /** How long connecting and subscribing every client took. */
+  connectSeconds: number
   firstError?: string
   /** Server memory growth per connected, idle, subscribed client (bytes). */
   rssPerConnection: number
@@ -39,7 +45,7 @@ export interface PhasePlan {
 
 /** Starts server processes (pinned to the server core) and a client process (client core). */
 export async function startProcesses(serverCount: number): Promise<{ servers: PinnedChild[]; clients: PinnedChild; stop(): Promise<void> }> {
-  const servers = Array.from({ length: serverCount }, () => startPinnedChild('fanoutServer', SERVER_CORE, ['--expose-gc']))
+  const servers = Array.from({ length: serverCount }, () => startPinnedChild('fanoutServer', SERVER_CORE, ['--expose-gc', ...SERVER_PROFILING]))
   const clients = startPinnedChild('fanoutClients', CLIENT_CORE, ['--max-old-space-size=2048'])
   return {
     servers,
@@ -110,11 +116,13 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
   try {
     const { url } = await server.call<{ url: string }>('start', { kind: plan.server })
     const before = await server.call<{ rss: number; heap: number }>('memory')
+    const connectStarted = performance.now()
     const joined = await clients.call<{ connected: number; failed: number; firstError?: string }>(
       'connect',
       { kind: plan.connection, url, token: plan.token, count: plan.clients, group: 'all', concurrency: 100 },
       240_000,
     )
+    const connectSeconds = (performance.now() - connectStarted) / 1000
     await sleep(500)
     const after = await server.call<{ rss: number; heap: number }>('memory')
     const connected = Math.max(1, joined.connected)
@@ -130,6 +138,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
       label: plan.label,
       clients: plan.clients,
       connected: joined.connected,
+      connectSeconds,
       ...(joined.firstError ? { firstError: joined.firstError } : {}),
       rssPerConnection: (after.rss - before.rss) / connected,
       heapPerConnection: (after.heap - before.heap) / connected,

@@ -1,7 +1,7 @@
 import type { BenchSection, GoalVerdict } from './benchSection'
 import { runScenario, type ScenarioPlan, type ScenarioResult } from './fanoutScenario'
 import { fixed, markdownTable, whole } from './markdownTable'
-import type { Profile } from './profile'
+import { phasePlans, type Profile } from './profile'
 
 const CONTENDERS: Pick<ScenarioPlan, 'label' | 'server' | 'connection'>[] = [
   { label: 'Lifeline mock server, WebSocket', server: 'lifeline', connection: 'lifeline' },
@@ -23,10 +23,9 @@ export async function runFanoutSuite(profile: Profile, token: string, log: (line
         clients,
         token,
         repetitions: profile.repetitions,
-        fixedRate: { publishes: profile.ratePublishes, intervalMs: 1000 / profile.ratePerSecond },
-        burst: { publishes: Math.max(5, Math.round(profile.burstDeliveries / clients)), intervalMs: 0 },
+        ...phasePlans(profile, clients),
       })
-      log(`  cpu/delivery ${fixed(result.fixedRate.cpuMicrosPerDelivery, 2)} µs (rate), ${fixed(result.burst.cpuMicrosPerDelivery, 2)} µs (burst), rss/conn ${fixed(result.rssPerConnection / KB)} KiB`)
+      log(`  connected ${result.connected} in ${fixed(result.connectSeconds)} s; cpu/delivery ${fixed(result.fixedRate.cpuMicrosPerDelivery, 2)} µs (rate), ${fixed(result.burst.cpuMicrosPerDelivery, 2)} µs (burst), rss/conn ${fixed(result.rssPerConnection / KB)} KiB`)
       results.push(result)
     }
   }
@@ -68,9 +67,12 @@ function render(profile: Profile, results: ScenarioResult[]): string {
       fixed(sse[phase].cpuMicrosPerDelivery / raw[phase].cpuMicrosPerDelivery, 2),
     ])
   })
-  const burstSizes = profile.fanoutSizes.map((clients) => `${Math.max(5, Math.round(profile.burstDeliveries / clients))} publishes at ${whole(clients)} clients`).join(', ')
+  const plans = profile.fanoutSizes.map((clients) => {
+    const { fixedRate, burst } = phasePlans(profile, clients)
+    return `${whole(clients)} clients: ${fixedRate.publishes} publishes every ${fixed(fixedRate.intervalMs, 0)} ms, then a burst of ${burst.publishes}`
+  })
   return [
-    `Fixed rate: ${profile.ratePublishes} publishes at ${profile.ratePerSecond}/s. Burst: back-to-back publishes (${burstSizes}). Medians of ${profile.repetitions} repetitions each (lost: the worst repetition).`,
+    `Fixed rate: ${whole(profile.rateDeliveriesPerSecond)} deliveries/s offered for about ${profile.rateSeconds} s. Burst: publishes back to back. (${plans.join('; ')}.) Medians of ${profile.repetitions} repetitions each (lost: the worst repetition).`,
     '',
     '### Fixed rate',
     '',

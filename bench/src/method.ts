@@ -1,2 +1,46 @@
 /** The method section of RESULTS.md: how each figure is produced, and what it does not say. */
-export const METHOD = `TODO`
+export const METHOD = `- **One command, one run.** \`pnpm bench\` bundles the programs in \`bench/src\` with esbuild
+  (Lifeline from its TypeScript sources via the \`@lifeline/source\` condition, so no \`pnpm build\` is
+  needed and the working tree is what gets measured; the other libraries load from
+  \`bench/node_modules\` as published), runs every suite in sequence and rewrites this file. All
+  traffic is on 127.0.0.1. Every wait has a bound; a bound that passes shows up as "Lost", never as a hang.
+- **Processes and cores.** For the fan-out and replica runs, each server is a separate Node process
+  started under \`taskset -c 0\`, and all benchmark clients live in one Node process under
+  \`taskset -c 1\`; the orchestrating process (and Redis) are not pinned. Lifeline's fan-out clients
+  speak the protocol directly over \`ws\` (connect, subscribe, pong) or raw HTTP (SSE ticket, stream,
+  subscribe by upstream POST) rather than running 5,000 \`RealtimeClient\`s, so the client core is
+  not the bottleneck; socket.io's clients are \`socket.io-client\` (WebSocket transport only); the raw
+  loop's clients are bare \`ws\`. Every server broadcasts the same payload (\`{seq, t, text}\`, about 150
+  bytes on the wire) to one channel / room that every client joined.
+- **Contenders.** The Lifeline mock server as shipped (auth by JWT, channel rules, positions and
+  history in the in-memory broker, per-connection send-buffer check; published with
+  \`server.publish()\`, which is what \`POST /publish\` calls). The raw \`ws\` loop serializes once and
+  calls \`socket.send\` on every open socket: the practical limit, with no protocol, auth or history.
+  socket.io 4 with \`io.emit\` (encodes once per broadcast), WebSocket transport only.
+- **Phases.** After the clients connected and subscribed, a warm-up burst of 5 publishes (not
+  counted), then the fixed-rate phase (publishes on a drift-free schedule) and the burst phase
+  (publishes back to back in one loop), repeated; each figure is the median over the repetitions.
+  *Delivered msg/s* = deliveries received ÷ (last receipt − first publish). In the fixed-rate phase
+  this is bounded by the offered rate (rate × clients); in the burst phase it is the throughput.
+- **Server CPU per delivery.** \`process.cpuUsage()\` (user + system) in the publishing server
+  process, from just before the first publish until every delivery of the phase was received (or the
+  bound passed), divided by the deliveries received. It includes everything the process did in that
+  window (JSON, socket writes, GC, timers).
+- **Latency clocks.** The publisher stamps each message with \`process.hrtime.bigint()\` (in µs) right
+  before handing it to the server's publish call; the client process reads the same clock on receipt.
+  On Linux \`process.hrtime\` is \`CLOCK_MONOTONIC\`, one system-wide clock that every process on the
+  machine reads (kept consistent across cores by the kernel), so the two readings need no offset
+  estimation or NTP: the difference is the publish-to-receive latency. It includes the server's send
+  loop (the last of 5,000 sockets waits for the 4,999 before it) and the client process working
+  through its queue on one core, as users of a loaded server would see it. p50/p99/max are over all
+  deliveries of a phase (nearest rank), then the median over repetitions.
+- **Memory per idle connection.** In the server process, after three \`gc()\` calls (\`--expose-gc\`):
+  RSS and heap + external (\`heapUsed + external\`, which counts \`ws\` buffers) before the clients
+  connect and again once all are connected, subscribed and idle for 0.5 s; the difference divided by
+  the number connected. RSS is what the goal is judged on (KB = 1,000 bytes); it never shrinks after
+  GC, so it is the conservative figure.
+- **Ratios** (CPU per delivery against raw \`ws\` and socket.io) compare runs of the same \`pnpm bench\`
+  invocation, minutes apart, under the same load from the rest of the machine.
+- **Shared machine.** The reference run of this file shared its 2 cores with other workers (see the
+  load average above): absolute figures are noisy and pinning only keeps our own processes apart.
+  Ratios within the run, and medians, are the figures to read.`

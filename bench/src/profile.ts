@@ -7,10 +7,13 @@ export interface Profile {
   replicaClients: number
   /** Measured repetitions of each phase (medians are reported). */
   repetitions: number
-  /** Fixed-rate phase: publishes per second and how many. */
-  ratePerSecond: number
-  ratePublishes: number
-  /** Burst phase: about this many deliveries in total (publishes = deliveries / clients). */
+  /**
+   * Fixed-rate phase: deliveries per second offered (publishes per second = this / clients), for
+   * this long. Kept below what one client core drains, so latency is not just client backlog.
+   */
+  rateDeliveriesPerSecond: number
+  rateSeconds: number
+  /** Burst phase: about this many deliveries in total (publishes = deliveries / clients, at least 5). */
   burstDeliveries: number
   /** Messages per client-throughput run. */
   clientMessages: number
@@ -25,9 +28,9 @@ export const FULL: Profile = {
   fanoutSizes: [1000, 5000],
   replicaClients: 1000,
   repetitions: 3,
-  ratePerSecond: 10,
-  ratePublishes: 30,
-  burstDeliveries: 50_000,
+  rateDeliveriesPerSecond: 5000,
+  rateSeconds: 3,
+  burstDeliveries: 25_000,
   clientMessages: 200_000,
   clientRuns: 5,
   fallbackRuns: 5,
@@ -39,11 +42,20 @@ export const SMOKE: Profile = {
   fanoutSizes: [50],
   replicaClients: 30,
   repetitions: 1,
-  ratePerSecond: 20,
-  ratePublishes: 10,
-  burstDeliveries: 500,
+  rateDeliveriesPerSecond: 1000,
+  rateSeconds: 0.5,
+  burstDeliveries: 250,
   clientMessages: 5_000,
   clientRuns: 1,
   fallbackRuns: 1,
   silentFallbackRuns: 1,
+}
+
+/** The fixed-rate and burst plans for `clients` connections. */
+export function phasePlans(profile: Profile, clients: number) {
+  const perSecond = profile.rateDeliveriesPerSecond / clients
+  return {
+    fixedRate: { publishes: Math.max(2, Math.round(perSecond * profile.rateSeconds)), intervalMs: 1000 / perSecond },
+    burst: { publishes: Math.max(5, Math.round(profile.burstDeliveries / clients)), intervalMs: 0 },
+  }
 }

@@ -5,7 +5,7 @@ import { runPhase, startProcesses } from './fanoutScenario'
 import type { LatencySummary } from './latencyRecorder'
 import { redisBrokerClass } from './lifelineBenchServer'
 import { fixed, markdownTable, whole } from './markdownTable'
-import type { Profile } from './profile'
+import { phasePlans, type Profile } from './profile'
 import { startRedis } from './redisProcess'
 import { median, sleep } from './stats'
 
@@ -59,10 +59,11 @@ async function runReplicas(contender: Contender, profile: Profile, token: string
     await sleep(500)
     const publisher = servers[0]!
     await runPhase(publisher, clients, { publishes: 5, intervalMs: 0 }, 5 * connected)
+    const plan = phasePlans(profile, profile.replicaClients).fixedRate
     const rounds: Record<string, LatencySummary>[] = []
     let lost = 0
     for (let round = 0; round < profile.repetitions; round++) {
-      const { result, groups } = await runPhase(publisher, clients, { publishes: profile.ratePublishes, intervalMs: 1000 / profile.ratePerSecond }, profile.ratePublishes * connected)
+      const { result, groups } = await runPhase(publisher, clients, plan, plan.publishes * connected)
       rounds.push(groups)
       lost = Math.max(lost, result.lost)
     }
@@ -132,7 +133,7 @@ export async function runReplicasSuite(profile: Profile, token: string, log: (li
   return {
     title: 'Across replicas (Redis)',
     markdown: [
-      `Three server processes (all pinned to the server core) share one throwaway \`redis-server\` (\`--save '' --appendonly no\`, not pinned, fresh per contender); ${whole(profile.replicaClients)} clients, a third on each replica, in one client process on the other core. Replica 0 publishes ${profile.ratePublishes} messages at ${profile.ratePerSecond}/s; "local" is its own clients, "cross-replica" the other two replicas' clients. Medians over ${profile.repetitions} repetitions. "Added" is cross-replica minus local. Lifeline's RedisBroker sends even local deliveries through Redis pub/sub (one path, no duplicates), so its "local" includes a Redis round trip too; the first row (one mock server with the in-memory broker, same client count, same run) is the baseline without Redis, and the last column compares against it.`,
+      `Three server processes (all pinned to the server core, like the client process to the other) share one throwaway \`redis-server\` (\`--save '' --appendonly no\`, not pinned, fresh per contender); ${whole(profile.replicaClients)} clients, a third on each replica, in one client process on the other core. Replica 0 publishes at the fan-out's fixed rate (${whole(profile.rateDeliveriesPerSecond)} deliveries/s offered, about ${profile.rateSeconds} s); "local" is its own clients, "cross-replica" the other two replicas' clients. Medians over ${profile.repetitions} repetitions. "Added" is cross-replica minus local. Lifeline's RedisBroker sends even local deliveries through Redis pub/sub (one path, no duplicates), so its "local" includes a Redis round trip too; the first row (one mock server with the in-memory broker, same client count, same run) is the baseline without Redis, and the last column compares against it.`,
       '',
       markdownTable(['Setup', 'Clients', 'Local p50 ms', 'Local p99 ms', 'Cross-replica p50 ms', 'Cross-replica p99 ms', 'Added p50 ms', 'Added p99 ms', 'Cross-replica p50 over one server without Redis, ms', 'Lost'], rows),
     ].join('\n'),

@@ -13,7 +13,9 @@ import { renderResults } from './renderResults'
 import { runReplicasSuite } from './replicasSuite'
 
 const args = process.argv.slice(2)
-const profile = args.includes('--smoke') ? SMOKE : FULL
+const clientsFlag = args.find((arg) => arg.startsWith('--clients='))
+// `--clients=200,1000` replaces the fan-out sizes (development; the report then goes to stdout).
+const profile = { ...(args.includes('--smoke') ? SMOKE : FULL), ...(clientsFlag ? { fanoutSizes: clientsFlag.slice(10).split(',').map(Number) } : {}) }
 const only = args.filter((arg) => !arg.startsWith('--'))
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
 
@@ -35,7 +37,7 @@ for (const [name, run] of Object.entries(SUITES)) {
   sections.push(await run())
 }
 const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000)
-if (profile.name === 'full' && !only.length) {
+if (profile.name === 'full' && !only.length && !clientsFlag) {
   await writeFile(new URL('../RESULTS.md', import.meta.url), report)
   log('wrote bench/RESULTS.md')
 } else {
