@@ -18,21 +18,28 @@ export const METHOD = `- **One command, one run.** \`pnpm bench\` bundles the pr
   calls \`socket.send\` on every open socket: the practical limit, with no protocol, auth or history.
   socket.io 4 with \`io.emit\` (encodes once per broadcast), WebSocket transport only.
 - **Phases.** After the clients connected and subscribed, a warm-up burst of 5 publishes (not
-  counted), then the fixed-rate phase (publishes on a drift-free schedule) and the burst phase
-  (publishes back to back in one loop), repeated; each figure is the median over the repetitions.
-  *Delivered msg/s* = deliveries received ÷ (last receipt − first publish). In the fixed-rate phase
-  this is bounded by the offered rate (rate × clients); in the burst phase it is the throughput.
+  counted), then the fixed-rate phase and the burst phase, repeated; each figure is the median over
+  the repetitions. The fixed-rate phase offers the same deliveries per second at every client count
+  (publishes on a drift-free schedule, rate = offered deliveries ÷ clients), kept below what the one
+  client core can drain so that latency is not only client backlog; the burst phase publishes back
+  to back in one loop. *Delivered msg/s* = deliveries received ÷ (last receipt − first publish): in
+  the fixed-rate phase it is bounded by the offered rate; in the burst phase it is the throughput of
+  the whole pipeline, which on this machine is often limited by the client core, not the server.
 - **Server CPU per delivery.** \`process.cpuUsage()\` (user + system) in the publishing server
   process, from just before the first publish until every delivery of the phase was received (or the
   bound passed), divided by the deliveries received. It includes everything the process did in that
-  window (JSON, socket writes, GC, timers).
+  window (JSON, socket writes, GC, timers, and protocol heartbeats: Lifeline and socket.io ping every
+  25 s per connection, the raw loop never does). The fixed-rate figure also carries the cost of
+  waking up between publishes, so it is higher than the burst figure for every contender.
 - **Latency clocks.** The publisher stamps each message with \`process.hrtime.bigint()\` (in µs) right
   before handing it to the server's publish call; the client process reads the same clock on receipt.
   On Linux \`process.hrtime\` is \`CLOCK_MONOTONIC\`, one system-wide clock that every process on the
   machine reads (kept consistent across cores by the kernel), so the two readings need no offset
   estimation or NTP: the difference is the publish-to-receive latency. It includes the server's send
   loop (the last of 5,000 sockets waits for the 4,999 before it) and the client process working
-  through its queue on one core, as users of a loaded server would see it. p50/p99/max are over all
+  through its queue on one core: one publish to 5,000 sockets is 5,000 socket reads and JSON parses
+  in the client process, so p50 is roughly half the time the client core needs to drain one
+  broadcast. Compare latencies between contenders at the same client count, not with a browser's. p50/p99/max are over all
   deliveries of a phase (nearest rank), then the median over repetitions.
 - **Memory per idle connection.** In the server process, after three \`gc()\` calls (\`--expose-gc\`):
   RSS and heap + external (\`heapUsed + external\`, which counts \`ws\` buffers) before the clients
