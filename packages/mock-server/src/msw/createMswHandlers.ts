@@ -77,14 +77,15 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
   const post = (path: string, run: (request: Request, body: string) => Promise<HttpAnswer>) =>
     http.post(`${base}${path}`, async ({ request }) => (closed ? HttpResponse.error() : answer(await run(request, await request.text()))))
 
-  const webSocket = webSocketLink(`${base.replace(/^http/, 'ws')}/ws`).addEventListener('connection', ({ client }) => {
-    // A refused upgrade reaches the page as a close without `open`; 1006 is what browsers report.
-    if (closed || faults.refuseWebSocket) return client.close(1006, 'WebSocket upgrade refused')
-    if (faults.silenceWebSocket) return // accepted, then nothing: frames in are ignored, none go out
-    const session = engine.acceptWebSocket(mswWebSocketLink(client))
-    client.addEventListener('message', (event) => session.receive(typeof event.data === 'string' ? event.data : '\u0000binary'))
-    client.addEventListener('close', () => session.closed())
-  })
+  const webSocket = () =>
+    webSocketLink(`${base.replace(/^http/, 'ws')}/ws`).addEventListener('connection', ({ client }) => {
+      // A refused upgrade reaches the page as a close without `open`; 1006 is what browsers report.
+      if (closed || faults.refuseWebSocket) return client.close(1006, 'WebSocket upgrade refused')
+      if (faults.silenceWebSocket) return // accepted, then nothing: frames in are ignored, none go out
+      const session = engine.acceptWebSocket(mswWebSocketLink(client))
+      client.addEventListener('message', (event) => session.receive(typeof event.data === 'string' ? event.data : '\u0000binary'))
+      client.addEventListener('close', () => session.closed())
+    })
 
   const eventStream = () =>
     sse<{ message: string }>(`${base}/sse`, async ({ request, client }) => {
@@ -108,7 +109,7 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
     })
 
   const handlers: Array<HttpHandler | WebSocketHandler> = [
-    ...(transports.includes('websocket') ? [webSocket] : []),
+    ...(transports.includes('websocket') ? [webSocket()] : []),
     ...(transports.includes('sse')
       ? [
           eventStream(),
