@@ -220,6 +220,14 @@ describe('stories in action', () => {
   })
   // end sample
 
+  it('fallback lab: leaving the lab lifts the block it set', async () => {
+    const { page } = await openStory('labs-fallback-lab--default')
+    await page.getByTestId('block-websocket').click()
+    await expect.poll(() => gallery.server.faults.refuseWebSocket).toBe(true)
+    await page.locator('nav a[data-story-id="demos-leaderboard--default"]').click()
+    await expect.poll(() => gallery.server.faults.refuseWebSocket, LIVE).toBe(false)
+  })
+
   // sample: auth-lab
   it('auth lab: short tokens are refreshed on the open connection, and a revoked user is stopped', async () => {
     const user = 'auth-e2e'
