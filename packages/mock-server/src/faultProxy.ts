@@ -97,41 +97,40 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
       const upstream = new URL(faults.target)
       const server = (link.server = connect(Number(upstream.port), upstream.hostname))
       server.on('error', () => client.destroy())
-      server.on('close', () => link.dead || client.destroy())
       forward(link, client, server, false).push(head)
       forward(link, server, client, true)
     })
   })
 
-  /** Moves bytes `from` → `to` through the current faults; returns the queue for the first chunk. */
+  /**
+   * Moves bytes `from` → `to` through the current faults, and passes the end on once everything
+   * queued went out. Returns the entry point for the chunk that was read before.
+   */
   function forward(link: Link, from: Socket, to: Socket, downstream: boolean): { push(bytes: Buffer): void } {
     const queue: { due: number; bytes: Buffer }[] = []
     let queued = 0
     let held: Buffer[] = []
-    let heldBytes = 0
     let pumping = false
+    let ended = false
+
+    const enqueue = (bytes: Buffer) => {
+      queue.push({ due: Date.now() + faults.latencyMs, bytes })
+      queued += bytes.length
+      if (faults.bytesPerSecond > 0 && queued > HIGH_WATER_BYTES) from.pause()
+      if (!pumping) void pump()
+    }
+    const release = () => {
+      if (held.length) enqueue(Buffer.concat(held.splice(0)))
+    }
 
     const push = (bytes: Buffer) => {
       if (link.dead) return
       // A later request on a kept-alive connection can open an event stream.
       if (!downstream && link.kind === 'http' && kindOf(bytes.toString('latin1', 0, 64)) === 'sse') link.kind = 'sse'
-      if (downstream && link.kind === 'sse' && faults.sseBufferBytes > 0) {
-        held.push(bytes)
-        heldBytes += bytes.length
-        if (heldBytes < faults.sseBufferBytes) return
-        bytes = Buffer.concat(held)
-        held = []
-        heldBytes = 0
-      } else if (heldBytes > 0) {
-        // Buffering was switched off: what it held goes out first.
-        bytes = Buffer.concat([...held, bytes])
-        held = []
-        heldBytes = 0
-      }
-      queue.push({ due: Date.now() + faults.latencyMs, bytes })
-      queued += bytes.length
-      if (faults.bytesPerSecond > 0 && queued > HIGH_WATER_BYTES) from.pause()
-      if (!pumping) void pump()
+      // Buffering switched off releases what it held before the new bytes.
+      const buffering = downstream && link.kind === 'sse' && faults.sseBufferBytes > 0
+      held.push(bytes)
+      if (!buffering || held.reduce((total, chunk) => total + chunk.length, 0) >= faults.sseBufferBytes) release()
     }
 
     const pump = async () => {
@@ -152,9 +151,17 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
       }
       pumping = false
       from.resume()
+      if (ended && !link.dead) to.end()
     }
 
     from.on('data', push)
+    // A blackholed link hears no end either; a buffering proxy lets go of what it held when the response ends.
+    from.on('end', () => {
+      ended = true
+      if (link.dead) return
+      release()
+      if (!pumping) to.end()
+    })
     return { push }
   }
 
