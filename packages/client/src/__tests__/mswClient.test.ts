@@ -153,6 +153,28 @@ describe('RealtimeClient over the MSW handlers', () => {
     expect(client.getSnapshot().status).toBe('connected')
   })
 
+  it.each(['websocket', 'sse'] as const)('refreshes the token in-band before it expires, over %s, on the same session', async (transport) => {
+    vi.useFakeTimers()
+    startMock()
+    const reasons: TokenReason[] = []
+    const client = connectClient({
+      transports: [transport],
+      getToken: ({ reason }) => {
+        reasons.push(reason)
+        return signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada', expiresInSeconds: 60 })
+      },
+    })
+    const [session] = await vi.waitFor(() => mock.connected())
+    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connected'))
+
+    await vi.advanceTimersByTimeAsync(50_000)
+    await vi.waitFor(() => expect(reasons).toEqual(['connect', 'refresh']))
+    await vi.advanceTimersByTimeAsync(20_000) // past the first token's expiry
+
+    expect(mock.clients.map((info) => info.id)).toEqual([session!.id])
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
+  })
+
   it('falls back to SSE when WebSocket is refused and the next client skips the known-blocked WebSocket', async () => {
     startMock()
     mock.faults.refuseWebSocket = true
