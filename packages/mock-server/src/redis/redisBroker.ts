@@ -190,18 +190,30 @@ export class RedisBroker implements Broker {
     }
   }
 
+  /**
+   * @note When Redis fails mid-read this answers from this replica (a local epoch, `recovered:
+   * false` for a `since`) instead of failing: a read has nothing to undo, and a failed subscribe
+   * would leave the client's channel `failed`.
+   */
   async history(channel: string, since?: Position): Promise<HistoryResult> {
     const fallback = this.#degradedFallback()
     if (fallback) return fallback.history(channel, since)
-    const [epoch, offset, recovered, messages] = await this.#commands.lifelineHistory(
-      2,
-      this.#keys.meta(channel),
-      this.#keys.log(channel),
-      randomId('', 4),
-      since?.epoch ?? '',
-      since?.offset ?? 0,
-      this.#history.historyTtlMs,
-    )
+    let reply: Awaited<ReturnType<ScriptCommands['lifelineHistory']>>
+    try {
+      reply = await this.#commands.lifelineHistory(
+        2,
+        this.#keys.meta(channel),
+        this.#keys.log(channel),
+        randomId('', 4),
+        since?.epoch ?? '',
+        since?.offset ?? 0,
+        this.#history.historyTtlMs,
+      )
+    } catch (error) {
+      this.#log('Redis history read failed; answering from this replica', error)
+      return this.#localFallback().history(channel, since)
+    }
+    const [epoch, offset, recovered, messages] = reply
     const first = since?.offset ?? 0
     const publications = messages.map((text, index): Publication => {
       const { event, data } = JSON.parse(text) as StoredMessage
@@ -226,10 +238,16 @@ export class RedisBroker implements Broker {
     return this.#router.route(session, envelope)
   }
 
+  /** While Redis is away (or fails this very call), claims are single-use on this replica only. */
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     const fallback = this.#degradedFallback()
     if (fallback) return fallback.claimOnce(key, ttlMs)
-    return (await this.#commands.set(this.#keys.claim(key), '1', 'PX', ttlMs, 'NX')) === 'OK'
+    try {
+      return (await this.#commands.set(this.#keys.claim(key), '1', 'PX', ttlMs, 'NX')) === 'OK'
+    } catch (error) {
+      this.#log('Redis claim failed; claiming on this replica', error)
+      return this.#localFallback().claimOnce(key, ttlMs)
+    }
   }
 
   health(): BrokerHealth {
@@ -278,7 +296,10 @@ export class RedisBroker implements Broker {
   }
 
   #degradedFallback(): MemoryBroker | undefined {
-    if (this.#redis.health().status === 'ok') return undefined
+    return this.#redis.health().status === 'ok' ? undefined : this.#localFallback()
+  }
+
+  #localFallback(): MemoryBroker {
     this.#fallback ??= new MemoryBroker(this.#history)
     return this.#fallback
   }

@@ -160,6 +160,19 @@ describe('RedisBroker', () => {
     expect(await broker.routeToSession('s_elsewhere', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'INTERNAL' } })
   })
 
+  it('fails publishes but still answers subscribes and claims while Redis hangs', async () => {
+    const broker = await replica({ commandTimeoutMs: 200, log: () => {} })
+    const before = await broker.publish({ channel: 'board:11', event: 'move', data: 1 })
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL')
+    await expect(broker.publish({ channel: 'board:11', event: 'move', data: 2 })).rejects.toThrow(/timed out/)
+    const history = await broker.history('board:11', before.position)
+    expect(history.recovered).toBe(false)
+    expect(history.position.epoch).not.toBe(before.position.epoch)
+    expect(await broker.claimOnce('ticket:n3', 10_000)).toBe(true)
+    expect(await broker.claimOnce('ticket:n3', 10_000)).toBe(false)
+    await vi.waitFor(async () => expect((await broker.publish({ channel: 'board:11', event: 'move', data: 3 })).position.epoch).toBe(before.position.epoch), PATIENCE)
+  })
+
   it('misses nothing and repeats nothing when a subscriber reads history while another replica publishes', async () => {
     const [reader, writer] = await Promise.all([replica(), replica()])
     const start = await writer.publish({ channel: 'board:7', event: 'move', data: 0 })
