@@ -15,21 +15,31 @@ const KB = 1024
 /** Server fan-out: every contender at every size, in one run, so ratios compare like with like. */
 export async function runFanoutSuite(profile: Profile, token: string, log: (line: string) => void): Promise<BenchSection> {
   const results: ScenarioResult[] = []
+  const failures: string[] = []
   for (const clients of profile.fanoutSizes) {
     for (const contender of CONTENDERS) {
       log(`fan-out: ${contender.label}, ${clients} clients`)
-      const result = await runScenario({
-        ...contender,
-        clients,
-        token,
-        repetitions: profile.repetitions,
-        ...phasePlans(profile, clients),
-      })
+      let result: ScenarioResult
+      try {
+        result = await runScenario({ ...contender, clients, token, repetitions: profile.repetitions, ...phasePlans(profile, clients) })
+      } catch (error) {
+        // Keep the other contenders' figures; this row says what went wrong.
+        result = failedScenario(contender.label, clients, error)
+        failures.push(`${contender.label}, ${clients} clients: ${result.firstError}`)
+      }
       log(`  connected ${result.connected} in ${fixed(result.connectSeconds)} s; cpu/delivery ${fixed(result.fixedRate.cpuMicrosPerDelivery, 2)} µs (rate), ${fixed(result.burst.cpuMicrosPerDelivery, 2)} µs (burst), rss/conn ${fixed(result.rssPerConnection / KB)} KiB`)
       results.push(result)
     }
   }
+  if (failures.length === results.length) throw new Error(`every fan-out scenario failed; first: ${failures[0]}`)
   return { title: 'Server fan-out', markdown: render(profile, results), goals: goals(results) }
+}
+
+const FAILED_PHASE = { deliveredPerSecond: NaN, cpuMicrosPerDelivery: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN }
+
+function failedScenario(label: string, clients: number, error: unknown): ScenarioResult {
+  const firstError = error instanceof Error ? error.message : String(error)
+  return { label, clients, connected: 0, connectSeconds: NaN, firstError, rssPerConnection: NaN, heapPerConnection: NaN, fixedRate: FAILED_PHASE, burst: FAILED_PHASE }
 }
 
 const find = (results: ScenarioResult[], clients: number, label: string) => results.find((result) => result.clients === clients && result.label.startsWith(label))

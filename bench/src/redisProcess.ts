@@ -41,10 +41,14 @@ export async function startRedis(): Promise<RedisProcess> {
   })
   child.stdout!.resume()
   const pid = child.pid!
+  // Should the benchmark die half-way, it still takes its own Redis (and only that one) with it.
+  const killOnExit = () => child.exitCode === null && process.kill(pid, 'SIGKILL')
+  process.once('exit', killOnExit)
   return {
     url: `redis://127.0.0.1:${port}`,
     pid,
     async stop() {
+      process.off('exit', killOnExit)
       process.kill(pid, 'SIGTERM')
       const timer = setTimeout(() => process.kill(pid, 'SIGKILL'), 5000)
       await exited

@@ -29,12 +29,27 @@ const SUITES: Record<string, () => Promise<BenchSection>> = {
   fallback: () => runFallbackSuite(profile, token, log),
 }
 
+/** A hard bound on the whole run, whatever hangs: the full run takes well under 10 minutes. */
+const RUN_BOUND_MS = (profile.name === 'smoke' ? 3 : 20) * 60_000
+setTimeout(() => {
+  console.error(`[bench] still running after ${RUN_BOUND_MS / 60_000} minutes: giving up`)
+  process.exit(2)
+}, RUN_BOUND_MS).unref()
+
 const startedAt = Date.now()
 const sections: BenchSection[] = []
+let failures = 0
 for (const [name, run] of Object.entries(SUITES)) {
   if (only.length && !only.includes(name)) continue
   log(`suite ${name}`)
-  sections.push(await run())
+  try {
+    sections.push(await run())
+  } catch (error) {
+    // One broken suite must not cost the others' figures; the exit code still says it failed.
+    failures += 1
+    console.error(error)
+    sections.push({ title: `${name} (failed)`, markdown: `The suite failed: \`${error instanceof Error ? error.message : String(error)}\``, goals: [] })
+  }
 }
 const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000)
 if (profile.name === 'full' && !only.length && !clientsFlag) {
@@ -43,3 +58,4 @@ if (profile.name === 'full' && !only.length && !clientsFlag) {
 } else {
   console.log(report)
 }
+if (failures) process.exitCode = 1
