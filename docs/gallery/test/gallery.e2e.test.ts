@@ -63,11 +63,15 @@ async function number(page: Page, testId: string): Promise<number> {
   return Number(await text(page, testId))
 }
 
-/** Resolves with a second, different value of `read()` than the first (data that changes on its own). */
-async function changes(read: () => Promise<unknown>): Promise<void> {
+/** Waits for a first value that `ready` accepts, then for a different one: data that updates on its own. */
+async function changes<T>(read: () => Promise<T>, ready: (value: T) => boolean): Promise<void> {
+  await expect.poll(async () => ready(await read()), LIVE).toBe(true)
   const first = JSON.stringify(await read())
   await expect.poll(async () => JSON.stringify(await read()), LIVE).not.toBe(first)
 }
+
+const isNumber = (value: string | null) => /^\d+$/.test(value ?? '')
+const someRows = (rows: string[]) => rows.length > 0
 
 function screenshot(page: Page, id: string): Promise<Buffer> {
   return page.screenshot({ path: `${SCREENSHOTS}${id}.png`, fullPage: true })
@@ -85,14 +89,14 @@ const STORIES: Record<string, (page: Page) => Promise<void>> = {
     await gallery.server.publish('user:grace', 'notification', notification('e2e-grace', 'For grace only'))
     await page.getByText('For grace only').waitFor(LIVE)
   },
-  'demos-live-dashboard--as-mentor': (page) => changes(() => text(page, 'submissions')),
-  'demos-live-dashboard--as-admin': (page) => changes(() => text(page, 'submissions')),
+  'demos-live-dashboard--as-mentor': (page) => changes(() => text(page, 'submissions'), isNumber),
+  'demos-live-dashboard--as-admin': (page) => changes(() => text(page, 'submissions'), isNumber),
   'demos-live-dashboard--as-student': async (page) => {
     await expect.poll(() => text(page, 'dashboard-denied'), LIVE).toContain('FORBIDDEN')
   },
-  'demos-leaderboard--default': (page) => changes(() => page.getByTestId('points').allTextContents()),
+  'demos-leaderboard--default': (page) => changes(() => page.getByTestId('points').allTextContents(), someRows),
   'demos-leaderboard--top-three': async (page) => {
-    await changes(() => page.getByTestId('points').allTextContents())
+    await changes(() => page.getByTestId('points').allTextContents(), someRows)
     expect(await page.getByTestId('leaderboard-row').count()).toBe(3)
   },
   'demos-kanban-board--shared-board': async (page) => {
