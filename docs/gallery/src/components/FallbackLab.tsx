@@ -1,7 +1,7 @@
 import type { TransportName } from '@lifeline/client'
 import { useConnectionState, useRealtimeClient } from '@lifeline/react'
 import { useEffect, useState } from 'react'
-import { useWebSocketBlock } from './useDemoFaults'
+import { useWebSocketBlock } from './useWebSocketBlock'
 import { useTickCounter } from './useTickCounter'
 
 export interface FallbackLabProps {
