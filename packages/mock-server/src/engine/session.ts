@@ -104,6 +104,12 @@ export class Session {
     if (this.status === 'closed') return
     this.#context.metrics.messagesIn += 1
     const parsed = parseCommand(text, this.#context.options.maxFrameBytes)
+    // Every frame costs a token, malformed ones and pongs included: otherwise garbage floods for free.
+    const wait = this.#limiter.take()
+    if (wait > 0) {
+      this.#rateLimited(parsed.ok ? ('id' in parsed.frame ? parsed.frame.id : undefined) : parsed.id, wait)
+      return
+    }
     if (!parsed.ok) {
       this.#context.metrics.error(parsed.error.code)
       if (parsed.id === undefined) this.#send({ type: 'error', error: parsed.error })
@@ -182,12 +188,6 @@ export class Session {
 
   #accept(frame: ClientFrame): void {
     if (frame.type === 'pong') return
-    const wait = this.#limiter.take()
-    if (wait > 0) {
-      if (this.#isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
-      else this.#enqueue(frame.id, () => fail('RATE_LIMITED', 'Too many commands', wait))
-      return
-    }
     if (frame.type === 'connect') this.#connectReceived = true
     // Commands pipelined behind `connect` are fine: the queue runs them after it (or drops them when it fails).
     else if (!this.#connectReceived) {
@@ -198,7 +198,17 @@ export class Session {
     this.#enqueue(frame.id, () => this.#run(frame))
   }
 
-  /** Counts one rate-limited command; `true` once they reach the flood threshold within the window. */
+  /**
+   * A frame over the rate: a command gets `RATE_LIMITED` in its turn; a frame without an id gets no
+   * answer (answering garbage would amplify a flood), only the metric.
+   */
+  #rateLimited(id: number | undefined, wait: number): void {
+    if (this.#isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
+    else if (id === undefined) this.#context.metrics.error('RATE_LIMITED')
+    else this.#enqueue(id, () => fail('RATE_LIMITED', 'Too many commands', wait))
+  }
+
+  /** Counts one rate-limited frame; `true` once they reach the flood threshold within the window. */
   #isFlooding(): boolean {
     const now = this.#context.clock.now()
     if (now - this.#flood.since > FLOOD_WINDOW_MS) this.#flood = { since: now, rejected: 0 }

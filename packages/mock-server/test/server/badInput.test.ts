@@ -107,6 +107,17 @@ describe('malformed frames over WebSocket', () => {
     expect((await flooder.closed).code).toBe(CloseCode.RATE_LIMITED)
     expect(await stillServes(server)).toBe(true)
   })
+
+  it('counts malformed frames and pongs against the rate, so a garbage flood is cut off too', async () => {
+    const server = await startServer({ rateLimit: { perSecond: 0.01, burst: 5 } })
+    const flooder = await WsClient.connect(server, await mintToken('flooder'))
+    // Bounded: far past the 1 000 refusals that make a flood.
+    for (let i = 0; i < 1500 && flooder.socket.readyState === flooder.socket.OPEN; i++) flooder.send(i % 2 ? '{not json' : '{"type":"pong"}')
+    expect((await flooder.closed).code).toBe(CloseCode.RATE_LIMITED)
+    // Garbage over the rate gets no answer: answering each would amplify the flood.
+    expect(flooder.frames.filter((frame) => frame.type === 'error').length).toBeLessThan(10)
+    expect(await stillServes(server)).toBe(true)
+  })
 })
 
 describe('malformed HTTP requests', () => {
