@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const context of contexts.splice(0)) await context.close()
-  Object.assign(gallery.server.faults, { refuseWebSocket: false })
+  Object.assign(gallery.server.faults, { refuseWebSocket: false, dropSse: false })
 })
 
 afterAll(async () => {
@@ -167,6 +167,21 @@ describe('stories in action', () => {
       await expect.poll(() => text(page, 'unread-count'), LIVE).toBe('0')
       expect(await page.getByTestId('notification').getAttribute('data-read')).toBe('true')
     }
+  })
+
+  it('notification centre: away longer than the server history covers, it says some were missed', async () => {
+    const user = 'gap-check'
+    const { page } = await openStory('demos-notification-centre--for-ada', { user })
+    await expect.poll(() => gallery.server.clients.find((client) => client.user === user)?.channels, LIVE).toEqual([`user:${user}`])
+    Object.assign(gallery.server.faults, { refuseWebSocket: true, dropSse: true })
+    for (const client of gallery.server.clients) if (client.user === user) client.disconnect(4000, 'test: connection lost')
+    await expect.poll(() => text(page, 'inspector-status'), LIVE).toBe('reconnecting')
+    // More than the in-memory history keeps (1,000 per channel), published while the tab is away.
+    for (let n = 0; n <= 1000; n++) await gallery.server.publish(`user:${user}`, 'notification', notification(`away-${n}`, `missed ${n}`))
+    Object.assign(gallery.server.faults, { refuseWebSocket: false, dropSse: false })
+    await page.getByTestId('missed').waitFor(LIVE)
+    expect(await text(page, 'inspector-status')).toBe('connected')
+    await screenshot(page, 'demos-notification-centre--missed')
   })
 
   it('kanban: a card moved by one user appears in place for another', async () => {
