@@ -106,6 +106,8 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
         close()
         ended()
       }
+      // The client may have gone while the ticket was checked.
+      if (request.signal.aborted) ended()
     })
 
   const handlers: Array<HttpHandler | WebSocketHandler> = [
