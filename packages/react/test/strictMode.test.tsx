@@ -41,7 +41,8 @@ describe('under StrictMode', () => {
   }, 30_000)
 
   it('releases the server subscription only after the grace period once the last user unmounts', async () => {
-    const client = harness.client()
+    // A grace period far longer than the round trip below, however busy the machine.
+    const client = harness.client({ releaseGraceMs: 5000 })
     const app = (children: ReactNode) => (
       <StrictMode>
         <RealtimeProvider client={client}>{children}</RealtimeProvider>
