@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { CloseCode } from '@lifeline/client/protocol'
 import type { Link } from './engine/index'
 
 /**
@@ -27,7 +28,11 @@ export function sseLink(response: ServerResponse, delayMs: () => number): Link {
       write(`${id}data: ${text}\n\n`)
     },
     bufferedBytes: () => response.writableLength,
-    close: () => later(() => response.end()),
+    close(code) {
+      // Like the WebSocket link: ending politely would queue behind the very backlog that got it cut.
+      if (code === CloseCode.SLOW_CONSUMER) response.destroy()
+      else later(() => response.end())
+    },
     keepalive: () => write(': hb\n\n'),
   }
 }

@@ -1,6 +1,6 @@
 import type { ErrorFrame, ReplyFrame } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
-import { errorOf, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+import { closeAfterTest, errorOf, eventually, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
 
@@ -137,6 +137,36 @@ describe('slow consumer', () => {
     await healthy.messagesOf('leaderboard', published)
     slow.socket.resume()
     expect((await slow.closed).code).toBe(1006)
+    expect(await stillServes(server)).toBe(true)
+  })
+
+  it('cuts off an SSE client that stops reading, without queueing the end behind its backlog', async () => {
+    const server = await startServer({ maxBufferedBytes: 1024 * 1024 })
+    const token = await mintToken('slow')
+    const ticket = (await requestTicket(server, token)).body.ticket as string
+    const controller = new AbortController()
+    closeAfterTest(() => controller.abort())
+    const response = await fetch(`${server.url}/sse?ticket=${encodeURIComponent(ticket)}`, { signal: controller.signal })
+    const [session] = await server.connected()
+    const subscribing = await request(server, '/sse/send', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'lifeline-session': session!.id },
+      body: JSON.stringify({ id: 2, type: 'subscribe', channel: 'leaderboard' }),
+    })
+    expect(subscribing.status).toBe(202)
+    await eventually(() => expect(server.clients[0]?.channels).toEqual(['leaderboard']))
+    const payload = 'x'.repeat(16 * 1024)
+    let published = 0
+    // Bounded, as above; nobody reads the response body meanwhile.
+    while (server.clients.length > 0 && published < 4000) {
+      await server.publish('leaderboard', 'blob', payload)
+      published += 1
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(server.clients).toEqual([])
+    expect((await request(server, '/metrics')).body).toContain('lifeline_errors_total{code="SLOW_CONSUMER"} 1')
+    // Cut, not ended politely: the stream breaks off instead of delivering the whole backlog first.
+    await expect(response.text()).rejects.toThrow()
     expect(await stillServes(server)).toBe(true)
   })
 })
