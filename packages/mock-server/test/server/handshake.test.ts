@@ -1,5 +1,6 @@
 import { CloseCode, PROTOCOL_VERSION, type ConnectResult } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
+import { MemoryBroker } from '../../src/index'
 import { errorOf, eventually, mintToken, openRawStream, request, requestTicket, resultOf, SseClient, startServer, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
@@ -58,6 +59,24 @@ describe('WebSocket handshake', () => {
   })
 })
 
+/** A memory broker whose single-use claims (SSE tickets) wait until the test releases them. */
+class GatedBroker extends MemoryBroker {
+  #started!: () => void
+  readonly claimStarted = new Promise<void>((resolve) => (this.#started = resolve))
+  #open!: () => void
+  readonly #gate = new Promise<void>((resolve) => (this.#open = resolve))
+
+  release(): void {
+    this.#open()
+  }
+
+  override async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    this.#started()
+    await this.#gate
+    return super.claimOnce(key, ttlMs)
+  }
+}
+
 describe('SSE handshake', () => {
   it('trades the bearer token for a ticket and answers the connect on the stream; the token never goes into a URL', async () => {
     const server = await startServer({ heartbeatMs: 9000 })
@@ -100,6 +119,30 @@ describe('SSE handshake', () => {
     const answer = await requestTicket(server, undefined)
     expect(answer.status).toBe(401)
     expect(answer.body.error.code).toBe('UNAUTHORIZED')
+  })
+
+  it('forgets an SSE client that goes away', async () => {
+    const server = await startServer()
+    const client = await SseClient.connect(server, await mintToken('grace'))
+    client.source.close()
+    await eventually(() => expect(server.clients).toEqual([]))
+    expect((await request(server, '/healthz')).body.connections).toEqual({ websocket: 0, sse: 0 })
+  })
+
+  it('forgets an SSE client that goes away while its ticket is being redeemed', async () => {
+    const broker = new GatedBroker()
+    const server = await startServer({ broker })
+    const ticket = (await requestTicket(server, await mintToken('grace'))).body.ticket as string
+    const controller = new AbortController()
+    const stream = fetch(`${server.url}/sse?ticket=${encodeURIComponent(ticket)}`, { signal: controller.signal }).catch(() => undefined)
+    await broker.claimStarted
+    controller.abort()
+    await stream
+    // A later request's answer means the server has read past the aborted connection's end.
+    await request(server, '/healthz')
+    broker.release()
+    await eventually(() => expect(server.engine.metrics.connections.sse).toBe(0))
+    expect(server.clients).toEqual([])
   })
 
   it('routes upstream commands by session id and answers them on the stream', async () => {
