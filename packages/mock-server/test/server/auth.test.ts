@@ -50,6 +50,8 @@ describe('channel rules', () => {
   })
 })
 
+// JWT `exp` is in whole seconds, so a token minted for n seconds lives between n - 1 and n: the
+// short ones below are long enough for the handshake on a loaded machine.
 describe('token refresh on a live connection', () => {
   /** Waits, on the wall clock, until a moment safely past `deadline`, while the connection stays up. */
   const outlive = (deadline: number) =>
@@ -61,7 +63,7 @@ describe('token refresh on a live connection', () => {
     const server = await startServer({ heartbeatMs: 200 })
     const client = await WsClient.open(server)
     const connectedAt = Date.now()
-    const connect = resultOf<ConnectResult>(await client.command('connect', { v: 1, token: await mintToken('ada', { expiresInSeconds: 2 }) }))
+    const connect = resultOf<ConnectResult>(await client.command('connect', { v: 1, token: await mintToken('ada', { expiresInSeconds: 3 }) }))
     const refreshed = resultOf<RefreshResult>(await client.command('refresh', { token: await mintToken('ada', { expiresInSeconds: 3600 }) }))
     expect(refreshed.expiresInMs).toBeGreaterThan(3_500_000)
     await outlive(connectedAt + connect.expiresInMs!)
@@ -73,7 +75,7 @@ describe('token refresh on a live connection', () => {
   it('moves the expiry over SSE without reconnecting', async () => {
     const server = await startServer({ heartbeatMs: 200 })
     const connectedAt = Date.now()
-    const client = await SseClient.connect(server, await mintToken('grace', { expiresInSeconds: 2 }))
+    const client = await SseClient.connect(server, await mintToken('grace', { expiresInSeconds: 3 }))
     const connect = resultOf<ConnectResult>(await client.reply(1))
     client.token = await mintToken('grace', { expiresInSeconds: 3600 })
     const refreshed = resultOf<RefreshResult>(await client.command(server, 'refresh', { token: client.token }))
@@ -101,7 +103,7 @@ describe('token refresh on a live connection', () => {
 describe('token expiry on a live connection', () => {
   it('sends disconnect 4200 and closes the WebSocket with 4200', async () => {
     const server = await startServer()
-    const client = await WsClient.connect(server, await mintToken('ada', { expiresInSeconds: 1 }))
+    const client = await WsClient.connect(server, await mintToken('ada', { expiresInSeconds: 2 }))
     const disconnect = await client.frame((frame) => frame.type === 'disconnect', 'disconnect')
     expect(disconnect).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
     expect((await client.closed).code).toBe(CloseCode.TOKEN_EXPIRED)
@@ -109,7 +111,7 @@ describe('token expiry on a live connection', () => {
 
   it('sends disconnect 4200 on the SSE stream and ends it', async () => {
     const server = await startServer()
-    const client = await SseClient.connect(server, await mintToken('grace', { expiresInSeconds: 1 }))
+    const client = await SseClient.connect(server, await mintToken('grace', { expiresInSeconds: 2 }))
     const disconnect = await client.frame((frame) => frame.type === 'disconnect', 'disconnect')
     expect(disconnect).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
     await client.ended()
