@@ -89,10 +89,12 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
 
   const eventStream = () =>
     sse<{ message: string }>(`${base}/sse`, async ({ request, client }) => {
-      // An EventSource never sees the body of a refused stream, only that it failed.
-      if (closed || faults.dropSse) return client.error()
+      // An EventSource never sees why a stream was refused, only that it failed: an empty stream
+      // says that. (msw's `client.error()` errors the body without a reason, which the
+      // `eventsource` package cannot handle: an unhandled rejection, and no `error` event.)
+      if (closed || faults.dropSse) return client.close()
       const grant = await engine.redeemTicket(new URL(request.url).searchParams.get('ticket'))
-      if ('status' in grant) return client.error()
+      if ('status' in grant) return client.close()
       client.send({ retry: NO_EVENTSOURCE_RETRY_MS })
       const session = engine.openEventStream(grant, mswSseLink(client, () => faults.sseDelayMs))
       const ended = () => session.closed()

@@ -1,4 +1,5 @@
 import { RealtimeClient } from '@lifeline/client'
+import { EventSource } from 'eventsource'
 import { setupServer } from 'msw/node'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
@@ -28,6 +29,25 @@ describe('createMswHandlers', () => {
       expect(mock.clients).toMatchObject([{ transport: 'websocket', user: 'ada' }])
     } finally {
       client.disconnect()
+      await mock.close()
+      network.close()
+    }
+  })
+
+  it('ends an event stream whose ticket is forged, before any frame', async () => {
+    vi.stubGlobal('EventSource', EventSource)
+    const mock = createMswHandlers()
+    const network = setupServer(...mock.handlers)
+    network.listen({ onUnhandledRequest: 'error' })
+    const source = new EventSource(`${mock.url}/sse?ticket=forged`)
+    const frames: string[] = []
+    source.onmessage = (event) => frames.push(event.data)
+    try {
+      await new Promise((resolve) => (source.onerror = resolve))
+      expect(frames).toEqual([])
+      expect(mock.clients).toEqual([])
+    } finally {
+      source.close()
       await mock.close()
       network.close()
     }

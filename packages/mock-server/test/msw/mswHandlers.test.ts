@@ -138,6 +138,41 @@ describe('MSW handlers with the real RealtimeClient', () => {
     await expect.poll(() => received, WAIT).toEqual([{ n: 1 }, { n: 6 }])
   })
 
+  it('holds SSE writes back by faults.sseDelayMs', async () => {
+    harness = startMsw()
+    const client = harness.client({ transports: ['sse'] })
+    client.connect()
+    await client.ready(10_000)
+    const received = await subscribeTo(client, 'leaderboard', 'score')
+    vi.useFakeTimers()
+    try {
+      harness.mock.faults.sseDelayMs = 5000
+      await harness.mock.publish('leaderboard', 'score', { n: 1 })
+      await vi.advanceTimersByTimeAsync(4999)
+      expect(received).toEqual([])
+      await vi.advanceTimersByTimeAsync(1)
+      await vi.waitFor(() => expect(received).toEqual([{ n: 1 }]))
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('refuses new SSE streams while faults.dropSse is on', async () => {
+    harness = startMsw()
+    harness.mock.faults.refuseWebSocket = true
+    harness.mock.faults.dropSse = true
+    const client = harness.client({ reconnectDelay: { minMs: 50, maxMs: 100 } })
+    const errors: string[] = []
+    client.on('error', (error) => errors.push(error.code))
+    client.connect()
+    await expect.poll(() => errors.length, WAIT).toBeGreaterThanOrEqual(2)
+    expect(client.getSnapshot().status).toBe('reconnecting')
+    expect(harness.mock.clients).toEqual([])
+    harness.mock.faults.dropSse = false
+    await client.ready(10_000)
+    expect(client.getSnapshot().transport).toBe('sse')
+  })
+
   it('refuses a channel the token may not read, and the channel shows it failed', async () => {
     harness = startMsw()
     const client = harness.client({ sub: 'ada' })
