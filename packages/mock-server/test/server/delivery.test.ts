@@ -1,7 +1,7 @@
 import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
-import { MemoryBroker, systemClock, type Clock } from '../../src/engine/index'
-import { mintToken, request, resultOf, SseClient, startServer, useIntegrationHooks, WsClient } from './support'
+import { MemoryBroker } from '../../src/engine/index'
+import { mintToken, request, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
 
@@ -12,12 +12,6 @@ function expectStrictlyIncreasing(messages: MessageFrame[]): void {
     expect(messages[i]!.pos.epoch).toBe(messages[0]!.pos.epoch)
     expect(messages[i]!.pos.offset).toBeGreaterThan(messages[i - 1]!.pos.offset)
   }
-}
-
-/** The wall clock, except that tests can move `now()` forward (timers stay real). */
-function adjustableClock(): Clock & { advance(ms: number): void } {
-  let skew = 0
-  return { ...systemClock, now: () => Date.now() + skew, advance: (ms: number) => (skew += ms) }
 }
 
 describe('fan-out', () => {
@@ -123,7 +117,7 @@ describe('history and recovery', () => {
   })
 
   it('answers recovered: false once history is trimmed by age', async () => {
-    const clock = adjustableClock()
+    const clock = new TestClock()
     const server = await startServer({ broker: new MemoryBroker({ historyTtlMs: 60_000, clock }) })
     const since = (await server.publish('leaderboard', 'score', 1)).position
     await server.publish('leaderboard', 'score', 2)

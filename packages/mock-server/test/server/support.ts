@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, type Command, type CommandType, type MessageFrame, ty
 import { EventSource } from 'eventsource'
 import { afterEach, vi } from 'vitest'
 import { WebSocket } from 'ws'
+import { systemClock, type Clock } from '../../src/engine/index'
 import { createServer, signToken, type MockServer, type ServerOptions } from '../../src/index'
 
 export const JWT_SECRET = 'integration-test-secret'
@@ -277,4 +278,40 @@ export async function openRawStream(server: MockServer, token: string): Promise<
     // Aborted by cleanup or ended by the server: the text so far stays readable.
   })
   return { text: () => received, status: response.status }
+}
+
+/**
+ * A clock for the engine or a broker whose time the test moves forward: `now()` is the wall clock
+ * plus what `advance()` added, and timeouts (token expiry, connect timeout) fire when `advance()`
+ * passes them. Intervals (heartbeats) stay real, so connections behave normally meanwhile.
+ */
+export class TestClock implements Clock {
+  #skew = 0
+  #timeouts = new Map<number, { due: number; callback: () => void }>()
+  #nextHandle = 1
+  readonly setInterval = systemClock.setInterval
+  readonly clearInterval = systemClock.clearInterval
+
+  now(): number {
+    return Date.now() + this.#skew
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const handle = this.#nextHandle++
+    this.#timeouts.set(handle, { due: this.now() + ms, callback })
+    return handle
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timeouts.delete(handle as number)
+  }
+
+  /** Moves time forward by `ms` and runs the timeouts that came due, earliest first. */
+  advance(ms: number): void {
+    this.#skew += ms
+    const due = [...this.#timeouts].filter(([, timeout]) => timeout.due <= this.now()).sort(([, a], [, b]) => a.due - b.due)
+    for (const [handle, { callback }] of due) {
+      if (this.#timeouts.delete(handle)) callback()
+    }
+  }
 }
