@@ -40,7 +40,7 @@ interface StoryPage {
   errors: string[]
 }
 
-/** Opens a story in a fresh browser context (own storage) and waits until its client is connected. */
+/** Opens a story in a fresh browser context (own storage); resolves once connected and subscribed. */
 async function openStory(id: string, args: Record<string, string> = {}): Promise<StoryPage> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } })
   contexts.push(context)
@@ -52,6 +52,9 @@ async function openStory(id: string, args: Record<string, string> = {}): Promise
   await page.goto(`${gallery.url}/#${id}${overrides.length ? `&args=${overrides.join(';')}` : ''}`)
   await expect.poll(() => page.getByTestId('story-view').getAttribute('data-story-id')).toBe(id)
   await expect.poll(() => text(page, 'inspector-status'), LIVE).toBe('connected')
+  // A message published before the subscription's reply is not for this viewer (it subscribed
+  // "from now"), so tests publish only once the story's channels are subscribed.
+  for (const status of await page.getByTestId('channel-status').all()) await expect.poll(() => status.textContent(), LIVE).toBe('subscribed')
   return { page, errors }
 }
 

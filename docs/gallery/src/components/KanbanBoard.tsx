@@ -56,7 +56,7 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
     <section className="card kanban">
       <h2>Board {board}</h2>
       <p className="muted">
-        You are <b>{user}</b> · channel <code>{channelName}</code> · {state.status}
+        You are <b>{user}</b> · channel <code>{channelName}</code> · <span data-testid="channel-status">{state.status}</span>
         {failed && <span className="error"> · move refused: {failed}</span>}
       </p>
       <div className="columns">

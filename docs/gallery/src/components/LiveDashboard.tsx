@@ -37,7 +37,7 @@ export function LiveDashboard({ user, roles = [], points = 30 }: LiveDashboardPr
     <section className="card dashboard">
       <h2>Live dashboard</h2>
       <p className="muted">
-        {user} as {roles.join(', ')} · channel <code>dashboard</code> · {state.status}
+        {user} as {roles.join(', ')} · channel <code>dashboard</code> · <span data-testid="channel-status">{state.status}</span>
       </p>
       <div className="tiles">
         <div className="tile">

@@ -45,7 +45,7 @@ export function NotificationCentre({ user, limit = 20 }: NotificationCentreProps
         </button>
       </header>
       <p className="muted">
-        Signed in as <b>{user}</b> · channel <code>{channelName}</code> · {state.status}
+        Signed in as <b>{user}</b> · channel <code>{channelName}</code> · <span data-testid="channel-status">{state.status}</span>
       </p>
       {missedSome && (
         <p className="warning" data-testid="missed">

@@ -51,7 +51,7 @@ function Thread({ user, track }: { user: string; track: string }) {
   return (
     <>
       <p className="muted">
-        channel <code>{channelName}</code> · {state.status} · new comments arrive live; older ones would come from your API
+        channel <code>{channelName}</code> · <span data-testid="channel-status">{state.status}</span> · new comments arrive live; older ones would come from your API
       </p>
       <ul className="thread" data-testid="comments">
         {comments.map((comment) => (
