@@ -24,6 +24,7 @@ export interface PhaseResult {
   lost: number
 }
 
+/** A contender's figures: medians of its repeated phases. */
 export interface ScenarioResult {
   label: string
   clients: number
@@ -103,15 +104,25 @@ export interface ScenarioPlan {
   connection: ConnectionKind
   clients: number
   token: string
-  repetitions: number
-  fixedRate: PhasePlan
-  burst: PhasePlan
 }
 
-/** One server kind with N clients: idle memory, then fixed-rate and burst phases, repeated. */
-export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
+/** A contender with its clients connected and idle, ready to run measured phases. */
+export interface Scenario {
+  readonly plan: ScenarioPlan
+  readonly server: PinnedChild
+  readonly clients: PinnedChild
+  readonly connected: number
+  readonly connectSeconds: number
+  readonly firstError?: string
+  readonly rssPerConnection: number
+  readonly heapPerConnection: number
+  stop(): Promise<void>
+}
+
+/** Starts a contender's server and client processes, connects every client and measures idle memory. */
+export async function setUpScenario(plan: ScenarioPlan): Promise<Scenario> {
   const processes = await startProcesses(1)
-  const [server] = processes.servers as [PinnedChild]
+  const server = processes.servers[0]!
   const { clients } = processes
   try {
     const { url } = await server.call<{ url: string }>('start', { kind: plan.server })
@@ -123,29 +134,29 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
       240_000,
     )
     const connectSeconds = (performance.now() - connectStarted) / 1000
+    if (!joined.connected) throw new Error(`no client connected: ${joined.firstError}`)
     await sleep(500)
     const after = await server.call<{ rss: number; heap: number }>('memory')
-    const connected = Math.max(1, joined.connected)
     // Warm up the JIT and the sockets before measuring.
     await runPhase(server, clients, { publishes: 5, intervalMs: 0 }, 5 * joined.connected)
-    const fixed: PhaseResult[] = []
-    const bursts: PhaseResult[] = []
-    for (let round = 0; round < plan.repetitions; round++) {
-      fixed.push((await runPhase(server, clients, plan.fixedRate, plan.fixedRate.publishes * joined.connected)).result)
-      bursts.push((await runPhase(server, clients, plan.burst, plan.burst.publishes * joined.connected)).result)
-    }
     return {
-      label: plan.label,
-      clients: plan.clients,
+      plan,
+      server,
+      clients,
       connected: joined.connected,
       connectSeconds,
       ...(joined.firstError ? { firstError: joined.firstError } : {}),
-      rssPerConnection: (after.rss - before.rss) / connected,
-      heapPerConnection: (after.heap - before.heap) / connected,
-      fixedRate: medianPhase(fixed),
-      burst: medianPhase(bursts),
+      rssPerConnection: (after.rss - before.rss) / joined.connected,
+      heapPerConnection: (after.heap - before.heap) / joined.connected,
+      stop: () => processes.stop(),
     }
-  } finally {
+  } catch (error) {
     await processes.stop()
+    throw error
   }
+}
+
+/** One measured phase on a set-up contender. */
+export async function measurePhase(scenario: Scenario, plan: PhasePlan): Promise<PhaseResult> {
+  return (await runPhase(scenario.server, scenario.clients, plan, plan.publishes * scenario.connected)).result
 }

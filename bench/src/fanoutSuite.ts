@@ -1,5 +1,5 @@
 import type { BenchSection, GoalVerdict } from './benchSection'
-import { runScenario, type ScenarioPlan, type ScenarioResult } from './fanoutScenario'
+import { measurePhase, medianPhase, setUpScenario, type PhaseResult, type Scenario, type ScenarioPlan, type ScenarioResult } from './fanoutScenario'
 import { fixed, markdownTable, whole } from './markdownTable'
 import { phasePlans, type Profile } from './profile'
 
@@ -12,33 +12,83 @@ const CONTENDERS: Pick<ScenarioPlan, 'label' | 'server' | 'connection'>[] = [
 
 const KB = 1024
 
-/** Server fan-out: every contender at every size, in one run, so ratios compare like with like. */
+/**
+ * Server fan-out: at each size every contender is set up first (idle, in its own pair of pinned
+ * processes), then the phases run interleaved (A B C D, A B C D, …), so a change in the load from
+ * the rest of the machine hits every contender alike and the ratios stay fair.
+ */
 export async function runFanoutSuite(profile: Profile, token: string, log: (line: string) => void): Promise<BenchSection> {
   const results: ScenarioResult[] = []
-  const failures: string[] = []
-  for (const clients of profile.fanoutSizes) {
-    for (const contender of CONTENDERS) {
-      log(`fan-out: ${contender.label}, ${clients} clients`)
-      let result: ScenarioResult
-      try {
-        result = await runScenario({ ...contender, clients, token, repetitions: profile.repetitions, ...phasePlans(profile, clients) })
-      } catch (error) {
-        // Keep the other contenders' figures; this row says what went wrong.
-        result = failedScenario(contender.label, clients, error)
-        failures.push(`${contender.label}, ${clients} clients: ${result.firstError}`)
-      }
-      log(`  connected ${result.connected} in ${fixed(result.connectSeconds)} s; cpu/delivery ${fixed(result.fixedRate.cpuMicrosPerDelivery, 2)} µs (rate), ${fixed(result.burst.cpuMicrosPerDelivery, 2)} µs (burst), rss/conn ${fixed(result.rssPerConnection / KB)} KiB`)
-      results.push(result)
-    }
-  }
-  if (failures.length === results.length) throw new Error(`every fan-out scenario failed; first: ${failures[0]}`)
+  for (const clients of profile.fanoutSizes) results.push(...(await runSize(profile, clients, token, log)))
+  if (results.every((result) => result.connected === 0)) throw new Error(`every fan-out scenario failed; first: ${results[0]?.firstError}`)
   return { title: 'Server fan-out', markdown: render(profile, results), goals: goals(results) }
 }
 
-const FAILED_PHASE = { deliveredPerSecond: NaN, cpuMicrosPerDelivery: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN }
+interface Contest {
+  label: string
+  scenario?: Scenario
+  error?: string
+  fixedRate: PhaseResult[]
+  burst: PhaseResult[]
+}
 
-function failedScenario(label: string, clients: number, error: unknown): ScenarioResult {
-  const firstError = error instanceof Error ? error.message : String(error)
+async function runSize(profile: Profile, clients: number, token: string, log: (line: string) => void): Promise<ScenarioResult[]> {
+  const contests: Contest[] = CONTENDERS.map((contender) => ({ label: contender.label, fixedRate: [], burst: [] }))
+  const fail = (contest: Contest, error: unknown) => {
+    contest.error = error instanceof Error ? error.message : String(error)
+    log(`  ${contest.label} failed: ${contest.error}`)
+  }
+  try {
+    for (const [index, contender] of CONTENDERS.entries()) {
+      const contest = contests[index]!
+      log(`fan-out: ${contender.label}, ${clients} clients: connecting`)
+      try {
+        contest.scenario = await setUpScenario({ ...contender, clients, token })
+        log(`  ${contest.scenario.connected} connected in ${fixed(contest.scenario.connectSeconds)} s, ${fixed(contest.scenario.rssPerConnection / KB)} KiB RSS each`)
+      } catch (error) {
+        fail(contest, error)
+      }
+    }
+    const plans = phasePlans(profile, clients)
+    for (let round = 0; round < profile.repetitions; round++) {
+      for (const phase of ['fixedRate', 'burst'] as const) {
+        for (const contest of contests) {
+          if (!contest.scenario || contest.error) continue
+          try {
+            contest[phase].push(await measurePhase(contest.scenario, plans[phase]))
+          } catch (error) {
+            fail(contest, error)
+          }
+        }
+      }
+      const perDelivery = contests.map((contest) => `${fixed(contest.burst.at(-1)?.cpuMicrosPerDelivery ?? NaN, 2)}`).join(' / ')
+      log(`  round ${round + 1}: burst CPU µs/delivery ${perDelivery} (${contests.map((contest) => contest.label.replace('Lifeline mock server, ', 'Lifeline ').split(',')[0]).join(' / ')})`)
+    }
+  } finally {
+    await Promise.all(contests.map((contest) => contest.scenario?.stop()))
+  }
+  return contests.map((contest) => toResult(contest, clients))
+}
+
+function toResult(contest: Contest, clients: number): ScenarioResult {
+  const { scenario } = contest
+  if (!scenario || contest.error || !contest.fixedRate.length || !contest.burst.length) return failedScenario(contest.label, clients, contest.error ?? 'no phase completed')
+  return {
+    label: contest.label,
+    clients,
+    connected: scenario.connected,
+    connectSeconds: scenario.connectSeconds,
+    ...(scenario.firstError ? { firstError: scenario.firstError } : {}),
+    rssPerConnection: scenario.rssPerConnection,
+    heapPerConnection: scenario.heapPerConnection,
+    fixedRate: medianPhase(contest.fixedRate),
+    burst: medianPhase(contest.burst),
+  }
+}
+
+const FAILED_PHASE: PhaseResult = { deliveredPerSecond: NaN, cpuMicrosPerDelivery: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN }
+
+function failedScenario(label: string, clients: number, firstError: string): ScenarioResult {
   return { label, clients, connected: 0, connectSeconds: NaN, firstError, rssPerConnection: NaN, heapPerConnection: NaN, fixedRate: FAILED_PHASE, burst: FAILED_PHASE }
 }
 
@@ -82,7 +132,7 @@ function render(profile: Profile, results: ScenarioResult[]): string {
     return `${whole(clients)} clients: ${fixedRate.publishes} publishes every ${fixed(fixedRate.intervalMs, 0)} ms, then a burst of ${burst.publishes}`
   })
   return [
-    `Fixed rate: ${whole(profile.rateDeliveriesPerSecond)} deliveries/s offered for about ${profile.rateSeconds} s. Burst: publishes back to back. (${plans.join('; ')}.) Medians of ${profile.repetitions} repetitions each (lost: the worst repetition).`,
+    `Fixed rate: ${whole(profile.rateDeliveriesPerSecond)} deliveries/s offered for about ${profile.rateSeconds} s. Burst: publishes back to back. (${plans.join('; ')}.) All contenders of a size stay connected while their phases run interleaved (A B C D, repeated). Medians of ${profile.repetitions} repetitions each (lost: the worst repetition).`,
     '',
     '### Fixed rate',
     '',

@@ -46,8 +46,10 @@ export const METHOD = `- **One command, one run.** \`pnpm bench\` bundles the pr
   connect and again once all are connected, subscribed and idle for 0.5 s; the difference divided by
   the number connected. RSS is what the goal is judged on (KB = 1,000 bytes); it never shrinks after
   GC, so it is the conservative figure.
-- **Ratios** (CPU per delivery against raw \`ws\` and socket.io) compare runs of the same \`pnpm bench\`
-  invocation, minutes apart, under the same load from the rest of the machine.
+- **Ratios** (CPU per delivery against raw \`ws\` and socket.io) come from one \`pnpm bench\` run: at
+  each client count all four contenders are connected first (each in its own pair of pinned
+  processes, the idle ones costing next to nothing), then their phases run interleaved (A B C D, A B
+  C D, …), so a change in the load from the rest of the machine hits every contender alike.
 - **Shared machine.** The reference run of this file shared its 2 cores with other workers (see the
   load average above): absolute figures are noisy and pinning only keeps our own processes apart.
   Ratios within the run, and medians, are the figures to read.`
