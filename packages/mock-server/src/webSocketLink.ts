@@ -18,7 +18,7 @@ export function webSocketLink(socket: WebSocket): Link {
     close(code, reason) {
       // A slow consumer's close handshake would queue behind the very backlog that got it cut.
       if (code === CloseCode.SLOW_CONSUMER) socket.terminate()
-      else socket.close(code, reason)
+      else socket.close(code, closeReason(reason))
     },
     keepalive() {
       if (!alive) {
@@ -29,4 +29,12 @@ export function webSocketLink(socket: WebSocket): Link {
       socket.ping()
     },
   }
+}
+
+/** A close frame carries at most 123 bytes of reason (`ws` throws beyond); the `disconnect` frame has it whole. */
+function closeReason(reason: string): string {
+  const bytes = Buffer.from(reason)
+  if (bytes.length <= 123) return reason
+  // Cut on a character boundary: drop a partial UTF-8 sequence at the end.
+  return bytes.subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '')
 }

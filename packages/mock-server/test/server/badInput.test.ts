@@ -1,6 +1,7 @@
 import { connect as connectTcp } from 'node:net'
 import { CloseCode, type DisconnectFrame, type ErrorFrame } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
+import { AuthError } from '../../src/index'
 import { errorOf, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
@@ -54,6 +55,22 @@ describe('bad tokens', () => {
       expect(answer.body.error.code, name).toBe(code)
     }
     expect((await client.command(server, 'ping', {})).ok).toBe(true)
+  })
+})
+
+describe('a pluggable verifier', () => {
+  it('closes the socket even when its refusal message is longer than a close frame can carry', async () => {
+    const refusal = 'This token was refused by the identity provider because '.repeat(5)
+    const server = await startServer({
+      verifyToken: async () => {
+        throw new AuthError('UNAUTHORIZED', refusal)
+      },
+    })
+    const client = await WsClient.open(server)
+    const reply = await client.command('connect', { v: 1, token: 'anything' })
+    expect(!reply.ok && reply.error).toEqual({ code: 'UNAUTHORIZED', message: refusal })
+    expect(await client.frame((frame) => frame.type === 'disconnect', 'disconnect')).toMatchObject({ code: CloseCode.UNAUTHORIZED, reason: refusal })
+    expect((await client.closed).code).toBe(CloseCode.UNAUTHORIZED)
   })
 })
 
