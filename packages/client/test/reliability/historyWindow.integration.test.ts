@@ -1,8 +1,11 @@
 import { MemoryBroker } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, verdict, watch } from './support/tally'
+
+// Real sockets on a shared machine: wait generously, never assert on speed.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 const HISTORY = 50
 let harness: Harness

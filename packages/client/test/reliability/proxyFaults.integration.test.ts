@@ -1,9 +1,12 @@
 import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RealtimeClient, TransportName } from '../../src/index'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, publishUntil, verdict, watch, type Published, type Watch } from './support/tally'
+
+// Real sockets on a shared machine: wait generously, never assert on speed.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 let harness: Harness
 let proxy: FaultProxy
@@ -83,6 +86,20 @@ describe('faults at a proxy', () => {
     expectExactlyOnce(watches, published)
     // A socket that opened but never answered the handshake never counted as connected (P3).
     expect(transports).toEqual(['sse', 'sse', 'sse', 'sse'])
+  })
+
+  it('WebSocket that dies right after every handshake: after a few flaps clients settle on SSE and lose nothing', async () => {
+    const { clients, watches, published } = await fleet(3)
+    // A proxy that lets the handshake through and then drops the socket, every time.
+    let flapping = true
+    for (const client of clients) client.on('status', ({ status }) => flapping && status === 'connected' && client.getSnapshot().transport === 'websocket' && proxy.cut('websocket'))
+    proxy.cut('websocket')
+    await publishUntil(harness.server, CHANNEL, published, on(clients, 'sse'))
+    expect(on(clients, 'sse')()).toBe(true)
+    flapping = false
+    await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
+    await everyoneHas(watches, published)
+    expectExactlyOnce(watches, published)
   })
 
   it('SSE held back by a buffering proxy: the silence is detected, and everything arrives once the bytes flow', async () => {

@@ -1,10 +1,13 @@
 import { createFaultProxy, createServer, RedisBroker, type FaultProxy, type MockServer } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RealtimeClient } from '../../src/index'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { startRedis, type RedisServer } from './support/redisServer'
 import { publishNumbered, publishUntil, verdict, watch, type Published, type Watch } from './support/tally'
+
+// Real sockets on a shared machine: wait generously, never assert on speed.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 let redis: RedisServer
 let harness: Harness

@@ -1,7 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, verdict, watch, type Watch } from './support/tally'
+
+// Real sockets on a shared machine: wait generously, never assert on speed.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 let harness: Harness
 beforeEach(async () => {

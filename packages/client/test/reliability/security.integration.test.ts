@@ -1,10 +1,13 @@
 import { signToken } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ServerFrame } from '../../src/protocol/index'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { connectedSocket, rawSocket, replyTo, type RawSocket } from './support/rawSocket'
 import { publishNumbered, watch, type Published, type Watch } from './support/tally'
+
+// Real sockets on a shared machine: wait generously, never assert on speed.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 let harness: Harness
 let bystander: Watch

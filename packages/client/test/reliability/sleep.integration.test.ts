@@ -1,9 +1,12 @@
 import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { sleepyClock } from './support/sleepyClock'
 import { publishNumbered, verdict, watch } from './support/tally'
+
+// Real sockets on a shared machine: wait generously, never assert on speed.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 let harness: Harness
 let proxy: FaultProxy
