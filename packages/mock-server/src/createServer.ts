@@ -254,7 +254,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     transport: session.transport,
     user: session.claims?.sub ?? '',
     channels: [...session.subscriptions.keys()],
-    disconnect: (code = CloseCode.RECONNECT, reason = 'disconnected by server') => session.disconnect(code, reason),
+    disconnect: (code = CloseCode.RECONNECT, reason = 'disconnected by server') => session.disconnect(closeCode(code), reason),
   })
   const openSessions = () => [...engine.sessions].filter((session) => session.status === 'open')
 
@@ -285,7 +285,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       })
     },
     publish: (channel, event, data, key) => engine.publish({ channel, event, data, ...(key === undefined ? {} : { key }) }),
-    disconnectAll: ({ code, reason, retryAfterMs } = {}) => engine.disconnectAll(code, reason, retryAfterMs),
+    disconnectAll: ({ code, reason, retryAfterMs } = {}) => engine.disconnectAll(code === undefined ? code : closeCode(code), reason, retryAfterMs),
     expireTokens() {
       for (const session of openSessions()) session.expireToken()
     },
@@ -306,4 +306,14 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     },
   }
   return server
+}
+
+/**
+ * Checks a close code from a test before any socket sees it: WebSocket refuses codes outside 1000
+ * and 3000–4999 (1006 and friends are for the transport only), and a throw halfway through
+ * `disconnectAll()` would leave some clients connected.
+ */
+function closeCode(code: number): number {
+  if (code === CloseCode.NORMAL || (Number.isInteger(code) && code >= 3000 && code <= 4999)) return code
+  throw new TypeError(`Close code ${code} cannot be sent; use 1000 or 3000–4999 (protocol codes are 4000–4399, see docs/protocol.md#close-codes)`)
 }

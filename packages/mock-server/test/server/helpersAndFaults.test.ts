@@ -127,6 +127,15 @@ describe('test helpers', () => {
     expect(server.clients).toEqual([])
   })
 
+  it('refuses a close code WebSocket cannot send with a TypeError, before disconnecting anyone', async () => {
+    const server = await startServer()
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    expect(() => server.disconnectAll({ code: 1006 })).toThrow(TypeError)
+    expect(() => server.clients[0]!.disconnect(2000)).toThrow(TypeError)
+    expect((await client.command('ping', {})).ok).toBe(true)
+    expect(server.clients).toHaveLength(1)
+  })
+
   it('close() is idempotent', async () => {
     const server = await startServer()
     const client = await WsClient.connect(server, await mintToken('ada'))
