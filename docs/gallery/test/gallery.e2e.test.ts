@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startGalleryServer, type GalleryServer } from '../src/server/startGalleryServer'
-import { TICKER_CHANNEL } from '../src/server/startTicker'
 import { launchChromium } from './support/browser'
 import { ensureGalleryBuilt, SITE_DIR } from './support/ensureGalleryBuilt'
 
