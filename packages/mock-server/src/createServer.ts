@@ -292,6 +292,8 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     async restart({ downtimeMs = 0 } = {}) {
       await stop()
       if (downtimeMs > 0) await new Promise((resolve) => setTimeout(resolve, downtimeMs))
+      // `close()` during the downtime wins: a closed server must not come back.
+      if (state === 'closed') return
       unwatch()
       engine = new ProtocolEngine(engineOptions)
       unwatch = watchEngine()

@@ -213,6 +213,15 @@ describe('fault injection', () => {
     await stream.ended()
   })
 
+  it("close() during a restart's downtime keeps the server closed", async () => {
+    const server = await startServer()
+    const restarting = server.restart({ downtimeMs: 500 })
+    await eventually(() => expect(fetch(`${server.url}/healthz`)).rejects.toThrow())
+    await server.close()
+    await restarting
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+  })
+
   it('restart() shuts clients down with 4100 and retry advice, then serves again on the same URL', async () => {
     const server = await startServer()
     const url = server.url
