@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ClientEvents } from '../src/index'
 import { countingNetwork, memoryStorage, next, startHarness, until, type Harness } from './support/harness'
 
 let harness: Harness
@@ -15,7 +16,7 @@ describe('transport fallback against the mock server', () => {
     harness.server.faults.refuseWebSocket = true
     const storage = memoryStorage()
     const client = harness.client({ storage, ...NO_PROBE })
-    const transport = next(client.on.bind(client, 'transport'))
+    const transport = next<ClientEvents['transport']>((handler) => client.on('transport', handler))
     client.connect()
     await client.ready(15_000)
     expect(await transport).toEqual({ transport: 'sse', prevTransport: undefined })

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ClientEvents } from '../src/index'
 import { countingNetwork, next, received, sequence, startHarness, until, type Harness } from './support/harness'
 
 let harness: Harness
@@ -24,7 +25,7 @@ describe('upgrade from SSE back to WebSocket', () => {
 
     let movedAt: number | undefined
     let n = 1
-    const moved = next(client.on.bind(client, 'transport'), (event) => event.transport === 'websocket')
+    const moved = next<ClientEvents['transport']>((handler) => client.on('transport', handler), (event) => event.transport === 'websocket')
     void moved.then(() => (movedAt = n))
     server.faults.refuseWebSocket = false
     // Stream from the moment the background probe opens its WebSocket, so messages are in flight

@@ -32,6 +32,7 @@ export const sseTransport: TransportFactory = (context) => {
       return undefined
     })
 
+  let upstream = Promise.resolve()
   const { token, ...connect } = context.connect
   post('/sse/ticket', connect, token).then((answer) => {
     if (closed || !answer?.ticket) return
@@ -42,7 +43,11 @@ export const sseTransport: TransportFactory = (context) => {
   }, () => end('ticket request failed'))
 
   return {
-    send: (command) => void post('/sse/send', command).catch(() => end('upstream request failed')),
+    // One POST at a time: concurrent HTTP requests overtake each other, and the server must see
+    // commands (publishes above all) in the order they were sent.
+    send(command) {
+      upstream = upstream.then(async () => void (closed || (await post('/sse/send', command)))).catch(() => end('upstream request failed'))
+    },
     close() {
       closed = true
       source?.close()

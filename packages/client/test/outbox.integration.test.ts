@@ -1,0 +1,33 @@
+import type { Publication } from '@lifeline/mock-server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { sequence, startHarness, until, type Harness } from './support/harness'
+
+/** Enough concurrent upstream POSTs over SSE for HTTP requests to overtake each other. */
+const COUNT = 300
+
+let harness: Harness
+beforeEach(async () => {
+  // The flush is one burst of COUNT commands: lift the server's rate limit above it.
+  harness = await startHarness({ rateLimit: { perSecond: 1000, burst: COUNT * 2 } })
+})
+afterEach(() => harness.close())
+
+describe('publishing while offline', () => {
+  it.each(['websocket', 'sse'] as const)('flushes publishes queued offline in order after reconnecting over %s; the server sees each once', { timeout: 30_000 }, async (transport) => {
+    const seen: Publication[] = []
+    await harness.server.engine.broker.subscribe('board:7', (publication) => seen.push(publication))
+    const network = new EventTarget()
+    const client = harness.client({ transports: [transport], lifecycleTarget: network, queueSize: COUNT })
+    client.connect()
+    await client.ready(15_000)
+    network.dispatchEvent(new Event('offline'))
+    expect(client.getSnapshot().status).toBe('offline')
+    const board = client.channel('board:7')
+    const results = sequence(COUNT).map((n) => board.publish('card_moved', { n }))
+    network.dispatchEvent(new Event('online'))
+    const positions = (await Promise.all(results)).map((result) => result.position.offset)
+    expect(positions).toEqual(sequence(COUNT))
+    await until(() => seen.length >= COUNT, 10_000, 'the server to see every publish')
+    expect(seen.map((publication) => (publication.data as { n: number }).n)).toEqual(sequence(COUNT))
+  })
+})
