@@ -84,6 +84,19 @@ describe('idempotent publish', () => {
   })
 })
 
+describe('idempotency window', () => {
+  it('delivers a repeated key again once the window has passed', async () => {
+    const clock = new TestClock()
+    const server = await startServer({ broker: new MemoryBroker({ idempotencyWindowMs: 60_000, clock }) })
+    const first = await server.publish('broadcasts', 'news', 1, 'same')
+    expect((await server.publish('broadcasts', 'news', 1, 'same')).duplicate).toBe(true)
+    clock.advance(61_000)
+    const later = await server.publish('broadcasts', 'news', 1, 'same')
+    expect(later.duplicate).toBe(false)
+    expect(later.position.offset).toBe(first.position.offset + 1)
+  })
+})
+
 describe('history and recovery', () => {
   /**
    * Subscribes with `since`; returns the reply and the messages replayed. The replay leaves right
