@@ -155,7 +155,8 @@ describe('RealtimeClient over the MSW handlers', () => {
 
   it.each(['websocket', 'sse'] as const)('refreshes the token in-band before it expires, over %s, on the same session', async (transport) => {
     vi.useFakeTimers()
-    startMock()
+    // No heartbeats in this window: over SSE a frame needs real I/O, which fake time jumps past.
+    startMock({ heartbeatMs: 300_000 })
     const reasons: TokenReason[] = []
     const client = connectClient({
       transports: [transport],
@@ -166,9 +167,11 @@ describe('RealtimeClient over the MSW handlers', () => {
     })
     const [session] = await vi.waitFor(() => mock.connected())
     await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connected'))
+    const framesIn = client.stats().framesIn
 
     await vi.advanceTimersByTimeAsync(50_000)
     await vi.waitFor(() => expect(reasons).toEqual(['connect', 'refresh']))
+    await vi.waitFor(() => expect(client.stats().framesIn).toBe(framesIn + 1)) // the refresh reply
     await vi.advanceTimersByTimeAsync(20_000) // past the first token's expiry
 
     expect(mock.clients.map((info) => info.id)).toEqual([session!.id])
