@@ -1,5 +1,5 @@
 // Builds the gallery with rollup:
-// - dist/site: the page (index.html, gallery.css, gallery.js: React, the stories and the Lifeline
+// - dist/site: the page (index.html, gallery.css, gallery.js minified: React, the stories and the Lifeline
 //   sources, read through the `@lifeline/source` condition so no package build is needed first);
 // - dist/serve.js: the Node server behind `pnpm start` (dependencies stay external, so it runs on
 //   the built @lifeline/mock-server).
@@ -27,6 +27,17 @@ function esbuildTransform(target) {
   }
 }
 
+/** Minifies each chunk with esbuild (the page loads React's production build; keep it small). */
+function esbuildMinify(target) {
+  return {
+    name: 'esbuild-minify',
+    async renderChunk(code) {
+      const result = await transform(code, { minify: true, target, sourcemap: true })
+      return { code: result.code, map: result.map }
+    },
+  }
+}
+
 /** Copies static files into the output as assets. */
 function copy(files) {
   return {
@@ -46,6 +57,7 @@ export default [
       nodeResolve({ browser: true, extensions, dedupe: ['react', 'react-dom'], exportConditions: ['@lifeline/source', 'browser', 'import', 'default'] }),
       commonjs(),
       esbuildTransform('es2022'),
+      esbuildMinify('es2022'),
       copy({ 'src/index.html': 'index.html', 'src/gallery.css': 'gallery.css' }),
     ],
   },
