@@ -1,6 +1,8 @@
 // One server under test in its own process (pinned to a core by the parent), driven over IPC:
 // start, measure memory, count CPU time, publish at a fixed rate or in a burst, close.
+import { Session } from 'node:inspector/promises'
 import { serveParent } from './childProcess'
+import { hotSpots, type CpuProfile } from './cpuProfileSummary'
 import type { BenchServer, ServerStartOptions, Tick } from './benchServer'
 import { startLifelineServer } from './lifelineBenchServer'
 import { startRawWsServer } from './rawWsBenchServer'
@@ -12,6 +14,8 @@ const FILLER = 'x'.repeat(64)
 let server: BenchServer | undefined
 let cpuAtStart = process.cpuUsage()
 let seq = 0
+/** The V8 profiler of this process, for the profile suite (attached on first use). */
+let inspector: Session | undefined
 
 async function start({ kind, redisUrl }: ServerStartOptions): Promise<{ url: string }> {
   if (kind === 'lifeline') server = await startLifelineServer(redisUrl)
@@ -65,6 +69,20 @@ serveParent({
     return { micros: user + system }
   },
   publish: (args) => publish(args as { count: number; intervalMs: number }),
+  async profileStart() {
+    inspector ??= new Session()
+    inspector.connect()
+    await inspector.post('Profiler.enable')
+    await inspector.post('Profiler.setSamplingInterval', { interval: 100 })
+    await inspector.post('Profiler.start')
+  },
+  /** Stops profiling; answers the top self-time functions since `profileStart`. */
+  async profileStop({ top }) {
+    if (!inspector) throw new Error('profiler not started')
+    const { profile } = (await inspector.post('Profiler.stop')) as { profile: CpuProfile }
+    inspector.disconnect()
+    return hotSpots(profile, top as number)
+  },
   async close() {
     await server?.close()
     server = undefined

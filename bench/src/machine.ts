@@ -18,14 +18,15 @@ async function esbuildVersion(): Promise<string> {
   return version
 }
 
-/** CPU, memory, kernel, load at the start, Node and every library's version. */
-export async function describeMachine(): Promise<string> {
+/** CPU, memory, kernel, load (2 cores: above 2 means others were waiting for a core), Node and every library's version. */
+export async function describeMachine(loadAtStart: number[]): Promise<string> {
   const cores = cpus()
   const rows: string[][] = [
     ['CPU', `${cores[0]?.model ?? 'unknown'} × ${cores.length}`],
     ['Memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ['Kernel', `Linux ${release()}`],
-    ['Load average (1/5/15 min) when the report was written', loadavg().map((load) => load.toFixed(2)).join(' / ')],
+    ['Load average (1/5/15 min) at the start of the run', loadAtStart.map((load) => load.toFixed(2)).join(' / ')],
+    ['Load average (1/5/15 min) at the end of the run', loadavg().map((load) => load.toFixed(2)).join(' / ')],
     ['Node', process.version],
     ['esbuild', await esbuildVersion()],
   ]

@@ -6,7 +6,7 @@ import type { Profile } from './profile'
 import { METHOD } from './method'
 
 /** The whole RESULTS.md: summary of goals, machine and versions, method, then each suite's tables. */
-export async function renderResults(profile: Profile, sections: BenchSection[], seconds: number): Promise<string> {
+export async function renderResults(profile: Profile, sections: BenchSection[], seconds: number, loadAtStart: number[]): Promise<string> {
   const goals = sections.flatMap((section) => section.goals)
   return [
     '# Lifeline benchmarks',
@@ -19,7 +19,7 @@ export async function renderResults(profile: Profile, sections: BenchSection[], 
     '',
     '## Machine and versions',
     '',
-    await describeMachine(),
+    await describeMachine(loadAtStart),
     '',
     '## Method',
     '',

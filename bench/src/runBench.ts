@@ -1,6 +1,7 @@
 // `pnpm bench` (full, rewrites RESULTS.md) and `pnpm bench:smoke` (one small case each, prints
 // the report). Optional suite names after the flags run only those suites, for development.
 import { writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { signToken } from '@lifeline/mock-server'
 import { BENCH_JWT_SECRET } from './benchServer'
 import type { BenchSection } from './benchSection'
@@ -9,6 +10,7 @@ import { runClientThroughputSuite } from './clientThroughputSuite'
 import { runFallbackSuite } from './fallbackSuite'
 import { runFanoutSuite } from './fanoutSuite'
 import { FULL, SMOKE } from './profile'
+import { runProfileSuite } from './profileSuite'
 import { renderResults } from './renderResults'
 import { runReplicasSuite } from './replicasSuite'
 
@@ -24,6 +26,7 @@ const token = await signToken({ secret: BENCH_JWT_SECRET, sub: 'bench', roles: [
 const SUITES: Record<string, () => Promise<BenchSection>> = {
   size: () => runBundleSizeSuite(),
   fanout: () => runFanoutSuite(profile, token, log),
+  profile: () => runProfileSuite(profile, token, log),
   replicas: () => runReplicasSuite(profile, token, log),
   client: () => runClientThroughputSuite(profile),
   fallback: () => runFallbackSuite(profile, token, log),
@@ -37,6 +40,7 @@ setTimeout(() => {
 }, RUN_BOUND_MS).unref()
 
 const startedAt = Date.now()
+const loadAtStart = loadavg()
 const sections: BenchSection[] = []
 let failures = 0
 for (const [name, run] of Object.entries(SUITES)) {
@@ -51,7 +55,7 @@ for (const [name, run] of Object.entries(SUITES)) {
     sections.push({ title: `${name} (failed)`, markdown: `The suite failed: \`${error instanceof Error ? error.message : String(error)}\``, goals: [] })
   }
 }
-const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000)
+const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000, loadAtStart)
 if (profile.name === 'full' && !only.length && !clientsFlag) {
   await writeFile(new URL('../RESULTS.md', import.meta.url), report)
   log('wrote bench/RESULTS.md')
