@@ -36,6 +36,7 @@ function runCli(args: string[], env: Record<string, string> = {}): CliRun {
 describe('lifeline-mock-server CLI', () => {
   it('starts with --port 0 --demo, prints its URL, and serves demo traffic to a token it minted', async () => {
     const server = runCli(['--port', '0', '--demo'], { JWT_SECRET: 'cli-test-secret' })
+    const minting = runCli(['token', '--sub', 'u1', '--roles', 'admin'], { JWT_SECRET: 'cli-test-secret' })
     const url = await eventually(() => {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())
       if (!match) throw new Error(`no URL yet; stdout: ${server.stdout()} stderr: ${server.stderr()}`)
@@ -43,7 +44,6 @@ describe('lifeline-mock-server CLI', () => {
     })
     expect((await request({ url }, '/healthz')).status).toBe(200)
 
-    const minting = runCli(['token', '--sub', 'u1', '--roles', 'admin'], { JWT_SECRET: 'cli-test-secret' })
     expect(await minting.exited).toBe(0)
     const token = minting.stdout().trim()
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
@@ -57,8 +57,8 @@ describe('lifeline-mock-server CLI', () => {
   })
 
   it('exits with 2 and the usage on a bad flag or value', async () => {
-    for (const args of [['--no-such-flag'], ['--port', 'eighty'], ['token'], ['frobnicate']]) {
-      const run = runCli(args)
+    const runs = [['--no-such-flag'], ['--port', 'eighty'], ['token'], ['frobnicate']].map((args) => ({ args, run: runCli(args) }))
+    for (const { args, run } of runs) {
       expect(await run.exited, args.join(' ')).toBe(2)
       expect(run.stderr(), args.join(' ')).toContain('Usage:')
     }
