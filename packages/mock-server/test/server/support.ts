@@ -9,13 +9,13 @@ import { WebSocket } from 'ws'
 import { systemClock, type Clock } from '../../src/engine/index'
 import { createServer, signToken, type MockServer, type ServerOptions } from '../../src/index'
 
-export const JWT_SECRET = 'integration-test-secret'
+const JWT_SECRET = 'integration-test-secret'
 
 /** Where a client connects: a `MockServer`, or anything else with its `url` (a spawned CLI). */
 export type Target = Pick<MockServer, 'url'>
 
 /** How long a test waits for something the server should do soon; generous for a loaded machine. */
-export const WAIT_MS = 10_000
+const WAIT_MS = 10_000
 
 const openedThisTest: (() => unknown)[] = []
 
