@@ -85,7 +85,7 @@ export async function runBundleSizeSuite(): Promise<BenchSection> {
       '',
       `Where the whole client's ${whole(client.minified)} minified bytes come from (esbuild metafile, before compression):`,
       '',
-      markdownTable(['Source file', 'Minified bytes'], client.inputs.map(([file, bytes]) => [`\`${file}\``, whole(bytes)])),
+      markdownTable(['Source file', 'Minified bytes'], client.inputs.filter(([, bytes]) => bytes > 0).map(([file, bytes]) => [`\`${file}\``, whole(bytes)])),
     ].join('\n'),
     goals: [{ goal: '@lifeline/client ≤ 5 KiB min+gzip', measured: `${kib(client.gzip)} KiB`, met: client.gzip <= BUDGET_GZIP_BYTES }],
   }

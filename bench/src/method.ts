@@ -39,8 +39,8 @@ export const METHOD = `- **One command, one run.** \`pnpm bench\` bundles the pr
   loop (the last of 5,000 sockets waits for the 4,999 before it) and the client process working
   through its queue on one core: one publish to 5,000 sockets is 5,000 socket reads and JSON parses
   in the client process, so p50 is roughly half the time the client core needs to drain one
-  broadcast. Compare latencies between contenders at the same client count, not with a browser's. p50/p99/max are over all
-  deliveries of a phase (nearest rank), then the median over repetitions.
+  broadcast. Compare latencies between contenders at the same client count, not with a browser's.
+  p50/p99/max are over all deliveries of a phase (nearest rank), then the median over repetitions.
 - **Memory per idle connection.** In the server process, after three \`gc()\` calls (\`--expose-gc\`):
   RSS and heap + external (\`heapUsed + external\`, which counts \`ws\` buffers) before the clients
   connect and again once all are connected, subscribed and idle for 0.5 s; the difference divided by
