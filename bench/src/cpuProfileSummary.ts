@@ -19,6 +19,14 @@ export interface HotSpot {
   name: string
   /** Share of the non-idle samples spent in the function itself (not its callees), 0..1. */
   share: number
+  /** Self time in microseconds. */
+  micros: number
+}
+
+export interface ProfileSummary {
+  /** Busy (non-idle) time covered by the samples, in microseconds. */
+  busyMicros: number
+  top: HotSpot[]
 }
 
 /**
@@ -41,7 +49,7 @@ function placeOf({ url, lineNumber, columnNumber }: CallFrame): string {
 const IGNORED = new Set(['(idle)', '(program)'])
 
 /** Self time per function, largest first, ignoring idle time and the profiler's own calls. */
-export function hotSpots(profile: CpuProfile, top: number): HotSpot[] {
+export function hotSpots(profile: CpuProfile, top: number): ProfileSummary {
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
   const selfTime = new Map<string, number>()
   let total = 0
@@ -55,8 +63,11 @@ export function hotSpots(profile: CpuProfile, top: number): HotSpot[] {
     selfTime.set(name, (selfTime.get(name) ?? 0) + delta)
     total += delta
   }
-  return [...selfTime]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([name, time]) => ({ name, share: total ? time / total : 0 }))
+  return {
+    busyMicros: total,
+    top: [...selfTime]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, time]) => ({ name, share: total ? time / total : 0, micros: time })),
+  }
 }
