@@ -3,7 +3,7 @@ export interface Tick {
   seq: number
   /** Publish time in monotonic microseconds (see `monotonicMicros`). */
   t: number
-  /** Filler so frames are a realistic size (about 150 bytes on the wire). */
+  /** Filler so the payload is a realistic size (about 100 bytes of JSON). */
   text: string
 }
 

@@ -72,7 +72,7 @@ export async function runClientThroughputSuite(profile: Profile): Promise<BenchS
   return {
     title: 'Client throughput (RealtimeClient in Node)',
     markdown: [
-      `One \`RealtimeClient\` subscribed to one channel with one handler, its WebSocket replaced by an in-process fake (no network): each run pushes ${whole(profile.clientMessages)} pre-serialized message frames (about 150 bytes) through \`onmessage\` synchronously and checks that every message reached the handler once. Median of ${profile.clientRuns} runs, on the main benchmark process (not pinned).`,
+      `One \`RealtimeClient\` subscribed to one channel with one handler, its WebSocket replaced by an in-process fake (no network): each run pushes ${whole(profile.clientMessages)} pre-serialized message frames (about 190 bytes) through \`onmessage\` synchronously and checks that every message reached the handler once. Median of ${profile.clientRuns} runs, on the main benchmark process (not pinned).`,
       '',
       markdownTable(['Stream', 'Frames per run', 'Frames parsed/s', 'Messages delivered/s', 'µs per frame'], rows),
     ].join('\n'),
