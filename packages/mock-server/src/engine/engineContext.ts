@@ -25,6 +25,7 @@ export interface EngineContext {
   verify: TokenVerifier
   authorize: (claims: Claims, channel: string, action: ChannelAction) => boolean
   opened(session: Session): void
-  closed(session: Session): void
+  /** Every session, opened or not, reports here once when it ends. */
+  closed(session: Session, wasOpen: boolean): void
   log?: (message: string, error: unknown) => void
 }

@@ -145,9 +145,10 @@ export class ProtocolEngine {
       authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),
       log,
       opened: (session: Session) => this.#emit('open', session),
-      closed: (session: Session) => {
+      closed: (session: Session, wasOpen: boolean) => {
+        // Refused handshakes too, or every failed connect would stay in `sessions` for good.
         this.sessions.delete(session)
-        this.#emit('close', session)
+        if (wasOpen) this.#emit('close', session)
       },
     }
   }

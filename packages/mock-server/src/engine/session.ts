@@ -358,6 +358,6 @@ export class Session {
     this.subscriptions.clear()
     this.#unregister?.()
     metrics.connections[this.#link.transport] -= 1
-    if (wasOpen) this.#context.closed(this)
+    this.#context.closed(this, wasOpen)
   }
 }

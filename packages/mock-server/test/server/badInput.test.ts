@@ -2,7 +2,7 @@ import { connect as connectTcp } from 'node:net'
 import { CloseCode, type DisconnectFrame, type ErrorFrame } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../../src/index'
-import { errorOf, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+import { errorOf, eventually, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
 
@@ -34,6 +34,8 @@ describe('bad tokens', () => {
     const noToken = await WsClient.open(server)
     expect(errorOf(await noToken.command('connect', { v: 1 }))).toBe('UNAUTHORIZED')
     expect(await stillServes(server)).toBe(true)
+    // Refused handshakes leave nothing behind in the engine.
+    await eventually(() => expect(server.engine.sessions.size).toBe(0))
   })
 
   it('refuses each bad token on the SSE ticket request with 401 and its code', async () => {
