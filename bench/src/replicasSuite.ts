@@ -33,6 +33,8 @@ interface Latencies {
 
 const NO_LATENCIES: Latencies = { p50: NaN, p99: NaN, head: NaN }
 
+const unmeasured = ({ label, server, replicas }: Contender, error: string): ReplicaResult => ({ label, server, replicas, connected: 0, local: NO_LATENCIES, remote: NO_LATENCIES, lost: 0, error })
+
 interface ReplicaResult {
   label: string
   server: ServerKind
@@ -94,8 +96,8 @@ async function runReplicas(contender: Contender, profile: Profile, token: string
 export async function runReplicasSuite(profile: Profile, token: string, log: (line: string) => void): Promise<BenchSection> {
   const results: ReplicaResult[] = []
   for (const contender of CONTENDERS) {
-    if (contender.server === 'lifeline' && !redisBrokerClass()) {
-      results.push({ label: contender.label, server: contender.server, replicas: contender.replicas, connected: 0, local: NO_LATENCIES, remote: NO_LATENCIES, lost: 0, error: '@lifeline/mock-server does not export RedisBroker: not measured' })
+    if (contender.server === 'lifeline' && contender.replicas > 1 && !redisBrokerClass()) {
+      results.push(unmeasured(contender, '@lifeline/mock-server does not export RedisBroker: not measured'))
       continue
     }
     log(`replicas: ${contender.label}, ${profile.replicaClients} clients`)
@@ -104,7 +106,7 @@ export async function runReplicasSuite(profile: Profile, token: string, log: (li
     try {
       results.push(await runReplicas(contender, profile, token, redis?.url))
     } catch (error) {
-      results.push({ label: contender.label, server: contender.server, replicas: contender.replicas, connected: 0, local: NO_LATENCIES, remote: NO_LATENCIES, lost: 0, error: error instanceof Error ? error.message : String(error) })
+      results.push(unmeasured(contender, error instanceof Error ? error.message : String(error)))
     } finally {
       await redis?.stop()
     }
