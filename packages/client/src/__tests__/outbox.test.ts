@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RealtimeError } from '../errors'
+import { FakeServer } from './support/fakeServer'
 import { settle, testClient } from './support/testClient'
 
 beforeEach(() => {
@@ -24,7 +25,9 @@ describe('publishing', () => {
     server.handlers.publish = () => ({ error: { code: 'FORBIDDEN', message: 'read-only' } })
     client.connect()
     await settle()
+    // sample: publish-refused
     await expect(client.channel('board:1').publish('moved', 1)).rejects.toMatchObject({ name: 'RealtimeError', code: 'FORBIDDEN', retryable: false })
+    // end sample
     expect(server.sent('publish')).toHaveLength(1)
   })
 
@@ -82,5 +85,18 @@ describe('publishing', () => {
     await settle()
     client.disconnect()
     expect(await outcome).toBe('CLIENT_CLOSED')
+  })
+
+  it('reconnects when the server no longer knows the SSE session, and the publish goes out on the new one', async () => {
+    const server = new FakeServer()
+    const { client } = testClient({ transports: ['sse'], EventSource: server.EventSource, fetch: server.fetch, reconnectDelay: () => 100 }, server)
+    client.connect()
+    await settle()
+    server.loseSession(server.streams[0]!.session)
+    const result = client.channel('board:1').publish('moved', 1)
+    await settle(100)
+    await expect(result).resolves.toMatchObject({ duplicate: false })
+    expect(server.streams).toHaveLength(2)
+    expect(server.streams[0]!.open).toBe(false)
   })
 })

@@ -26,9 +26,13 @@ export const sseTransport: TransportFactory = (context) => {
       body: JSON.stringify(command),
     }).then(async (response) => {
       if (response.ok) return response.json() as Promise<{ ticket?: string }>
-      // Turn an HTTP refusal into the reply the command would have had, so callers see one path.
       const body = (await response.json().catch(() => undefined)) as { error?: ErrorBody } | undefined
-      if (!closed) context.receive({ type: 'reply', id: command.id, ok: false, error: body?.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` } })
+      const error = body?.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` }
+      // The server lost this session (P5): the stream is as good as dead, so reconnect; the
+      // command stays unanswered here and goes out again on the next connection.
+      if (error.code === 'SESSION_NOT_FOUND') end('session not found')
+      // Any other HTTP refusal becomes the reply the command would have had: callers see one path.
+      else if (!closed) context.receive({ type: 'reply', id: command.id, ok: false, error })
       return undefined
     })
 

@@ -32,6 +32,7 @@ export class FakeServer {
   /** How the fake treats SSE: `'refuse'` answers ticket requests with 503. */
   sseMode: 'accept' | 'refuse' = 'accept'
   readonly #tickets = new Map<string, Command>()
+  readonly #lost = new Set<string>()
 
   /** The constructor to pass as the client's `WebSocket` option. */
   readonly WebSocket: typeof globalThis.WebSocket
@@ -62,11 +63,16 @@ export class FakeServer {
         return respond(200, { ticket })
       }
       const session = (init.headers as Record<string, string>)['lifeline-session']
-      const stream = this.streams.find((candidate) => candidate.session === session && candidate.open)
+      const stream = this.streams.find((candidate) => candidate.session === session && candidate.open && !this.#lost.has(session))
       if (!stream) return respond(404, { error: { code: 'SESSION_NOT_FOUND', message: 'gone' } })
       this.answer(command, stream)
       return respond(202, {})
     }) as typeof globalThis.fetch
+  }
+
+  /** The server forgets an SSE session while its stream stays open: upstream POSTs get 404 `SESSION_NOT_FOUND`. */
+  loseSession(session: string): void {
+    this.#lost.add(session)
   }
 
   /** @internal The connect command a ticket was issued for. */
