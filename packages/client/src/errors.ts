@@ -10,7 +10,7 @@ export type ClientErrorCode =
   | 'CONNECT_FAILED'
   /** The server sent something that is not a protocol v1 frame. */
   | 'PROTOCOL_ERROR'
-  /** `ready(timeoutMs)` or a ping did not complete in time. */
+  /** `ready(timeoutMs)` did not see the client connected in time. */
   | 'TIMEOUT'
   /** The offline publish queue is full (`queueSize`). */
   | 'QUEUE_FULL'

@@ -31,7 +31,8 @@ export interface RealtimeClientOptions extends NetworkDeps {
    */
   reconnectDelay?: ReconnectDelay
   /**
-   * Give up (status `disconnected`, `MAX_ATTEMPTS`) after this many failed attempts in a row.
+   * Give up (status `disconnected`, error `MAX_ATTEMPTS`) once this many reconnect attempts in a
+   * row have failed.
    * @default Infinity
    */
   maxReconnectAttempts?: number

@@ -20,6 +20,7 @@ describe('publishing while offline', () => {
     const client = harness.client({ transports: [transport], lifecycleTarget: network, queueSize: COUNT })
     client.connect()
     await client.ready(15_000)
+    // sample: offline-publish
     network.dispatchEvent(new Event('offline'))
     expect(client.getSnapshot().status).toBe('offline')
     const board = client.channel('board:7')
@@ -27,6 +28,7 @@ describe('publishing while offline', () => {
     network.dispatchEvent(new Event('online'))
     const positions = (await Promise.all(results)).map((result) => result.position.offset)
     expect(positions).toEqual(sequence(COUNT))
+    // end sample
     await until(() => seen.length >= COUNT, 10_000, 'the server to see every publish')
     expect(seen.map((publication) => (publication.data as { n: number }).n)).toEqual(sequence(COUNT))
   })

@@ -15,6 +15,7 @@ async function subscribed(options: Parameters<typeof testClient>[0] = {}) {
   const setup = testClient({ reconnectDelay: () => 100, ...options })
   const { client } = setup
   client.connect()
+  // sample: channel
   const channel = client.channel('board:1')
   const seen: unknown[] = []
   const gaps: Gap[] = []
@@ -23,6 +24,7 @@ async function subscribed(options: Parameters<typeof testClient>[0] = {}) {
   channel.onGap((gap) => gaps.push(gap))
   channel.onRecovered((position) => recovered.push(position))
   const release = channel.subscribe()
+  // end sample
   await settle()
   return { ...setup, channel, seen, gaps, recovered, release }
 }

@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { RealtimeClient } from '../realtimeClient'
+import { UnauthorizedError } from '../errors'
+import { FakeServer } from './support/fakeServer'
 import { settle, testClient } from './support/testClient'
 
 beforeEach(() => {
@@ -8,9 +11,43 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers()
   vi.restoreAllMocks()
+  vi.unstubAllGlobals()
 })
 
 describe('RealtimeClient', () => {
+  it("uses the browser's own WebSocket, EventSource and fetch when none are passed", async () => {
+    const server = new FakeServer()
+    vi.stubGlobal('WebSocket', server.WebSocket)
+    vi.stubGlobal('EventSource', server.EventSource)
+    vi.stubGlobal('fetch', server.fetch)
+    const fetchToken = async () => 'token-for-ada'
+    const render = vi.fn()
+    // sample: browser-client
+    const client = new RealtimeClient({
+      url: 'https://rt.example.com',
+      async getToken() {
+        try {
+          return await fetchToken()
+        } catch (error) {
+          // Signed out: stop instead of retrying. Any other error is retried with backoff.
+          throw new UnauthorizedError('signed out', { cause: error })
+        }
+      },
+    })
+    client.connect()
+    const leaderboard = client.channel<{ scores: { user: string; points: number }[] }>('leaderboard')
+    const release = leaderboard.subscribe() // call release() when the view goes away
+    leaderboard.on('scores', (scores) => render(scores))
+    // end sample
+    await settle()
+    server.publish('leaderboard', 'scores', [{ user: 'ada', points: 3 }])
+    await settle()
+    expect(render).toHaveBeenCalledWith([{ user: 'ada', points: 3 }])
+    expect(server.sent('connect')).toEqual([expect.objectContaining({ token: 'token-for-ada' })])
+    release()
+    client.disconnect()
+  })
+
   it('connects, reports each status change once, and keeps the snapshot object until something changes', async () => {
     const { client } = testClient()
     const statuses: string[] = []
@@ -152,6 +189,8 @@ describe('RealtimeClient', () => {
     await settle()
     server.socket.drop()
     await settle(100)
+    // sample: stats
     expect(client.stats()).toEqual({ status: 'connected', transport: 'websocket', rttMs: 0, reconnects: 1, framesIn: 4, framesOut: 3 })
+    // end sample
   })
 })

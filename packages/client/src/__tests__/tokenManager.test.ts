@@ -80,11 +80,13 @@ describe('token refresh in the client', () => {
   it('after a refused connect, forces one refresh, then stops with UNAUTHORIZED instead of retrying', async () => {
     const { server, client, tokenCalls, errors } = testClient({ reconnectDelay: () => 100 })
     server.handlers.connect = () => ({ error: { code: 'UNAUTHORIZED', message: 'bad token' } })
+    // sample: unauthorized
     client.connect()
     await settle(60_000)
     expect(tokenCalls).toEqual(['connect', 'rejected'])
     expect(server.sockets).toHaveLength(2)
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
+    // end sample
     expect(errors).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED'])
   })
 
@@ -127,11 +129,13 @@ describe('token refresh in the client', () => {
   })
 
   it('stops with UNAUTHORIZED, without opening a socket, when getToken throws UnauthorizedError', async () => {
+    // sample: signed-out
     const { server, client } = testClient({ getToken: () => Promise.reject(new UnauthorizedError('signed out')) })
     client.connect()
     await settle(60_000)
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
     expect(server.sockets).toHaveLength(0)
+    // end sample
   })
 
   it('never sends a refresh started for an older connection on a newer one', async () => {

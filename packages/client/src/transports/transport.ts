@@ -4,8 +4,11 @@ export type TransportName = 'websocket' | 'sse'
 
 /** The network constructors a transport may use; injected for Node, workers and tests. */
 export interface NetworkDeps {
+  /** Needed when `transports` includes `'websocket'`. @default globalThis.WebSocket */
   WebSocket?: typeof globalThis.WebSocket | undefined
+  /** Needed when `transports` includes `'sse'`. @default globalThis.EventSource */
   EventSource?: typeof globalThis.EventSource | undefined
+  /** Needed when `transports` includes `'sse'` (ticket and upstream POSTs). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined
 }
 

@@ -23,6 +23,8 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
     clients,
     token,
     client({ sub = 'ada', roles, ...rest } = {}) {
+      // sample: node-client
+      // Node 20 has fetch but no EventSource (and before Node 22 no WebSocket): pass the packages'.
       const client = new RealtimeClient({
         url: server.url,
         WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -31,6 +33,7 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
         getToken: () => token(sub, roles ? { roles } : {}),
         ...rest,
       })
+      // end sample
       clients.push(client)
       return client
     },
