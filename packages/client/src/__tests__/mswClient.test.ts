@@ -10,19 +10,6 @@ import { RealtimeClient, type RealtimeClientOptions, type TokenReason } from '..
 // through `fetch`, which msw intercepts.
 
 // sample: jsdom-setup
-vi.hoisted(() => {
-  // @note Under vitest's jsdom environment, TextEncoder returns Node's Uint8Array while jose checks
-  // keys against the test realm's, so HS256 signing fails with "Received an instance of
-  // Uint8Array". The engine encodes its secrets at import time, hence before the imports.
-  // Remove once the engine copies encoded keys into a `new Uint8Array(...)` (reported).
-  const NodeTextEncoder = globalThis.TextEncoder
-  globalThis.TextEncoder = class extends NodeTextEncoder {
-    override encode(input?: string): Uint8Array<ArrayBuffer> {
-      return new Uint8Array(super.encode(input))
-    }
-  }
-})
-
 let mock: MswHandlers
 let network: SetupServer
 const clients: RealtimeClient[] = []

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose'
 import type { ErrorBody } from '@lifeline/client/protocol'
+import { hmacKey } from './hmacKey'
 
 /** What the engine knows about an authenticated user. */
 export interface Claims {
@@ -28,14 +29,12 @@ export class AuthError extends Error {
   }
 }
 
-const encoder = new TextEncoder()
-
 /**
  * Verifies HS256 JWTs with `jose` (which also refuses `alg: none` and algorithm swaps). Requires a
  * string `sub`; roles come from `roles` (array) or `role` (string).
  */
 export function jwtVerifier(secret: string): TokenVerifier {
-  const key = encoder.encode(secret)
+  const key = hmacKey(secret)
   return async (token) => {
     let payload: Record<string, unknown>
     try {
@@ -79,7 +78,7 @@ export function signToken({ secret, sub, roles = [], expiresInSeconds = 3600, no
     .setSubject(sub)
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + expiresInSeconds)
-    .sign(encoder.encode(secret))
+    .sign(hmacKey(secret))
 }
 
 /** Reads `Authorization: Bearer <token>`. */

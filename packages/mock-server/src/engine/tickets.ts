@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT } from 'jose'
 import type { Claims } from './auth'
+import { hmacKey } from './hmacKey'
 import { randomId } from './randomId'
 
 /** What an SSE ticket carries from `POST /sse/ticket` to `GET /sse`. */
@@ -11,15 +12,13 @@ export interface TicketGrant {
   nonce: string
 }
 
-const encoder = new TextEncoder()
-
 /**
  * SSE tickets are short-lived signed blobs rather than server-side records, so that any replica can
  * redeem a ticket minted by another (no sticky sessions). Single use is enforced by the broker.
  * They never carry the user's token, only its claims.
  */
 export function ticketSigner(secret: string, ttlMs: number) {
-  const key = encoder.encode(secret)
+  const key = hmacKey(secret)
   return {
     ttlMs,
     issue(claims: Claims, connectId: number): Promise<string> {

@@ -1,5 +1,5 @@
 import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
-import { createServer, MemoryBroker, type Claims, type MockServer, type Publication, type ServerOptions } from '@lifeline/mock-server'
+import { createServer, DEFAULT_JWT_SECRET, MemoryBroker, signToken, type MockServer, type Publication, type ServerOptions } from '@lifeline/mock-server'
 import { vi } from 'vitest'
 import { WebSocket } from 'ws'
 
@@ -25,13 +25,6 @@ class CountingBroker extends MemoryBroker {
   }
 }
 
-/**
- * Tokens here are the user's name. jsdom puts its own `Uint8Array` and `TextEncoder` on the global
- * object, and jose (HS256 signing and verifying) then rejects the key bytes as "not a Uint8Array";
- * JWTs are covered by the client and mock-server projects, so these tests plug in a plain verifier.
- */
-const verifyToken = async (token: string): Promise<Claims> => ({ sub: token, roles: [] })
-
 /** A real mock server on port 0 and the clients of one test, closed together in `afterEach`. */
 export interface Harness {
   server: MockServer
@@ -55,7 +48,7 @@ export interface Harness {
 
 export async function startHarness(options: ServerOptions = {}): Promise<Harness> {
   const broker = new CountingBroker()
-  const server = await createServer({ port: 0, broker, verifyToken, ...options })
+  const server = await createServer({ port: 0, broker, ...options })
   const clients: RealtimeClient[] = []
   let sockets = 0
   let connections = 0
@@ -76,7 +69,7 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
         transports: ['websocket'],
         WebSocket: CountedWebSocket as unknown as typeof globalThis.WebSocket,
         storage: null,
-        getToken: async () => 'ada',
+        getToken: () => signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada' }),
         ...clientOptions,
       })
       clients.push(client)
