@@ -127,7 +127,7 @@ export class Channel<Events extends EventMap = EventMap> {
     const since = this.#last
     this.#set({ status: 'subscribing', error: undefined })
     // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
-    connection.request({ type: 'subscribe', channel: this.name, ...(since ? { since } : {}) }, (error, result) => {
+    connection.request({ type: 'subscribe', channel: this.name, since }, (error, result) => {
       if (error) {
         if (this.#joined === connection) this.#joined = undefined
         // A lost connection resubscribes on the next one; a refusal is final for this channel.

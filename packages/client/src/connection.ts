@@ -55,7 +55,8 @@ export class Connection {
     const started = host.now()
     return new Promise((resolve, reject) => {
       const timer = host.timers.setTimeout(() => this.close(new RealtimeError('CONNECT_TIMEOUT', this.name)), timeoutMs)
-      const connect = { id: ++this.#lastId, type: 'connect' as const, v: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }
+      // Without a token, `token: undefined` leaves the JSON frame.
+      const connect = { id: ++this.#lastId, type: 'connect' as const, v: PROTOCOL_VERSION, token }
       this.#replies.set(connect.id, (error, result) => {
         host.timers.clearTimeout(timer)
         if (error) {

@@ -253,8 +253,10 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     let lastError: RealtimeError | undefined
     let webSocketFailed = false
     const { transports } = this.#options
-    // A WebSocket remembered as blocked is skipped here and probed in the background instead.
-    for (const name of transports.length > 1 && this.#blocked.blocked ? ['sse' as const] : transports) {
+    // A WebSocket remembered as blocked goes last (and is probed in the background while on SSE):
+    // no timeout wasted when SSE works, and still a way in when only WebSocket does.
+    const order = this.#blocked.blocked ? [...transports.filter((name) => name !== 'websocket'), ...transports.filter((name) => name === 'websocket')] : transports
+    for (const name of order) {
       if (run !== this.#run) return
       const connection = new Connection(name, this.#host)
       try {
@@ -278,8 +280,6 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#probe = undefined
     // An upgrade: the old transport goes; its unacknowledged publishes go out again below, safely.
     previous?.close()
-    this.#tokens.accepted()
-    this.#tokens.expiresIn(result.expiresInMs)
     this.#cancel('probe')
     const { name } = connection
     if (name === 'websocket') this.#blocked.forget()
@@ -292,7 +292,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       this.#dispatch({ type: 'stable' })
       if (name === 'websocket') this.#flaps = this.#probeAttempt = 0
     }, this.#options.minUptimeMs)
-    this.#scheduleRefresh(connection, result.expiresInMs)
+    this.#accepted(connection, result.expiresInMs)
     for (const channel of this.#channels.values()) channel.join()
     this.#outbox.flush(connection)
     if (name === 'sse' && this.#options.transports.includes('websocket')) this.#scheduleProbe()
@@ -382,8 +382,12 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#connection = this.#probe = undefined
   }
 
-  /** Refreshes the token in-band before it expires (C5), on the connection it was scheduled for. */
-  #scheduleRefresh(connection: Connection, expiresInMs: number | undefined): void {
+  /**
+   * The server accepted the token on `connection` (connect or refresh reply): schedule the in-band
+   * refresh before it expires (C5), on that connection.
+   */
+  #accepted(connection: Connection, expiresInMs: number | undefined): void {
+    this.#tokens.accepted(expiresInMs)
     this.#cancel('refresh')
     if (expiresInMs !== undefined) this.#after('refresh', () => void this.#refresh(connection, 'refresh'), expiresInMs * REFRESH_AT)
   }
@@ -407,10 +411,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         if (isAuthError(error)) void this.#refresh(connection, 'rejected')
         return
       }
-      const { expiresInMs } = result as RefreshResult
-      this.#tokens.accepted()
-      this.#tokens.expiresIn(expiresInMs)
-      this.#scheduleRefresh(connection, expiresInMs)
+      this.#accepted(connection, (result as RefreshResult).expiresInMs)
     })
   }
 

@@ -57,14 +57,13 @@ export class TokenManager {
     return this.#inflight
   }
 
-  /** The server gave the token's remaining lifetime (relative, so clocks need not agree). */
-  expiresIn(ms: number | undefined): void {
-    if (ms !== undefined) this.#expiresAt = this.#now() + ms
-  }
-
-  /** The server accepted the current token. */
-  accepted(): void {
+  /**
+   * The server accepted the current token and said how long it lives (relative, so clocks need
+   * not agree), when it expires at all.
+   */
+  accepted(expiresInMs: number | undefined): void {
     this.#forced = false
+    if (expiresInMs !== undefined) this.#expiresAt = this.#now() + expiresInMs
   }
 
   /**

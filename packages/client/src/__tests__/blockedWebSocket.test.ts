@@ -84,6 +84,19 @@ describe('transport fallback with blocked-WebSocket memory', () => {
     expect(server.sockets).toHaveLength(1)
   })
 
+  it('still tries WebSocket, last, when the origin is remembered as blocked but SSE fails', async () => {
+    const storage = memoryStorage()
+    blockedWebSocket('https://rt.example.com', 60_000, Date.now, storage).remember()
+    const server = new FakeServer()
+    server.sseMode = 'refuse'
+    const { client } = bothTransports(server, storage)
+    client.connect()
+    await settle()
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket' })
+    expect(server.streams).toHaveLength(0)
+    expect(storage.items.size).toBe(0)
+  })
+
   it('falls back to SSE after connectTimeoutMs when the upgrade is accepted but nothing comes back', async () => {
     const server = new FakeServer()
     server.mode = 'silent'
