@@ -15,6 +15,8 @@ const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 300)
 const BUDGET_MS = Number(process.env.SOAK_MS ?? 120_000)
 const CHANNELS = ['board:1', 'board:2', 'board:3', 'board:4']
 const PROXIES = 4
+/** Only the faults whose name contains one of these words (comma-separated), to chase one down. */
+const ONLY = process.env.SOAK_FAULTS?.split(',') ?? []
 /** One round: traffic, the fault for `FAULT_MS`, healing, then time for everyone to catch up. */
 const FAULT_MS = 3000
 const SETTLE_MS = 10_000
@@ -56,6 +58,7 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
+const errorsOf = new Map<RealtimeClient, string[]>()
 const rows = new Map<string, { rounds: number; verdict: Verdict }>()
 let fleet: Fleet | undefined
 
@@ -78,6 +81,9 @@ it(`soak: ${CLIENTS} clients, random faults for ${BUDGET_MS / 1000} s`, async ()
   for (let index = 0; index < CLIENTS; index++) {
     // A quarter of the clients can only use SSE, as behind a proxy that never allows WebSocket.
     const client = harness.client({ ...FAST, heartbeatGraceMs: 1000, url: proxies[index % PROXIES]!.url, sub: `user${index}`, ...(index % 4 === 3 ? { transports: ['sse'] } : {}) })
+    const errors: string[] = []
+    errorsOf.set(client, errors)
+    client.on('error', (error) => errors.push(`${error.code} ${error.message}`))
     client.connect()
     clients.push(client)
     watches.push(watch(client, CHANNELS[index % CHANNELS.length]!), watch(client, CHANNELS[(index + 1) % CHANNELS.length]!))
@@ -91,7 +97,7 @@ it(`soak: ${CLIENTS} clients, random faults for ${BUDGET_MS / 1000} s`, async ()
   let deck: Scenario[] = []
   while (Date.now() - started < BUDGET_MS - FAULT_MS - SETTLE_MS) {
     // Random order, but every fault comes up before any comes up twice.
-    if (!deck.length) deck = shuffle(SCENARIOS)
+    if (!deck.length) deck = shuffle(SCENARIOS.filter(({ name }) => !ONLY.length || ONLY.some((word) => name.includes(word))))
     const scenario = deck.pop()!
     const inRound = new Map(CHANNELS.map((channel) => [channel, new Map() as Published]))
     let publishing = true
@@ -124,6 +130,16 @@ it(`soak: ${CLIENTS} clients, random faults for ${BUDGET_MS / 1000} s`, async ()
     const caughtUp = () => watches.every((seen) => judge(seen).lostUnannounced === 0)
     while (Date.now() < deadline && !(clients.every((client) => client.getSnapshot().status === 'connected') && caughtUp())) await pause(250)
     const verdicts = watches.map(judge)
+    const stragglers = clients.filter((client) => client.getSnapshot().status !== 'connected').length
+    const roundTotal = sum(verdicts)
+    console.log(`round ${round + 1}: ${scenario.name}: lost ${roundTotal.lost}, unannounced ${roundTotal.lostUnannounced}, clients not connected ${stragglers}`)
+    // The first few unexplained losses, with what their clients were doing, to chase them down.
+    for (const index of verdicts.flatMap((one, at) => (one.lostUnannounced ? [at] : [])).slice(0, 3)) {
+      const seen = watches[index]!
+      const client = clients[Math.floor(index / 2)]!
+      const missing = [...inRound.get(seen.channel)!.keys()].filter((n) => !seen.received.includes(n))
+      console.log('  unexplained:', JSON.stringify({ client: Math.floor(index / 2), channel: seen.channel, snapshot: client.getSnapshot(), state: client.channel(seen.channel).state, missing: [missing[0], missing.at(-1), missing.length], lastReceived: seen.received.at(-1), gaps: seen.gaps.slice(-2), errors: errorsOf.get(client)?.slice(-4) }))
+    }
     const row = rows.get(scenario.name) ?? { rounds: 0, verdict: sum([]) }
     rows.set(scenario.name, { rounds: row.rounds + 1, verdict: sum([row.verdict, ...verdicts]) })
     round += 1
