@@ -1,10 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { CloseCode, type ErrorBody } from '@lifeline/client/protocol'
+import type { ErrorBody } from '@lifeline/client/protocol'
 import { WebSocketServer } from 'ws'
-import { ProtocolEngine, type EngineOptions, type HttpAnswer, type PublishOutcome, type Session } from './engine/index'
+import { BINARY_FRAME, ProtocolEngine, SSE_NO_RETRY_MS, type EngineOptions, type HttpAnswer } from './engine/index'
 import { NO_FAULTS, type Faults } from './faults'
 import { readBody } from './readBody'
+import { sessionControls, type SessionControls } from './sessionControls'
 import { sseLink } from './sseLink'
 import { webSocketLink } from './webSocketLink'
 
@@ -23,42 +24,15 @@ export interface ServerOptions extends EngineOptions {
   fallback?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>
 }
 
-/** A connected client as the test helpers show it. */
-export interface ClientInfo {
-  id: string
-  transport: 'websocket' | 'sse'
-  /** The token's `sub`. */
-  user: string
-  channels: string[]
-  /** Closes this client with `code` (default 4101, reconnect now). */
-  disconnect(code?: number, reason?: string): void
-}
-
-export interface DisconnectOptions {
-  /** @default 4101 (reconnect now) */
-  code?: number
-  reason?: string
-  retryAfterMs?: number
-}
-
 /** A running mock server, with test helpers and fault injection. */
-export interface MockServer {
+export interface MockServer extends SessionControls {
   /** `http://host:port`: what `RealtimeClient` takes as `url`. */
   readonly url: string
   readonly port: number
   /** The protocol engine behind this server (replaced by `restart()`). */
   readonly engine: ProtocolEngine
-  /** Connected clients, newest last. */
-  readonly clients: ClientInfo[]
   /** Fault injection switches; change them at any time. */
   readonly faults: Faults
-  /** Resolves once at least `count` clients have completed the handshake. */
-  connected(options?: { count?: number }): Promise<ClientInfo[]>
-  /** Publishes as the server. */
-  publish(channel: string, event: string, data: unknown, key?: string): Promise<PublishOutcome>
-  disconnectAll(options?: DisconnectOptions): void
-  /** Fault injection: every live connection's token expires now (4200). */
-  expireTokens(): void
   /**
    * Stops and starts again on the same port. With the default in-memory broker the history is lost,
    * so clients see new epochs and `recovered: false`.
@@ -92,15 +66,12 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
   const faults: Faults = { ...NO_FAULTS }
   const sockets = new Set<Socket>()
   const openStreams = new Set<ServerResponse>()
-  const waiters = new Set<() => void>()
   let http: Server
   let state: 'running' | 'stopped' | 'closed' = 'stopped'
   let boundPort = port
 
-  const watchEngine = () =>
-    engine.onSession(() => {
-      for (const wake of [...waiters]) wake()
-    })
+  const { controls, sessionChanged } = sessionControls(() => engine)
+  const watchEngine = () => engine.onSession(sessionChanged)
 
   // Frames up to 4× the limit are read and answered with FRAME_TOO_LARGE; larger ones close with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * (engineOptions.maxFrameBytes ?? 65_536) })
@@ -169,8 +140,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       'x-accel-buffering': 'no',
       ...corsFor(origin),
     })
-    // EventSource must not reconnect on its own with a spent ticket.
-    response.write('retry: 86400000\n\n')
+    response.write(`retry: ${SSE_NO_RETRY_MS}\n\n`)
     openStreams.add(response)
     const session = engine.openEventStream(grant, sseLink(response, () => faults.sseDelayMs))
     const closed = () => {
@@ -197,7 +167,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
         return
       }
       const session = engine.acceptWebSocket(webSocketLink(ws))
-      ws.on('message', (data, isBinary) => session.receive(isBinary ? '\u0000binary' : data.toString()))
+      ws.on('message', (data, isBinary) => session.receive(isBinary ? BINARY_FRAME : data.toString()))
       ws.on('close', () => session.closed())
       ws.on('error', () => session.closed())
     })
@@ -249,15 +219,6 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
 
   await start()
 
-  const info = (session: Session): ClientInfo => ({
-    id: session.id,
-    transport: session.transport,
-    user: session.claims?.sub ?? '',
-    channels: [...session.subscriptions.keys()],
-    disconnect: (code = CloseCode.RECONNECT, reason = 'disconnected by server') => session.disconnect(closeCode(code), reason),
-  })
-  const openSessions = () => [...engine.sessions].filter((session) => session.status === 'open')
-
   const server: MockServer = {
     get url() {
       return `http://${host}:${boundPort}`
@@ -269,26 +230,13 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       return engine
     },
     get clients() {
-      return openSessions().map(info)
+      return controls.clients
     },
     faults,
-    connected({ count = 1 } = {}) {
-      return new Promise((resolve) => {
-        const check = () => {
-          const open = openSessions()
-          if (open.length < count) return
-          waiters.delete(check)
-          resolve(open.map(info))
-        }
-        waiters.add(check)
-        check()
-      })
-    },
-    publish: (channel, event, data, key) => engine.publish({ channel, event, data, ...(key === undefined ? {} : { key }) }),
-    disconnectAll: ({ code, reason, retryAfterMs } = {}) => engine.disconnectAll(code === undefined ? code : closeCode(code), reason, retryAfterMs),
-    expireTokens() {
-      for (const session of openSessions()) session.expireToken()
-    },
+    connected: controls.connected,
+    publish: controls.publish,
+    disconnectAll: controls.disconnectAll,
+    expireTokens: controls.expireTokens,
     async restart({ downtimeMs = 0 } = {}) {
       await stop()
       if (downtimeMs > 0) await new Promise((resolve) => setTimeout(resolve, downtimeMs))
@@ -308,14 +256,4 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     },
   }
   return server
-}
-
-/**
- * Checks a close code from a test before any socket sees it: WebSocket refuses codes outside 1000
- * and 3000–4999 (1006 and friends are for the transport only), and a throw halfway through
- * `disconnectAll()` would leave some clients connected.
- */
-function closeCode(code: number): number {
-  if (code === CloseCode.NORMAL || (Number.isInteger(code) && code >= 3000 && code <= 4999)) return code
-  throw new TypeError(`Close code ${code} cannot be sent; use 1000 or 3000–4999 (protocol codes are 4000–4399, see docs/protocol.md#close-codes)`)
 }

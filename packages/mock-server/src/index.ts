@@ -4,7 +4,8 @@
  * @see ../../../docs/mock-server.md
  */
 export { createServer } from './createServer'
-export type { ServerOptions, MockServer, ClientInfo, DisconnectOptions } from './createServer'
+export type { ServerOptions, MockServer } from './createServer'
+export type { SessionControls, ClientInfo, DisconnectOptions } from './sessionControls'
 export type { Faults } from './faults'
 export { createFaultProxy } from './faultProxy'
 export type { FaultProxy, FaultProxyOptions, UpgradeMode, ConnectionKind } from './faultProxy'
@@ -21,6 +22,7 @@ export {
   AuthError,
   jwtVerifier,
   signToken,
+  systemClock,
 } from './engine/index'
 export type {
   EngineOptions,
@@ -34,4 +36,5 @@ export type {
   Claims,
   TokenVerifier,
   RateLimit,
+  Clock,
 } from './engine/index'

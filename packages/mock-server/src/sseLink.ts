@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { CloseCode } from '@lifeline/client/protocol'
-import type { Link } from './engine/index'
+import { sseEventId, type Link } from './engine/index'
 
 /**
  * Adapts an open `text/event-stream` response to the engine. `delayMs` reads the fault switch: while
@@ -24,8 +24,8 @@ export function sseLink(response: ServerResponse, delayMs: () => number): Link {
   return {
     transport: 'sse',
     send(text, frame) {
-      const id = frame.type === 'message' ? `id: ${frame.pos.epoch}:${frame.pos.offset}:${frame.channel}\n` : ''
-      write(`${id}data: ${text}\n\n`)
+      const id = sseEventId(frame)
+      write(`${id === undefined ? '' : `id: ${id}\n`}data: ${text}\n\n`)
     },
     bufferedBytes: () => response.writableLength,
     close(code) {

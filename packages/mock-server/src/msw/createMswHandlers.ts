@@ -1,10 +1,10 @@
 import type { TransportName } from '@lifeline/client'
 import { http, HttpResponse, sse, ws, type HttpHandler, type JsonBodyType, type WebSocketHandler, type WebSocketLink } from 'msw'
-import { ProtocolEngine, type EngineOptions, type HttpAnswer } from '../engine/index'
+import { BINARY_FRAME, ProtocolEngine, SSE_NO_RETRY_MS, type EngineOptions, type HttpAnswer } from '../engine/index'
 import { NO_FAULTS, type Faults } from '../faults'
 import { mswSseLink } from './mswSseLink'
 import { mswWebSocketLink } from './mswWebSocketLink'
-import { sessionControls, type SessionControls } from './sessionControls'
+import { sessionControls, type SessionControls } from '../sessionControls'
 
 export interface MswHandlersOptions extends EngineOptions {
   /**
@@ -34,9 +34,6 @@ export interface MswHandlers extends SessionControls {
   /** Closes every connection (4100) and answers later requests with a network error. Idempotent. */
   close(): Promise<void>
 }
-
-/** SSE `retry:` that keeps an EventSource from reconnecting by itself with a spent ticket. */
-const NO_EVENTSOURCE_RETRY_MS = 86_400_000
 
 /**
  * @note Every `ws.link()` adds a listener to one module-wide BroadcastChannel of msw and never
@@ -69,7 +66,8 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
   const base = url.replace(/\/+$/, '')
   const engine = new ProtocolEngine(engineOptions)
   const faults: Faults = { ...NO_FAULTS }
-  const [controls, unwatch] = sessionControls(engine)
+  const { controls, sessionChanged } = sessionControls(() => engine)
+  const unwatch = engine.onSession(sessionChanged)
   let closed = false
 
   const answer = ({ status, body }: HttpAnswer) => HttpResponse.json(body as JsonBodyType, { status })
@@ -83,7 +81,7 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
       if (closed || faults.refuseWebSocket) return client.close(1006, 'WebSocket upgrade refused')
       if (faults.silenceWebSocket) return // accepted, then nothing: frames in are ignored, none go out
       const session = engine.acceptWebSocket(mswWebSocketLink(client))
-      client.addEventListener('message', (event) => session.receive(typeof event.data === 'string' ? event.data : '\u0000binary'))
+      client.addEventListener('message', (event) => session.receive(typeof event.data === 'string' ? event.data : BINARY_FRAME))
       client.addEventListener('close', () => session.closed())
     })
 
@@ -95,7 +93,7 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
       if (closed || faults.dropSse) return client.close()
       const grant = await engine.redeemTicket(new URL(request.url).searchParams.get('ticket'))
       if ('status' in grant) return client.close()
-      client.send({ retry: NO_EVENTSOURCE_RETRY_MS })
+      client.send({ retry: SSE_NO_RETRY_MS })
       const session = engine.openEventStream(grant, mswSseLink(client, () => faults.sseDelayMs))
       const ended = () => session.closed()
       request.signal.addEventListener('abort', ended, { once: true })

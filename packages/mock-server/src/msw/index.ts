@@ -5,8 +5,7 @@
  */
 export { createMswHandlers } from './createMswHandlers'
 export type { MswHandlersOptions, MswHandlers } from './createMswHandlers'
-export type { SessionControls } from './sessionControls'
-export type { ClientInfo, DisconnectOptions } from '../createServer'
+export type { SessionControls, ClientInfo, DisconnectOptions } from '../sessionControls'
 export type { Faults } from '../faults'
 export { MemoryBroker, signToken, DEFAULT_JWT_SECRET, DEFAULT_CHANNEL_RULES } from '../engine/index'
 export type { EngineOptions, ChannelRule, Claims, TokenVerifier, PublishOutcome } from '../engine/index'

@@ -1,5 +1,5 @@
 import type { PathParams, ServerSentEventResolverExtras } from 'msw'
-import type { Link } from '../engine/index'
+import { sseEventId, type Link } from '../engine/index'
 
 /** The server's end of one intercepted event stream, as msw's `sse()` hands it over. */
 export type MswSseClient = ServerSentEventResolverExtras<{ message: string }, PathParams>['client']
@@ -18,7 +18,7 @@ export function mswSseLink(client: MswSseClient, delayMs: () => number): Link {
   return {
     transport: 'sse',
     send(text, frame) {
-      const id = frame.type === 'message' ? `${frame.pos.epoch}:${frame.pos.offset}:${frame.channel}` : undefined
+      const id = sseEventId(frame)
       later(() => client.send(id === undefined ? { data: text } : { id, data: text }))
     },
     bufferedBytes: () => 0,
