@@ -49,6 +49,15 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // The guides' code samples against the files they are printed from.
+          name: 'docs',
+          root: 'docs',
+          environment: 'node',
+          include: ['*.test.ts'],
+        },
+      },
+      {
         ...source,
         test: {
           // Every story of the gallery in headless Chromium (playwright-core, Debian's chromium).
