@@ -34,6 +34,8 @@ export interface ScenarioResult {
   firstError?: string
   /** Server memory growth per connected, idle, subscribed client (bytes). */
   rssPerConnection: number
+  /** Growth of the V8 heap's committed size (`heapTotal`) per connection. */
+  committedPerConnection: number
   heapPerConnection: number
   fixedRate: PhaseResult
   burst: PhaseResult
@@ -115,44 +117,98 @@ export interface Scenario {
   readonly connectSeconds: number
   readonly firstError?: string
   readonly rssPerConnection: number
+  readonly committedPerConnection: number
   readonly heapPerConnection: number
   stop(): Promise<void>
 }
 
-/** Starts a contender's server and client processes, connects every client and measures idle memory. */
-export async function setUpScenario(plan: ScenarioPlan): Promise<Scenario> {
-  const processes = await startProcesses(1)
-  const server = processes.servers[0]!
-  const { clients } = processes
-  try {
-    const { url } = await server.call<{ url: string }>('start', { kind: plan.server })
-    const before = await server.call<{ rss: number; heap: number }>('memory')
-    const connectStarted = performance.now()
-    const joined = await clients.call<{ connected: number; failed: number; firstError?: string }>(
-      'connect',
-      { kind: plan.connection, url, token: plan.token, count: plan.clients, group: 'all', concurrency: 100 },
-      240_000,
-    )
-    const connectSeconds = (performance.now() - connectStarted) / 1000
-    if (!joined.connected) throw new Error(`no client connected: ${joined.firstError}`)
-    await sleep(500)
-    const after = await server.call<{ rss: number; heap: number }>('memory')
-    // Warm up the JIT and the sockets before measuring.
-    await runPhase(server, clients, { publishes: 5, intervalMs: 0 }, 5 * joined.connected)
-    return {
-      plan,
-      server,
-      clients,
-      connected: joined.connected,
-      connectSeconds,
-      ...(joined.firstError ? { firstError: joined.firstError } : {}),
-      rssPerConnection: (after.rss - before.rss) / joined.connected,
-      heapPerConnection: (after.heap - before.heap) / joined.connected,
-      stop: () => processes.stop(),
+interface Joined {
+  connected: number
+  failed: number
+  firstError?: string
+}
+
+interface Memory {
+  rss: number
+  committed: number
+  heap: number
+}
+
+/** A contender being set up (see `setUpScenarios`). */
+interface Setup {
+  plan: ScenarioPlan
+  processes?: Awaited<ReturnType<typeof startProcesses>>
+  url?: string
+  halves: Joined[]
+  connectMs: number
+  readings: Memory[]
+  error?: Error
+}
+
+/**
+ * Starts each contender's server and client processes and connects its clients in two halves,
+ * reading the server's memory after each half once every contender has been idle for `idleMs`.
+ * The second half's growth per connection is the marginal cost of one more idle connection: the
+ * first half absorbs one-off growth (V8 enlarging its heap, code compiled on first use), and the
+ * idle time lets V8's memory reducer hand back what the handshake storm used only briefly.
+ * Contenders are set up one after the other but idle together, so the wait is paid once.
+ * A contender that fails comes back as its `Error`, the others carry on.
+ */
+export async function setUpScenarios(plans: ScenarioPlan[], idleMs: number): Promise<(Scenario | Error)[]> {
+  const setups: Setup[] = plans.map((plan) => ({ plan, halves: [], connectMs: 0, readings: [] }))
+  const eachLive = async (action: (setup: Setup) => Promise<void>) => {
+    for (const setup of setups) {
+      if (setup.error) continue
+      try {
+        await action(setup)
+      } catch (error) {
+        setup.error = error instanceof Error ? error : new Error(String(error))
+      }
     }
-  } catch (error) {
-    await processes.stop()
-    throw error
+  }
+  const server = (setup: Setup) => setup.processes!.servers[0]!
+  const join = async (setup: Setup, count: number) => {
+    const started = performance.now()
+    const joined = await setup.processes!.clients.call<Joined>('connect', { kind: setup.plan.connection, url: setup.url, token: setup.plan.token, count, group: 'all', concurrency: 100 }, 240_000)
+    setup.connectMs += performance.now() - started
+    if (!joined.connected) throw new Error(`no client connected: ${joined.firstError}`)
+    setup.halves.push(joined)
+  }
+  const readMemory = async () => {
+    await sleep(idleMs)
+    await eachLive(async (setup) => void setup.readings.push(await server(setup).call<Memory>('memory')))
+  }
+  await eachLive(async (setup) => {
+    setup.processes = await startProcesses(1)
+    setup.url = (await server(setup).call<{ url: string }>('start', { kind: setup.plan.server })).url
+    await join(setup, Math.floor(setup.plan.clients / 2))
+  })
+  await readMemory()
+  await eachLive((setup) => join(setup, setup.plan.clients - Math.floor(setup.plan.clients / 2)))
+  await readMemory()
+  // Warm up the JIT and the sockets before anything is measured.
+  await eachLive(async (setup) => {
+    const connected = setup.halves.reduce((sum, half) => sum + half.connected, 0)
+    await runPhase(server(setup), setup.processes!.clients, { publishes: 5, intervalMs: 0 }, 5 * connected)
+  })
+  return Promise.all(setups.map(async (setup) => (setup.error ? (await setup.processes?.stop(), setup.error) : toScenario(setup))))
+}
+
+function toScenario({ plan, processes, halves, connectMs, readings }: Setup): Scenario {
+  const [mid, after] = readings as [Memory, Memory]
+  const secondHalf = halves[1]!.connected
+  const firstError = halves.find((half) => half.firstError)?.firstError
+  return {
+    plan,
+    server: processes!.servers[0]!,
+    clients: processes!.clients,
+    connected: halves.reduce((sum, half) => sum + half.connected, 0),
+    connectSeconds: connectMs / 1000,
+    ...(firstError ? { firstError } : {}),
+    rssPerConnection: (after.rss - mid.rss) / secondHalf,
+    committedPerConnection: (after.committed - mid.committed) / secondHalf,
+    heapPerConnection: (after.heap - mid.heap) / secondHalf,
+    stop: () => processes!.stop(),
   }
 }
 

@@ -24,14 +24,17 @@ async function start({ kind, redisUrl }: ServerStartOptions): Promise<{ url: str
   return { url: server.url }
 }
 
-/** RSS, and heap plus off-heap buffers (`external`), after full collections (the process runs with --expose-gc). */
-async function memory(): Promise<{ rss: number; heap: number }> {
+/**
+ * After full collections (the process runs with --expose-gc): RSS, the V8 heap's committed size,
+ * and the heap in use plus off-heap buffers (`external`).
+ */
+async function memory(): Promise<{ rss: number; committed: number; heap: number }> {
   for (let round = 0; round < 3; round++) {
     globalThis.gc?.()
     await sleep(50)
   }
-  const { rss, heapUsed, external } = process.memoryUsage()
-  return { rss, heap: heapUsed + external }
+  const { rss, heapTotal, heapUsed, external } = process.memoryUsage()
+  return { rss, committed: heapTotal, heap: heapUsed + external }
 }
 
 /**

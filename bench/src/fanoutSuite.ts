@@ -1,5 +1,5 @@
 import type { BenchSection, GoalVerdict } from './benchSection'
-import { measurePhase, medianPhase, setUpScenario, type PhaseResult, type Scenario, type ScenarioPlan, type ScenarioResult } from './fanoutScenario'
+import { measurePhase, medianPhase, setUpScenarios, type PhaseResult, type Scenario, type ScenarioPlan, type ScenarioResult } from './fanoutScenario'
 import { fixed, markdownTable, whole } from './markdownTable'
 import { phasePlans, type Profile } from './profile'
 
@@ -39,14 +39,17 @@ async function runSize(profile: Profile, clients: number, token: string, log: (l
     log(`  ${contest.label} failed: ${contest.error}`)
   }
   try {
-    for (const [index, contender] of CONTENDERS.entries()) {
+    log(`fan-out: ${clients} clients: setting up ${CONTENDERS.map((contender) => contender.label).join(', ')}`)
+    const setUp = await setUpScenarios(
+      CONTENDERS.map((contender) => ({ ...contender, clients, token })),
+      profile.memoryIdleMs,
+    )
+    for (const [index, outcome] of setUp.entries()) {
       const contest = contests[index]!
-      log(`fan-out: ${contender.label}, ${clients} clients: connecting`)
-      try {
-        contest.scenario = await setUpScenario({ ...contender, clients, token })
-        log(`  ${contest.scenario.connected} connected in ${fixed(contest.scenario.connectSeconds)} s, ${fixed(contest.scenario.rssPerConnection / KB)} KiB RSS each`)
-      } catch (error) {
-        fail(contest, error)
+      if (outcome instanceof Error) fail(contest, outcome)
+      else {
+        contest.scenario = outcome
+        log(`  ${contest.label}: ${outcome.connected} connected in ${fixed(outcome.connectSeconds)} s, ${fixed(outcome.rssPerConnection / KB)} KiB RSS each`)
       }
     }
     const plans = phasePlans(profile, clients)
@@ -80,6 +83,7 @@ function toResult(contest: Contest, clients: number): ScenarioResult {
     connectSeconds: scenario.connectSeconds,
     ...(scenario.firstError ? { firstError: scenario.firstError } : {}),
     rssPerConnection: scenario.rssPerConnection,
+    committedPerConnection: scenario.committedPerConnection,
     heapPerConnection: scenario.heapPerConnection,
     fixedRate: medianPhase(contest.fixedRate),
     burst: medianPhase(contest.burst),
@@ -89,7 +93,7 @@ function toResult(contest: Contest, clients: number): ScenarioResult {
 const FAILED_PHASE: PhaseResult = { deliveredPerSecond: NaN, cpuMicrosPerDelivery: NaN, p50: NaN, p99: NaN, max: NaN, lost: NaN }
 
 function failedScenario(label: string, clients: number, firstError: string): ScenarioResult {
-  return { label, clients, connected: 0, connectSeconds: NaN, firstError, rssPerConnection: NaN, heapPerConnection: NaN, fixedRate: FAILED_PHASE, burst: FAILED_PHASE }
+  return { label, clients, connected: 0, connectSeconds: NaN, firstError, rssPerConnection: NaN, committedPerConnection: NaN, heapPerConnection: NaN, fixedRate: FAILED_PHASE, burst: FAILED_PHASE }
 }
 
 const find = (results: ScenarioResult[], clients: number, label: string) => results.find((result) => result.clients === clients && result.label.startsWith(label))
@@ -112,6 +116,7 @@ function render(profile: Profile, results: ScenarioResult[]): string {
     whole(result.clients),
     `${whole(result.connected)}${result.firstError ? ` (first error: ${result.firstError})` : ''}`,
     fixed(result.rssPerConnection / KB, 2),
+    fixed(result.committedPerConnection / KB, 2),
     fixed(result.heapPerConnection / KB, 2),
   ])
   const ratioRows = profile.fanoutSizes.flatMap((clients) => {
@@ -146,9 +151,9 @@ function render(profile: Profile, results: ScenarioResult[]): string {
     '',
     markdownTable(['Case', 'Lifeline WS ÷ raw ws (goal ≤ 1.15)', 'Lifeline WS ÷ socket.io (goal ≤ 0.70)', 'Lifeline SSE ÷ raw ws'], ratioRows),
     '',
-    '### Memory per idle connection (connected and subscribed, after GC)',
+    '### Memory per idle connection (marginal: growth over the second half of the clients, after GC)',
     '',
-    markdownTable(['Server', 'Clients', 'Connected', 'RSS KiB/conn', 'Heap + external KiB/conn'], memoryRows),
+    markdownTable(['Server', 'Clients', 'Connected', 'RSS KiB/conn', 'V8 heap committed KiB/conn', 'Heap used + external KiB/conn'], memoryRows),
   ].join('\n')
 }
 

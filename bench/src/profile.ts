@@ -15,6 +15,8 @@ export interface Profile {
   rateSeconds: number
   /** Burst phase: about this many deliveries in total (publishes = deliveries / clients, at least 5). */
   burstDeliveries: number
+  /** Idle time before each memory reading, so V8 hands back what the handshakes used only briefly. */
+  memoryIdleMs: number
   /** Messages per client-throughput run. */
   clientMessages: number
   clientRuns: number
@@ -31,6 +33,7 @@ export const FULL: Profile = {
   rateDeliveriesPerSecond: 5000,
   rateSeconds: 3,
   burstDeliveries: 25_000,
+  memoryIdleMs: 10_000,
   clientMessages: 200_000,
   clientRuns: 5,
   fallbackRuns: 5,
@@ -45,6 +48,7 @@ export const SMOKE: Profile = {
   rateDeliveriesPerSecond: 1000,
   rateSeconds: 0.5,
   burstDeliveries: 250,
+  memoryIdleMs: 500,
   clientMessages: 5_000,
   clientRuns: 1,
   fallbackRuns: 1,

@@ -1,6 +1,6 @@
 import type { BenchSection } from './benchSection'
 import type { ProfileSummary } from './cpuProfileSummary'
-import { setUpScenario, measurePhase, type ScenarioPlan } from './fanoutScenario'
+import { measurePhase, setUpScenarios, type ScenarioPlan } from './fanoutScenario'
 import { fixed, markdownTable, whole } from './markdownTable'
 import { phasePlans, type Profile } from './profile'
 
@@ -22,7 +22,8 @@ export async function runProfileSuite(profile: Profile, token: string, log: (lin
   const tables: string[] = []
   for (const contender of PROFILED) {
     log(`profile: ${contender.label}, ${clients} clients`)
-    const scenario = await setUpScenario({ ...contender, clients, token })
+    const [scenario] = await setUpScenarios([{ ...contender, clients, token }], 0)
+    if (!scenario || scenario instanceof Error) throw scenario ?? new Error('no scenario')
     let summary: ProfileSummary
     let deliveries = 0
     try {
