@@ -31,7 +31,7 @@ export const FULL: Profile = {
   replicaClients: 1000,
   repetitions: 3,
   rateDeliveriesPerSecond: 5000,
-  rateSeconds: 3,
+  rateSeconds: 2.5,
   burstDeliveries: 25_000,
   memoryIdleMs: 10_000,
   clientMessages: 200_000,
