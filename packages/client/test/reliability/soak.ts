@@ -24,9 +24,12 @@ const SETTLE_MS = 10_000
 interface Fleet {
   harness: Harness
   redis: RedisServer
+  broker: RedisBroker
   proxies: FaultProxy[]
   clients: RealtimeClient[]
+  /** Two per client, in client order. */
   watches: Watch[]
+  errorsOf: Map<RealtimeClient, string[]>
 }
 
 type Scenario = { name: string; apply(fleet: Fleet): Promise<void> | void; heal?(fleet: Fleet): Promise<void> | void }
@@ -58,18 +61,46 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
-const errorsOf = new Map<RealtimeClient, string[]>()
 const rows = new Map<string, { rounds: number; verdict: Verdict }>()
 let fleet: Fleet | undefined
 
 afterAll(async () => {
   if (!fleet) return
   await fleet.harness.close()
+  await fleet.broker.close()
   for (const proxy of fleet.proxies) await proxy.close()
   await fleet.redis.kill()
 })
 
 it(`soak: ${CLIENTS} clients, random faults for ${BUDGET_MS / 1000} s`, async () => {
+  fleet = await startFleet()
+  await Promise.all(fleet.watches.map((seen) => seen.subscribed))
+  const published = new Map(CHANNELS.map((channel) => [channel, new Map() as Published]))
+  const started = Date.now()
+  let rounds = 0
+  let deck: Scenario[] = []
+  while (Date.now() - started < BUDGET_MS - FAULT_MS - SETTLE_MS) {
+    // Random order, but every fault comes up before any comes up twice.
+    if (!deck.length) deck = shuffle(SCENARIOS.filter(({ name }) => !ONLY.length || ONLY.some((word) => name.includes(word))))
+    const scenario = deck.pop()!
+    const verdicts = await playRound(fleet, scenario, published)
+    const row = rows.get(scenario.name) ?? { rounds: 0, verdict: sum([]) }
+    rows.set(scenario.name, { rounds: row.rounds + 1, verdict: sum([row.verdict, ...verdicts]) })
+    rounds += 1
+    const total = sum(verdicts)
+    const stragglers = fleet.clients.filter((client) => client.getSnapshot().status !== 'connected').length
+    console.log(`round ${rounds}: ${scenario.name}: lost ${total.lost}, unannounced ${total.lostUnannounced}, clients not connected ${stragglers}`)
+    explainLosses(fleet, verdicts)
+  }
+
+  console.log(`\n${render(rows, { clients: CLIENTS, seconds: Math.round((Date.now() - started) / 1000), rounds })}\n`)
+  const total = sum([...rows.values()].map((row) => row.verdict))
+  expect(total.lostUnannounced).toBe(0)
+  expect(total.duplicated).toBe(0)
+  expect(total.reordered).toBe(0)
+})
+
+async function startFleet(): Promise<Fleet> {
   const redis = await startRedis()
   const broker = new RedisBroker({ url: redis.url, reconnectMaxDelayMs: 500, log: () => {} })
   await broker.ready()
@@ -78,6 +109,7 @@ it(`soak: ${CLIENTS} clients, random faults for ${BUDGET_MS / 1000} s`, async ()
   for (let index = 0; index < PROXIES; index++) proxies.push(await createFaultProxy({ target: harness.server.url }))
   const clients: RealtimeClient[] = []
   const watches: Watch[] = []
+  const errorsOf = new Map<RealtimeClient, string[]>()
   for (let index = 0; index < CLIENTS; index++) {
     // A quarter of the clients can only use SSE, as behind a proxy that never allows WebSocket.
     const client = harness.client({ ...FAST, heartbeatGraceMs: 1000, url: proxies[index % PROXIES]!.url, sub: `user${index}`, ...(index % 4 === 3 ? { transports: ['sse'] } : {}) })
@@ -88,70 +120,56 @@ it(`soak: ${CLIENTS} clients, random faults for ${BUDGET_MS / 1000} s`, async ()
     clients.push(client)
     watches.push(watch(client, CHANNELS[index % CHANNELS.length]!), watch(client, CHANNELS[(index + 1) % CHANNELS.length]!))
   }
-  fleet = { harness, redis, proxies, clients, watches }
-  await Promise.all(watches.map((seen) => seen.subscribed))
+  return { harness, redis, broker, proxies, clients, watches, errorsOf }
+}
 
-  const published = new Map(CHANNELS.map((channel) => [channel, new Map() as Published]))
-  const started = Date.now()
-  let round = 0
-  let deck: Scenario[] = []
-  while (Date.now() - started < BUDGET_MS - FAULT_MS - SETTLE_MS) {
-    // Random order, but every fault comes up before any comes up twice.
-    if (!deck.length) deck = shuffle(SCENARIOS.filter(({ name }) => !ONLY.length || ONLY.some((word) => name.includes(word))))
-    const scenario = deck.pop()!
-    const inRound = new Map(CHANNELS.map((channel) => [channel, new Map() as Published]))
-    let publishing = true
-    const traffic = (async () => {
-      for (let turn = 0; publishing; turn++) {
-        const channel = CHANNELS[turn % CHANNELS.length]!
-        const all = published.get(channel)!
-        const n = all.size + 1
-        try {
-          // The key makes a retry after an unclear failure safe: never two positions for one n.
-          const { position } = await harness.server.publish(channel, NUMBERED, { n }, `${channel}:${n}`)
-          all.set(n, position)
-          inRound.get(channel)!.set(n, position)
-        } catch {
-          // Redis just died and the broker has not noticed yet: try the same number again.
-        }
-        await pause(10)
+/**
+ * Traffic throughout; the fault for `FAULT_MS`; healing; then until every client is connected and
+ * has every message of the round or a gap over it (at most `SETTLE_MS`). One verdict per watch.
+ */
+async function playRound(fleet: Fleet, scenario: Scenario, published: Map<string, Published>): Promise<Verdict[]> {
+  const { harness, clients, watches } = fleet
+  const inRound = new Map(CHANNELS.map((channel) => [channel, new Map() as Published]))
+  let publishing = true
+  const traffic = (async () => {
+    for (let turn = 0; publishing; turn++) {
+      const channel = CHANNELS[turn % CHANNELS.length]!
+      const all = published.get(channel)!
+      const n = all.size + 1
+      try {
+        // The key makes a retry after an unclear failure safe: never two positions for one n.
+        const { position } = await harness.server.publish(channel, NUMBERED, { n }, `${channel}:${n}`)
+        all.set(n, position)
+        inRound.get(channel)!.set(n, position)
+      } catch {
+        // Redis just died and the broker has not noticed yet: try the same number again.
       }
-    })()
-    await pause(500)
-    await scenario.apply(fleet)
-    await pause(FAULT_MS)
-    await scenario.heal?.(fleet)
-    await pause(1000)
-    publishing = false
-    await traffic
-    // Settled: every client connected and every subscription caught up, or out of time.
-    const deadline = Date.now() + SETTLE_MS
-    const judge = (seen: Watch) => verdict(inRound.get(seen.channel)!, seen, published.get(seen.channel))
-    const caughtUp = () => watches.every((seen) => judge(seen).lostUnannounced === 0)
-    while (Date.now() < deadline && !(clients.every((client) => client.getSnapshot().status === 'connected') && caughtUp())) await pause(250)
-    const verdicts = watches.map(judge)
-    const stragglers = clients.filter((client) => client.getSnapshot().status !== 'connected').length
-    const roundTotal = sum(verdicts)
-    console.log(`round ${round + 1}: ${scenario.name}: lost ${roundTotal.lost}, unannounced ${roundTotal.lostUnannounced}, clients not connected ${stragglers}`)
-    // The first few unexplained losses, with what their clients were doing, to chase them down.
-    for (const index of verdicts.flatMap((one, at) => (one.lostUnannounced ? [at] : [])).slice(0, 3)) {
-      const seen = watches[index]!
-      const client = clients[Math.floor(index / 2)]!
-      const missing = [...inRound.get(seen.channel)!.keys()].filter((n) => !seen.received.includes(n))
-      console.log('  unexplained:', JSON.stringify({ client: Math.floor(index / 2), channel: seen.channel, snapshot: client.getSnapshot(), state: client.channel(seen.channel).state, missing: [missing[0], missing.at(-1), missing.length], lastReceived: seen.received.at(-1), gaps: seen.gaps.slice(-2), errors: errorsOf.get(client)?.slice(-4) }))
+      await pause(10)
     }
-    const row = rows.get(scenario.name) ?? { rounds: 0, verdict: sum([]) }
-    rows.set(scenario.name, { rounds: row.rounds + 1, verdict: sum([row.verdict, ...verdicts]) })
-    round += 1
-  }
+  })()
+  await pause(500)
+  await scenario.apply(fleet)
+  await pause(FAULT_MS)
+  await scenario.heal?.(fleet)
+  await pause(1000)
+  publishing = false
+  await traffic
+  const judge = (seen: Watch) => verdict(inRound.get(seen.channel)!, seen, published.get(seen.channel))
+  const settled = () => clients.every((client) => client.getSnapshot().status === 'connected') && watches.every((seen) => judge(seen).lostUnannounced === 0)
+  const deadline = Date.now() + SETTLE_MS
+  while (Date.now() < deadline && !settled()) await pause(250)
+  return watches.map(judge)
+}
 
-  const table = render(rows, { clients: CLIENTS, seconds: Math.round((Date.now() - started) / 1000), rounds: round })
-  console.log(`\n${table}\n`)
-  const total = sum([...rows.values()].map((row) => row.verdict))
-  expect(total.lostUnannounced).toBe(0)
-  expect(total.duplicated).toBe(0)
-  expect(total.reordered).toBe(0)
-})
+/** Prints the first few unexplained losses with what their clients were doing, to chase them down. */
+function explainLosses({ clients, watches, errorsOf }: Fleet, verdicts: Verdict[]): void {
+  for (const index of verdicts.flatMap((one, at) => (one.lostUnannounced ? [at] : [])).slice(0, 3)) {
+    const seen = watches[index]!
+    const client = clients[Math.floor(index / 2)]!
+    const { state } = client.channel(seen.channel)
+    console.log('  unexplained:', JSON.stringify({ client: Math.floor(index / 2), channel: seen.channel, snapshot: client.getSnapshot(), state, lastReceived: seen.received.at(-1), gaps: seen.gaps.slice(-2), errors: errorsOf.get(client)?.slice(-4) }))
+  }
+}
 
 function render(table: Map<string, { rounds: number; verdict: Verdict }>, { clients, seconds, rounds }: { clients: number; seconds: number; rounds: number }): string {
   const lines = [
