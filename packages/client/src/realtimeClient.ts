@@ -33,9 +33,11 @@ export interface ClientStats {
   transport: TransportName | undefined
   /** Round-trip time of the last ping, in ms. */
   rttMs: number | undefined
-  /** Reconnect attempts since `connect()`. */
+  /** Reconnect attempts scheduled since the client was created. */
   reconnects: number
+  /** Frames received since the client was created, over every connection. */
   framesIn: number
+  /** Frames sent since the client was created, over every connection. */
   framesOut: number
 }
 
