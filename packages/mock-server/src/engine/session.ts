@@ -77,6 +77,7 @@ export class Session {
   #connectReceived = false
   #queue: Promise<void> = Promise.resolve()
   #timers: unknown[] = []
+  #bufferCheckPending = false
   #heartbeat: unknown
   #expiry: unknown
   #unregister?: () => void
@@ -339,11 +340,19 @@ export class Session {
     if (this.status === 'closed') return
     this.#link.send(JSON.stringify(frame), frame)
     this.#context.metrics.messagesOut += 1
-    if (this.#link.bufferedBytes() > this.#context.options.maxBufferedBytes) {
+    // A host may hold a whole turn's writes before the network takes any (Node's HTTP response
+    // corks the socket until the next tick), so a burst within one turn, such as a history replay,
+    // is no sign of a slow consumer: the buffer is judged once the turn is over. A real timer, not
+    // the injected clock: this is about the event loop, not about time.
+    if (this.#bufferCheckPending) return
+    this.#bufferCheckPending = true
+    setTimeout(() => {
+      this.#bufferCheckPending = false
+      if (this.status === 'closed' || this.#link.bufferedBytes() <= this.#context.options.maxBufferedBytes) return
       this.#context.metrics.error('SLOW_CONSUMER')
       this.#release()
       this.#link.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
-    }
+    }, 0)
   }
 
   #release(): void {

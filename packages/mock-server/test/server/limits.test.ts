@@ -1,6 +1,6 @@
 import type { ErrorFrame, ReplyFrame } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
-import { closeAfterTest, errorOf, eventually, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+import { closeAfterTest, errorOf, eventually, mintToken, request, requestTicket, resultOf, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
 
@@ -138,6 +138,20 @@ describe('slow consumer', () => {
     slow.socket.resume()
     expect((await slow.closed).code).toBe(1006)
     expect(await stillServes(server)).toBe(true)
+  })
+
+  it('takes a burst bigger than the send buffer within one turn to an SSE client that reads, without cutting it', async () => {
+    // Node's HTTP response holds a turn's writes until the next tick, so judging the buffer right
+    // after each write called every fast SSE client slow during a burst (and a replay looped).
+    const server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    const client = await SseClient.connect(server, await mintToken('fast'))
+    resultOf(await client.command(server, 'subscribe', { channel: 'leaderboard' }))
+    const payload = 'x'.repeat(8 * 1024)
+    await Promise.all(Array.from({ length: 20 }, (_, index) => server.publish('leaderboard', 'blob', { index, payload })))
+    const received = await client.messagesOf('leaderboard', 20)
+    expect(received.map((frame) => (frame.data as { index: number }).index)).toEqual(Array.from({ length: 20 }, (_, index) => index))
+    expect(server.clients.map((info) => info.user)).toEqual(['fast'])
+    expect((await request(server, '/metrics')).body).not.toContain('SLOW_CONSUMER')
   })
 
   it('cuts off an SSE client that stops reading, without queueing the end behind its backlog', async () => {
