@@ -1,23 +1,17 @@
 import type { RealtimeClient } from '@lifeline/client'
-import { act, cleanup, screen, waitFor } from '@testing-library/react'
+import { act, screen, waitFor } from '@testing-library/react'
 import { hydrateRoot, type Root } from 'react-dom/client'
 import { renderToString } from 'react-dom/server'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeProvider, useChannel, useConnectionState, useLatestMessage } from '../src/index'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness, WAIT } from './support/harness'
 
-let harness: Harness
+const harness = useHarness()
 let root: Root | undefined
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
+// After hooks run last-registered first: the hydrated root goes before the harness' cleanup.
+afterEach(() => {
   act(() => root?.unmount())
-  cleanup()
-  await harness.close()
 })
-
-const WAIT = { timeout: 20_000 }
 
 function Page() {
   const status = useConnectionState((state) => state.status)

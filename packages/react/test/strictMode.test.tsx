@@ -1,20 +1,11 @@
-import { cleanup, render, screen, waitFor } from '@testing-library/react'
+import { render, screen, waitFor } from '@testing-library/react'
 import { StrictMode, type ReactNode } from 'react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RealtimeProvider, usePublish } from '../src/index'
 import { ChannelStatus } from './support/ChannelStatus'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness, WAIT } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
-  cleanup()
-  await harness.close()
-})
-
-const WAIT = { timeout: 15_000 }
+const harness = useHarness()
 
 describe('under StrictMode', () => {
   it('makes one connection and one server subscription per channel, however many components use it', async () => {

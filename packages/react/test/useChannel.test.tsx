@@ -1,19 +1,10 @@
-import { cleanup, render, screen, waitFor } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { render, screen, waitFor } from '@testing-library/react'
+import { describe, expect, it, vi } from 'vitest'
 import { RealtimeProvider, useChannelEvent } from '../src/index'
 import { ChannelStatus } from './support/ChannelStatus'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness, WAIT } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
-  cleanup()
-  await harness.close()
-})
-
-const WAIT = { timeout: 20_000 }
+const harness = useHarness()
 
 describe('useChannel', () => {
   it('moves the subscription when the channel name changes', async () => {

@@ -1,21 +1,12 @@
 import type { RealtimeClient } from '@lifeline/client'
-import { cleanup, render, screen, waitFor } from '@testing-library/react'
+import { render, screen, waitFor } from '@testing-library/react'
 import { useState } from 'react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RealtimeProvider, useChannelEvent } from '../src/index'
 import { ChannelStatus } from './support/ChannelStatus'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness, WAIT } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
-  cleanup()
-  await harness.close()
-})
-
-const WAIT = { timeout: 20_000 }
+const harness = useHarness()
 const BURST = 1000
 
 interface Tick {

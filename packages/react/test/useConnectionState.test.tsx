@@ -1,18 +1,9 @@
-import { cleanup, render, screen, waitFor } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { render, screen, waitFor } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import { RealtimeProvider, useConnectionState } from '../src/index'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness, WAIT } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
-  cleanup()
-  await harness.close()
-})
-
-const WAIT = { timeout: 20_000 }
+const harness = useHarness()
 
 describe('useConnectionState', () => {
   it('re-renders only when the selected value changes', async () => {

@@ -1,20 +1,11 @@
 import type { PublishResult } from '@lifeline/client'
-import { cleanup, render, screen, waitFor } from '@testing-library/react'
+import { render, screen, waitFor } from '@testing-library/react'
 import { useState } from 'react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RealtimeProvider, useChannelEvent, usePublish, type Publish } from '../src/index'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness, WAIT } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
-  cleanup()
-  await harness.close()
-})
-
-const WAIT = { timeout: 20_000 }
+const harness = useHarness()
 
 describe('usePublish', () => {
   it('resolves with the server reply, and subscribers receive the message', async () => {

@@ -1,18 +1,11 @@
 import type { TransportName } from '@lifeline/client'
-import { cleanup, render, screen, waitFor } from '@testing-library/react'
+import { render, screen, waitFor } from '@testing-library/react'
 import { useEffect, useState } from 'react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RealtimeProvider, useRealtimeClient } from '../src/index'
-import { startHarness, type Harness } from './support/harness'
+import { useHarness } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(async () => {
-  cleanup()
-  await harness.close()
-})
+const harness = useHarness()
 
 describe('useRealtimeClient', () => {
   it("gives the provider's client, for events the other hooks do not cover", async () => {

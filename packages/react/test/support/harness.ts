@@ -1,6 +1,7 @@
 import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
 import { createServer, DEFAULT_JWT_SECRET, MemoryBroker, signToken, type MockServer, type Publication, type ServerOptions } from '@lifeline/mock-server'
-import { vi } from 'vitest'
+import { cleanup } from '@testing-library/react'
+import { afterEach, beforeEach, vi } from 'vitest'
 import { WebSocket } from 'ws'
 
 // This project runs in jsdom, so Vite resolves `ws` with the `browser` condition to its stub that
@@ -91,4 +92,29 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
       await broker.close()
     },
   }
+}
+
+/** Patience for what a test waits to see on a busy machine (`waitFor` options). */
+export const WAIT = { timeout: 20_000 }
+
+/**
+ * A fresh harness for every test of the file (rendered trees unmounted and the server closed after
+ * each), read through the returned object.
+ */
+export function useHarness(options?: ServerOptions): Harness {
+  let current: Harness | undefined
+  beforeEach(async () => {
+    current = await startHarness(options)
+  })
+  afterEach(async () => {
+    cleanup()
+    await current?.close()
+    current = undefined
+  })
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (!current) throw new Error('The harness exists only inside a test (useHarness() sets it up in beforeEach)')
+      return Reflect.get(current, key)
+    },
+  })
 }
