@@ -96,6 +96,21 @@ export class Connection {
     this.#transport!.send(command)
   }
 
+  /**
+   * Sends a ping and measures the round trip. With `deadlineMs`, a reply that does not come in time
+   * ends the connection as lost: the check for a link that may have died unseen (after a sleep).
+   */
+  ping(deadlineMs?: number): void {
+    const host = this.#host
+    const { timers } = host
+    const sent = host.now()
+    const timer = deadlineMs === undefined ? undefined : timers.setTimeout(() => this.#end(4004, 'no reply to ping'), deadlineMs)
+    this.request({ type: 'ping' }, (error) => {
+      timers.clearTimeout(timer)
+      if (!error) this.rttMs = host.now() - sent
+    })
+  }
+
   /** Ends the connection without reporting it as lost; waiting commands get `error`. */
   close(error = closedError()): void {
     if (this.closed) return
@@ -119,8 +134,7 @@ export class Connection {
       reply?.(frame.ok ? undefined : serverError(frame.error), frame.ok ? frame.result : undefined)
     } else if (frame.type === 'ping') {
       // Answering with a ping command doubles as the RTT probe, on both transports.
-      const sent = host.now()
-      this.request({ type: 'ping' }, (error) => error || (this.rttMs = host.now() - sent))
+      this.ping()
     } else if (frame.type === 'disconnect') this.#advice = frame
     else host.push(this, frame.type === 'error' ? serverError(frame.error) : frame)
   }

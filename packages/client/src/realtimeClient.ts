@@ -351,9 +351,10 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   }
 
   #resume(): void {
-    const { status } = this.#snapshot
-    // A connected link that died during sleep is caught by its heartbeat watchdog, overdue on wake.
-    if (status === 'reconnecting') this.#retry(undefined, 0)
+    if (this.#snapshot.status === 'reconnecting') this.#retry(undefined, 0)
+    // A link that died during a sleep shorter than heartbeat + grace would look alive until its
+    // watchdog fires, up to that long after waking (C4): ask it now, with a short deadline.
+    else this.#connection?.ping(this.#options.connectTimeoutMs)
   }
 
   #stop(error: RealtimeError | undefined): void {

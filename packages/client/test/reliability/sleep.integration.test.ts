@@ -43,4 +43,26 @@ describe('laptop sleep', () => {
     expect(seen.gaps).toEqual([])
     expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
   })
+
+  it.each(['websocket', 'sse'] as const)('over %s: a sleep shorter than the heartbeat window still drops the dead link on waking, not when the watchdog fires', async (transport) => {
+    const clock = sleepyClock()
+    // A watchdog this lenient cannot fire within the test: only the check made on waking can notice the dead link.
+    const client = harness.client({ ...FAST, url: proxy.url, transports: [transport], timers: clock.timers, now: clock.now, heartbeatGraceMs: 10 * 60_000 })
+    client.connect()
+    const seen = watch(client, CHANNEL)
+    await seen.subscribed
+    const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
+    await expect.poll(() => seen.received.length).toBe(10)
+
+    clock.sleep()
+    proxy.blackhole()
+    await publishNumbered(harness.server, CHANNEL, 11, 30, published)
+    // 20 s: past the sleep detector's drift threshold, well inside heartbeat interval + grace.
+    clock.wake(20_000)
+
+    await expect.poll(() => new Set(seen.received).size, { timeout: 30_000 }).toBe(30)
+    expect(verdict(published, seen)).toEqual({ published: 30, delivered: 30, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+    expect(seen.gaps).toEqual([])
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
+  })
 })
