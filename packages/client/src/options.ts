@@ -69,6 +69,12 @@ export interface RealtimeClientOptions extends NetworkDeps {
    */
   queueTtlMs?: number
   /**
+   * A publish whose frame would exceed this many bytes (UTF-8 JSON) rejects with `FRAME_TOO_LARGE`
+   * at once and is never sent; keep it at the server's `maxFrameBytes`.
+   * @default 65_536
+   */
+  maxFrameBytes?: number
+  /**
    * While on SSE, WebSocket is probed again after a jittered delay that doubles up to `maxMs`.
    * @default { minMs: 5000, maxMs: 300_000 }
    */
@@ -111,6 +117,7 @@ export const DEFAULT_OPTIONS = {
   releaseGraceMs: 1000,
   queueSize: 100,
   queueTtlMs: 30_000,
+  maxFrameBytes: 65_536,
   upgradeDelay: { minMs: 5000, maxMs: 300_000 },
   blockedTtlMs: 3_600_000,
 }

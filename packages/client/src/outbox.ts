@@ -1,6 +1,7 @@
 import type { Connection } from './connection'
 import { RealtimeError } from './errors'
 import type { PublishCommand, PublishResult } from './protocol/frames'
+import { byteLength } from './protocol/parseCommand'
 
 interface Entry {
   request: Omit<PublishCommand, 'id'>
@@ -10,6 +11,7 @@ interface Entry {
 export interface OutboxOptions {
   queueSize: number
   queueTtlMs: number
+  maxFrameBytes: number
   schedule(callback: () => void, ms: number): () => void
 }
 
@@ -28,7 +30,10 @@ export class Outbox {
 
   add(request: Omit<PublishCommand, 'id'>, connection: Connection | undefined): Promise<PublishResult> {
     return new Promise((resolve, reject) => {
-      const { queueSize, queueTtlMs, schedule } = this.#options
+      const { queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
+      // The server would refuse it on every connection (over 4× its limit, by closing the socket):
+      // never queue it. Its id is counted at the widest the connection can give it.
+      if (byteLength(JSON.stringify({ ...request, id: Number.MAX_SAFE_INTEGER })) > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE', `publish over ${maxFrameBytes} bytes`))
       if (this.#entries.length >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
       const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED')), queueTtlMs)
       const entry: Entry = {

@@ -1,5 +1,6 @@
 import type { Publication } from '@lifeline/mock-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { RealtimeError } from '../src/index'
 import { sequence, startHarness, until, type Harness } from './support/harness'
 
 /** Enough concurrent upstream POSTs over SSE for HTTP requests to overtake each other. */
@@ -32,4 +33,24 @@ describe('publishing while offline', () => {
     await until(() => seen.length >= COUNT, 10_000, 'the server to see every publish')
     expect(seen.map((publication) => (publication.data as { n: number }).n)).toEqual(sequence(COUNT))
   })
+})
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: RealtimeError) => error.code)
+
+describe('oversized publishes', () => {
+  it.each(['websocket', 'sse'] as const)('over %s, one over maxFrameBytes rejects with FRAME_TOO_LARGE without being sent; the connection and the next publish are unharmed', { timeout: 30_000 }, async (transport) => {
+    const seen: Publication[] = []
+    await harness.server.engine.broker.subscribe('board:7', (publication) => seen.push(publication))
+    const client = harness.client({ transports: [transport], queueTtlMs: 10_000 })
+    client.connect()
+    await client.ready(15_000)
+    const board = client.channel('board:7')
+    // Over four times the server's limit: sent, it would close a WebSocket with 1009 on every retry.
+    expect(await codeOf(board.publish('card_moved', 'x'.repeat(300 * 1024)))).toBe('FRAME_TOO_LARGE')
+    await expect(board.publish('card_moved', { n: 1 })).resolves.toMatchObject({ duplicate: false })
+    await until(() => seen.length >= 1, 10_000, 'the server to see the small publish')
+    expect(seen.map((publication) => publication.data)).toEqual([{ n: 1 }])
+    expect(client.stats()).toMatchObject({ status: 'connected', transport, reconnects: 0 })
+  })
+
 })

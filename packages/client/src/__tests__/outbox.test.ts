@@ -77,6 +77,17 @@ describe('publishing', () => {
     expect(await second).toBe('resolved')
   })
 
+  it('rejects a publish over maxFrameBytes with FRAME_TOO_LARGE at once, without sending or queueing it', async () => {
+    const { server, client } = testClient({ maxFrameBytes: 1024, queueSize: 1 })
+    client.connect()
+    await settle()
+    const channel = client.channel('board:1')
+    // 400 three-byte characters: under the limit in UTF-16 units, over it in UTF-8 bytes.
+    await expect(channel.publish('moved', '€'.repeat(400))).rejects.toMatchObject({ name: 'RealtimeError', code: 'FRAME_TOO_LARGE', retryable: false })
+    await expect(channel.publish('moved', 'x'.repeat(900))).resolves.toMatchObject({ duplicate: false })
+    expect(server.sent('publish').map((command) => command.data)).toEqual(['x'.repeat(900)])
+  })
+
   it('rejects waiting publishes with CLIENT_CLOSED on disconnect()', async () => {
     const { server, client } = testClient()
     server.mode = 'refuse'
