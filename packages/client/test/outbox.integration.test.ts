@@ -53,4 +53,18 @@ describe('oversized publishes', () => {
     expect(client.stats()).toMatchObject({ status: 'connected', transport, reconnects: 0 })
   })
 
+  it.each(['websocket', 'sse'] as const)('over %s, one the server finds too large (its limit below the client\'s) rejects with the server\'s FRAME_TOO_LARGE reply, not at QUEUE_EXPIRED', { timeout: 30_000 }, async (transport) => {
+    const strict = await startHarness({ maxFrameBytes: 1024 })
+    try {
+      const client = strict.client({ transports: [transport], queueTtlMs: 20_000 })
+      client.connect()
+      await client.ready(15_000)
+      const board = client.channel('board:7')
+      expect(await codeOf(board.publish('card_moved', 'x'.repeat(2000)))).toBe('FRAME_TOO_LARGE')
+      await expect(board.publish('card_moved', { n: 1 })).resolves.toMatchObject({ duplicate: false })
+      expect(client.stats()).toMatchObject({ status: 'connected', transport, reconnects: 0 })
+    } finally {
+      await strict.close()
+    }
+  })
 })

@@ -38,7 +38,11 @@ const bad = (message: string, id?: number): ParsedCommand => ({
 export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand {
   // Length in UTF-16 units is a lower bound of the byte length; measure bytes only when close.
   if (raw.length > maxFrameBytes || (raw.length * 3 > maxFrameBytes && byteLength(raw) > maxFrameBytes)) {
-    return { ok: false, error: { code: 'FRAME_TOO_LARGE', message: `Frame exceeds ${maxFrameBytes} bytes` } }
+    const error: ErrorBody = { code: 'FRAME_TOO_LARGE', message: `Frame exceeds ${maxFrameBytes} bytes` }
+    const id = edgeId(raw)
+    // With the id, the server's answer is a reply that settles the sender's command (a publish
+    // would otherwise wait for its queue to expire); without it, an error frame.
+    return id === undefined ? { ok: false, error } : { ok: false, id, error }
   }
   let value: unknown
   try {
@@ -85,6 +89,21 @@ export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand 
     default:
       return { ok: false, id: cid, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command type ${JSON.stringify(value.type)}` } }
   }
+}
+
+/** A top-level `"id": n` as the first member (`{"id":7,…`) or the last (`…,"id":7}`), where clients put it. */
+const EDGE_IDS = [/^\s*\{\s*"id"\s*:\s*(\d{1,16})\s*[,}]/, /[,{]\s*"id"\s*:\s*(\d{1,16})\s*\}\s*$/]
+const EDGE_CHARS = 64
+
+/**
+ * The command id of a frame too large to parse, read from its first or last few characters only,
+ * so an oversized frame costs no more than a glance. `undefined` when it is not at either edge.
+ */
+function edgeId(raw: string): number | undefined {
+  const [head, tail] = EDGE_IDS
+  const digits = head!.exec(raw.slice(0, EDGE_CHARS))?.[1] ?? tail!.exec(raw.slice(-EDGE_CHARS))?.[1]
+  const id = Number(digits)
+  return digits !== undefined && Number.isSafeInteger(id) ? id : undefined
 }
 
 /** Whether `name` is a valid channel name. */

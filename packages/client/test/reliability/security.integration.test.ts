@@ -126,9 +126,11 @@ describe('channels not yours', () => {
 })
 
 describe('bad frames', () => {
-  it('oversized frame: FRAME_TOO_LARGE and the connection stays; over four times the limit it closes 1009', async () => {
+  it('oversized frame: FRAME_TOO_LARGE (a reply when its id can be read) and the connection stays; over four times the limit it closes 1009', async () => {
     const socket = await raw(await harness.token('ada'))
     socket.send({ id: 2, type: 'publish', channel: 'board:1', event: 'big', data: 'x'.repeat(100 * 1024), key: 'k1' })
+    expect(codeOf(await socket.next(replyTo(2)))).toBe('FRAME_TOO_LARGE')
+    socket.send({ type: 'publish', id: 5, channel: 'board:1', event: 'big', data: 'x'.repeat(100 * 1024), key: 'k1' })
     expect(codeOf(await socket.next((frame) => frame.type === 'error'))).toBe('FRAME_TOO_LARGE')
     socket.send({ id: 3, type: 'ping' })
     await socket.next(replyTo(3))

@@ -33,6 +33,25 @@ describe('parseCommand', () => {
     expect(parseCommand(emoji, LIMIT)).toMatchObject({ ok: false, error: { code: 'FRAME_TOO_LARGE' } })
   })
 
+  it('keeps the id of an oversized command when it is the first or the last member, so the sender gets a reply', () => {
+    const padding = 'x'.repeat(2 * LIMIT)
+    const idFirst = JSON.stringify({ id: 7, type: 'publish', channel: 'c', event: 'e', data: padding, key: 'k' })
+    const idLast = JSON.stringify({ type: 'publish', channel: 'c', event: 'e', data: padding, key: 'k', id: 8 })
+    expect(parseCommand(idFirst, LIMIT)).toEqual({ ok: false, id: 7, error: { code: 'FRAME_TOO_LARGE', message: `Frame exceeds ${LIMIT} bytes` } })
+    expect(parseCommand(idLast, LIMIT)).toMatchObject({ ok: false, id: 8, error: { code: 'FRAME_TOO_LARGE' } })
+  })
+
+  it('does not take an id nested in the payload of an oversized frame for the command id', () => {
+    const nestedLast = JSON.stringify({ type: 'publish', data: 'x'.repeat(2 * LIMIT), meta: { id: 9 } })
+    const inString = JSON.stringify({ type: 'publish', data: `${'x'.repeat(2 * LIMIT)},"id":9}` })
+    const idInMiddle = JSON.stringify({ type: 'publish', id: 9, data: 'x'.repeat(2 * LIMIT) })
+    for (const frame of [nestedLast, inString, idInMiddle]) {
+      const parsed = parseCommand(frame, LIMIT)
+      expect(parsed).toMatchObject({ ok: false, error: { code: 'FRAME_TOO_LARGE' } })
+      expect(parsed).not.toHaveProperty('id')
+    }
+  })
+
   it('rejects invalid fields with BAD_REQUEST and the command id', () => {
     const cases = [
       { id: 1, type: 'subscribe', channel: 'has space' },
