@@ -12,7 +12,10 @@ export type ChannelStatus = 'idle' | 'subscribing' | 'subscribed' | 'failed'
 /** An immutable view of one channel; a new object only on change. */
 export interface ChannelState {
   readonly status: ChannelStatus
-  /** Why the channel `failed` (for example `FORBIDDEN`, `TOO_MANY_SUBSCRIPTIONS`). */
+  /**
+   * Why the channel `failed` (for example `FORBIDDEN`, `TOO_MANY_SUBSCRIPTIONS`), or, while
+   * `subscribing`, why the last attempt was refused (a retryable error such as `INTERNAL`: it retries).
+   */
   readonly error: RealtimeError | undefined
 }
 
@@ -35,6 +38,8 @@ export interface ChannelHost {
   readonly connection: Connection | undefined
   publish(channel: string, event: string, data: unknown): Promise<PublishResult>
   schedule(callback: () => void, ms: number): () => void
+  /** How long to wait before retry `attempt` (0-based) of a subscribe refused with `error`. */
+  retryDelay(attempt: number, error: RealtimeError): number
   releaseGraceMs: number
 }
 
@@ -60,6 +65,9 @@ export class Channel<Events extends EventMap = EventMap> {
   #state = IDLE
   #refs = 0
   #cancelRelease: (() => void) | undefined
+  #cancelRetry: (() => void) | undefined
+  /** Subscribes refused in a row with a retryable error. */
+  #refusals = 0
   /** Last position delivered to the app: the dedup mark and the `since` of the next subscribe. */
   #last: Position | undefined
   /** The connection the server subscription lives on. */
@@ -121,18 +129,27 @@ export class Channel<Events extends EventMap = EventMap> {
 
   /** @internal (Re)subscribes on the current connection, replaying from the last delivered position. */
   join(): void {
+    this.#cancelRetry?.()
     const connection = this.#host.connection
     if (!this.#refs || !connection) return
     this.#joined = connection
     const since = this.#last
-    this.#set({ status: 'subscribing', error: undefined })
+    // While retrying, the last refusal stays visible until one succeeds.
+    this.#set({ status: 'subscribing', error: this.#refusals ? this.#state.error : undefined })
     // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
     connection.request({ type: 'subscribe', channel: this.name, since }, (error, result) => {
       if (error) {
         if (this.#joined === connection) this.#joined = undefined
-        // A lost connection resubscribes on the next one; a refusal is final for this channel.
-        return connection.closed || this.#set({ status: 'failed', error })
+        // A lost connection resubscribes on the next one.
+        if (connection.closed) return
+        // A refusal that no retry can fix (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) is final for this channel.
+        if (!error.retryable) return this.#set({ status: 'failed', error })
+        // One that can pass (INTERNAL, RATE_LIMITED) is tried again after a backoff (C4 for channels).
+        this.#set({ status: 'subscribing', error })
+        this.#cancelRetry = this.#host.schedule(() => this.join(), this.#host.retryDelay(this.#refusals++, error))
+        return
       }
+      this.#refusals = 0
       const { position, recovered } = result as SubscribeResult
       if (since && !recovered) {
         this.#last = position
@@ -157,6 +174,8 @@ export class Channel<Events extends EventMap = EventMap> {
 
   #release(): void {
     this.#cancelRelease = undefined
+    this.#cancelRetry?.()
+    this.#refusals = 0
     const connection = this.#joined
     this.#joined = this.#last = undefined
     this.#set(IDLE)

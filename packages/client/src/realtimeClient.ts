@@ -126,6 +126,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       },
       publish: (channel, event, data) => this.#outbox.add({ type: 'publish', channel, event, data, key: `${this.#keyPrefix}-${++this.#published}` }, this.#connection),
       schedule: (callback, ms) => this.#schedule(callback, ms),
+      retryDelay: (attempt, error) => this.#backoff(attempt, error),
       releaseGraceMs: resolved.releaseGraceMs,
     }
   }
@@ -334,12 +335,18 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#run += 1
     this.#cancel('retry')
     const { attempt } = this.#snapshot
-    const { maxReconnectAttempts, reconnectDelay, random, now } = this.#options
+    const { maxReconnectAttempts, now } = this.#options
     if (attempt >= maxReconnectAttempts) return this.#stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
-    const delay = delayMs ?? Math.max(retryAfterMs, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay, random!))
+    const delay = delayMs ?? this.#backoff(attempt, error, retryAfterMs)
     this.#stats.reconnects += 1
     this.#dispatch({ type: 'retry', error, retryAt: now!() + delay })
     this.#after('retry', () => void this.#attempt(reason), delay)
+  }
+
+  /** The wait before retry `attempt` after `error`: the configured backoff, never under the server's `retryAfterMs`. */
+  #backoff(attempt: number, error: RealtimeError | undefined, retryAfterMs = error?.retryAfterMs ?? 0): number {
+    const { reconnectDelay, random } = this.#options
+    return Math.max(retryAfterMs, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay, random!))
   }
 
   /** Offline or entering the back/forward cache: drop the connection and wait for a resume. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startHarness, next, type Harness } from './support/harness'
+import { startHarness, next, until, type Harness } from './support/harness'
 
 let harness: Harness
 beforeEach(async () => {
@@ -35,5 +35,31 @@ describe('RealtimeClient against the mock server', () => {
     const result = await channel.publish('card_moved', { card: 'c1', to: 'done' })
     expect(result.duplicate).toBe(false)
     await expect.poll(() => moves).toEqual([{ card: 'c1', to: 'done' }])
+  })
+
+  it.each(['websocket', 'sse'] as const)('over %s, subscribes refused with RATE_LIMITED are retried after the advised wait until every channel is subscribed', { timeout: 60_000 }, async (transport) => {
+    const strict = await startHarness({ rateLimit: { perSecond: 20, burst: 4 } })
+    try {
+      const client = strict.client({ transports: [transport], reconnectDelay: { minMs: 50, maxMs: 500 } })
+      client.connect()
+      await client.ready(15_000)
+      const names = Array.from({ length: 12 }, (_, index) => `board:${index}`)
+      const refused: string[] = []
+      const channels = names.map((name) => client.channel(name))
+      for (const channel of channels) {
+        channel.onState((state) => state.error && refused.push(state.error.code))
+        channel.subscribe()
+      }
+      await until(() => channels.every((channel) => channel.state.status !== 'subscribing'), 30_000, 'every channel to settle')
+      expect(channels.map((channel) => channel.state)).toEqual(names.map(() => ({ status: 'subscribed', error: undefined })))
+      // The burst was too small for twelve subscribes at once: the server did refuse some.
+      expect(refused).toContain('RATE_LIMITED')
+      const received: number[] = []
+      channels.at(-1)!.on('score', (data) => received.push((data as { n: number }).n))
+      await strict.server.publish(names.at(-1)!, 'score', { n: 1 })
+      await expect.poll(() => received).toEqual([1])
+    } finally {
+      await strict.close()
+    }
   })
 })

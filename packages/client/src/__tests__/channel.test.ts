@@ -85,6 +85,52 @@ describe('Channel', () => {
     expect(server.sent('subscribe')).toHaveLength(1)
   })
 
+  it('retries a subscription refused with a retryable error after the backoff, honouring retryAfterMs, until it is subscribed', async () => {
+    const { server, client } = testClient({ reconnectDelay: () => 100 })
+    const refusals = [
+      { code: 'INTERNAL', message: 'broker busy' },
+      { code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 5000 },
+    ] as const
+    server.handlers.subscribe = () => {
+      const error = refusals[server.sent('subscribe').length - 1]
+      return error ? { error } : undefined
+    }
+    client.connect()
+    const channel = client.channel('board:1')
+    const states: string[] = []
+    channel.onState((state) => states.push(`${state.status}${state.error ? ` ${state.error.code}` : ''}`))
+    channel.subscribe()
+    await settle()
+    expect(server.sent('subscribe')).toHaveLength(1)
+    await settle(100)
+    expect(server.sent('subscribe')).toHaveLength(2)
+    // The second refusal asked for 5 s: the backoff's 100 ms is not enough.
+    await settle(4999)
+    expect(server.sent('subscribe')).toHaveLength(2)
+    await settle(1)
+    expect(server.sent('subscribe')).toHaveLength(3)
+    expect(states).toEqual(['subscribing', 'subscribing INTERNAL', 'subscribing RATE_LIMITED', 'subscribed'])
+    const seen: unknown[] = []
+    channel.on('moved', (data) => seen.push(data))
+    server.publish('board:1', 'moved', 1)
+    await settle()
+    expect(seen).toEqual([1])
+  })
+
+  it('stops retrying a refused subscription once it is released', async () => {
+    const { server, client } = testClient({ reconnectDelay: () => 100, releaseGraceMs: 10 })
+    server.handlers.subscribe = () => ({ error: { code: 'INTERNAL', message: 'down' } })
+    client.connect()
+    const release = client.channel('board:1').subscribe()
+    await settle(250)
+    const attempts = server.sent('subscribe').length
+    expect(attempts).toBeGreaterThan(1)
+    release()
+    await settle(10_000)
+    expect(server.sent('subscribe')).toHaveLength(attempts)
+    expect(client.channel('board:1').state.status).toBe('idle')
+  })
+
   it('delivers a message once even when the server sends it twice', async () => {
     const { server, seen } = await subscribed()
     const message = { type: 'message', channel: 'board:1', event: 'moved', data: 1, pos: { epoch: 'e1', offset: 1 } } as const
