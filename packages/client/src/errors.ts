@@ -18,7 +18,7 @@ export type ClientErrorCode =
   | 'QUEUE_EXPIRED'
   /** `disconnect()` was called while this was pending. */
   | 'CLIENT_CLOSED'
-  /** `getToken` failed with an error other than {@link UnauthorizedError}; retried with backoff. */
+  /** `getToken` failed with an error other than {@link UnauthorizedError}, or did not settle within `connectTimeoutMs`; retried with backoff. */
   | 'TOKEN_FAILED'
   /** `maxReconnectAttempts` was reached. */
   | 'MAX_ATTEMPTS'

@@ -22,7 +22,8 @@ export interface RealtimeClientOptions extends NetworkDeps {
   transports?: TransportName[]
   /**
    * How long one transport may take to complete the handshake before the next one is tried; also
-   * how long the ping that checks the connection after a wake or a return to the page may take.
+   * how long a `getToken` call, and the ping that checks the connection after a wake or a return to
+   * the page, may take.
    * @default 5000
    */
   connectTimeoutMs?: number

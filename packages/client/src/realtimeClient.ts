@@ -100,7 +100,8 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     const random = (resolved.random ??= Math.random)
     const timers = (resolved.timers ??= globalTimers)
     this.#keyPrefix = random().toString(36).slice(2, 10)
-    this.#tokens = new TokenManager(resolved.getToken, now)
+    // getToken is part of a connect attempt, so it gets the attempt's time limit.
+    this.#tokens = new TokenManager(resolved.getToken, now, (callback, ms) => this.#schedule(callback, ms), resolved.connectTimeoutMs)
     this.#blocked = blockedWebSocket(resolved.url, resolved.blockedTtlMs, now, resolved.storage)
     this.#outbox = new Outbox({ ...resolved, schedule: (callback, ms) => this.#schedule(callback, ms) })
     this.#host = {

@@ -9,7 +9,8 @@ export type GetToken = (context: { reason: TokenReason }) => string | Promise<st
 const MIN_REMAINING_MS = 2000
 
 /**
- * Single-flight, cached access to the app's `getToken`: concurrent callers share one call, and a
+ * Single-flight, cached access to the app's `getToken`: concurrent callers share one call, a call
+ * that does not settle within `timeoutMs` fails (and the next caller starts a new one), and a
  * second rejection in a row (a freshly forced token refused too) is terminal.
  */
 export class TokenManager {
@@ -20,10 +21,14 @@ export class TokenManager {
   #forced = false
   readonly #getToken: GetToken | undefined
   readonly #now: () => number
+  readonly #schedule: (callback: () => void, ms: number) => () => void
+  readonly #timeoutMs: number
 
-  constructor(getToken: GetToken | undefined, now: () => number) {
+  constructor(getToken: GetToken | undefined, now: () => number, schedule: (callback: () => void, ms: number) => () => void, timeoutMs: number) {
     this.#getToken = getToken
     this.#now = now
+    this.#schedule = schedule
+    this.#timeoutMs = timeoutMs
   }
 
   get current(): string | undefined {
@@ -39,8 +44,15 @@ export class TokenManager {
   /** Always asks `getToken`, sharing one call among concurrent callers. */
   fetch(reason: TokenReason): Promise<string> {
     this.#inflight ??= (async () => {
+      let cancel = () => {}
       try {
-        const token = await this.#getToken!({ reason })
+        const token = await new Promise<string>((resolve, reject) => {
+          // A call that never settles would hold every attempt, and the status `connecting`, forever.
+          cancel = this.#schedule(() => reject(new Error(`getToken did not settle within ${this.#timeoutMs} ms`)), this.#timeoutMs)
+          Promise.resolve()
+            .then(() => this.#getToken!({ reason }))
+            .then(resolve, reject)
+        })
         if (typeof token !== 'string' || !token) throw new TypeError('getToken: not a string')
         // Its lifetime comes from the server's reply (`expiresInMs`), so tokens need not be JWTs.
         this.#token = token
@@ -51,6 +63,7 @@ export class TokenManager {
           ? new RealtimeError('UNAUTHORIZED', error.message || undefined, { cause: error })
           : new RealtimeError('TOKEN_FAILED', undefined, { cause: error })
       } finally {
+        cancel()
         this.#inflight = undefined
       }
     })()

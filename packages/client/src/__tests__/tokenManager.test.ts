@@ -10,6 +10,11 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
+function schedule(callback: () => void, ms: number): () => void {
+  const handle = setTimeout(callback, ms)
+  return () => clearTimeout(handle)
+}
+
 function deferred<T>() {
   let resolve!: (value: T) => void
   const promise = new Promise<T>((done) => (resolve = done))
@@ -20,7 +25,7 @@ describe('TokenManager', () => {
   it('shares one getToken call among concurrent callers', async () => {
     const pending = deferred<string>()
     const getToken = vi.fn(() => pending.promise)
-    const tokens = new TokenManager(getToken, Date.now)
+    const tokens = new TokenManager(getToken, Date.now, schedule, 5000)
     const calls = [tokens.get('connect'), tokens.fetch('refresh'), tokens.get('connect')]
     pending.resolve('t1')
     expect(await Promise.all(calls)).toEqual(['t1', 't1', 't1'])
@@ -30,7 +35,7 @@ describe('TokenManager', () => {
   it('reuses the token until shortly before the expiry the server gave, then asks again', async () => {
     let n = 0
     const getToken = vi.fn(() => `t${++n}`)
-    const tokens = new TokenManager(getToken, Date.now)
+    const tokens = new TokenManager(getToken, Date.now, schedule, 5000)
     await tokens.get('connect')
     tokens.accepted(10_000)
     vi.advanceTimersByTime(7000)
@@ -42,18 +47,18 @@ describe('TokenManager', () => {
 
   it('calls getToken again after a failed call instead of caching the failure', async () => {
     const getToken = vi.fn().mockRejectedValueOnce(new Error('network')).mockResolvedValueOnce('t2')
-    const tokens = new TokenManager(getToken, Date.now)
+    const tokens = new TokenManager(getToken, Date.now, schedule, 5000)
     await expect(tokens.fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED', retryable: true })
     await expect(tokens.fetch('connect')).resolves.toBe('t2')
   })
 
   it('maps UnauthorizedError to UNAUTHORIZED and anything that is not a token to TOKEN_FAILED', async () => {
-    await expect(new TokenManager(() => Promise.reject(new UnauthorizedError('signed out')), Date.now).fetch('connect')).rejects.toMatchObject({ code: 'UNAUTHORIZED', retryable: false })
-    await expect(new TokenManager(() => '' as string, Date.now).fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED' })
+    await expect(new TokenManager(() => Promise.reject(new UnauthorizedError('signed out')), Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'UNAUTHORIZED', retryable: false })
+    await expect(new TokenManager(() => '' as string, Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED' })
   })
 
   it('treats a refusal of a token fetched after a refusal as terminal', () => {
-    const tokens = new TokenManager(() => 't', Date.now)
+    const tokens = new TokenManager(() => 't', Date.now, schedule, 5000)
     expect(tokens.rejected()).toBe(false)
     expect(tokens.rejected()).toBe(true)
     tokens.accepted(undefined)
@@ -125,6 +130,21 @@ describe('token refresh in the client', () => {
     expect(client.getSnapshot().status).toBe('connected')
     expect(getToken).toHaveBeenCalledTimes(3)
     expect(errors).toEqual(['TOKEN_FAILED', 'TOKEN_FAILED'])
+    expect(server.sockets).toHaveLength(1)
+  })
+
+  it('gives up on a getToken call that never settles after connectTimeoutMs, backs off, and asks again', async () => {
+    const getToken = vi.fn().mockReturnValueOnce(new Promise<string>(() => {})).mockResolvedValue('t')
+    const { server, client, errors } = testClient({ getToken, connectTimeoutMs: 5000, reconnectDelay: () => 100 })
+    client.connect()
+    await settle(4999)
+    expect(client.getSnapshot().status).toBe('connecting')
+    await settle(1)
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', error: { code: 'TOKEN_FAILED', retryable: true } })
+    expect(errors).toEqual(['TOKEN_FAILED'])
+    await settle(100)
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(getToken).toHaveBeenCalledTimes(2)
     expect(server.sockets).toHaveLength(1)
   })
 
