@@ -145,20 +145,29 @@ describe('RealtimeClient over the MSW handlers', () => {
     // No heartbeats in this window: over SSE a frame needs real I/O, which fake time jumps past.
     startMock({ heartbeatMs: 300_000 })
     const reasons: TokenReason[] = []
+    // The refresh and its reply travel through real I/O (signing, fetch, the event stream): wait for
+    // the reply itself, seen through the logger, rather than poll for it against a real-time budget.
+    let refreshId: number | undefined
+    let refreshed!: () => void
+    const refreshReply = new Promise<void>((resolve) => (refreshed = resolve))
     const client = connectClient({
       transports: [transport],
       getToken: ({ reason }) => {
         reasons.push(reason)
         return signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada', expiresInSeconds: 60 })
       },
+      logger: (message, detail) => {
+        const frame = detail as { type?: string; id?: number }
+        if (message === 'out' && frame.type === 'refresh') refreshId = frame.id
+        if (message === 'in' && frame.type === 'reply' && frame.id === refreshId) refreshed()
+      },
     })
-    const [session] = await vi.waitFor(() => mock.connected())
-    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connected'))
-    const framesIn = client.stats().framesIn
+    const [session] = await mock.connected()
+    await client.ready()
 
-    await vi.advanceTimersByTimeAsync(50_000)
-    await vi.waitFor(() => expect(reasons).toEqual(['connect', 'refresh']))
-    await vi.waitFor(() => expect(client.stats().framesIn).toBe(framesIn + 1)) // the refresh reply
+    await vi.advanceTimersByTimeAsync(50_000) // past the proactive refresh, at 80 % of the lifetime
+    await refreshReply
+    expect(reasons).toEqual(['connect', 'refresh'])
     await vi.advanceTimersByTimeAsync(20_000) // past the first token's expiry
 
     expect(mock.clients.map((info) => info.id)).toEqual([session!.id])

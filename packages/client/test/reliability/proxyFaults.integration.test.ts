@@ -92,9 +92,14 @@ describe('faults at a proxy', () => {
     const { clients, watches, published } = await fleet(3)
     const fellBack = clients.map(() => false)
     clients.forEach((client, index) => client.on('transport', ({ transport }) => transport === 'sse' && (fellBack[index] = true)))
-    // A proxy that lets the handshake through and then drops the socket, every time.
+    // A proxy that lets the handshake through and then drops the socket, every time: a reconnect
+    // shows as a status change, a move back by the background probe as a transport change.
     let flapping = true
-    for (const client of clients) client.on('status', ({ status }) => flapping && status === 'connected' && client.getSnapshot().transport === 'websocket' && proxy.cut('websocket'))
+    for (const client of clients) {
+      const cutIfOnWebSocket = () => flapping && client.getSnapshot().status === 'connected' && client.getSnapshot().transport === 'websocket' && proxy.cut('websocket')
+      client.on('status', cutIfOnWebSocket)
+      client.on('transport', cutIfOnWebSocket)
+    }
     proxy.cut('websocket')
     await publishUntil(harness.server, CHANNEL, published, () => fellBack.every(Boolean))
     expect(fellBack).toEqual([true, true, true])
