@@ -46,10 +46,19 @@ describe('origin allowlist', () => {
 })
 
 describe('max frame size', () => {
-  it('answers an oversized WebSocket frame with FRAME_TOO_LARGE and keeps the connection', async () => {
+  it('answers an oversized WebSocket command with a FRAME_TOO_LARGE reply to its id and keeps the connection', async () => {
     const server = await startServer({ maxFrameBytes: 1024 })
     const client = await WsClient.connect(server, await mintToken('ada'))
     client.send(paddedPing(50, 2000))
+    expect(errorOf(await client.reply(50))).toBe('FRAME_TOO_LARGE')
+    expect((await client.command('ping', {})).ok).toBe(true)
+  })
+
+  it('answers an oversized frame whose id it cannot see at a glance with a FRAME_TOO_LARGE error frame', async () => {
+    const server = await startServer({ maxFrameBytes: 1024 })
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    // The id sits between two long members: reading it would mean parsing the oversized frame.
+    client.send(JSON.stringify({ type: 'ping', head: 'x'.repeat(1000), id: 51, tail: 'x'.repeat(1000) }))
     const error = await client.frame<ErrorFrame>((frame) => frame.type === 'error', 'error frame')
     expect(error.error.code).toBe('FRAME_TOO_LARGE')
     expect((await client.command('ping', {})).ok).toBe(true)
