@@ -1,6 +1,5 @@
 import { RealtimeError } from './errors'
 import { PROTOCOL_VERSION, type Command, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type ResultMap, type ServerFrame } from './protocol/frames'
-import type { Timers } from './timers'
 import type { NetworkDeps, Transport, TransportFactory, TransportName } from './transports/transport'
 
 /** A command without its id: the connection numbers commands itself. */
@@ -11,7 +10,8 @@ export type Reply = (error: RealtimeError | undefined, result?: ResultMap[keyof 
 
 export interface ConnectionHost extends NetworkDeps {
   url: string
-  timers: Timers
+  /** Runs `callback` after `ms`; returns the cancel. */
+  schedule(callback: () => void, ms: number): () => void
   now(): number
   heartbeatGraceMs: number
   token(): string | undefined
@@ -39,7 +39,7 @@ export class Connection {
   #transport: Transport | undefined
   #lastId = 0
   #heartbeatMs = 0
-  #watchdog: unknown
+  #stopWatchdog = noop
   #advice: DisconnectFrame | undefined
 
   constructor(
@@ -54,11 +54,11 @@ export class Connection {
     const host = this.#host
     const started = host.now()
     return new Promise((resolve, reject) => {
-      const timer = host.timers.setTimeout(() => this.close(new RealtimeError('CONNECT_TIMEOUT', this.name)), timeoutMs)
+      const cancel = host.schedule(() => this.close(new RealtimeError('CONNECT_TIMEOUT', this.name)), timeoutMs)
       // Without a token, `token: undefined` leaves the JSON frame.
       const connect = { id: ++this.#lastId, type: 'connect' as const, v: PROTOCOL_VERSION, token }
       this.#replies.set(connect.id, (error, result) => {
-        host.timers.clearTimeout(timer)
+        cancel()
         if (error) {
           this.close()
           return reject(error)
@@ -102,11 +102,10 @@ export class Connection {
    */
   ping(deadlineMs?: number): void {
     const host = this.#host
-    const { timers } = host
     const sent = host.now()
-    const timer = deadlineMs === undefined ? undefined : timers.setTimeout(() => this.#end(4004, 'no reply to ping'), deadlineMs)
+    const cancel = deadlineMs === undefined ? noop : host.schedule(() => this.#end(4004, 'heartbeat timeout'), deadlineMs)
     this.request({ type: 'ping' }, (error) => {
-      timers.clearTimeout(timer)
+      cancel()
       if (!error) this.rttMs = host.now() - sent
     })
   }
@@ -115,7 +114,7 @@ export class Connection {
   close(error = closedError()): void {
     if (this.closed) return
     this.closed = true
-    this.#host.timers.clearTimeout(this.#watchdog)
+    this.#stopWatchdog()
     this.#transport?.close()
     const replies = [...this.#replies.values()]
     this.#replies.clear()
@@ -142,9 +141,8 @@ export class Connection {
   // A peer silent for a heartbeat interval plus grace is gone, even if the socket never said so
   // (P7). After a sleep this timer is overdue and fires on wake.
   #watch(): void {
-    const { timers, heartbeatGraceMs } = this.#host
-    timers.clearTimeout(this.#watchdog)
-    if (this.#heartbeatMs) this.#watchdog = timers.setTimeout(() => this.#end(4004, 'heartbeat timeout'), this.#heartbeatMs + heartbeatGraceMs)
+    this.#stopWatchdog()
+    if (this.#heartbeatMs) this.#stopWatchdog = this.#host.schedule(() => this.#end(4004, 'heartbeat timeout'), this.#heartbeatMs + this.#host.heartbeatGraceMs)
   }
 
   #end(code: number, reason: string, error?: RealtimeError): void {
@@ -157,6 +155,8 @@ export class Connection {
     if (this.openedAt) this.#host.lost(this, closeCode, error, advice)
   }
 }
+
+function noop(): void {}
 
 const closedError = () => new RealtimeError('TRANSPORT_CLOSED')
 const serverError = ({ code, message, retryAfterMs }: ErrorBody) => new RealtimeError(code, message, { retryAfterMs })

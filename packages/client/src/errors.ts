@@ -10,7 +10,7 @@ export type ClientErrorCode =
   | 'CONNECT_FAILED'
   /** The server sent something that is not a protocol v1 frame. */
   | 'PROTOCOL_ERROR'
-  /** `ready(timeoutMs)` did not see the client connected in time. */
+  /** `ready(timeoutMs)` did not see the client connected in time (also the `cause` of a `getToken` that did not settle). */
   | 'TIMEOUT'
   /** The offline publish queue is full (`queueSize`). */
   | 'QUEUE_FULL'

@@ -1,7 +1,6 @@
 import type { Connection } from './connection'
 import { RealtimeError } from './errors'
 import type { PublishCommand, PublishResult } from './protocol/frames'
-import { byteLength } from './protocol/parseCommand'
 
 interface Entry {
   request: Omit<PublishCommand, 'id'>
@@ -32,8 +31,9 @@ export class Outbox {
     return new Promise((resolve, reject) => {
       const { queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
       // The server would refuse it on every connection (over 4× its limit, by closing the socket):
-      // never queue it. Its id is counted at the widest the connection can give it.
-      if (byteLength(JSON.stringify({ ...request, id: Number.MAX_SAFE_INTEGER })) > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE', `publish over ${maxFrameBytes} bytes`))
+      // never queue it. A Blob's size is the UTF-8 byte count the server measures; the id the
+      // connection adds later is counted at its widest.
+      if (new Blob([JSON.stringify({ ...request, id: Number.MAX_SAFE_INTEGER })]).size > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE'))
       if (this.#entries.length >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
       const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED')), queueTtlMs)
       const entry: Entry = {

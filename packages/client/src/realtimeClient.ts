@@ -98,15 +98,16 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#options = resolved
     const now = (resolved.now ??= Date.now)
     const random = (resolved.random ??= Math.random)
-    const timers = (resolved.timers ??= globalTimers)
+    resolved.timers ??= globalTimers
+    const schedule = (callback: () => void, ms: number) => this.#schedule(callback, ms)
     this.#keyPrefix = random().toString(36).slice(2, 10)
     // getToken is part of a connect attempt, so it gets the attempt's time limit.
-    this.#tokens = new TokenManager(resolved.getToken, now, (callback, ms) => this.#schedule(callback, ms), resolved.connectTimeoutMs)
+    this.#tokens = new TokenManager(resolved.getToken, now, schedule, resolved.connectTimeoutMs)
     this.#blocked = blockedWebSocket(resolved.url, resolved.blockedTtlMs, now, resolved.storage)
-    this.#outbox = new Outbox({ ...resolved, schedule: (callback, ms) => this.#schedule(callback, ms) })
+    this.#outbox = new Outbox({ ...resolved, schedule })
     this.#host = {
       ...resolved,
-      timers,
+      schedule,
       now,
       token: () => this.#tokens.current,
       push: (connection, frame) => {
@@ -126,7 +127,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         return client.#connection
       },
       publish: (channel, event, data) => this.#outbox.add({ type: 'publish', channel, event, data, key: `${this.#keyPrefix}-${++this.#published}` }, this.#connection),
-      schedule: (callback, ms) => this.#schedule(callback, ms),
+      schedule,
       retryDelay: (attempt, error) => this.#backoff(attempt, error),
       releaseGraceMs: resolved.releaseGraceMs,
     }
@@ -380,7 +381,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    */
   #refused(error: RealtimeError): boolean {
     const terminal = this.#tokens.rejected()
-    if (terminal) this.#stop(new RealtimeError('UNAUTHORIZED', 'fresh token refused', { cause: error }))
+    if (terminal) this.#stop(new RealtimeError('UNAUTHORIZED', undefined, { cause: error }))
     return terminal
   }
 

@@ -48,7 +48,7 @@ export class TokenManager {
       try {
         const token = await new Promise<string>((resolve, reject) => {
           // A call that never settles would hold every attempt, and the status `connecting`, forever.
-          cancel = this.#schedule(() => reject(new Error(`getToken did not settle within ${this.#timeoutMs} ms`)), this.#timeoutMs)
+          cancel = this.#schedule(() => reject(new RealtimeError('TIMEOUT')), this.#timeoutMs)
           Promise.resolve()
             .then(() => this.#getToken!({ reason }))
             .then(resolve, reject)
