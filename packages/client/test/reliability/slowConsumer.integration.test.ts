@@ -23,10 +23,10 @@ afterEach(async () => {
 const PADDING = 'x'.repeat(8 * 1024)
 const CHANNEL = 'board:slow'
 
-describe('slow consumer', () => {
+describe.each(['websocket', 'sse'] as const)('slow consumer over %s', (transport) => {
   it('the server cuts a client that cannot keep up; it recovers everything while a fast client never notices', async () => {
-    const slow = harness.client({ ...FAST, url: proxy.url, transports: ['websocket'] })
-    const fast = harness.client({ ...FAST, transports: ['websocket'] })
+    const slow = harness.client({ ...FAST, url: proxy.url, transports: [transport] })
+    const fast = harness.client({ ...FAST, transports: [transport] })
     const statuses: ConnectionStatus[] = []
     slow.on('status', ({ status }) => statuses.push(status))
     slow.connect()
