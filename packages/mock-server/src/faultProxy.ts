@@ -74,10 +74,16 @@ interface Link {
  */
 export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProxyOptions): Promise<FaultProxy> {
   const links = new Set<Link>()
+  // Every accepted socket, also those whose first bytes have not come yet, so close() can end them all.
+  const sockets = new Set<Socket>()
+  let closing = false
 
   const proxy = createServer((client) => {
+    sockets.add(client)
+    client.on('close', () => sockets.delete(client))
     client.on('error', () => client.destroy())
     client.once('data', (head) => {
+      if (closing) return void client.destroy()
       const request = head.toString('latin1')
       const link: Link = { kind: kindOf(request), client, server: undefined, dead: false }
       links.add(link)
@@ -189,7 +195,10 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
       for (const link of links) link.dead = true
     },
     close() {
+      // Clients still running reconnect at once; their sockets must not keep the proxy open.
+      closing = true
       faults.cut()
+      for (const socket of sockets) socket.destroy()
       return new Promise((resolve) => proxy.close(() => resolve()))
     },
   }
