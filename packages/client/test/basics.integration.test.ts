@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startHarness, next, until, type Harness } from './support/harness'
+import { describe, expect, it } from 'vitest'
+import { next, startHarness, until, useHarness } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(() => harness.close())
+const harness = useHarness()
 
 describe('RealtimeClient against the mock server', () => {
   it('connects over WebSocket and receives channel messages in order', async () => {

@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ClientEvents } from '../src/index'
-import { countingNetwork, memoryStorage, next, startHarness, until, type Harness } from './support/harness'
+import { countingNetwork, memoryStorage, next, useHarness, until } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(() => harness.close())
+const harness = useHarness()
 
 /** While on SSE, no background probe gets in the way of what these tests look at. */
 const NO_PROBE = { upgradeDelay: { minMs: 600_000, maxMs: 600_000 } }

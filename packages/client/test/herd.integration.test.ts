@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RealtimeClient } from '../src/index'
-import { startHarness, until, type Harness } from './support/harness'
+import { useHarness, until } from './support/harness'
 
 const CLIENTS = 1000
 /** Backoff window of the first reconnect: full jitter spreads the crowd uniformly over it. */
 const WINDOW_MS = 3000
 const BUCKET_MS = 100
 
-let harness: Harness
-beforeEach(async () => {
-  // Any token names its user: JWT signing and checking for 2,000 handshakes would only load the CPU.
-  harness = await startHarness({ verifyToken: async (token) => ({ sub: token, roles: [] }) })
-})
-afterEach(() => harness.close())
+// Any token names its user: JWT signing and checking for 2,000 handshakes would only load the CPU.
+const harness = useHarness({ verifyToken: async (token) => ({ sub: token, roles: [] }) })
 
 /** How many of `times` (ms) fall in each `BUCKET_MS` bucket, busiest first. */
 function bucketCounts(times: number[]): number[] {

@@ -1,17 +1,13 @@
 import type { Publication } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RealtimeError } from '../src/index'
-import { sequence, startHarness, until, type Harness } from './support/harness'
+import { sequence, startHarness, until, useHarness } from './support/harness'
 
 /** Enough concurrent upstream POSTs over SSE for HTTP requests to overtake each other. */
 const COUNT = 300
 
-let harness: Harness
-beforeEach(async () => {
-  // The flush is one burst of COUNT commands: lift the server's rate limit above it.
-  harness = await startHarness({ rateLimit: { perSecond: 1000, burst: COUNT * 2 } })
-})
-afterEach(() => harness.close())
+// The flush is one burst of COUNT commands: lift the server's rate limit above it.
+const harness = useHarness({ rateLimit: { perSecond: 1000, burst: COUNT * 2 } })
 
 describe('publishing while offline', () => {
   it.each(['websocket', 'sse'] as const)('flushes publishes queued offline in order after reconnecting over %s; the server sees each once', { timeout: 30_000 }, async (transport) => {

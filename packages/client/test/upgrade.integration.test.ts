@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ClientEvents } from '../src/index'
-import { next, received, sequence, startHarness, until, type Harness } from './support/harness'
+import { next, received, sequence, useHarness, until } from './support/harness'
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(() => harness.close())
+const harness = useHarness()
 
 describe('upgrade from SSE back to WebSocket', () => {
   it('moves to WebSocket once it works; 1,000 messages streamed across the move arrive once, in order', { timeout: 60_000 }, async () => {

@@ -1,6 +1,6 @@
 import { MemoryBroker } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startHarness, type Harness } from '../support/harness'
+import { describe, expect, it, vi } from 'vitest'
+import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, verdict, watch } from './support/tally'
 
@@ -8,11 +8,7 @@ import { publishNumbered, verdict, watch } from './support/tally'
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 const HISTORY = 50
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness({ broker: new MemoryBroker({ historySize: HISTORY }) })
-})
-afterEach(() => harness.close())
+const harness = useHarness(() => ({ broker: new MemoryBroker({ historySize: HISTORY }) }))
 
 const CHANNEL = 'broadcasts'
 

@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RealtimeClient } from '../../src/index'
-import { startHarness, type Harness } from '../support/harness'
+import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, sum, verdict, watch, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(() => harness.close())
+const harness = useHarness()
 
 const CLIENTS = 1000
 const SPREAD_MS = 2000

@@ -1,23 +1,15 @@
-import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RealtimeClient, TransportName } from '../../src/index'
-import { startHarness, type Harness } from '../support/harness'
+import { useHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
+import { useFaultProxy } from './support/useFaultProxy'
 import { publishNumbered, publishUntil, verdict, watch, type Published, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
-let harness: Harness
-let proxy: FaultProxy
-beforeEach(async () => {
-  harness = await startHarness({ heartbeatMs: 300 })
-  proxy = await createFaultProxy({ target: harness.server.url })
-})
-afterEach(async () => {
-  await harness.close()
-  await proxy.close()
-})
+const harness = useHarness({ heartbeatMs: 300 })
+const proxy = useFaultProxy(harness)
 
 const CHANNEL = 'board:1'
 

@@ -1,16 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startHarness, type Harness } from '../support/harness'
+import { describe, expect, it, vi } from 'vitest'
+import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, verdict, watch, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(() => harness.close())
+const harness = useHarness()
 
 const CLIENTS = 6
 

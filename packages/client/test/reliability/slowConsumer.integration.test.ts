@@ -1,24 +1,17 @@
-import { createFaultProxy, MemoryBroker, type FaultProxy } from '@lifeline/mock-server'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MemoryBroker } from '@lifeline/mock-server'
+import { describe, expect, it, vi } from 'vitest'
 import type { ConnectionStatus } from '../../src/index'
-import { startHarness, type Harness } from '../support/harness'
+import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
+import { useFaultProxy } from './support/useFaultProxy'
 import { NUMBERED, verdict, watch, type Published } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
-let harness: Harness
-let proxy: FaultProxy
-beforeEach(async () => {
-  // History deep enough to hold everything this test publishes, so the cut client can recover it all.
-  harness = await startHarness({ maxBufferedBytes: 64 * 1024, broker: new MemoryBroker({ historySize: 5000 }) })
-  proxy = await createFaultProxy({ target: harness.server.url })
-})
-afterEach(async () => {
-  await harness.close()
-  await proxy.close()
-})
+// History deep enough to hold everything this test publishes, so the cut client can recover it all.
+const harness = useHarness(() => ({ maxBufferedBytes: 64 * 1024, broker: new MemoryBroker({ historySize: 5000 }) }))
+const proxy = useFaultProxy(harness)
 
 const PADDING = 'x'.repeat(8 * 1024)
 const CHANNEL = 'board:slow'

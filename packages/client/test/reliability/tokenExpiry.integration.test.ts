@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { TokenReason } from '../../src/index'
-import { startHarness, type Harness } from '../support/harness'
+import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
 import { publishNumbered, publishUntil, verdict, watch, type Published } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
-let harness: Harness
-beforeEach(async () => {
-  harness = await startHarness()
-})
-afterEach(() => harness.close())
+const harness = useHarness()
 
 const CHANNEL = 'user:ada'
 const clean = (published: Published) => ({ published: published.size, delivered: published.size, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })

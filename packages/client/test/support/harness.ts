@@ -2,6 +2,7 @@ import { createServer, signToken, DEFAULT_JWT_SECRET, type MockServer, type Serv
 import { EventSource } from 'eventsource'
 import { WebSocket } from 'ws'
 import { RealtimeClient, type Channel, type KeyValueStorage, type RealtimeClientOptions } from '../../src/index'
+import { perTest } from './perTest'
 
 /** Everything a test started, closed together in `afterEach`. */
 export interface Harness {
@@ -11,6 +12,14 @@ export interface Harness {
   client(options?: Partial<RealtimeClientOptions> & { sub?: string; roles?: string[] }): RealtimeClient
   token(sub?: string, options?: { roles?: string[]; expiresInSeconds?: number }): Promise<string>
   close(): Promise<void>
+}
+
+/**
+ * A fresh server for every test of the file, its clients disconnected and the server closed after
+ * each. Pass a function when the options hold something that must not outlive a test (a broker).
+ */
+export function useHarness(options?: ServerOptions | (() => ServerOptions)): Harness {
+  return perTest(() => startHarness(typeof options === 'function' ? options() : options), (harness) => harness.close())
 }
 
 export async function startHarness(options: ServerOptions = {}): Promise<Harness> {
