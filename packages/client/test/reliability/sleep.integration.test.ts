@@ -13,48 +13,43 @@ const proxy = useFaultProxy(harness)
 
 const CHANNEL = 'leaderboard'
 
-describe('laptop sleep', () => {
-  it.each(['websocket', 'sse'] as const)('over %s: after the lid opens, the dead link is dropped and what was missed is recovered', async (transport) => {
-    const clock = sleepyClock()
-    const client = harness.client({ ...FAST, url: proxy.url, transports: [transport], timers: clock.timers, now: clock.now })
-    client.connect()
-    const seen = watch(client, CHANNEL)
-    await seen.subscribed
-    const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
-    await expect.poll(() => seen.received.length).toBe(10)
-
-    // Lid closed: the client's timers freeze and its connection silently dies (Wi-Fi gone, NAT forgot it).
-    clock.sleep()
-    proxy.blackhole()
-    await publishNumbered(harness.server, CHANNEL, 11, 30, published)
-    // A minute later the lid opens: the heartbeat watchdog is long overdue.
-    clock.wake(60_000)
-
-    await expect.poll(() => new Set(seen.received).size, { timeout: 10_000 }).toBe(30)
-    expect(verdict(published, seen)).toEqual({ published: 30, delivered: 30, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
-    expect(seen.gaps).toEqual([])
-    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
-  })
-
-  it.each(['websocket', 'sse'] as const)('over %s: a sleep shorter than the heartbeat window still drops the dead link on waking, not when the watchdog fires', async (transport) => {
-    const clock = sleepyClock()
-    // A watchdog this lenient cannot fire within the test: only the check made on waking can notice the dead link.
-    const client = harness.client({ ...FAST, url: proxy.url, transports: [transport], timers: clock.timers, now: clock.now, heartbeatGraceMs: 10 * 60_000 })
-    client.connect()
-    const seen = watch(client, CHANNEL)
-    await seen.subscribed
-    const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
-    await expect.poll(() => seen.received.length).toBe(10)
-
-    clock.sleep()
-    proxy.blackhole()
-    await publishNumbered(harness.server, CHANNEL, 11, 30, published)
+const SLEEPS = [
+  {
+    what: 'after the lid opens, the dead link is dropped and what was missed is recovered',
+    // A minute: the heartbeat watchdog is long overdue when the lid opens.
+    sleepMs: 60_000,
+    options: {},
+  },
+  {
+    what: 'a sleep shorter than the heartbeat window still drops the dead link on waking, not when the watchdog fires',
     // 20 s: past the sleep detector's drift threshold, well inside heartbeat interval + grace.
-    clock.wake(20_000)
+    sleepMs: 20_000,
+    // A watchdog this lenient cannot fire within the test: only the check made on waking can notice the dead link.
+    options: { heartbeatGraceMs: 10 * 60_000 },
+  },
+]
 
-    await expect.poll(() => new Set(seen.received).size, { timeout: 30_000 }).toBe(30)
-    expect(verdict(published, seen)).toEqual({ published: 30, delivered: 30, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
-    expect(seen.gaps).toEqual([])
-    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
+describe('laptop sleep', () => {
+  describe.each(SLEEPS)('$what', ({ sleepMs, options }) => {
+    it.each(['websocket', 'sse'] as const)('over %s', async (transport) => {
+      const clock = sleepyClock()
+      const client = harness.client({ ...FAST, url: proxy.url, transports: [transport], timers: clock.timers, now: clock.now, ...options })
+      client.connect()
+      const seen = watch(client, CHANNEL)
+      await seen.subscribed
+      const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
+      await expect.poll(() => seen.received.length).toBe(10)
+
+      // Lid closed: the client's timers freeze and its connection silently dies (Wi-Fi gone, NAT forgot it).
+      clock.sleep()
+      proxy.blackhole()
+      await publishNumbered(harness.server, CHANNEL, 11, 30, published)
+      clock.wake(sleepMs)
+
+      await expect.poll(() => new Set(seen.received).size, { timeout: 30_000 }).toBe(30)
+      expect(verdict(published, seen)).toEqual({ published: 30, delivered: 30, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+      expect(seen.gaps).toEqual([])
+      expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
+    })
   })
 })
