@@ -1,42 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { BrokerHealth, PublishOutcome } from '../../src/index'
-import { recordingClient, type RecordingClient } from './support/recordingClient'
-import { startRedis, type RedisProcess } from './support/redisServer'
-import { collectUnhandledRejections } from './support/unhandledRejections'
-import { healthOf, startReplicas, type Replica } from './support/replicas'
+import { healthOf, type Replica } from './support/replicas'
+import { useReplicas } from './support/useReplicas'
 import { PATIENCE, allowSlowMachines } from './support/patience'
 
 allowSlowMachines()
 
-let redis: RedisProcess
-let replicas: Replica[]
-let clients: RecordingClient[]
-let rejections: ReturnType<typeof collectUnhandledRejections>
-
-beforeEach(async () => {
-  rejections = collectUnhandledRejections()
-  redis = await startRedis()
-  replicas = await startReplicas(2, redis.url)
-  clients = []
-})
-
-afterEach(async () => {
-  for (const { client } of clients) client.disconnect()
-  await Promise.all(replicas.map((replica) => replica.stop()))
-  await redis.kill()
-  expect(rejections.stop()).toEqual([])
-})
-
-function connect(url: string, transport: 'websocket' | 'sse'): RecordingClient {
-  const recording = recordingClient({ url, transport })
-  clients.push(recording)
-  recording.client.connect()
-  return recording
-}
+const setup = useReplicas(2)
+const { connect } = setup
 
 describe('Redis outage', () => {
   it('keeps local delivery going while Redis is down, reports degraded, and resumes fan-out when it is back', async () => {
-    const [a, b] = replicas as [Replica, Replica]
+    const [a, b] = setup.replicas as [Replica, Replica]
     const onA = connect(a.server.url, 'websocket')
     const onB = connect(b.server.url, 'sse')
     const away = connect(b.server.url, 'websocket')
@@ -65,7 +40,7 @@ describe('Redis outage', () => {
     await sentBy(10)
     const beforeOutage = (await a.broker.history('leaderboard')).position
 
-    await redis.kill()
+    await setup.redis.kill()
     for (const { server } of [a, b]) expect((await healthOf(server, 'degraded')).reason).toMatch(/Redis unreachable/)
     expect(await (await fetch(`${a.server.url}/metrics`)).text()).toContain('lifeline_broker_degraded 1')
     away.client.disconnect()
@@ -83,7 +58,7 @@ describe('Redis outage', () => {
     expect(onA.recording.app.get('leaderboard')).not.toContain('b-during-outage')
     for (const newcomer of newcomers) await vi.waitFor(() => expect(newcomer.recording.app.get('leaderboard')).toContain(`a-${joinedAt + 2}`), PATIENCE)
 
-    await redis.restart()
+    await setup.redis.restart()
     for (const { server } of [a, b]) await healthOf(server, 'ok')
     // Listeners also hear the reason change while degraded (connection lost, then refused).
     expect(healthOfA.filter((status, index) => status !== healthOfA[index - 1])).toEqual(['degraded', 'ok'])

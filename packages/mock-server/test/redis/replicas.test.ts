@@ -1,54 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startLoadBalancer, type LoadBalancer } from './support/loadBalancer'
-import { recordingClient, type RecordingClient } from './support/recordingClient'
-import { startRedis, type RedisProcess } from './support/redisServer'
-import { collectUnhandledRejections } from './support/unhandledRejections'
-import { publishApi, startReplicas, type Replica } from './support/replicas'
+import { describe, expect, it, vi } from 'vitest'
+import { publishApi, type Replica } from './support/replicas'
+import { useReplicas } from './support/useReplicas'
 import { PATIENCE, allowSlowMachines } from './support/patience'
 
 allowSlowMachines()
 
-let redis: RedisProcess
-let replicas: Replica[]
-let clients: RecordingClient[]
-let balancers: LoadBalancer[]
-let rejections: ReturnType<typeof collectUnhandledRejections>
-
-beforeEach(async () => {
-  rejections = collectUnhandledRejections()
-  redis = await startRedis()
-  replicas = await startReplicas(3, redis.url)
-  clients = []
-  balancers = []
-})
-
-afterEach(async () => {
-  for (const { client } of clients) client.disconnect()
-  await Promise.all(balancers.map((balancer) => balancer.close()))
-  await Promise.all(replicas.map((replica) => replica.stop()))
-  await redis.kill()
-  expect(rejections.stop()).toEqual([])
-})
-
-function connect(url: string, transport: 'websocket' | 'sse'): RecordingClient {
-  const recording = recordingClient({ url, transport })
-  clients.push(recording)
-  recording.client.connect()
-  return recording
-}
+const setup = useReplicas(3)
+const { connect } = setup
 
 const numbered = (count: number, from = 1) => Array.from({ length: count }, (_, index) => from + index)
 
 describe('three replicas on one Redis', () => {
   it('gives every client every message of its channels exactly once, in order, over both transports', async () => {
-    const everyone = replicas.flatMap(({ server }) => [connect(server.url, 'websocket'), connect(server.url, 'sse')])
+    const everyone = setup.replicas.flatMap(({ server }) => [connect(server.url, 'websocket'), connect(server.url, 'sse')])
     await Promise.all(everyone.flatMap((client) => [client.join('board:1', 'move'), client.join('leaderboard', 'score')]))
 
     // Publishes through every replica at once: the server API, the HTTP publish API, and clients.
     const board: Promise<unknown>[] = []
     const scores: Promise<unknown>[] = []
     for (let n = 1; n <= 10; n++) {
-      replicas.forEach(({ server }, index) => {
+      setup.replicas.forEach(({ server }, index) => {
         board.push(server.publish('board:1', 'move', { from: `server-${index}`, n }))
         board.push(publishApi(server, { channel: 'board:1', event: 'move', data: { from: `api-${index}`, n } }))
         scores.push(server.publish('leaderboard', 'score', { from: `server-${index}`, n }))
@@ -73,19 +44,18 @@ describe('three replicas on one Redis', () => {
   })
 
   it('delivers a publish retried through another replica with the same key once', async () => {
-    const watcher = connect(replicas[2]!.server.url, 'websocket')
+    const watcher = connect(setup.replicas[2]!.server.url, 'websocket')
     await watcher.join('board:9', 'move')
-    const first = await publishApi(replicas[0]!.server, { channel: 'board:9', event: 'move', data: 'once', key: 'retry-1' })
-    const retry = await publishApi(replicas[1]!.server, { channel: 'board:9', event: 'move', data: 'once', key: 'retry-1' })
-    await replicas[1]!.server.publish('board:9', 'move', 'after')
+    const first = await publishApi(setup.replicas[0]!.server, { channel: 'board:9', event: 'move', data: 'once', key: 'retry-1' })
+    const retry = await publishApi(setup.replicas[1]!.server, { channel: 'board:9', event: 'move', data: 'once', key: 'retry-1' })
+    await setup.replicas[1]!.server.publish('board:9', 'move', 'after')
     expect(retry).toEqual({ ...(first as object), duplicate: true })
     await vi.waitFor(() => expect(watcher.recording.app.get('board:9')).toEqual(['once', 'after']), PATIENCE)
   })
 
   it('serves an SSE client whose upstream POSTs reach a different replica than its stream', async () => {
-    const [holder, router, other] = replicas.map(({ server }) => server) as [typeof replicas[0]['server'], typeof replicas[0]['server'], typeof replicas[0]['server']]
-    const balancer = await startLoadBalancer((request) => (request.url?.startsWith('/sse/send') ? router.port : holder.port))
-    balancers.push(balancer)
+    const [holder, router, other] = setup.replicas.map(({ server }) => server) as [Replica['server'], Replica['server'], Replica['server']]
+    const balancer = await setup.loadBalancer((request) => (request.url?.startsWith('/sse/send') ? router.port : holder.port))
     const client = connect(balancer.url, 'sse')
     await client.join('board:2', 'move')
     const reply = await client.client.channel('board:2').publish('move', { card: 'c1' })
@@ -99,10 +69,9 @@ describe('three replicas on one Redis', () => {
   })
 
   it('moves a client whose replica stopped to another one, resuming from its position without loss or repeat', async () => {
-    const [doomed, survivor, publisher] = replicas as [Replica, Replica, Replica]
+    const [doomed, survivor, publisher] = setup.replicas as [Replica, Replica, Replica]
     let backend = doomed.server.port
-    const balancer = await startLoadBalancer(() => backend)
-    balancers.push(balancer)
+    const balancer = await setup.loadBalancer(() => backend)
     const movers = [connect(balancer.url, 'websocket'), connect(balancer.url, 'sse')]
     await Promise.all(movers.map((client) => client.join('board:3', 'move')))
 
