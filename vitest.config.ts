@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Tests import sources through the `@lifeline/source` export condition, so they never need a build.
@@ -6,6 +7,10 @@ const source = {
   resolve: { conditions: ['@lifeline/source', 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: ['@lifeline/source', 'module', 'node', 'development|production'] } },
 }
+
+// React, ReactDOM and Testing Library as installed (with React 18 as their peer) by packages/react/react-18.
+const react18 = fileURLToPath(new URL('packages/react/react-18/node_modules/', import.meta.url))
+const onReact18 = Object.fromEntries(['react', 'react-dom', '@testing-library/react'].map((name) => [name, react18 + name]))
 
 export default defineConfig({
   test: {
@@ -37,6 +42,19 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
           typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+          env: { REACT_MAJOR: '19' },
+        },
+      },
+      {
+        // The same hook tests on React 18, the older major the peer range allows.
+        ...source,
+        resolve: { ...source.resolve, alias: onReact18 },
+        test: {
+          name: 'react-18',
+          root: 'packages/react',
+          environment: 'jsdom',
+          include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
+          env: { REACT_MAJOR: '18' },
         },
       },
       {
