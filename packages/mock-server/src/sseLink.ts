@@ -1,6 +1,18 @@
 import type { ServerResponse } from 'node:http'
-import { CloseCode } from '@lifeline/client/protocol'
+import { CloseCode, type ServerFrame } from '@lifeline/client/protocol'
 import { sseEventId, type Link } from './engine/index'
+
+/**
+ * The event of the `message` frame being fanned out, as bytes: every subscriber's link gets the
+ * same frame object (see `Link#send`), so the event is built and encoded once.
+ */
+const encoded = new WeakMap<ServerFrame, Buffer>()
+
+/** One frame as an SSE event; a channel message carries its position as the event id. */
+function eventOf(text: string, frame: ServerFrame): string {
+  const id = sseEventId(frame)
+  return `${id === undefined ? '' : `id: ${id}\n`}data: ${text}\n\n`
+}
 
 /**
  * Adapts an open `text/event-stream` response to the engine. `delayMs` reads the fault switch: while
@@ -20,12 +32,17 @@ export function sseLink(response: ServerResponse, delayMs: () => number): Link {
     held.push({ due: Date.now() + Math.max(0, delay), write })
     timer ??= setTimeout(drain, held[0]!.due - Date.now())
   }
-  const write = (chunk: string) => later(() => response.writableEnded || response.destroyed || response.write(chunk))
+  const write = (chunk: string | Buffer) => later(() => response.writableEnded || response.destroyed || response.write(chunk))
   return {
     transport: 'sse',
     send(text, frame) {
-      const id = sseEventId(frame)
-      write(`${id === undefined ? '' : `id: ${id}\n`}data: ${text}\n\n`)
+      if (frame.type !== 'message') return write(eventOf(text, frame))
+      let event = encoded.get(frame)
+      if (!event) {
+        event = Buffer.from(eventOf(text, frame))
+        encoded.set(frame, event)
+      }
+      write(event)
     },
     bufferedBytes: () => response.writableLength,
     close(code) {

@@ -1,6 +1,15 @@
-import { CloseCode } from '@lifeline/client/protocol'
+import { CloseCode, type ServerFrame } from '@lifeline/client/protocol'
 import type { WebSocket } from 'ws'
 import type { Link } from './engine/index'
+
+/**
+ * The UTF-8 bytes of the `message` frame being fanned out: every subscriber's link gets the same
+ * frame object (see `Link#send`), so it is encoded once, not by `ws` once per socket.
+ */
+const encoded = new WeakMap<ServerFrame, Buffer>()
+
+/** A Buffer given to `ws` goes out as binary unless told otherwise; the protocol is text frames. */
+const TEXT = { binary: false }
 
 /**
  * Adapts a `ws` socket to the engine. Liveness rides on the engine's heartbeat: a socket that did
@@ -13,7 +22,15 @@ export function webSocketLink(socket: WebSocket): Link {
   })
   return {
     transport: 'websocket',
-    send: (text) => socket.send(text),
+    send(text, frame) {
+      if (frame.type !== 'message') return socket.send(text)
+      let bytes = encoded.get(frame)
+      if (!bytes) {
+        bytes = Buffer.from(text)
+        encoded.set(frame, bytes)
+      }
+      socket.send(bytes, TEXT)
+    },
     bufferedBytes: () => socket.bufferedAmount,
     close(code, reason) {
       // A slow consumer's close handshake would queue behind the very backlog that got it cut.

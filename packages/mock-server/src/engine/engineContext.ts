@@ -2,8 +2,10 @@ import type { Claims, TokenVerifier } from './auth'
 import type { Broker } from './broker'
 import type { ChannelAction } from './channelRules'
 import type { Clock } from './clock'
+import type { MessageFrames } from './messageFrames'
 import type { Metrics } from './metrics'
 import type { RateLimit } from './rateLimiter'
+import type { SendBufferWatch } from './sendBufferWatch'
 import type { Session } from './session'
 
 /** Limits and timings every session applies; see `EngineOptions` for their meaning and defaults. */
@@ -22,6 +24,10 @@ export interface EngineContext {
   broker: Broker
   clock: Clock
   metrics: Metrics
+  /** Serializes each publication's `message` frame once for all its subscribers. */
+  frames: MessageFrames
+  /** Judges the send buffers of the sessions that sent, once per event-loop turn. */
+  bufferWatch: SendBufferWatch
   verify: TokenVerifier
   authorize: (claims: Claims, channel: string, action: ChannelAction) => boolean
   opened(session: Session): void

@@ -11,6 +11,7 @@ import {
   type UpstreamVerdict,
 } from './broker'
 import { systemClock, type Clock } from './clock'
+import { ListenerSet } from './listenerSet'
 import { randomId } from './randomId'
 
 export interface HistoryOptions {
@@ -46,7 +47,7 @@ interface ChannelLog {
   epoch: string
   offset: number
   entries: { publication: Publication; at: number }[]
-  listeners: Set<(publication: Publication) => void>
+  listeners: ListenerSet<Publication>
   keys: Map<string, { outcome: PublishOutcome; at: number }>
 }
 
@@ -80,7 +81,7 @@ export class MemoryBroker implements Broker {
     if (log.entries.length > this.#options.historySize) log.entries.shift()
     const outcome = { position: publication.pos, duplicate: false }
     if (key !== undefined) log.keys.set(key, { outcome, at: now })
-    for (const listener of [...log.listeners]) listener(publication)
+    for (const listener of log.listeners.snapshot()) listener(publication)
     return outcome
   }
 
@@ -139,7 +140,7 @@ export class MemoryBroker implements Broker {
   #log(channel: string): ChannelLog {
     let log = this.#channels.get(channel)
     if (!log) {
-      log = { epoch: randomId('', 4), offset: 0, entries: [], listeners: new Set(), keys: new Map() }
+      log = { epoch: randomId('', 4), offset: 0, entries: [], listeners: new ListenerSet(), keys: new Map() }
       this.#channels.set(channel, log)
     }
     return log

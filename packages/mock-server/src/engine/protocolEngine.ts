@@ -5,9 +5,11 @@ import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type ChannelRule } from './ch
 import { systemClock, type Clock } from './clock'
 import type { SessionLimits } from './engineContext'
 import { MemoryBroker, stripUndefined } from './memoryBroker'
+import { MessageFrames } from './messageFrames'
 import { Metrics } from './metrics'
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rateLimiter'
 import { randomId } from './randomId'
+import { SendBufferWatch } from './sendBufferWatch'
 import { Session, type Link } from './session'
 import { ticketSigner, type TicketGrant } from './tickets'
 
@@ -141,6 +143,8 @@ export class ProtocolEngine {
       broker: this.broker,
       clock,
       metrics: this.metrics,
+      frames: new MessageFrames(),
+      bufferWatch: new SendBufferWatch(log),
       verify: this.#verify,
       authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),
       log,

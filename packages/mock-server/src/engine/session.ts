@@ -19,7 +19,11 @@ import { randomId } from './randomId'
 /** The engine's view of one transport connection: the Node server and the MSW handlers provide it. */
 export interface Link {
   readonly transport: 'websocket' | 'sse'
-  /** Sends one frame, serialized as `text` (the frame itself is there for SSE `id:` lines). */
+  /**
+   * Sends one frame, serialized as `text` (the frame itself is there for SSE `id:` lines). Every
+   * subscriber of a publication gets the same `message` frame object and text in a row, so a link
+   * may cache its own encoding of them keyed by the frame.
+   */
   send(text: string, frame: ServerFrame): void
   /** Bytes accepted by `send` but not yet written to the network. */
   bufferedBytes(): number
@@ -184,7 +188,8 @@ export class Session {
     // A replica that hears a message twice, or a replay racing the live feed, must not repeat it.
     if (last && last.epoch === publication.pos.epoch && publication.pos.offset <= last.offset) return
     subscription.last = publication.pos
-    this.#send({ type: 'message', channel, event: publication.event, data: publication.data, pos: publication.pos })
+    const message = this.#context.frames.of(channel, publication)
+    this.#send(message.frame, message.text)
   }
 
   #accept(frame: ClientFrame): void {
@@ -336,23 +341,23 @@ export class Session {
     this.#send(reply.ok ? { type: 'reply', id, ok: true, result: reply.result } : { type: 'reply', id, ok: false, error: reply.error })
   }
 
-  #send(frame: ServerFrame): void {
+  /** Sends `frame`; `text` is its JSON when already serialized (a publication's shared frame). */
+  #send(frame: ServerFrame, text?: string): void {
     if (this.status === 'closed') return
-    this.#link.send(JSON.stringify(frame), frame)
+    this.#link.send(text ?? JSON.stringify(frame), frame)
     this.#context.metrics.messagesOut += 1
-    // A host may hold a whole turn's writes before the network takes any (Node's HTTP response
-    // corks the socket until the next tick), so a burst within one turn, such as a history replay,
-    // is no sign of a slow consumer: the buffer is judged once the turn is over. A real timer, not
-    // the injected clock: this is about the event loop, not about time.
     if (this.#bufferCheckPending) return
     this.#bufferCheckPending = true
-    setTimeout(() => {
-      this.#bufferCheckPending = false
-      if (this.status === 'closed' || this.#link.bufferedBytes() <= this.#context.options.maxBufferedBytes) return
-      this.#context.metrics.error('SLOW_CONSUMER')
-      this.#release()
-      this.#link.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
-    }, 0)
+    this.#context.bufferWatch.afterTurn(this.#checkBuffer)
+  }
+
+  /** After the turn that sent (see `SendBufferWatch`): a send buffer still over the limit is a slow consumer. */
+  readonly #checkBuffer = (): void => {
+    this.#bufferCheckPending = false
+    if (this.status === 'closed' || this.#link.bufferedBytes() <= this.#context.options.maxBufferedBytes) return
+    this.#context.metrics.error('SLOW_CONSUMER')
+    this.#release()
+    this.#link.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
   }
 
   #release(): void {

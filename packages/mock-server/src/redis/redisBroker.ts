@@ -10,6 +10,7 @@ import type {
   UpstreamEnvelope,
   UpstreamVerdict,
 } from '../engine/broker'
+import { ListenerSet } from '../engine/listenerSet'
 import { DEFAULT_HISTORY_OPTIONS, MemoryBroker, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
 import { randomId } from '../engine/randomId'
 import { redisKeys, type RedisKeys } from './keys'
@@ -70,7 +71,7 @@ interface StoredMessage {
 }
 
 interface LocalChannel {
-  listeners: Set<(publication: Publication) => void>
+  listeners: ListenerSet<Publication>
   /** Settles once the fan-out SUBSCRIBE is in effect (or at once while Redis is away). */
   subscribed: Promise<void>
 }
@@ -176,7 +177,7 @@ export class RedisBroker implements Broker {
   async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
     let local = this.#channels.get(channel)
     if (!local) {
-      local = { listeners: new Set(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
+      local = { listeners: new ListenerSet(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
       this.#channels.set(channel, local)
     }
     const entry = local
@@ -286,7 +287,7 @@ export class RedisBroker implements Broker {
   #dispatch(publication: Publication): void {
     const local = this.#channels.get(publication.channel)
     if (!local) return
-    for (const listener of [...local.listeners]) {
+    for (const listener of local.listeners.snapshot()) {
       try {
         listener(publication)
       } catch (error) {

@@ -1,0 +1,34 @@
+/**
+ * Judges send buffers once the event-loop turn is over, with one timer for the whole engine rather
+ * than one per session: a host may hold a whole turn's writes before the network takes any (Node's
+ * HTTP response corks the socket until the next tick), so a burst within one turn, such as a
+ * history replay, is no sign of a slow consumer. A real timer, not the injected clock: this is
+ * about the event loop, not about time.
+ */
+export class SendBufferWatch {
+  #checks: (() => void)[] = []
+  readonly #log: ((message: string, error: unknown) => void) | undefined
+
+  constructor(log?: (message: string, error: unknown) => void) {
+    this.#log = log
+  }
+
+  /** Runs `check` after this turn, with the other checks of the turn; call it once per turn. */
+  afterTurn(check: () => void): void {
+    this.#checks.push(check)
+    if (this.#checks.length === 1) setTimeout(() => this.#run(), 0)
+  }
+
+  #run(): void {
+    const checks = this.#checks
+    // Checks added while these run (a close that makes a listener send) get a timer of their own.
+    this.#checks = []
+    for (const check of checks) {
+      try {
+        check()
+      } catch (error) {
+        this.#log?.('send buffer check failed', error)
+      }
+    }
+  }
+}
