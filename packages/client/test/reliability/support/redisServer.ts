@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from '../../support/freePort'
 
 /** A private, throwaway redis-server: no persistence, so a restart comes back empty. */
 export interface RedisServer {
@@ -40,16 +41,5 @@ function answersPing(port: number): Promise<boolean> {
       resolve(data.toString().startsWith('+PONG'))
     })
     socket.once('error', () => resolve(false))
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
   })
 }
