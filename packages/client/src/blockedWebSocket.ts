@@ -7,30 +7,22 @@ export interface BlockedWebSocket {
   forget(): void
 }
 
-function defaultStorage(): KeyValueStorage | undefined {
-  try {
-    // Reading `localStorage` throws in sandboxed iframes and with storage disabled.
-    return globalThis.localStorage
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Remembers per origin that WebSocket does not get through (a proxy that refuses or swallows it),
  * so the next page load goes straight to SSE instead of waiting out the timeout again (C3).
  */
-export function blockedWebSocket(url: string, ttlMs: number, now: () => number, storage: KeyValueStorage | null | undefined = defaultStorage()): BlockedWebSocket {
+export function blockedWebSocket(url: string, ttlMs: number, now: () => number, storage?: KeyValueStorage | null): BlockedWebSocket {
   const key = `lifeline:ws-blocked:${new URL(url).origin}`
-  let until = 0
   const call = <T>(action: (store: KeyValueStorage) => T): T | undefined => {
     try {
-      return storage ? action(storage) : undefined
+      // Reading `localStorage` throws in sandboxed iframes and with storage disabled; no storage
+      // (`null`, or none in Node) throws too. Then, as on a full quota, memory only.
+      return action(storage === undefined ? globalThis.localStorage : storage!)
     } catch {
-      return undefined // quota exceeded or storage revoked: memory only
+      return undefined
     }
   }
-  until = Number(call((store) => store.getItem(key))) || 0
+  let until = Number(call((store) => store.getItem(key))) || 0
   return {
     get blocked() {
       return until > now()

@@ -2,6 +2,7 @@ import mitt, { type Emitter } from 'mitt'
 import type { Connection } from './connection'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
+import { noop } from './timers'
 import type { MessageFrame, Position, PublishResult, SubscribeResult } from './protocol/frames'
 
 /** Maps event names of a channel to their payload types. */
@@ -64,8 +65,9 @@ export class Channel<Events extends EventMap = EventMap> {
   readonly #lifecycle: Emitter<Lifecycle> = mitt()
   #state = IDLE
   #refs = 0
-  #cancelRelease: (() => void) | undefined
-  #cancelRetry: (() => void) | undefined
+  /** Cancels of the pending release and subscribe retry (cancelling a timer that fired is harmless). */
+  #cancelRelease = noop
+  #cancelRetry = noop
   /** Subscribes refused in a row with a retryable error. */
   #refusals = 0
   /** Last position delivered to the app: the dedup mark and the `since` of the next subscribe. */
@@ -87,8 +89,7 @@ export class Channel<Events extends EventMap = EventMap> {
   /** Holds the server subscription until the returned function is called (ref-counted). */
   subscribe(): () => void {
     this.#refs += 1
-    this.#cancelRelease?.()
-    this.#cancelRelease = undefined
+    this.#cancelRelease()
     if (this.#refs === 1 && this.#joined !== this.#host.connection) this.join()
     let released = false
     return () => {
@@ -129,7 +130,7 @@ export class Channel<Events extends EventMap = EventMap> {
 
   /** @internal (Re)subscribes on the current connection, replaying from the last delivered position. */
   join(): void {
-    this.#cancelRetry?.()
+    this.#cancelRetry()
     const connection = this.#host.connection
     if (!this.#refs || !connection) return
     this.#joined = connection
@@ -173,8 +174,7 @@ export class Channel<Events extends EventMap = EventMap> {
   }
 
   #release(): void {
-    this.#cancelRelease = undefined
-    this.#cancelRetry?.()
+    this.#cancelRetry()
     this.#refusals = 0
     const connection = this.#joined
     this.#joined = this.#last = undefined
@@ -188,8 +188,6 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#lifecycle.emit('state', state)
   }
 }
-
-function noop(): void {}
 
 function meta(message: MessageFrame): MessageMeta {
   return { channel: message.channel, event: message.event, position: message.pos }

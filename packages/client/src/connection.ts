@@ -1,6 +1,11 @@
-import { RealtimeError } from './errors'
-import { PROTOCOL_VERSION, type Command, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type ResultMap, type ServerFrame } from './protocol/frames'
+import { RealtimeError, type RealtimeErrorCode } from './errors'
+import { PROTOCOL_VERSION, type Command, type ConnectCommand, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type ResultMap, type ServerFrame } from './protocol/frames'
+import { noop } from './timers'
+import { sseTransport } from './transports/sseTransport'
 import type { NetworkDeps, Transport, TransportFactory, TransportName } from './transports/transport'
+import { webSocketTransport } from './transports/webSocketTransport'
+
+const FACTORIES: Record<TransportName, TransportFactory> = { websocket: webSocketTransport, sse: sseTransport }
 
 /** A command without its id: the connection numbers commands itself. */
 export type Request = Command extends infer C ? (C extends Command ? Omit<C, 'id'> : never) : never
@@ -14,11 +19,16 @@ export interface ConnectionHost extends NetworkDeps {
   schedule(callback: () => void, ms: number): () => void
   now(): number
   heartbeatGraceMs: number
+  /** How long the handshake may take. */
+  connectTimeoutMs: number
   token(): string | undefined
   /** A pushed message or error frame on this connection. */
   push(connection: Connection, frame: MessageFrame | RealtimeError): void
-  /** The connection ended on its own after its handshake; `advice` is the server's disconnect frame, if one came. */
-  lost(connection: Connection, code: number, error: RealtimeError, advice?: DisconnectFrame): void
+  /**
+   * The connection ended on its own after its handshake. `code` is the close code, or the one of
+   * the server's disconnect frame when one came (whose `retryAfterMs` is then on `error`).
+   */
+  lost(connection: Connection, code: number, error: RealtimeError): void
   /** Every frame in and out, for the debug logger and stats. */
   trace(direction: 'in' | 'out', frame: ServerFrame | Command): void
 }
@@ -50,14 +60,13 @@ export class Connection {
   }
 
   /** Opens the transport and performs the handshake; rejects on refusal, close or timeout (P3). */
-  open(factory: TransportFactory, token: string | undefined, timeoutMs: number): Promise<ConnectResult> {
+  open(token: string | undefined): Promise<ConnectResult> {
     const host = this.#host
     const started = host.now()
     return new Promise((resolve, reject) => {
-      const cancel = host.schedule(() => this.close(new RealtimeError('CONNECT_TIMEOUT', this.name)), timeoutMs)
+      const cancel = this.#deadline(host.connectTimeoutMs, 'CONNECT_TIMEOUT')
       // Without a token, `token: undefined` leaves the JSON frame.
-      const connect = { id: ++this.#lastId, type: 'connect' as const, v: PROTOCOL_VERSION, token }
-      this.#replies.set(connect.id, (error, result) => {
+      const connect = this.#track({ type: 'connect', v: PROTOCOL_VERSION, token }, (error, result) => {
         cancel()
         if (error) {
           this.close()
@@ -70,10 +79,9 @@ export class Connection {
         this.rttMs = this.openedAt - started
         this.#watch()
         resolve(connected)
-      })
-      host.trace('out', connect)
+      }) as ConnectCommand
       try {
-        this.#transport = factory({
+        this.#transport = FACTORIES[this.name]({
           ...host,
           connect,
           session: () => this.session,
@@ -90,10 +98,15 @@ export class Connection {
   /** Sends a command; `reply` is called exactly once. */
   request(request: Request, reply: Reply): void {
     if (this.closed) return reply(closedError())
+    this.#transport!.send(this.#track(request, reply))
+  }
+
+  /** Numbers a command and waits for its reply. */
+  #track(request: Request, reply: Reply): Command {
     const command = { ...request, id: ++this.#lastId } as Command
     this.#replies.set(command.id, reply)
     this.#host.trace('out', command)
-    this.#transport!.send(command)
+    return command
   }
 
   /**
@@ -103,7 +116,7 @@ export class Connection {
   ping(deadlineMs?: number): void {
     const host = this.#host
     const sent = host.now()
-    const cancel = deadlineMs === undefined ? noop : host.schedule(() => this.#end(4004, 'heartbeat timeout'), deadlineMs)
+    const cancel = deadlineMs === undefined ? noop : this.#deadline(deadlineMs)
     this.request({ type: 'ping' }, (error) => {
       cancel()
       if (!error) this.rttMs = host.now() - sent
@@ -116,14 +129,14 @@ export class Connection {
     this.closed = true
     this.#stopWatchdog()
     this.#transport?.close()
-    const replies = [...this.#replies.values()]
+    // Nothing can be added any more: `request` answers at once once closed.
+    for (const reply of this.#replies.values()) reply(error)
     this.#replies.clear()
-    for (const reply of replies) reply(error)
   }
 
   #receive(frame: ServerFrame | undefined): void {
     if (this.closed) return
-    if (!frame) return this.#end(4000, '', new RealtimeError('PROTOCOL_ERROR'))
+    if (!frame) return this.#end(4000, 'unreadable frame', 'PROTOCOL_ERROR')
     const host = this.#host
     host.trace('in', frame)
     this.#watch()
@@ -142,21 +155,24 @@ export class Connection {
   // (P7). After a sleep this timer is overdue and fires on wake.
   #watch(): void {
     this.#stopWatchdog()
-    if (this.#heartbeatMs) this.#stopWatchdog = this.#host.schedule(() => this.#end(4004, 'heartbeat timeout'), this.#heartbeatMs + this.#host.heartbeatGraceMs)
+    if (this.#heartbeatMs) this.#stopWatchdog = this.#deadline(this.#heartbeatMs + this.#host.heartbeatGraceMs)
   }
 
-  #end(code: number, reason: string, error?: RealtimeError): void {
+  /** Ends the connection after `ms` (the peer did not answer in time, P7); returns the cancel. */
+  #deadline(ms: number, errorCode?: RealtimeErrorCode): () => void {
+    return this.#host.schedule(() => this.#end(4004, 'timeout', errorCode), ms)
+  }
+
+  #end(code: number, reason: string, errorCode?: RealtimeErrorCode): void {
     if (this.closed) return
     const advice = this.#advice
     const closeCode = advice?.code ?? code
-    error ??= new RealtimeError(this.openedAt ? 'TRANSPORT_CLOSED' : 'CONNECT_FAILED', `${this.name} ${closeCode} ${reason}`)
+    const error = new RealtimeError(errorCode ?? (this.openedAt ? 'TRANSPORT_CLOSED' : 'CONNECT_FAILED'), `${this.name} ${closeCode} ${reason}`, { retryAfterMs: advice?.retryAfterMs })
     // Before the handshake completes, the opener's promise carries the failure; after, the host hears of it.
     this.close(error)
-    if (this.openedAt) this.#host.lost(this, closeCode, error, advice)
+    if (this.openedAt) this.#host.lost(this, closeCode, error)
   }
 }
-
-function noop(): void {}
 
 const closedError = () => new RealtimeError('TRANSPORT_CLOSED')
 const serverError = ({ code, message, retryAfterMs }: ErrorBody) => new RealtimeError(code, message, { retryAfterMs })

@@ -18,21 +18,23 @@ const SLEEP_DRIFT_MS = 10_000
 /**
  * Attaches browser lifecycle listeners and a sleep detector; returns the detach. Attached on
  * `connect()` and detached on `disconnect()`, so importing the client has no side effects.
+ * `target` defaults to `globalThis`, which has no `addEventListener` in Node: then only the sleep
+ * detector runs.
  */
-export function watchLifecycle(target: EventTarget | null | undefined, handlers: LifecycleHandlers, timers: Timers, now: () => number): () => void {
+export function watchLifecycle(target: Partial<EventTarget> | null = globalThis, handlers: LifecycleHandlers, timers: Timers, now: () => number): () => void {
   const doc = (globalThis as { document?: Document }).document
   const visible = () => doc?.visibilityState === 'visible' && handlers.resume()
   const pageEvent = (handler: () => void) => (event: Event) => (event as PageTransitionEvent).persisted && handler()
   const pagehide = pageEvent(handlers.suspend)
   const pageshow = pageEvent(handlers.resume)
-  const listeners: [EventTarget | null | undefined, string, EventListener][] = [
+  const listeners: [Partial<EventTarget> | null | undefined, string, EventListener][] = [
     [target, 'online', handlers.online],
     [target, 'offline', handlers.offline],
     [target, 'pagehide', pagehide],
     [target, 'pageshow', pageshow],
     [target && doc, 'visibilitychange', visible],
   ]
-  for (const [on, type, listener] of listeners) on?.addEventListener(type, listener)
+  for (const [on, type, listener] of listeners) on?.addEventListener?.(type, listener)
 
   let last = now()
   let timer: unknown
@@ -45,6 +47,6 @@ export function watchLifecycle(target: EventTarget | null | undefined, handlers:
   timer = timers.setTimeout(tick, TICK_MS)
   return () => {
     timers.clearTimeout(timer)
-    for (const [on, type, listener] of listeners) on?.removeEventListener(type, listener)
+    for (const [on, type, listener] of listeners) on?.removeEventListener?.(type, listener)
   }
 }

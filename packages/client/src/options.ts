@@ -1,5 +1,5 @@
 import type { ReconnectDelay } from './backoff'
-import type { Timers } from './timers'
+import { globalTimers, type Timers } from './timers'
 import type { GetToken } from './tokenManager'
 import type { NetworkDeps, TransportName } from './transports/transport'
 
@@ -123,7 +123,7 @@ export const DEFAULT_OPTIONS = {
   blockedTtlMs: 3_600_000,
 }
 
-export type ResolvedOptions = typeof DEFAULT_OPTIONS & RealtimeClientOptions & Required<NetworkDeps>
+export type ResolvedOptions = typeof DEFAULT_OPTIONS & RealtimeClientOptions & Required<NetworkDeps> & Required<Pick<RealtimeClientOptions, 'timers' | 'random' | 'now'>>
 
 /** Merges defaults once and throws `TypeError` for anything that cannot work. */
 export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
@@ -142,5 +142,8 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
   const needed = { WebSocket: transports.includes('websocket'), EventSource: transports.includes('sse'), fetch: transports.includes('sse'), getToken: resolved.getToken !== undefined }
   for (const [name, wanted] of Object.entries(needed)) if (wanted && typeof resolved[name as 'fetch'] !== 'function') fail(name)
+  resolved.timers ??= globalTimers
+  resolved.random ??= Math.random
+  resolved.now ??= Date.now
   return resolved
 }

@@ -20,7 +20,8 @@ export interface OutboxOptions {
  * it twice. Flushed in order on every new connection.
  */
 export class Outbox {
-  readonly #entries: Entry[] = []
+  /** In insertion order, which is the order of sending. */
+  readonly #entries = new Set<Entry>()
   readonly #options: OutboxOptions
 
   constructor(options: OutboxOptions) {
@@ -34,20 +35,18 @@ export class Outbox {
       // never queue it. A Blob's size is the UTF-8 byte count the server measures; the id the
       // connection adds later is counted at its widest.
       if (new Blob([JSON.stringify({ ...request, id: Number.MAX_SAFE_INTEGER })]).size > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE'))
-      if (this.#entries.length >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
+      if (this.#entries.size >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
       const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED')), queueTtlMs)
       const entry: Entry = {
         request,
         settle: (error, result) => {
-          const index = this.#entries.indexOf(entry)
-          if (index < 0) return
-          this.#entries.splice(index, 1)
+          if (!this.#entries.delete(entry)) return
           cancel()
           if (error) reject(error)
           else resolve(result!)
         },
       }
-      this.#entries.push(entry)
+      this.#entries.add(entry)
       if (connection) this.#send(entry, connection)
     })
   }

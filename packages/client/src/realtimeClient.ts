@@ -6,17 +6,15 @@ import { Connection, type ConnectionHost } from './connection'
 import { IDLE, reduceConnection, type ConnectionAction, type ConnectionSnapshot, type ConnectionStatus } from './connectionState'
 import { RealtimeError, type RealtimeErrorCode } from './errors'
 import { watchLifecycle } from './lifecycle'
-import { guard, listen } from './listen'
+import { listen } from './listen'
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options'
-import { Outbox } from './outbox'
-import { closeAction } from './protocol/codes'
+import { Outbox, type OutboxOptions } from './outbox'
+import { closeAction, type CloseAction } from './protocol/codes'
 import type { ConnectResult, PublishResult, RefreshResult } from './protocol/frames'
 import { isChannel } from './protocol/parseCommand'
-import { globalTimers } from './timers'
+import { noop } from './timers'
 import { TokenManager, type TokenReason } from './tokenManager'
-import { sseTransport } from './transports/sseTransport'
-import type { TransportFactory, TransportName } from './transports/transport'
-import { webSocketTransport } from './transports/webSocketTransport'
+import type { TransportName } from './transports/transport'
 
 /** Events of the client; listen with `client.on(type, handler)`. */
 export type ClientEvents = {
@@ -46,14 +44,16 @@ export type ChannelMap = Record<string, EventMap>
 /** The event map of channel `N` in `Channels` (any events when the map does not name it). */
 export type ChannelEvents<Channels extends ChannelMap, N extends string> = N extends keyof Channels ? Channels[N] : EventMap
 
+/** The private event behind `subscribe`: the snapshot changed. */
+const kChange = Symbol('change')
+
 type TimerPurpose = 'retry' | 'stable' | 'refresh' | 'probe'
 
-const FACTORIES: Record<TransportName, TransportFactory> = { websocket: webSocketTransport, sse: sseTransport }
 /** Close codes that mean "stop", as the error the app sees (others keep the error they came with). */
 const STOP_ERRORS: Record<number, RealtimeErrorCode> = { 4300: 'FORBIDDEN', 4301: 'UNSUPPORTED_VERSION', 4302: 'ORIGIN_NOT_ALLOWED' }
-/** Connect refusals that no retry can fix. */
-const TERMINAL = new Set<RealtimeErrorCode>(['FORBIDDEN', 'ORIGIN_NOT_ALLOWED', 'UNSUPPORTED_VERSION', 'UNAUTHORIZED'])
-const isAuthError = (error: RealtimeError) => error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED'
+/** Connect refusals read as a close code would be (P8): a refused token is refreshed, the rest can never pass. Others back off. */
+const REFUSALS: Partial<Record<RealtimeErrorCode, CloseAction>> = { UNAUTHORIZED: 'refresh', TOKEN_EXPIRED: 'refresh', FORBIDDEN: 'stop', ORIGIN_NOT_ALLOWED: 'stop', UNSUPPORTED_VERSION: 'stop' }
+const isAuthError = (error: RealtimeError) => REFUSALS[error.code] === 'refresh'
 /** Refresh proactively once this share of the token's lifetime has passed. */
 const REFRESH_AT = 0.8
 
@@ -70,15 +70,12 @@ const REFRESH_AT = 0.8
  */
 export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   readonly #options: ResolvedOptions
-  readonly #events = mitt<ClientEvents>()
-  readonly #watchers = new Set<() => void>()
+  readonly #events = mitt<ClientEvents & { [kChange]: void }>()
   readonly #channels = new Map<string, Channel>()
   readonly #tokens: TokenManager
   readonly #outbox: Outbox
   readonly #blocked: BlockedWebSocket
-  readonly #host: ConnectionHost
-  readonly #channelHost: ChannelHost
-  readonly #keyPrefix: string
+  readonly #host: ConnectionHost & ChannelHost & OutboxOptions
   #snapshot: ConnectionSnapshot = IDLE
   #connection: Connection | undefined
   #probe: Connection | undefined
@@ -89,65 +86,61 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   #detach = noop
   #flaps = 0
   #probeAttempt = 0
-  #published = 0
   #lastTransport: TransportName | undefined
   #stats = { reconnects: 0, framesIn: 0, framesOut: 0 }
 
   constructor(options: RealtimeClientOptions) {
     const resolved = resolveOptions(options)
     this.#options = resolved
-    const now = (resolved.now ??= Date.now)
-    const random = (resolved.random ??= Math.random)
-    resolved.timers ??= globalTimers
-    const schedule = (callback: () => void, ms: number) => this.#schedule(callback, ms)
-    this.#keyPrefix = random().toString(36).slice(2, 10)
+    const { now, random, timers } = resolved
+    const schedule = (callback: () => void, ms: number) => {
+      const handle = timers.setTimeout(callback, ms)
+      return () => timers.clearTimeout(handle)
+    }
+    // Idempotency keys: unique to this client, numbered per publish.
+    const keyPrefix = random().toString(36).slice(2, 10)
+    let published = 0
     // getToken is part of a connect attempt, so it gets the attempt's time limit.
     this.#tokens = new TokenManager(resolved.getToken, now, schedule, resolved.connectTimeoutMs)
     this.#blocked = blockedWebSocket(resolved.url, resolved.blockedTtlMs, now, resolved.storage)
-    this.#outbox = new Outbox({ ...resolved, schedule })
+    const client = this
+    // One host serves connections and channels: both see the same options, timers and connection.
     this.#host = {
       ...resolved,
       schedule,
-      now,
+      get connection() {
+        return client.#connection
+      },
       token: () => this.#tokens.current,
       push: (connection, frame) => {
         if (connection !== this.#connection) return
         if (frame instanceof RealtimeError) this.#error(frame)
         else this.#channels.get(frame.channel)?.receive(connection, frame)
       },
-      lost: (connection, code, error, advice) => this.#lost(connection, code, error, advice?.retryAfterMs),
+      lost: (connection, code, error) => this.#lost(connection, code, error),
       trace: (direction, frame) => {
         this.#stats[direction === 'in' ? 'framesIn' : 'framesOut'] += 1
         resolved.logger?.(direction, frame)
       },
-    }
-    const client = this
-    this.#channelHost = {
-      get connection() {
-        return client.#connection
-      },
-      publish: (channel, event, data) => this.#outbox.add({ type: 'publish', channel, event, data, key: `${this.#keyPrefix}-${++this.#published}` }, this.#connection),
-      schedule,
+      publish: (channel, event, data) => this.#outbox.add({ type: 'publish', channel, event, data, key: `${keyPrefix}-${++published}` }, this.#connection),
       retryDelay: (attempt, error) => this.#backoff(attempt, error),
-      releaseGraceMs: resolved.releaseGraceMs,
     }
+    this.#outbox = new Outbox(this.#host)
   }
 
   /** Starts connecting; no-op while already started. Call `disconnect()` to stop. */
   connect(): void {
-    const { status } = this.#snapshot
-    if (status !== 'idle' && status !== 'disconnected') return
-    const { lifecycleTarget = (globalThis as Partial<EventTarget>).addEventListener ? (globalThis as unknown as EventTarget) : null } = this.#options
+    if (this.#started()) return
     this.#detach = watchLifecycle(
-      lifecycleTarget,
+      this.#options.lifecycleTarget,
       {
         online: () => this.#snapshot.status === 'offline' && this.#retry(undefined, 0),
         offline: () => this.#pause({ type: 'offline' }),
         resume: () => this.#resume(),
         suspend: () => this.#pause({ type: 'retry', error: undefined, retryAt: undefined }),
       },
-      this.#options.timers!,
-      this.#options.now!,
+      this.#options.timers,
+      this.#options.now,
     )
     this.#dispatch({ type: 'connect' })
     void this.#attempt()
@@ -155,7 +148,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
 
   /** Closes the connection and stops reconnecting. Waiting publishes reject with `CLIENT_CLOSED`. */
   disconnect(): void {
-    if (this.#snapshot.status !== 'idle' && this.#snapshot.status !== 'disconnected') this.#stop(undefined)
+    if (this.#started()) this.#stop(undefined)
   }
 
   /**
@@ -163,20 +156,18 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    * @example await client.ready(10_000)
    */
   ready(timeoutMs?: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let cancel = noop
+    let stop = noop
+    return new Promise<void>((resolve, reject) => {
       const check = () => {
         const { status, error } = this.#snapshot
         if (status === 'connected') resolve()
-        else if (status === 'disconnected') reject(error ?? new RealtimeError('CLIENT_CLOSED'))
-        else return
-        cancel()
-        unwatch()
+        if (status === 'disconnected') reject(error ?? new RealtimeError('CLIENT_CLOSED'))
       }
       const unwatch = this.subscribe(check)
-      if (timeoutMs !== undefined) cancel = this.#schedule(() => (unwatch(), reject(new RealtimeError('TIMEOUT'))), timeoutMs)
+      const cancel = timeoutMs === undefined ? noop : this.#host.schedule(() => reject(new RealtimeError('TIMEOUT')), timeoutMs)
+      stop = () => (unwatch(), cancel())
       check()
-    })
+    }).finally(() => stop())
   }
 
   /**
@@ -187,7 +178,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   channel<Events extends EventMap = never, N extends string = string>(name: N): Channel<[Events] extends [never] ? ChannelEvents<Channels, N> : Events> {
     if (!isChannel(name)) throw new TypeError(`RealtimeClient: invalid channel name "${name}"`)
     let channel = this.#channels.get(name)
-    if (!channel) this.#channels.set(name, (channel = new Channel(name, this.#channelHost)))
+    if (!channel) this.#channels.set(name, (channel = new Channel(name, this.#host)))
     return channel as never
   }
 
@@ -198,9 +189,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
 
   /** Calls `listener` whenever {@link getSnapshot} changes (the `useSyncExternalStore` contract). */
   subscribe(listener: () => void): () => void {
-    const guarded = guard(listener)
-    this.#watchers.add(guarded)
-    return () => this.#watchers.delete(guarded)
+    return listen(this.#events, kChange, listener)
   }
 
   /** The current connection state; the same object until something changes. */
@@ -213,13 +202,19 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     return { status, transport, rttMs: this.#connection?.rttMs, ...this.#stats }
   }
 
+  /** Between `connect()` and the stop (`disconnect()` or a terminal error). */
+  #started(): boolean {
+    const { status } = this.#snapshot
+    return status !== 'idle' && status !== 'disconnected'
+  }
+
   #dispatch(action: ConnectionAction): void {
     const previous = this.#snapshot
     const next = reduceConnection(previous, action)
     if (next === previous) return
     this.#snapshot = next
     this.#options.logger?.(`state ${action.type}`, next)
-    for (const watcher of [...this.#watchers]) watcher()
+    this.#events.emit(kChange)
     if (next.status !== previous.status) this.#events.emit('status', { status: next.status, prevStatus: previous.status })
   }
 
@@ -230,17 +225,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
 
   #after(purpose: TimerPurpose, callback: () => void, ms: number): void {
     this.#pending[purpose]?.()
-    this.#pending[purpose] = this.#schedule(callback, ms)
-  }
-
-  #cancel(...purposes: (TimerPurpose)[]): void {
-    for (const purpose of purposes) this.#pending[purpose]?.()
-  }
-
-  #schedule(callback: () => void, ms: number): () => void {
-    const timers = this.#options.timers!
-    const handle = timers.setTimeout(callback, ms)
-    return () => timers.clearTimeout(handle)
+    this.#pending[purpose] = this.#host.schedule(callback, ms)
   }
 
   /** One pass over the transports, in order, each with its own timeout (C2). */
@@ -260,12 +245,12 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     const { transports } = this.#options
     // A WebSocket remembered as blocked goes last (and is probed in the background while on SSE):
     // no timeout wasted when SSE works, and still a way in when only WebSocket does.
-    const order = this.#blocked.blocked ? [...transports.filter((name) => name !== 'websocket'), ...transports.filter((name) => name === 'websocket')] : transports
-    for (const name of order) {
+    // ('sse' sorts before 'websocket'.)
+    for (const name of this.#blocked.blocked ? [...transports].sort() : transports) {
       if (run !== this.#run) return
       const connection = new Connection(name, this.#host)
       try {
-        const result = await connection.open(FACTORIES[name], token, this.#options.connectTimeoutMs)
+        const result = await connection.open(token)
         if (run !== this.#run) return connection.close()
         if (webSocketFailed) this.#blocked.remember()
         return this.#adopt(connection, result)
@@ -273,7 +258,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         lastError = error as RealtimeError
         webSocketFailed ||= name === 'websocket'
         // A refused token or a forbidden origin fails the same way on every transport.
-        if (TERMINAL.has(lastError.code) || isAuthError(lastError)) break
+        if (REFUSALS[lastError.code]) break
       }
     }
     if (run === this.#run) this.#recover(lastError!)
@@ -285,7 +270,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     this.#probe = undefined
     // An upgrade: the old transport goes; its unacknowledged publishes go out again below, safely.
     previous?.close()
-    this.#cancel('probe')
+    this.#pending.probe?.()
     const { name } = connection
     if (name === 'websocket') this.#blocked.forget()
     this.#dispatch({ type: 'connected', transport: name })
@@ -303,58 +288,53 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     if (name === 'sse' && this.#options.transports.includes('websocket')) this.#scheduleProbe()
   }
 
-  #lost(connection: Connection, code: number, error: RealtimeError, retryAfterMs: number | undefined): void {
+  #lost(connection: Connection, code: number, error: RealtimeError): void {
     if (connection !== this.#connection) return
-    this.#connection = undefined
-    this.#cancel('stable', 'refresh', 'probe')
-    this.#probe?.close()
+    this.#halt()
     const { minUptimeMs, maxFlaps, now } = this.#options
     // A WebSocket that keeps dying right after the handshake is as good as blocked (C2).
-    if (connection.name === 'websocket' && now!() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
+    if (connection.name === 'websocket' && now() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
       this.#flaps = 0
       this.#blocked.remember()
     }
-    this.#recover(error, code, retryAfterMs)
+    this.#recover(error, code)
   }
 
   /**
    * The one decision after any failure: the close code's range says what to do (P8); a connect
    * refusal without one is read from its error code.
    */
-  #recover(error: RealtimeError, code?: number, retryAfterMs?: number): void {
-    const action = code !== undefined ? closeAction(code) : isAuthError(error) ? 'refresh' : TERMINAL.has(error.code) ? 'stop' : 'backoff'
+  #recover(error: RealtimeError, code?: number): void {
+    const action = code !== undefined ? closeAction(code) : (REFUSALS[error.code] ?? 'backoff')
     if (action === 'stop') return this.#stop(code && STOP_ERRORS[code] ? new RealtimeError(STOP_ERRORS[code], error.message) : error)
     if (action === 'refresh' && this.#refused(error)) return
     this.#error(error)
-    if (action === 'refresh') this.#retry(error, undefined, 'rejected')
-    // The server restarts or rebalances: come back at once, but spread over its window.
-    else if (action === 'reconnect-now') this.#retry(error, Math.floor(this.#options.random!() * (retryAfterMs ?? 1000)))
-    else this.#retry(error, undefined, 'connect', retryAfterMs)
+    // 'reconnect-now': the server restarts or rebalances; come back at once, but spread over its window.
+    this.#retry(error, action === 'reconnect-now' ? Math.floor(this.#options.random() * (error.retryAfterMs ?? 1000)) : undefined, action === 'refresh' ? 'rejected' : 'connect')
   }
 
   /** Schedules the next attempt with backoff (C4), unless the browser is offline. */
-  #retry(error: RealtimeError | undefined, delayMs?: number, reason: TokenReason = 'connect', retryAfterMs = error?.retryAfterMs ?? 0): void {
+  #retry(error: RealtimeError | undefined, delayMs?: number, reason: TokenReason = 'connect'): void {
+    // An attempt still in flight (a resume while reconnecting) must not adopt its connection.
     this.#run += 1
-    this.#cancel('retry')
     const { attempt } = this.#snapshot
     const { maxReconnectAttempts, now } = this.#options
     if (attempt >= maxReconnectAttempts) return this.#stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
-    const delay = delayMs ?? this.#backoff(attempt, error, retryAfterMs)
+    const delay = delayMs ?? this.#backoff(attempt, error)
     this.#stats.reconnects += 1
-    this.#dispatch({ type: 'retry', error, retryAt: now!() + delay })
+    this.#dispatch({ type: 'retry', error, retryAt: now() + delay })
     this.#after('retry', () => void this.#attempt(reason), delay)
   }
 
   /** The wait before retry `attempt` after `error`: the configured backoff, never under the server's `retryAfterMs`. */
-  #backoff(attempt: number, error: RealtimeError | undefined, retryAfterMs = error?.retryAfterMs ?? 0): number {
+  #backoff(attempt: number, error: RealtimeError | undefined): number {
     const { reconnectDelay, random } = this.#options
-    return Math.max(retryAfterMs, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay, random!))
+    return Math.max(error?.retryAfterMs ?? 0, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay, random))
   }
 
   /** Offline or entering the back/forward cache: drop the connection and wait for a resume. */
   #pause(action: ConnectionAction): void {
-    const { status } = this.#snapshot
-    if (status === 'idle' || status === 'disconnected') return
+    if (!this.#started()) return
     this.#halt()
     this.#dispatch(action)
   }
@@ -388,7 +368,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   /** Cancels every timer and closes every connection, without reporting anything. */
   #halt(): void {
     this.#run += 1
-    this.#cancel('retry', 'stable', 'refresh', 'probe')
+    for (const cancel of Object.values(this.#pending)) cancel()
     this.#connection?.close()
     this.#probe?.close()
     this.#connection = this.#probe = undefined
@@ -400,7 +380,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    */
   #accepted(connection: Connection, expiresInMs: number | undefined): void {
     this.#tokens.accepted(expiresInMs)
-    this.#cancel('refresh')
+    this.#pending.refresh?.()
     if (expiresInMs !== undefined) this.#after('refresh', () => void this.#refresh(connection, 'refresh'), expiresInMs * REFRESH_AT)
   }
 
@@ -431,14 +411,14 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   #scheduleProbe(): void {
     const { minMs = 5000, maxMs = 300_000 } = this.#options.upgradeDelay
     const cap = Math.min(maxMs, minMs * 2 ** this.#probeAttempt++)
-    this.#after('probe', () => void this.#upgrade(), cap / 2 + (this.#options.random!() * cap) / 2)
+    this.#after('probe', () => void this.#upgrade(), cap / 2 + (this.#options.random() * cap) / 2)
   }
 
   async #upgrade(): Promise<void> {
     const active = this.#connection
     const probe = (this.#probe = new Connection('websocket', this.#host))
     try {
-      const result = await probe.open(webSocketTransport, await this.#tokens.get('connect'), this.#options.connectTimeoutMs)
+      const result = await probe.open(await this.#tokens.get('connect'))
       if (this.#connection !== active || probe.closed) return probe.close()
       this.#adopt(probe, result)
     } catch {
@@ -447,7 +427,5 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     }
   }
 }
-
-function noop(): void {}
 
 export type { PublishResult }

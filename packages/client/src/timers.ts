@@ -7,6 +7,9 @@ export interface Timers {
 // Browsers and Node fire at once when a delay exceeds 2^31-1 ms; clamp so long backoffs stay long.
 const MAX_DELAY = 2 ** 31 - 1
 
+/** Does nothing: the cancel of a timer that was never set, or a callback whose call is ignored. */
+export function noop(): void {}
+
 /**
  * Looks the globals up at call time, not at import time, so `vi.useFakeTimers()` installed after
  * the client was imported still takes effect (the bug TanStack's timeoutManager documents).

@@ -1,4 +1,5 @@
 import { RealtimeError, UnauthorizedError } from './errors'
+import { noop } from './timers'
 
 /** Why the client asks for a token. */
 export type TokenReason = 'connect' | 'refresh' | 'rejected'
@@ -44,7 +45,7 @@ export class TokenManager {
   /** Always asks `getToken`, sharing one call among concurrent callers. */
   fetch(reason: TokenReason): Promise<string> {
     this.#inflight ??= (async () => {
-      let cancel = () => {}
+      let cancel = noop
       try {
         const token = await new Promise<string>((resolve, reject) => {
           // A call that never settles would hold every attempt, and the status `connecting`, forever.

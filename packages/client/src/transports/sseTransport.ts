@@ -2,6 +2,8 @@ import type { Command, ErrorBody } from '../protocol/frames'
 import { parseServerFrame } from '../protocol/parseServerFrame'
 import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
 
+const SEND = '/sse/send'
+
 /**
  * Server-Sent Events down, `fetch` POSTs up. The long-lived token goes only in `Authorization`
  * headers: it buys a single-use ticket, and the stream URL carries only that ticket.
@@ -20,8 +22,8 @@ export const sseTransport: TransportFactory = (context) => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(path === '/sse/send' ? { 'lifeline-session': context.session()! } : {}),
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(path === SEND && { 'lifeline-session': context.session()! }),
       },
       body: JSON.stringify(command),
     }).then(async (response) => {
@@ -30,7 +32,7 @@ export const sseTransport: TransportFactory = (context) => {
       const error = body?.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` }
       // The server lost this session (P5): the stream is as good as dead, so reconnect; the
       // command stays unanswered here and goes out again on the next connection.
-      if (error.code === 'SESSION_NOT_FOUND') end('session not found')
+      if (error.code === 'SESSION_NOT_FOUND') end('session lost')
       // Any other HTTP refusal becomes the reply the command would have had: callers see one path.
       else if (!closed) context.receive({ type: 'reply', id: command.id, ok: false, error })
       return undefined
@@ -43,14 +45,14 @@ export const sseTransport: TransportFactory = (context) => {
     source = new context.EventSource!(`${context.url}/sse?ticket=${encodeURIComponent(answer.ticket)}`)
     source.onmessage = (event) => context.receive(parseServerFrame(event.data))
     // The stream ended or failed; never let EventSource retry by itself with a spent ticket.
-    source.onerror = () => end('event stream closed')
-  }, () => end('ticket request failed'))
+    source.onerror = () => end('stream closed')
+  }, () => end('ticket failed'))
 
   return {
     // One POST at a time: concurrent HTTP requests overtake each other, and the server must see
     // commands (publishes above all) in the order they were sent.
     send(command) {
-      upstream = upstream.then(async () => void (closed || (await post('/sse/send', command)))).catch(() => end('upstream request failed'))
+      upstream = upstream.then(async () => void (closed || (await post(SEND, command)))).catch(() => end('send failed'))
     },
     close() {
       closed = true

@@ -1,7 +1,6 @@
 import { parseServerFrame } from '../protocol/parseServerFrame'
+import { noop } from '../timers'
 import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
-
-const noop = () => {}
 
 /**
  * WebSocket on `<url>/ws`. The token travels in the first frame, never in the URL. The socket
