@@ -1,7 +1,7 @@
 import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/client/protocol'
 import { describe, expect, it } from 'vitest'
 import { MemoryBroker } from '../../src/engine/index'
-import { mintToken, request, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
+import { eventually, mintToken, openRawStream, request, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
 
@@ -50,6 +50,92 @@ describe('fan-out', () => {
     const published = resultOf<PublishResult>(await writer.command('publish', { channel: 'board:7', event: 'card_moved', data: { card: 'c1' }, key: 'p1' }))
     const [message] = await reader.messagesOf('board:7', 1)
     expect(message).toMatchObject({ event: 'card_moved', data: { card: 'c1' }, pos: published.position })
+  })
+})
+
+describe('one publication to many subscribers', () => {
+  /** The `message` frame as docs/protocol.md lays it out, serialized. */
+  const wireText = (channel: string, event: string, data: unknown, pos: Position) => JSON.stringify({ type: 'message', channel, event, data, pos })
+
+  it('arrives at every WebSocket subscriber as the same text frame, with its own channel', async () => {
+    const server = await startServer()
+    const texts = new Map<WsClient, { text: string; binary: boolean }[]>()
+    const subscribe = async (name: string, channel: string) => {
+      const client = await WsClient.connect(server, await mintToken(name))
+      const received: { text: string; binary: boolean }[] = []
+      client.socket.on('message', (data, isBinary) => {
+        const text = data.toString()
+        if (text.startsWith('{"type":"message"')) received.push({ text, binary: isBinary })
+      })
+      texts.set(client, received)
+      expect((await client.command('subscribe', { channel })).ok).toBe(true)
+      return client
+    }
+    const boards = await Promise.all(Array.from({ length: 5 }, (_, i) => subscribe(`board${i}`, 'board:1')))
+    const leaders = await Promise.all(Array.from({ length: 5 }, (_, i) => subscribe(`leader${i}`, 'leaderboard')))
+    // Interleaved, so a frame built for one channel's publication is never reused for the other's.
+    const positions: { board: Position; leader: Position }[] = []
+    for (let i = 0; i < 3; i++) {
+      const board = (await server.publish('board:1', 'card', { i, text: 'é✓' })).position
+      const leader = (await server.publish('leaderboard', 'score', { i })).position
+      positions.push({ board, leader })
+    }
+    const expected = (client: WsClient) =>
+      boards.includes(client)
+        ? positions.map(({ board }, i) => wireText('board:1', 'card', { i, text: 'é✓' }, board))
+        : positions.map(({ leader }, i) => wireText('leaderboard', 'score', { i }, leader))
+    for (const client of [...boards, ...leaders]) {
+      await client.messagesOf(boards.includes(client) ? 'board:1' : 'leaderboard', 3)
+      expect(texts.get(client)).toEqual(expected(client).map((text) => ({ text, binary: false })))
+    }
+  })
+
+  it('arrives at every SSE subscriber as the same event, with the position as its id', async () => {
+    const server = await startServer()
+    const token = await mintToken('grace')
+    const streams = await Promise.all(Array.from({ length: 3 }, () => openRawStream(server, token)))
+    for (const stream of streams) {
+      const session = await eventually(() => {
+        const found = /"session":"([^"]+)"/.exec(stream.text())
+        if (!found) throw new Error(`no connect reply yet: ${stream.text()}`)
+        return found[1]!
+      })
+      const subscribing = await request(server, '/sse/send', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'lifeline-session': session },
+        body: JSON.stringify({ id: 2, type: 'subscribe', channel: 'user:grace' }),
+      })
+      expect(subscribing.status).toBe(202)
+      await eventually(() => expect(stream.text()).toContain('"id":2,"ok":true'))
+    }
+    const { position } = await server.publish('user:grace', 'note', { text: 'é✓' })
+    const event = `id: ${position.epoch}:${position.offset}:user:grace\ndata: ${wireText('user:grace', 'note', { text: 'é✓' }, position)}\n\n`
+    for (const stream of streams) await eventually(() => expect(stream.text()).toContain(event))
+  })
+})
+
+describe('broker fan-out while subscribers change', () => {
+  it('gives a publication to the listeners there when it was published, even if one leaves or joins meanwhile', async () => {
+    const broker = new MemoryBroker()
+    const heard: string[] = []
+    let unsubscribeLate = () => {}
+    const subscribe = (name: string, onHear?: () => Promise<void> | void) =>
+      broker.subscribe('leaderboard', (publication) => {
+        heard.push(`${name}:${String(publication.data)}`)
+        void onHear?.()
+      })
+    await subscribe('first', async () => {
+      // The first publication makes `late` leave and a newcomer join, in the middle of the loop.
+      if (heard.length === 1) {
+        unsubscribeLate()
+        await subscribe('newcomer')
+      }
+    })
+    unsubscribeLate = await subscribe('late')
+    await broker.publish({ channel: 'leaderboard', event: 'score', data: 'a' })
+    await broker.publish({ channel: 'leaderboard', event: 'score', data: 'b' })
+    expect(heard).toEqual(['first:a', 'late:a', 'first:b', 'newcomer:b'])
+    await broker.close()
   })
 })
 

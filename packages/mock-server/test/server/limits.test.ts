@@ -7,6 +7,9 @@ useIntegrationHooks()
 const ALLOWED = 'http://app.example'
 const EVIL = 'http://evil.example'
 
+/** The channel offsets of received messages, in order. */
+const offsetsOf = (messages: { pos: { offset: number } }[]) => messages.map((message) => message.pos.offset)
+
 /** A ping command padded to about `bytes` bytes of JSON. */
 const paddedPing = (id: number, bytes: number) => JSON.stringify({ id, type: 'ping', padding: 'x'.repeat(bytes) })
 
@@ -146,6 +149,30 @@ describe('slow consumer', () => {
     await healthy.messagesOf('leaderboard', published)
     slow.socket.resume()
     expect((await slow.closed).code).toBe(1006)
+    expect(await stillServes(server)).toBe(true)
+  })
+
+  it('cuts off each of several WebSocket clients that stop reading, while the fast ones among them receive everything', async () => {
+    const server = await startServer({ maxBufferedBytes: 1024 * 1024 })
+    const connect = async (name: string) => {
+      const client = await WsClient.connect(server, await mintToken(name))
+      await client.command('subscribe', { channel: 'leaderboard' })
+      return client
+    }
+    const slow = await Promise.all(['slow0', 'slow1'].map(connect))
+    const fast = await Promise.all(['fast0', 'fast1', 'fast2'].map(connect))
+    for (const client of slow) client.socket.pause()
+    const payload = 'x'.repeat(16 * 1024)
+    let published = 0
+    // Bounded, as above.
+    while (server.clients.some((client) => client.user.startsWith('slow')) && published < 4000) {
+      await server.publish('leaderboard', 'blob', payload)
+      published += 1
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(server.clients.map((client) => client.user).sort()).toEqual(['fast0', 'fast1', 'fast2'])
+    expect((await request(server, '/metrics')).body).toContain('lifeline_errors_total{code="SLOW_CONSUMER"} 2')
+    for (const client of fast) expect(offsetsOf(await client.messagesOf('leaderboard', published))).toEqual(Array.from({ length: published }, (_, i) => i + 1))
     expect(await stillServes(server)).toBe(true)
   })
 
