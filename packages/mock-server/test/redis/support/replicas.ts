@@ -33,7 +33,7 @@ export async function startReplicas(count: number, redisUrl: string, options: Re
 }
 
 /** `POST /publish` on a replica, as a backend service would. */
-export async function publishApi(server: MockServer, body: { channel: string; event: string; data: unknown; key?: string }): Promise<unknown> {
+export async function publishApi(server: Pick<MockServer, 'url'>, body: { channel: string; event: string; data: unknown; key?: string }): Promise<unknown> {
   const response = await fetch(`${server.url}/publish`, {
     method: 'POST',
     headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
