@@ -46,8 +46,6 @@ export interface ChannelHost {
 
 type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap }
 
-const IDLE: ChannelState = { status: 'idle', error: undefined }
-
 /**
  * A named stream of events. Get it with `client.channel(name)`; the same name always gives the
  * same handle. The server subscription is ref-counted across `subscribe()` calls and released a
@@ -63,7 +61,7 @@ export class Channel<Events extends EventMap = EventMap> {
   readonly #host: ChannelHost
   readonly #messages: Emitter<Record<string, MessageFrame>> = mitt()
   readonly #lifecycle: Emitter<Lifecycle> = mitt()
-  #state = IDLE
+  #state: ChannelState = { status: 'idle', error: undefined }
   #refs = 0
   /** Cancels of the pending release and subscribe retry (cancelling a timer that fired is harmless). */
   #cancelRelease = noop
@@ -136,7 +134,7 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#joined = connection
     const since = this.#last
     // While retrying, the last refusal stays visible until one succeeds.
-    this.#set({ status: 'subscribing', error: this.#refusals ? this.#state.error : undefined })
+    this.#set('subscribing', this.#refusals ? this.#state.error : undefined)
     // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
     connection.request({ type: 'subscribe', channel: this.name, since }, (error, result) => {
       if (error) {
@@ -144,9 +142,9 @@ export class Channel<Events extends EventMap = EventMap> {
         // A lost connection resubscribes on the next one.
         if (connection.closed) return
         // A refusal that no retry can fix (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) is final for this channel.
-        if (!error.retryable) return this.#set({ status: 'failed', error })
+        if (!error.retryable) return this.#set('failed', error)
         // One that can pass (INTERNAL, RATE_LIMITED) is tried again after a backoff (C4 for channels).
-        this.#set({ status: 'subscribing', error })
+        this.#set('subscribing', error)
         this.#cancelRetry = this.#host.schedule(() => this.join(), this.#host.retryDelay(this.#refusals++, error))
         return
       }
@@ -157,7 +155,7 @@ export class Channel<Events extends EventMap = EventMap> {
         this.#lifecycle.emit('gap', { from: since, to: position })
       } else if (since) this.#lifecycle.emit('recovered', since)
       else this.#last = position
-      this.#set({ status: 'subscribed', error: undefined })
+      this.#set('subscribed')
     })
   }
 
@@ -178,14 +176,15 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#refusals = 0
     const connection = this.#joined
     this.#joined = this.#last = undefined
-    this.#set(IDLE)
-    if (connection && !connection.closed) connection.request({ type: 'unsubscribe', channel: this.name }, noop)
+    this.#set('idle')
+    // On a closed connection this is answered at once, and the subscription is gone anyway.
+    connection?.request({ type: 'unsubscribe', channel: this.name }, noop)
   }
 
-  #set(state: ChannelState): void {
-    if (state.status === this.#state.status && state.error === this.#state.error) return
-    this.#state = state
-    this.#lifecycle.emit('state', state)
+  #set(status: ChannelStatus, error?: RealtimeError): void {
+    if (status === this.#state.status && error === this.#state.error) return
+    this.#state = { status, error }
+    this.#lifecycle.emit('state', this.#state)
   }
 }
 

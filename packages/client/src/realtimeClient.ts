@@ -9,7 +9,7 @@ import { watchLifecycle } from './lifecycle'
 import { listen } from './listen'
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options'
 import { Outbox, type OutboxOptions } from './outbox'
-import { closeAction, type CloseAction } from './protocol/codes'
+import { closeAction } from './protocol/codes'
 import type { ConnectResult, PublishResult, RefreshResult } from './protocol/frames'
 import { isChannel } from './protocol/parseCommand'
 import { noop } from './timers'
@@ -49,11 +49,12 @@ const kChange = Symbol('change')
 
 type TimerPurpose = 'retry' | 'stable' | 'refresh' | 'probe'
 
-/** Close codes that mean "stop", as the error the app sees (others keep the error they came with). */
-const STOP_ERRORS: Record<number, RealtimeErrorCode> = { 4300: 'FORBIDDEN', 4301: 'UNSUPPORTED_VERSION', 4302: 'ORIGIN_NOT_ALLOWED' }
-/** Connect refusals read as a close code would be (P8): a refused token is refreshed, the rest can never pass. Others back off. */
-const REFUSALS: Partial<Record<RealtimeErrorCode, CloseAction>> = { UNAUTHORIZED: 'refresh', TOKEN_EXPIRED: 'refresh', FORBIDDEN: 'stop', ORIGIN_NOT_ALLOWED: 'stop', UNSUPPORTED_VERSION: 'stop' }
-const isAuthError = (error: RealtimeError) => REFUSALS[error.code] === 'refresh'
+/**
+ * Connect refusals that no retry can fix, in the order of the close codes that mean the same
+ * (4300, 4301, 4302): a close in that range stops with this code as the error the app sees.
+ */
+const STOPS: RealtimeErrorCode[] = ['FORBIDDEN', 'UNSUPPORTED_VERSION', 'ORIGIN_NOT_ALLOWED']
+const isAuthError = (error: RealtimeError) => error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED'
 /** Refresh proactively once this share of the token's lifetime has passed. */
 const REFRESH_AT = 0.8
 
@@ -258,7 +259,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         lastError = error as RealtimeError
         webSocketFailed ||= name === 'websocket'
         // A refused token or a forbidden origin fails the same way on every transport.
-        if (REFUSALS[lastError.code]) break
+        if (isAuthError(lastError) || STOPS.includes(lastError.code)) break
       }
     }
     if (run === this.#run) this.#recover(lastError!)
@@ -305,8 +306,9 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    * refusal without one is read from its error code.
    */
   #recover(error: RealtimeError, code?: number): void {
-    const action = code !== undefined ? closeAction(code) : (REFUSALS[error.code] ?? 'backoff')
-    if (action === 'stop') return this.#stop(code && STOP_ERRORS[code] ? new RealtimeError(STOP_ERRORS[code], error.message) : error)
+    const action = code !== undefined ? closeAction(code) : isAuthError(error) ? 'refresh' : STOPS.includes(error.code) ? 'stop' : 'backoff'
+    const stop = code && STOPS[code - 4300]
+    if (action === 'stop') return this.#stop(stop ? new RealtimeError(stop, error.message) : error)
     if (action === 'refresh' && this.#refused(error)) return
     this.#error(error)
     // 'reconnect-now': the server restarts or rebalances; come back at once, but spread over its window.
@@ -397,13 +399,11 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     if (connection !== this.#connection) return
     connection.request({ type: 'refresh', token }, (error, result) => {
       if (connection.closed) return
-      if (error) {
-        if (isAuthError(error) && this.#refused(error)) return
-        this.#error(error)
-        if (isAuthError(error)) void this.#refresh(connection, 'rejected')
-        return
-      }
-      this.#accepted(connection, (result as RefreshResult).expiresInMs)
+      if (!error) return this.#accepted(connection, (result as RefreshResult).expiresInMs)
+      const auth = isAuthError(error)
+      if (auth && this.#refused(error)) return
+      this.#error(error)
+      if (auth) void this.#refresh(connection, 'rejected')
     })
   }
 
