@@ -33,8 +33,8 @@ export class Outbox {
       const { queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
       // The server would refuse it on every connection (over 4× its limit, by closing the socket):
       // never queue it. A Blob's size is the UTF-8 byte count the server measures; the id the
-      // connection adds later is counted at its widest.
-      if (new Blob([JSON.stringify({ ...request, id: Number.MAX_SAFE_INTEGER })]).size > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE'))
+      // connection adds later is counted at its widest (16 digits, as 2 ** 53).
+      if (new Blob([JSON.stringify({ ...request, id: 2 ** 53 })]).size > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE'))
       if (this.#entries.size >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
       const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED')), queueTtlMs)
       const entry: Entry = {
