@@ -166,7 +166,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
         ws.on('error', () => ws.terminate())
         return
       }
-      const session = engine.acceptWebSocket(webSocketLink(ws))
+      const session = engine.acceptWebSocket(webSocketLink(ws, socket))
       ws.on('message', (data, isBinary) => session.receive(isBinary ? BINARY_FRAME : data.toString()))
       ws.on('close', () => session.closed())
       ws.on('error', () => session.closed())

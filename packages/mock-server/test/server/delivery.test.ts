@@ -90,6 +90,27 @@ describe('one publication to many subscribers', () => {
     }
   })
 
+  it('arrives whole over WebSocket at every size a frame length can take (7-bit, 16-bit, 64-bit)', async () => {
+    const server = await startServer()
+    const received: { text: string; binary: boolean }[] = []
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    client.socket.on('message', (data, isBinary) => received.push({ text: data.toString(), binary: isBinary }))
+    expect((await client.command('subscribe', { channel: 'leaderboard' })).ok).toBe(true)
+    const first = await server.publish('leaderboard', 'blob', '')
+    const texts = [wireText('leaderboard', 'blob', '', first.position)]
+    // Payloads of exactly these many bytes: each side of the 126 and 65,536 boundaries, and beyond.
+    const sizes = [125, 126, 65_535, 65_536, 70_000]
+    const overhead = Buffer.byteLength(texts[0]!)
+    for (const size of sizes) {
+      const data = `é${'x'.repeat(size - overhead - 2)}`
+      const { position } = await server.publish('leaderboard', 'blob', data)
+      texts.push(wireText('leaderboard', 'blob', data, position))
+    }
+    expect(texts.slice(1).map((text) => Buffer.byteLength(text))).toEqual(sizes)
+    await client.messagesOf('leaderboard', texts.length)
+    expect(received.filter(({ text }) => text.startsWith('{"type":"message"'))).toEqual(texts.map((text) => ({ text, binary: false })))
+  })
+
   it('arrives at every SSE subscriber as the same event, with the position as its id', async () => {
     const server = await startServer()
     const token = await mintToken('grace')
