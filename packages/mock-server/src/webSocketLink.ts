@@ -9,6 +9,18 @@ import type { Link } from './engine/index'
  */
 const framed = new WeakMap<ServerFrame, Buffer>()
 
+/**
+ * Uncorks the sockets that got channel messages in this turn. A burst or a history replay sends
+ * one client many messages within one turn; corked, they leave in one write instead of one system
+ * call each (Node's HTTP response corks a turn's writes the same way, until the next tick).
+ */
+let uncorks: (() => void)[] = []
+function uncorkAll(): void {
+  const pending = uncorks
+  uncorks = []
+  for (const uncork of pending) uncork()
+}
+
 /** `text` as one final, unmasked WebSocket text frame (RFC 6455, section 5.2), header and payload in one Buffer. */
 function textFrame(text: string): Buffer {
   const length = Buffer.byteLength(text)
@@ -38,10 +50,16 @@ function textFrame(text: string): Buffer {
  * in a busy process; the fan-out cost about 1.5x the raw `ws` loop of the benchmark. This keeps the
  * order of frames because `ws` writes every frame of its own to that same socket at once: it only
  * queues while compressing, and the server never negotiates permessage-deflate (`ws`'s default).
- * `bufferedAmount` counts these bytes too, since they wait in the same socket.
+ * `bufferedAmount` counts these bytes too, since they wait in the same socket, and the send buffer
+ * is judged after the turn (`SendBufferWatch`), once the tick has uncorked them.
  */
 export function webSocketLink(socket: WebSocket, stream: Socket): Link {
   let alive = true
+  let corked = false
+  const uncork = () => {
+    corked = false
+    stream.uncork()
+  }
   socket.on('pong', () => {
     alive = true
   })
@@ -55,6 +73,11 @@ export function webSocketLink(socket: WebSocket, stream: Socket): Link {
       if (!bytes) {
         bytes = textFrame(text)
         framed.set(frame, bytes)
+      }
+      if (!corked) {
+        corked = true
+        stream.cork()
+        if (uncorks.push(uncork) === 1) process.nextTick(uncorkAll)
       }
       stream.write(bytes)
     },

@@ -111,6 +111,21 @@ describe('one publication to many subscribers', () => {
     expect(received.filter(({ text }) => text.startsWith('{"type":"message"'))).toEqual(texts.map((text) => ({ text, binary: false })))
   })
 
+  it('arrives over WebSocket in order when published within one turn, ahead of a disconnect sent in that turn', async () => {
+    const server = await startServer()
+    const clients = await Promise.all([0, 1, 2].map(async (i) => WsClient.connect(server, await mintToken(`burst${i}`))))
+    for (const client of clients) expect((await client.command('subscribe', { channel: 'leaderboard' })).ok).toBe(true)
+    // No await in between: one turn publishes 50 messages and then disconnects everyone.
+    const publishes = Array.from({ length: 50 }, (_, i) => server.publish('leaderboard', 'score', { i }))
+    server.disconnectAll({ reason: 'burst over' })
+    await Promise.all(publishes)
+    for (const client of clients) {
+      expect((await client.closed).code).toBe(4101)
+      const after = client.frames.slice(client.frames.findIndex((frame) => frame.type === 'message'))
+      expect(after.map((frame) => (frame.type === 'message' ? (frame.data as { i: number }).i : frame.type))).toEqual([...Array.from({ length: 50 }, (_, i) => i), 'disconnect'])
+    }
+  })
+
   it('arrives at every SSE subscriber as the same event, with the position as its id', async () => {
     const server = await startServer()
     const token = await mintToken('grace')
