@@ -10,15 +10,17 @@ import type { Link } from './engine/index'
 const framed = new WeakMap<ServerFrame, Buffer>()
 
 /**
- * Uncorks the sockets that got channel messages in this turn. A burst or a history replay sends
- * one client many messages within one turn; corked, they leave in one write instead of one system
- * call each (Node's HTTP response corks a turn's writes the same way, until the next tick).
+ * Ends the turn for the sockets that got channel messages in it. A burst or a history replay sends
+ * one client many messages within one turn: the first is written at once, the rest wait corked and
+ * leave together in one write instead of one system call each (Node's HTTP response corks a turn's
+ * writes the same way, until the next tick). A client that gets one message per turn, the usual
+ * case, is never corked.
  */
-let uncorks: (() => void)[] = []
-function uncorkAll(): void {
-  const pending = uncorks
-  uncorks = []
-  for (const uncork of pending) uncork()
+let turnEnds: (() => void)[] = []
+function endTurn(): void {
+  const pending = turnEnds
+  turnEnds = []
+  for (const end of pending) end()
 }
 
 /** `text` as one final, unmasked WebSocket text frame (RFC 6455, section 5.2), header and payload in one Buffer. */
@@ -55,8 +57,11 @@ function textFrame(text: string): Buffer {
  */
 export function webSocketLink(socket: WebSocket, stream: Socket): Link {
   let alive = true
+  let sentThisTurn = false
   let corked = false
-  const uncork = () => {
+  const end = () => {
+    sentThisTurn = false
+    if (!corked) return
     corked = false
     stream.uncork()
   }
@@ -74,10 +79,12 @@ export function webSocketLink(socket: WebSocket, stream: Socket): Link {
         bytes = textFrame(text)
         framed.set(frame, bytes)
       }
-      if (!corked) {
+      if (!sentThisTurn) {
+        sentThisTurn = true
+        if (turnEnds.push(end) === 1) process.nextTick(endTurn)
+      } else if (!corked) {
         corked = true
         stream.cork()
-        if (uncorks.push(uncork) === 1) process.nextTick(uncorkAll)
       }
       stream.write(bytes)
     },
