@@ -1,9 +1,9 @@
 import type { MessageFrame } from '@lifeline/client/protocol'
 import type { Publication } from './broker'
 
-/** A server frame with its JSON text, serialized once. */
-export interface SerializedFrame<F = MessageFrame> {
-  frame: F
+/** A `message` frame with its JSON text, serialized once. */
+export interface SerializedMessage {
+  frame: MessageFrame
   text: string
 }
 
@@ -15,9 +15,9 @@ export interface SerializedFrame<F = MessageFrame> {
  * cache per publication would hold a second copy of the whole history.
  */
 export class MessageFrames {
-  #last: (SerializedFrame & { publication: Publication }) | undefined
+  #last: (SerializedMessage & { publication: Publication }) | undefined
 
-  of(channel: string, publication: Publication): SerializedFrame {
+  of(channel: string, publication: Publication): SerializedMessage {
     const last = this.#last
     if (last && last.publication === publication && last.frame.channel === channel) return last
     const frame: MessageFrame = { type: 'message', channel, event: publication.event, data: publication.data, pos: publication.pos }
