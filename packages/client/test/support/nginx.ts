@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './freePort'
+
+/** Debian puts nginx in /usr/sbin, which is not on every user's PATH; NGINX_PATH overrides. */
+const NGINX = process.env.NGINX_PATH ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx')
 
 /** The configuration the docs print (docs/fallback-and-proxies.md, docs/scaling.md). */
 const DOCS = fileURLToPath(new URL('../../../../docs/nginx/', import.meta.url))
@@ -56,11 +60,11 @@ ${backends.map((backend) => `        server ${backend};`).join('\n')}
 }
 `,
   )
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
   const spawned = await Promise.race([once(child, 'spawn').then(() => true), once(child, 'error').then(() => false)])
-  if (!spawned) throw new Error('nginx is not on the PATH: apt-get install nginx (the docs/nginx tests run it)')
+  if (!spawned) throw new Error(`nginx not found at ${NGINX}: apt-get install nginx, or set NGINX_PATH (the docs/nginx tests run it)`)
   for (let attempt = 0; attempt < 100 && child.exitCode === null && !(await accepts(port)); attempt++) await new Promise((resolve) => setTimeout(resolve, 50))
   if (child.exitCode !== null || !(await accepts(port))) throw new Error(`nginx did not start: ${stderr}${await readFile(join(dir, 'error.log'), 'utf8').catch(() => '')}`)
 
