@@ -1,18 +1,16 @@
 import type { ServerResponse } from 'node:http'
 import { CloseCode, type ServerFrame } from '@lifeline/client/protocol'
+import { encodedPerFrame } from './encodedPerFrame'
 import { sseEventId, type Link } from './engine/index'
-
-/**
- * The event of the `message` frame being fanned out, as bytes: every subscriber's link gets the
- * same frame object (see `Link#send`), so the event is built and encoded once.
- */
-const encoded = new WeakMap<ServerFrame, Buffer>()
 
 /** One frame as an SSE event; a channel message carries its position as the event id. */
 function eventOf(text: string, frame: ServerFrame): string {
   const id = sseEventId(frame)
   return `${id === undefined ? '' : `id: ${id}\n`}data: ${text}\n\n`
 }
+
+/** The event of the channel message being fanned out, as bytes, built once for all subscribers. */
+const messageEvent = encodedPerFrame((text, frame) => Buffer.from(eventOf(text, frame)))
 
 /**
  * Adapts an open `text/event-stream` response to the engine. `delayMs` reads the fault switch: while
@@ -36,13 +34,7 @@ export function sseLink(response: ServerResponse, delayMs: () => number): Link {
   return {
     transport: 'sse',
     send(text, frame) {
-      if (frame.type !== 'message') return write(eventOf(text, frame))
-      let event = encoded.get(frame)
-      if (!event) {
-        event = Buffer.from(eventOf(text, frame))
-        encoded.set(frame, event)
-      }
-      write(event)
+      write(frame.type === 'message' ? messageEvent(text, frame) : eventOf(text, frame))
     },
     bufferedBytes: () => response.writableLength,
     close(code) {

@@ -1,13 +1,9 @@
 import type { Socket } from 'node:net'
-import { CloseCode, type ServerFrame } from '@lifeline/client/protocol'
+import { CloseCode } from '@lifeline/client/protocol'
 import { WebSocket } from 'ws'
+import { encodedPerFrame } from './encodedPerFrame'
 import type { Link } from './engine/index'
 
-/**
- * The wire bytes of the `message` frame being fanned out: every subscriber's link gets the same
- * frame object (see `Link#send`), so it is framed once for all of them.
- */
-const framed = new WeakMap<ServerFrame, Buffer>()
 
 /**
  * Ends the turn for the sockets that got channel messages in it. A burst or a history replay sends
@@ -40,6 +36,9 @@ function textFrame(text: string): Buffer {
   frame.write(text, header, 'utf8')
   return frame
 }
+
+/** The wire bytes of the channel message being fanned out, framed once for all subscribers. */
+const messageFrame = encodedPerFrame((text) => textFrame(text))
 
 /**
  * Adapts a `ws` socket to the engine. Liveness rides on the engine's heartbeat: a socket that did
@@ -74,11 +73,7 @@ export function webSocketLink(socket: WebSocket, stream: Socket): Link {
       if (frame.type !== 'message') return socket.send(text)
       // What `ws.send()` does on a socket that is closing or closed: nothing goes out.
       if (socket.readyState !== WebSocket.OPEN) return
-      let bytes = framed.get(frame)
-      if (!bytes) {
-        bytes = textFrame(text)
-        framed.set(frame, bytes)
-      }
+      const bytes = messageFrame(text, frame)
       if (!sentThisTurn) {
         sentThisTurn = true
         if (turnEnds.push(end) === 1) process.nextTick(endTurn)
