@@ -2,7 +2,7 @@ import { MemoryBroker } from '@lifeline/mock-server'
 import { describe, expect, it, vi } from 'vitest'
 import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
-import { publishNumbered, verdict, watch } from './support/tally'
+import { publishNumbered, streaming, verdict } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -15,11 +15,7 @@ const CHANNEL = 'broadcasts'
 describe('the history window', () => {
   it.each(['websocket', 'sse'] as const)('over %s: an absence within history is replayed; a longer one is announced as a gap', async (transport) => {
     const client = harness.client({ ...FAST, transports: [transport] })
-    client.connect()
-    const seen = watch(client, CHANNEL)
-    await seen.subscribed
-    const published = await publishNumbered(harness.server, CHANNEL, 1, 5)
-    await expect.poll(() => seen.received.length).toBe(5)
+    const { seen, published } = await streaming(harness.server, client, CHANNEL, 5)
 
     // Away for fewer messages than history holds: all replayed, no gap.
     client.disconnect()

@@ -3,7 +3,7 @@ import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
 import { useFaultProxy } from './support/useFaultProxy'
 import { sleepyClock } from './support/sleepyClock'
-import { publishNumbered, verdict, watch } from './support/tally'
+import { publishNumbered, streaming, verdict } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -34,11 +34,7 @@ describe('laptop sleep', () => {
     it.each(['websocket', 'sse'] as const)('over %s', async (transport) => {
       const clock = sleepyClock()
       const client = harness.client({ ...FAST, url: proxy.url, transports: [transport], timers: clock.timers, now: clock.now, ...options })
-      client.connect()
-      const seen = watch(client, CHANNEL)
-      await seen.subscribed
-      const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
-      await expect.poll(() => seen.received.length).toBe(10)
+      const { seen, published } = await streaming(harness.server, client, CHANNEL, 10)
 
       // Lid closed: the client's timers freeze and its connection silently dies (Wi-Fi gone, NAT forgot it).
       clock.sleep()

@@ -1,4 +1,5 @@
 import type { MockServer } from '@lifeline/mock-server'
+import { expect } from 'vitest'
 import type { Gap, Position, RealtimeClient } from '../../../src/index'
 
 /** The event every scenario publishes: `{ n }`, numbered from 1 per channel. */
@@ -35,6 +36,19 @@ export type Published = Map<number, Position>
 export async function publishNumbered(server: Pick<MockServer, 'publish'>, channel: string, from: number, to: number, published: Published = new Map()): Promise<Published> {
   for (let n = from; n <= to; n++) published.set(n, (await server.publish(channel, NUMBERED, { n })).position)
   return published
+}
+
+/**
+ * Connects `client`, subscribes it to `channel`, publishes `{ n }` for 1…`count` and waits until all
+ * of them arrived: a live stream for a scenario to break.
+ */
+export async function streaming(server: Pick<MockServer, 'publish'>, client: RealtimeClient, channel: string, count: number): Promise<{ seen: Watch; published: Published }> {
+  client.connect()
+  const seen = watch(client, channel)
+  await seen.subscribed
+  const published = await publishNumbered(server, channel, 1, count)
+  await expect.poll(() => seen.received.length).toBe(count)
+  return { seen, published }
 }
 
 /**
