@@ -12,6 +12,9 @@ const source = {
 const react18 = fileURLToPath(new URL('packages/react/react-18/node_modules/', import.meta.url))
 const onReact18 = Object.fromEntries(['react', 'react-dom', '@testing-library/react'].map((name) => [name, react18 + name]))
 
+// The hook tests, run once per supported React major.
+const reactHookTests = { root: 'packages/react', environment: 'jsdom', include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'] }
+
 export default defineConfig({
   test: {
     projects: [
@@ -38,9 +41,7 @@ export default defineConfig({
         ...source,
         test: {
           name: 'react',
-          root: 'packages/react',
-          environment: 'jsdom',
-          include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
+          ...reactHookTests,
           typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
           env: { REACT_MAJOR: '19' },
         },
@@ -51,9 +52,7 @@ export default defineConfig({
         resolve: { ...source.resolve, alias: onReact18 },
         test: {
           name: 'react-18',
-          root: 'packages/react',
-          environment: 'jsdom',
-          include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
+          ...reactHookTests,
           env: { REACT_MAJOR: '18' },
         },
       },
