@@ -19,6 +19,14 @@ export default defineConfig({
   test: {
     projects: [
       {
+        test: {
+          name: 'protocol',
+          root: 'packages/protocol',
+          environment: 'node',
+          include: ['src/**/*.test.ts'],
+        },
+      },
+      {
         ...source,
         test: {
           name: 'client',

@@ -1,3 +1,3 @@
 import { packageConfig } from '../../rollup.shared.mjs'
 
-export default packageConfig({ index: 'src/index.ts', protocol: 'src/protocol/index.ts' })
+export default packageConfig({ index: 'src/index.ts' })

@@ -3,7 +3,7 @@ import type { Connection } from './connection'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { noop } from './timers'
-import type { MessageFrame, Position, PublishResult, SubscribeResult } from './protocol/frames'
+import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/protocol'
 
 /** Maps event names of a channel to their payload types. */
 export type EventMap = Record<string, unknown>
@@ -140,12 +140,7 @@ export class Channel<Events extends EventMap = EventMap> {
       if (error) {
         if (this.#joined === connection) this.#joined = undefined
         // A lost connection resubscribes on the next one.
-        if (connection.closed) return
-        // A refusal that no retry can fix (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) is final for this channel.
-        if (!error.retryable) return this.#set('failed', error)
-        // One that can pass (INTERNAL, RATE_LIMITED) is tried again after a backoff (C4 for channels).
-        this.#set('subscribing', error)
-        this.#cancelRetry = this.#host.schedule(() => this.join(), this.#host.retryDelay(this.#refusals++, error))
+        if (!connection.closed) this.#refused(error)
         return
       }
       this.#refusals = 0
@@ -169,6 +164,24 @@ export class Channel<Events extends EventMap = EventMap> {
     // The server never skips offsets on a live subscription; a jump or a new epoch means loss.
     if (last && (pos.epoch !== last.epoch || pos.offset > last.offset + 1)) this.#lifecycle.emit('gap', { from: last, to: pos })
     this.#messages.emit(message.event, message)
+  }
+
+  /**
+   * @internal The server ended this subscription on its own (`unsubscribed` frame): never silent,
+   * the channel shows the error and subscribes again from its last position.
+   */
+  ended(connection: Connection, error: RealtimeError): void {
+    if (connection !== this.#joined) return
+    this.#joined = undefined
+    this.#refused(error)
+  }
+
+  #refused(error: RealtimeError): void {
+    // A refusal that no retry can fix (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) is final for this channel.
+    if (!error.retryable) return this.#set('failed', error)
+    // One that can pass (INTERNAL, RATE_LIMITED, UNAVAILABLE) is tried again after a backoff.
+    this.#set('subscribing', error)
+    this.#cancelRetry = this.#host.schedule(() => this.join(), this.#host.retryDelay(this.#refusals++, error))
   }
 
   #release(): void {

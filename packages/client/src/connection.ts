@@ -1,5 +1,5 @@
 import { RealtimeError, type RealtimeErrorCode } from './errors'
-import { PROTOCOL_VERSION, type Command, type ConnectCommand, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type ResultMap, type ServerFrame } from './protocol/frames'
+import { PROTOCOL_VERSION, type Command, type ConnectCommand, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type UnsubscribedFrame, type ResultMap, type ServerFrame } from '@lifeline/protocol'
 import { noop } from './timers'
 import { sseTransport } from './transports/sseTransport'
 import type { NetworkDeps, Transport, TransportFactory, TransportName } from './transports/transport'
@@ -23,7 +23,7 @@ export interface ConnectionHost extends NetworkDeps {
   connectTimeoutMs: number
   token(): string | undefined
   /** A pushed message or error frame on this connection. */
-  push(connection: Connection, frame: MessageFrame | RealtimeError): void
+  push(connection: Connection, frame: MessageFrame | UnsubscribedFrame | RealtimeError): void
   /**
    * The connection ended on its own after its handshake. `code` is the close code, or the one of
    * the server's disconnect frame when one came (whose `retryAfterMs` is then on `error`).

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './protocol/codes'
+import { ERRORS, type ErrorCode } from '@lifeline/protocol'
 
 /** Failures detected by the client itself, next to the server's {@link ErrorCode}s. */
 export type ClientErrorCode =
@@ -25,19 +25,10 @@ export type ClientErrorCode =
 
 export type RealtimeErrorCode = ErrorCode | ClientErrorCode
 
-const RETRYABLE = new Set<RealtimeErrorCode>([
-  'TRANSPORT_CLOSED',
-  'CONNECT_TIMEOUT',
-  'CONNECT_FAILED',
-  'PROTOCOL_ERROR',
-  'TIMEOUT',
-  'TOKEN_FAILED',
-  'TOKEN_EXPIRED',
-  'RATE_LIMITED',
-  'INTERNAL',
-  'SESSION_NOT_FOUND',
-  'BAD_TICKET',
-])
+/** The client's own codes that a later attempt can fix; the server's codes say so in the protocol's table. */
+const RETRYABLE_CLIENT_CODES = new Set<RealtimeErrorCode>(['TRANSPORT_CLOSED', 'CONNECT_TIMEOUT', 'CONNECT_FAILED', 'PROTOCOL_ERROR', 'TIMEOUT', 'TOKEN_FAILED'])
+
+const isRetryable = (code: RealtimeErrorCode) => (code in ERRORS ? ERRORS[code as ErrorCode].retryable : RETRYABLE_CLIENT_CODES.has(code))
 
 /**
  * The one error type of Lifeline: `code` says what failed, `retryable` whether trying again later
@@ -60,7 +51,7 @@ export class RealtimeError extends Error {
     { cause, retryAfterMs }: { cause?: unknown; retryAfterMs?: number | undefined } = {},
   ) {
     super(message, { cause })
-    this.retryable = RETRYABLE.has(code)
+    this.retryable = isRetryable(code)
     this.retryAfterMs = retryAfterMs
   }
 }

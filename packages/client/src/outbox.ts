@@ -1,6 +1,6 @@
 import type { Connection } from './connection'
 import { RealtimeError } from './errors'
-import type { PublishCommand, PublishResult } from './protocol/frames'
+import type { PublishCommand, PublishResult } from '@lifeline/protocol'
 
 interface Entry {
   request: Omit<PublishCommand, 'id'>

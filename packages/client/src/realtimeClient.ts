@@ -9,9 +9,9 @@ import { watchLifecycle } from './lifecycle'
 import { listen } from './listen'
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options'
 import { Outbox, type OutboxOptions } from './outbox'
-import { closeAction } from './protocol/codes'
-import type { ConnectResult, PublishResult, RefreshResult } from './protocol/frames'
-import { isChannel } from './protocol/parseCommand'
+import { closeInfo, ERRORS, type ErrorCode } from '@lifeline/protocol'
+import type { ConnectResult, PublishResult, RefreshResult } from '@lifeline/protocol'
+import { isChannel } from '@lifeline/protocol'
 import { noop } from './timers'
 import { TokenManager, type TokenReason } from './tokenManager'
 import type { TransportName } from './transports/transport'
@@ -49,12 +49,11 @@ const kChange = Symbol('change')
 
 type TimerPurpose = 'retry' | 'stable' | 'refresh' | 'probe'
 
-/**
- * Connect refusals that no retry can fix, in the order of the close codes that mean the same
- * (4300, 4301, 4302): a close in that range stops with this code as the error the app sees.
- */
-const STOPS: RealtimeErrorCode[] = ['FORBIDDEN', 'UNSUPPORTED_VERSION', 'ORIGIN_NOT_ALLOWED']
-const isAuthError = (error: RealtimeError) => error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED'
+/** What the protocol's codes table says to do after a connect refusal with this error. */
+const actionOf = (error: RealtimeError) => (error.code in ERRORS ? ERRORS[error.code as ErrorCode].action : 'backoff')
+const isAuthError = (error: RealtimeError) => actionOf(error) === 'refresh'
+/** Connect refusals that no retry can fix. */
+const isStop = (error: RealtimeError) => actionOf(error) === 'stop'
 /** Refresh proactively once this share of the token's lifetime has passed. */
 const REFRESH_AT = 0.8
 
@@ -115,8 +114,10 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       token: () => this.#tokens.current,
       push: (connection, frame) => {
         if (connection !== this.#connection) return
-        if (frame instanceof RealtimeError) this.#error(frame)
-        else this.#channels.get(frame.channel)?.receive(connection, frame)
+        if (frame instanceof RealtimeError) return this.#error(frame)
+        const channel = this.#channels.get(frame.channel)
+        if (frame.type === 'message') channel?.receive(connection, frame)
+        else channel?.ended(connection, new RealtimeError(frame.error.code, frame.error.message, { retryAfterMs: frame.error.retryAfterMs }))
       },
       lost: (connection, code, error) => this.#lost(connection, code, error),
       trace: (direction, frame) => {
@@ -259,7 +260,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         lastError = error as RealtimeError
         webSocketFailed ||= name === 'websocket'
         // A refused token or a forbidden origin fails the same way on every transport.
-        if (isAuthError(lastError) || STOPS.includes(lastError.code)) break
+        if (isAuthError(lastError) || isStop(lastError)) break
       }
     }
     if (run === this.#run) this.#recover(lastError!)
@@ -306,9 +307,9 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
    * refusal without one is read from its error code.
    */
   #recover(error: RealtimeError, code?: number): void {
-    const action = code !== undefined ? closeAction(code) : isAuthError(error) ? 'refresh' : STOPS.includes(error.code) ? 'stop' : 'backoff'
-    const stop = code && STOPS[code - 4300]
-    if (action === 'stop') return this.#stop(stop ? new RealtimeError(stop, error.message) : error)
+    const close = code === undefined ? undefined : closeInfo(code)
+    const action = close ? close.action : isAuthError(error) ? 'refresh' : isStop(error) ? 'stop' : 'backoff'
+    if (action === 'stop') return this.#stop(close?.error ? new RealtimeError(close.error, error.message) : error)
     if (action === 'refresh' && this.#refused(error)) return
     this.#error(error)
     // 'reconnect-now': the server restarts or rebalances; come back at once, but spread over its window.

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { ErrorBody } from '@lifeline/client/protocol'
+import type { ErrorBody } from '@lifeline/protocol'
 import { WebSocketServer } from 'ws'
 import { BINARY_FRAME, ProtocolEngine, SSE_NO_RETRY_MS, type EngineOptions, type HttpAnswer } from './engine/index'
 import { NO_FAULTS, type Faults } from './faults'

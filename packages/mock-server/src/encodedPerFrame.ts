@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@lifeline/client/protocol'
+import type { ServerFrame } from '@lifeline/protocol'
 
 /**
  * A link's own encoding of a channel message (SSE event, WebSocket frame), made once per

@@ -38,3 +38,5 @@ export type {
   RateLimit,
   Clock,
 } from './engine/index'
+/** The protocol's own types, as they appear in this package's API. */
+export type { Position, ServerFrame, ErrorBody, ErrorCode, TransportName } from '@lifeline/protocol'

@@ -1,4 +1,4 @@
-import { CloseCode } from '@lifeline/client/protocol'
+import { CloseCode } from '@lifeline/protocol'
 import type { ProtocolEngine, PublishOutcome, Session } from './engine/index'
 
 /** A connected client as the test helpers show it. */

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { CloseCode, type ServerFrame } from '@lifeline/client/protocol'
+import { CloseCode, type ServerFrame } from '@lifeline/protocol'
 import { encodedPerFrame } from './encodedPerFrame'
 import { sseEventId, type Link } from './engine/index'
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import { CloseCode } from '@lifeline/client/protocol'
+import { CloseCode } from '@lifeline/protocol'
 import { WebSocket } from 'ws'
 import { encodedPerFrame } from './encodedPerFrame'
 import type { Link } from './engine/index'

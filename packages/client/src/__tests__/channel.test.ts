@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Gap } from '../channel'
-import type { Position } from '../protocol/frames'
+import type { Position } from '@lifeline/protocol'
 import { settle, testClient } from './support/testClient'
 
 beforeEach(() => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES } from '../protocol/codes'
+import { ERROR_CODES } from '@lifeline/protocol'
 
 // docs/client.md and docs/errors.md print samples from test files that run, and list every option,
 // event and error code; this keeps them in step with the code. A block marked

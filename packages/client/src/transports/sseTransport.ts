@@ -1,5 +1,5 @@
-import type { Command, ErrorBody } from '../protocol/frames'
-import { parseServerFrame } from '../protocol/parseServerFrame'
+import type { Command, ErrorBody } from '@lifeline/protocol'
+import { parseServerFrame } from '@lifeline/protocol'
 import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
 
 const SEND = '/sse/send'

@@ -1,4 +1,4 @@
-import type { Command, ConnectCommand, ServerFrame } from '../protocol/frames'
+import type { Command, ConnectCommand, ServerFrame } from '@lifeline/protocol'
 
 export type TransportName = 'websocket' | 'sse'
 

@@ -1,4 +1,4 @@
-import { parseServerFrame } from '../protocol/parseServerFrame'
+import { parseServerFrame } from '@lifeline/protocol'
 import { noop } from '../timers'
 import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
 

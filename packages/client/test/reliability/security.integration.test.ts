@@ -1,6 +1,6 @@
 import { signToken } from '@lifeline/mock-server'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ServerFrame } from '../../src/protocol/index'
+import type { ServerFrame } from '@lifeline/protocol'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { connectedSocket, rawSocket, replyTo, type RawSocket } from './support/rawSocket'

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { ErrorBody } from '@lifeline/client/protocol'
+import type { ErrorBody } from '@lifeline/protocol'
 import { hmacKey } from './hmacKey'
 
 /** What the engine knows about an authenticated user. */

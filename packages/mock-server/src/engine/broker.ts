@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorBody, Position } from '@lifeline/client/protocol'
+import type { ClientFrame, ErrorBody, Position } from '@lifeline/protocol'
 
 /** A message as stored and fanned out by a broker. */
 export interface Publication {

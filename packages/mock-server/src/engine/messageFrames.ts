@@ -1,4 +1,4 @@
-import type { MessageFrame } from '@lifeline/client/protocol'
+import type { MessageFrame } from '@lifeline/protocol'
 import type { Publication } from './broker'
 
 /** A `message` frame with its JSON text, serialized once. */

@@ -1,4 +1,4 @@
-import { CloseCode, isChannel, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/client/protocol'
+import { CloseCode, ERRORS, isChannel, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/protocol'
 import { AuthError, bearerToken, jwtVerifier, type Claims, type TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
 import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type ChannelRule } from './channelRules'
@@ -89,21 +89,6 @@ const DEFAULT_LIMITS: SessionLimits = {
   rateLimit: DEFAULT_RATE_LIMIT,
 }
 
-const STATUS_OF: Partial<Record<ErrorCode, number>> = {
-  BAD_REQUEST: 400,
-  UNKNOWN_COMMAND: 400,
-  UNSUPPORTED_VERSION: 400,
-  ALREADY_CONNECTED: 400,
-  UNAUTHORIZED: 401,
-  TOKEN_EXPIRED: 401,
-  BAD_TICKET: 401,
-  FORBIDDEN: 403,
-  ORIGIN_NOT_ALLOWED: 403,
-  SESSION_NOT_FOUND: 404,
-  FRAME_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-}
 
 export type SessionEvent = 'open' | 'close'
 
@@ -284,7 +269,7 @@ export class ProtocolEngine {
 
   #error(error: ErrorBody): HttpAnswer {
     this.metrics.error(error.code)
-    return { status: STATUS_OF[error.code] ?? 400, body: { error } }
+    return { status: ERRORS[error.code].status, body: { error } }
   }
 }
 

@@ -9,7 +9,7 @@ import {
   type Position,
   type ResultMap,
   type ServerFrame,
-} from '@lifeline/client/protocol'
+} from '@lifeline/protocol'
 import { AuthError, type Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@lifeline/client/protocol'
+import type { ServerFrame } from '@lifeline/protocol'
 
 /**
  * What a host passes to `Session#receive` for a binary WebSocket frame: the protocol is JSON text,

@@ -1,4 +1,4 @@
-import type { TransportName } from '@lifeline/client'
+import type { TransportName } from '@lifeline/protocol'
 import { http, HttpResponse, sse, ws, type HttpHandler, type JsonBodyType, type WebSocketHandler, type WebSocketLink } from 'msw'
 import { BINARY_FRAME, ProtocolEngine, SSE_NO_RETRY_MS, type EngineOptions, type HttpAnswer } from '../engine/index'
 import { NO_FAULTS, type Faults } from '../faults'

@@ -9,3 +9,4 @@ export type { SessionControls, ClientInfo, DisconnectOptions } from '../sessionC
 export type { Faults } from '../faults'
 export { MemoryBroker, signToken, DEFAULT_JWT_SECRET, DEFAULT_CHANNEL_RULES } from '../engine/index'
 export type { EngineOptions, ChannelRule, Claims, TokenVerifier, PublishOutcome } from '../engine/index'
+export type { TransportName } from '@lifeline/protocol'

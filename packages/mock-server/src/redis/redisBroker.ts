@@ -1,4 +1,4 @@
-import type { Position } from '@lifeline/client/protocol'
+import type { Position } from '@lifeline/protocol'
 import type { RedisOptions } from 'ioredis'
 import type {
   Broker,

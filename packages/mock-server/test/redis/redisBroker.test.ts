@@ -1,4 +1,4 @@
-import type { Position } from '@lifeline/client/protocol'
+import type { Position } from '@lifeline/protocol'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Publication, UpstreamEnvelope } from '../../src/engine/index'

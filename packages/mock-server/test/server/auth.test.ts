@@ -1,4 +1,4 @@
-import { CloseCode, type RefreshResult } from '@lifeline/client/protocol'
+import { CloseCode, type RefreshResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { errorOf, eventually, mintToken, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
 

@@ -1,5 +1,5 @@
 import { connect as connectTcp } from 'node:net'
-import { CloseCode, type DisconnectFrame, type ErrorFrame } from '@lifeline/client/protocol'
+import { CloseCode, type DisconnectFrame, type ErrorFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../../src/index'
 import { errorOf, eventually, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'

@@ -1,4 +1,4 @@
-import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/client/protocol'
+import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { MemoryBroker } from '../../src/engine/index'
 import { eventually, mintToken, openRawStream, request, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'

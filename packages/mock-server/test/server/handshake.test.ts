@@ -1,4 +1,4 @@
-import { CloseCode, PROTOCOL_VERSION, type ConnectResult } from '@lifeline/client/protocol'
+import { CloseCode, PROTOCOL_VERSION, type ConnectResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { MemoryBroker } from '../../src/index'
 import { errorOf, eventually, mintToken, openRawStream, request, requestTicket, resultOf, SseClient, startServer, useIntegrationHooks, WsClient } from './support'

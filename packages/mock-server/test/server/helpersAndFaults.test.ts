@@ -1,4 +1,4 @@
-import { CloseCode, type DisconnectFrame, type MessageFrame } from '@lifeline/client/protocol'
+import { CloseCode, type DisconnectFrame, type MessageFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { eventually, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
 

@@ -1,4 +1,4 @@
-import type { ErrorFrame, ReplyFrame } from '@lifeline/client/protocol'
+import type { ErrorFrame, ReplyFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { closeAfterTest, errorOf, eventually, mintToken, request, requestTicket, resultOf, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
 

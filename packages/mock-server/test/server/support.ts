@@ -2,7 +2,7 @@
  * Shared helpers for the mock server's integration tests: a real server on port 0, driven by clients
  * nobody here wrote (the `ws` package's WebSocket, the `eventsource` package, global `fetch`).
  */
-import { PROTOCOL_VERSION, type Command, type CommandType, type MessageFrame, type ReplyFrame, type ServerFrame } from '@lifeline/client/protocol'
+import { PROTOCOL_VERSION, type Command, type CommandType, type MessageFrame, type ReplyFrame, type ServerFrame } from '@lifeline/protocol'
 import { EventSource } from 'eventsource'
 import { afterEach, vi } from 'vitest'
 import { WebSocket } from 'ws'

@@ -1,5 +1,5 @@
-import type { Command, MessageFrame, Position, ResultMap, ServerFrame } from '../../protocol/frames'
-import type { ErrorBody } from '../../protocol/frames'
+import type { Command, MessageFrame, Position, ResultMap, ServerFrame } from '@lifeline/protocol'
+import type { ErrorBody } from '@lifeline/protocol'
 
 /** What a handler answers: a result, an error, or `'ignore'` to leave the command unanswered. */
 export type FakeAnswer = { result: ResultMap[keyof ResultMap] } | { error: ErrorBody } | 'ignore'

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws'
-import type { ServerFrame } from '../../../src/protocol/index'
+import type { ServerFrame } from '@lifeline/protocol'
 
 /** A hand-driven WebSocket to the server, for sending what no real client would. */
 export interface RawSocket {

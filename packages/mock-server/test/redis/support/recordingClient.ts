@@ -1,5 +1,5 @@
 import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
-import type { ServerFrame } from '@lifeline/client/protocol'
+import type { ServerFrame } from '@lifeline/protocol'
 import { EventSource } from 'eventsource'
 import { WebSocket } from 'ws'
 import { DEFAULT_JWT_SECRET, signToken } from '../../../src/index'

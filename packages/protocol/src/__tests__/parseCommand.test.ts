@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCommand, closeAction, CloseCode } from '@lifeline/client/protocol'
+import { parseCommand } from '../index'
 
 const LIMIT = 1024
 
@@ -62,16 +62,5 @@ describe('parseCommand', () => {
     ]
     for (const frame of cases) expect(parseCommand(JSON.stringify(frame), LIMIT)).toMatchObject({ ok: false, id: 1, error: { code: 'BAD_REQUEST' } })
     expect(parseCommand('{"type":"ping"}', LIMIT)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
-  })
-})
-
-describe('closeAction', () => {
-  it('maps each close-code range to what the client must do', () => {
-    expect(closeAction(CloseCode.NORMAL)).toBe('none')
-    expect(closeAction(1006)).toBe('backoff')
-    expect(closeAction(CloseCode.SLOW_CONSUMER)).toBe('backoff')
-    expect(closeAction(CloseCode.SHUTDOWN)).toBe('reconnect-now')
-    expect(closeAction(CloseCode.TOKEN_EXPIRED)).toBe('refresh')
-    expect(closeAction(CloseCode.FORBIDDEN)).toBe('stop')
   })
 })

@@ -1,6 +1,6 @@
 /**
- * Protocol v1 frames, shared by the client and the mock server.
- * @see ../../../../docs/protocol.md
+ * Protocol v1 frames, shared by the client, the mock server and the conformance kit. The JSON
+ * Schema in `schema/` describes the same frames; a test keeps the two in step.
  */
 import type { ErrorCode } from './codes'
 
@@ -75,7 +75,11 @@ export interface ConnectResult {
   expiresInMs?: number
 }
 export interface SubscribeResult {
-  /** The channel's latest position at the moment of subscribing. */
+  /**
+   * The subscription's cursor: the position just before the first message it delivers. With
+   * `since` and `recovered: true` it is `since` (the replay follows); otherwise the channel's
+   * latest position (`offset: 0` on an empty channel).
+   */
   position: Position
   /** `false` when `since` was given but the missed messages are gone (epoch changed or history trimmed). */
   recovered: boolean
@@ -135,7 +139,21 @@ export interface DisconnectFrame {
   retryAfterMs?: number
 }
 
-export type ServerFrame = ReplyFrame | MessageFrame | PingFrame | ErrorFrame | DisconnectFrame
+/** The server ended a subscription on its own; the client resubscribes with backoff (or stops on `FORBIDDEN`). */
+export interface UnsubscribedFrame {
+  type: 'unsubscribed'
+  channel: string
+  error: ErrorBody
+}
+
+export type ServerFrame = ReplyFrame | MessageFrame | PingFrame | ErrorFrame | DisconnectFrame | UnsubscribedFrame
+
+/** One long-polling answer: the frames after the poll's `ack`, numbered per session from 1. */
+export interface PollBatch {
+  /** Sequence number of the last frame in `frames` (the poll's `ack` when there are none). */
+  seq: number
+  frames: ServerFrame[]
+}
 
 /** The one frame a client sends without an id: its answer to a server ping over WebSocket. */
 export interface PongFrame {

@@ -1,6 +1,6 @@
 /**
- * `@lifeline/client/protocol`: the wire protocol v1, shared by the client and the mock server.
- * @see ../../../../docs/protocol.md
+ * `@lifeline/protocol`: protocol v1 defined once (frames, codes, routes, parsers), for the client,
+ * the mock server and the conformance kit. Private: each of them inlines what it uses.
  */
 export { PROTOCOL_VERSION } from './frames'
 export type {
@@ -25,12 +25,16 @@ export type {
   PingFrame,
   ErrorFrame,
   DisconnectFrame,
+  UnsubscribedFrame,
   ServerFrame,
   PongFrame,
   ClientFrame,
+  PollBatch,
 } from './frames'
-export { ERROR_CODES, CloseCode, closeAction } from './codes'
-export type { ErrorCode, CloseAction } from './codes'
+export { ERRORS, ERROR_CODES, CLOSES, CloseCode, closeInfo } from './codes'
+export type { ErrorCode, ClientAction } from './codes'
+export { ROUTES, SESSION_HEADER, TRANSPORTS } from './routes'
+export type { RouteName, TransportName } from './routes'
 export { parseCommand, isChannel, byteLength, CHANNEL_NAME } from './parseCommand'
 export type { ParsedCommand } from './parseCommand'
 export { parseServerFrame } from './parseServerFrame'
