@@ -15,7 +15,6 @@ const everything = (label: string, specifier = label): Entry => ({ label, conten
 const ENTRIES: Entry[] = [
   everything('@lifeline/client (whole client, both transports)', '@lifeline/client'),
   { label: '@lifeline/client, `RealtimeClient` only (typical import)', contents: `export { RealtimeClient } from '@lifeline/client'` },
-  everything('@lifeline/client/protocol (frames, codes, parsers)', '@lifeline/protocol'),
   everything('socket.io-client'),
   everything('@microsoft/signalr'),
   everything('centrifuge'),
