@@ -55,7 +55,7 @@ type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap }
  * const stop = board.subscribe()
  * board.on('card_moved', (move) => moveCard(move.card, move.to))
  * board.onGap(() => refetchBoard())
- * @see ../../../docs/client.md#channels
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
  */
 export class Channel<Events extends EventMap = EventMap> {
   readonly #host: ChannelHost
@@ -120,7 +120,7 @@ export class Channel<Events extends EventMap = EventMap> {
 
   /**
    * Publishes through the server; settles with the server's reply. Queued while disconnected.
-   * @see ../../../docs/client.md#publishing
+   * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#publishing
    */
   publish<E extends keyof Events & string>(event: E, data: Events[E]): Promise<PublishResult> {
     return this.#host.publish(this.name, event, data)

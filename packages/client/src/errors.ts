@@ -37,7 +37,7 @@ const isRetryable = (code: RealtimeErrorCode) => (code in ERRORS ? ERRORS[code a
  * channel.publish('card_moved', move).catch((error: RealtimeError) => {
  *   if (error.code === 'FORBIDDEN') showReadOnlyBanner()
  * })
- * @see ../../../docs/errors.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/errors.md
  */
 export class RealtimeError extends Error {
   override readonly name = 'RealtimeError'

@@ -1,7 +1,7 @@
 /**
  * `@lifeline/client`: a framework-agnostic real-time client. WebSocket first, SSE fallback,
  * reconnection with jittered backoff, token refresh, and recovery without loss or duplicates.
- * @see ../../../docs/client.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md
  */
 export { RealtimeClient } from './realtimeClient'
 export type { ClientEvents, ClientStats, ChannelMap, ChannelEvents, PublishResult } from './realtimeClient'

@@ -8,7 +8,7 @@ export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'
 
 /**
  * Options of {@link RealtimeClient}. Only `url` is required.
- * @see ../../../docs/client.md#options
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#options
  */
 export interface RealtimeClientOptions extends NetworkDeps {
   /** The server's base URL, `http(s)://…` (WebSocket uses the same host on `/ws`). */

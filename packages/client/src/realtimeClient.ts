@@ -66,7 +66,7 @@ const REFRESH_AT = 0.8
  * client.connect()
  * const stop = client.channel('leaderboard').subscribe()
  * client.channel('leaderboard').on('scores', (scores) => render(scores))
- * @see ../../../docs/client.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md
  */
 export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   readonly #options: ResolvedOptions

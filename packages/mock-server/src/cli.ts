@@ -1,6 +1,6 @@
 /**
  * `lifeline-mock-server`: starts the reference server, or mints a development token.
- * @see ../../../docs/mock-server.md#cli
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md#cli
  */
 import { parseArgs } from 'node:util'
 import { createServer, type ServerOptions } from './createServer'

@@ -58,7 +58,7 @@ const CORS_HEADERS = {
  * await server.connected()
  * await server.publish('leaderboard', 'score', { user: 'ada', points: 3 })
  * await server.close()
- * @see ../../../docs/mock-server.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md
  */
 export async function createServer(options: ServerOptions = {}): Promise<MockServer> {
   const { port = 0, host = '127.0.0.1', fallback, ...engineOptions } = options

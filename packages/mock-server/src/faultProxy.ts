@@ -70,7 +70,7 @@ interface Link {
  * const client = new RealtimeClient({ url: proxy.url, ... })
  * proxy.upgrades = 'refuse'
  * proxy.cut('websocket') // the client falls back to SSE and recovers what it missed
- * @see ../../../docs/reliability.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/reliability.md
  */
 export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProxyOptions): Promise<FaultProxy> {
   const links = new Set<Link>()

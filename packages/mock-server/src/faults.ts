@@ -1,6 +1,6 @@
 /**
  * Fault injection switches of the mock server, for tests and the fallback lab. All off by default.
- * @see ../../../docs/mock-server.md#fault-injection
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md#fault-injection
  */
 export interface Faults {
   /** Answer WebSocket upgrades with 503, like a proxy that blocks WebSocket. */

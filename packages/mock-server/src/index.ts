@@ -1,7 +1,7 @@
 /**
  * `@lifeline/mock-server`: the reference server for the Lifeline protocol, for tests, local
  * development and demos.
- * @see ../../../docs/mock-server.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md
  */
 export { createServer } from './createServer'
 export type { ServerOptions, MockServer } from './createServer'

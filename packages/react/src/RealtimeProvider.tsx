@@ -30,7 +30,7 @@ const mounted: Mounts = (registry[KEY] ??= new WeakMap())
  * @example
  * const client = new RealtimeClient({ url: '/realtime', getToken })
  * root.render(<RealtimeProvider client={client}><App /></RealtimeProvider>)
- * @see ../../../docs/react.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md
  */
 export function RealtimeProvider({ client, autoConnect = true, children }: RealtimeProviderProps) {
   useEffect(() => {

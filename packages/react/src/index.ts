@@ -1,7 +1,7 @@
 /**
  * `@lifeline/react`: a provider and hooks over `@lifeline/client`, each a thin adapter over the
  * client's own subscribe/snapshot API.
- * @see ../../../docs/react.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md
  */
 export { RealtimeProvider } from './RealtimeProvider'
 export type { RealtimeProviderProps } from './RealtimeProvider'

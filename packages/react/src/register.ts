@@ -8,7 +8,7 @@ import type { ChannelEvents, ChannelMap } from '@lifeline/client'
  *     channels: { leaderboard: { scores: Score[] }; [name: `user:${string}`]: { notification: Note } }
  *   }
  * }
- * @see ../../../docs/react.md#typing
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#typing
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface Register {}

@@ -23,7 +23,7 @@ const IDLE_CHANNEL: ChannelState = { status: 'idle', error: undefined }
  * @example
  * const { state, channel } = useChannel('board:7')
  * if (state.status === 'failed') return <p>{state.error?.code}</p>
- * @see ../../../docs/react.md#usechannel
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#usechannel
  */
 export function useChannel<N extends string, Channels extends ChannelMap = RegisteredChannels>(
   name: N,

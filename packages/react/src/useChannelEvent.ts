@@ -9,7 +9,7 @@ import { useChannel, type ChannelHookOptions } from './useChannel'
  * used without resubscribing. With `enabled: false` it neither subscribes nor hears the channel.
  * @example
  * useChannelEvent('board:7', 'card_moved', (move) => board.apply(move))
- * @see ../../../docs/react.md#usechannelevent
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#usechannelevent
  */
 export function useChannelEvent<N extends string, E extends EventName<N, Channels>, Channels extends ChannelMap = RegisteredChannels>(
   name: N,

@@ -17,7 +17,7 @@ interface Selection<T> {
  * (compared with `Object.is`). On the server it reads the `idle` snapshot.
  * @example
  * const status = useConnectionState((state) => state.status)
- * @see ../../../docs/react.md#useconnectionstate
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#useconnectionstate
  */
 export function useConnectionState<T = ConnectionSnapshot, Channels extends ChannelMap = RegisteredChannels>(
   selector: (snapshot: ConnectionSnapshot) => T = identity as never,

@@ -18,7 +18,7 @@ interface Latest<T> {
  * is "the current value" (a score, a status); use `useChannelEvent` for streams of changes.
  * @example
  * const scores = useLatestMessage('leaderboard', 'scores', { initial: [] })
- * @see ../../../docs/react.md#uselatestmessage
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#uselatestmessage
  */
 export function useLatestMessage<N extends string, E extends EventName<N, Channels>, I = undefined, Channels extends ChannelMap = RegisteredChannels>(
   name: N,

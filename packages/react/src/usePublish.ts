@@ -13,7 +13,7 @@ export type Publish<N extends string, Channels extends ChannelMap = RegisteredCh
  * @example
  * const publish = usePublish('board:7')
  * const { position } = await publish('card_moved', { card: 'c1', to: 'done' })
- * @see ../../../docs/react.md#usepublish
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#usepublish
  */
 export function usePublish<N extends string, Channels extends ChannelMap = RegisteredChannels>(name: N, options: Pick<ChannelHookOptions<Channels>, 'client'> = {}): Publish<N, Channels> {
   const channel = useRealtimeClient(options.client).channel(name)

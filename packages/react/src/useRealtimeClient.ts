@@ -9,7 +9,7 @@ import type { RegisteredChannels } from './register'
  * const client = useRealtimeClient()
  * useEffect(() => client.on('error', report), [client])
  * @throws {TypeError} when there is neither (a misconfiguration)
- * @see ../../../docs/react.md#userealtimeclient
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#userealtimeclient
  */
 export function useRealtimeClient<Channels extends ChannelMap = RegisteredChannels>(client?: RealtimeClient<Channels>): RealtimeClient<Channels> {
   const fromContext = useContext(RealtimeContext)

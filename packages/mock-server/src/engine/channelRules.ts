@@ -18,7 +18,7 @@ const admin = (claims: Claims) => hasRole(claims, 'admin')
 
 /**
  * The default rules. Channels that match no rule are forbidden.
- * @see ../../../../docs/mock-server.md#channel-rules
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md#channel-rules
  */
 export const DEFAULT_CHANNEL_RULES: ChannelRule[] = [
   { pattern: 'user:{id}', subscribe: isOwner, publish: isOwner },

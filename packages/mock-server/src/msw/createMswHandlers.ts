@@ -55,7 +55,7 @@ const webSocketLink = (url: string) => webSocketLinks.get(url) ?? webSocketLinks
  * client.connect()
  * await mock.connected()
  * await mock.publish('leaderboard', 'score', { user: 'ada', points: 3 })
- * @see ../../../../docs/testing.md#the-msw-handlers
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/testing.md#the-msw-handlers
  */
 export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers {
   const { url = 'http://localhost', transports = ['websocket', 'sse'], ...engineOptions } = options

@@ -1,7 +1,7 @@
 /**
  * `@lifeline/mock-server/msw`: the Lifeline protocol as msw handlers (`ws.link`, `sse`, `http`),
  * driven by the same engine as the Node server. Browser-safe: no Node built-ins.
- * @see ../../../../docs/testing.md#the-msw-handlers
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/testing.md#the-msw-handlers
  */
 export { createMswHandlers } from './createMswHandlers'
 export type { MswHandlersOptions, MswHandlers } from './createMswHandlers'

@@ -94,7 +94,7 @@ interface LocalChannel {
  * // …
  * await server.close()
  * await broker.close()
- * @see ../../../../docs/scaling.md
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/scaling.md
  */
 export class RedisBroker implements Broker {
   readonly #history: Required<HistoryOptions>
