@@ -92,6 +92,17 @@ export default defineConfig({
           include: ['test/**/*.e2e.test.ts'],
         },
       },
+      {
+        ...source,
+        test: {
+          // Chromium, Firefox and WebKit through @lifeline/testkit: the testkit's own tests, and the
+          // built client behind a real nginx. One file at a time: each starts three browsers.
+          name: 'browsers',
+          environment: 'node',
+          include: ['packages/testkit/test/**/*.test.ts', 'packages/client/test/browser/**/*.browser.test.ts'],
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })
