@@ -1,0 +1,85 @@
+"""Positions, history, idempotency and tickets in Redis (async, for the server processes)."""
+import hashlib
+import secrets
+
+from .jsontext import dumps, loads
+from .publication import Publication, new_epoch
+from .resp import RedisError
+from .scripts import HISTORY, PUBLISH, RedisKeys
+
+#: The publisher scope of idempotency keys for server-side publishes (API, notify()).
+SERVER_PUBLISHER = "server"
+
+
+class HistoryResult:
+    __slots__ = ("position", "recovered", "publications")
+
+    def __init__(self, position, recovered, publications):
+        self.position = position
+        self.recovered = recovered
+        self.publications = publications
+
+
+def publish_call(keys, settings, channel, message, key, publisher):
+    """Keys and arguments of the publish script."""
+    script_keys = [keys.meta(channel), keys.log(channel)]
+    if key is not None:
+        script_keys.append(keys.idempotency(publisher, key))
+    args = [new_epoch(), message, settings.history_size, settings.history_ttl_ms, settings.idempotency_window_ms, keys.fanout(channel)]
+    return script_keys, args
+
+
+def publish_outcome(reply):
+    epoch, offset, duplicate = reply
+    return {"position": {"epoch": _text(epoch), "offset": int(offset)}, "duplicate": bool(duplicate)}
+
+
+def _text(value):
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
+class Broker:
+    """What the sessions need from Redis, over the process's command connection."""
+
+    def __init__(self, settings, client):
+        self.settings = settings
+        self.client = client
+        self.keys = RedisKeys(settings.key_prefix)
+        self._sha = {name: hashlib.sha1(script.encode()).hexdigest() for name, script in (("publish", PUBLISH), ("history", HISTORY))}
+        self._scripts = {"publish": PUBLISH, "history": HISTORY}
+
+    async def _script(self, name, keys, args):
+        try:
+            return await self.client.execute("EVALSHA", self._sha[name], len(keys), *keys, *args)
+        except RedisError as error:
+            if not str(error).startswith("NOSCRIPT"):
+                raise
+            return await self.client.execute("EVAL", self._scripts[name], len(keys), *keys, *args)
+
+    async def publish(self, channel, message, key=None, publisher=SERVER_PUBLISHER):
+        """Appends `message` (see `message_json`) at the channel's next position and fans it out; a
+        repeated `key` of the same publisher within the window returns the first outcome, duplicate."""
+        keys, args = publish_call(self.keys, self.settings, channel, message, key, publisher)
+        return publish_outcome(await self._script("publish", keys, args))
+
+    async def history(self, channel, since=None):
+        keys = [self.keys.meta(channel), self.keys.log(channel)]
+        args = [new_epoch(), since["epoch"] if since else "", since["offset"] if since else 0, self.settings.history_ttl_ms]
+        epoch, offset, recovered, messages = await self._script("history", keys, args)
+        epoch = _text(epoch)
+        start = since["offset"] if since else 0
+        publications = [Publication(channel, epoch, start + index + 1, _text(text)) for index, text in enumerate(messages or [])]
+        return HistoryResult({"epoch": epoch, "offset": int(offset)}, bool(recovered), publications)
+
+    async def issue_ticket(self, claims, connect_id):
+        """An opaque single-use ticket; the claims stay in Redis until it is redeemed or expires."""
+        ticket = "t_" + secrets.token_urlsafe(24)
+        await self.client.execute("SET", self.keys.ticket(ticket), dumps({"claims": claims, "connectId": connect_id}), "PX", self.settings.ticket_ttl_ms)
+        return ticket
+
+    async def redeem_ticket(self, ticket):
+        """The ticket's `{claims, connectId}` the first time, `None` after (or when unknown or expired)."""
+        if not ticket or len(ticket) > 128:
+            return None
+        stored = await self.client.execute("GETDEL", self.keys.ticket(ticket))
+        return loads(_text(stored)) if stored is not None else None

@@ -1,0 +1,87 @@
+"""Settings: `LIFELINE = {...}` in Django settings, merged once over `DEFAULTS`."""
+from dataclasses import dataclass, field, fields
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .channel_rules import DEFAULT_CHANNEL_RULES
+
+#: Development secret, as the mock server's: anyone can mint tokens for it. Set JWT_SECRET in production.
+DEFAULT_JWT_SECRET = "lifeline-dev-secret"
+
+
+@dataclass(frozen=True)
+class LifelineSettings:
+    """Every option with its default; `LIFELINE` in Django settings overrides them by upper-case name."""
+
+    #: Where positions, history, idempotency keys, tickets and fan-out live.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: Prefix of every Redis key and pub/sub channel; deployments sharing one Redis need their own.
+    key_prefix: str = "lifeline:"
+    #: HS256 secret of client JWTs.
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    #: Key of the server-side publish API (`Authorization: Bearer <api key>`); `None` turns it off.
+    api_key: str = None
+    #: Browser origins allowed to connect; `"*"` allows any. Requests without `Origin` are allowed.
+    allowed_origins: tuple = ("*",)
+    #: Who may subscribe and publish where; channels matching no rule are forbidden.
+    channel_rules: tuple = field(default_factory=lambda: tuple(DEFAULT_CHANNEL_RULES))
+    heartbeat_ms: int = 25_000
+    #: A WebSocket that has not sent `connect` by then is closed with 4003.
+    connect_timeout_ms: int = 10_000
+    max_frame_bytes: int = 65_536
+    max_subscriptions: int = 128
+    #: Token bucket per connection: sustained commands per second, and the burst.
+    rate_per_second: float = 100
+    rate_burst: int = 200
+    ticket_ttl_ms: int = 30_000
+    #: How long `POST /poll` is held when there is nothing to send; must stay below heartbeat_ms.
+    poll_ms: int = 20_000
+    #: Frames a long-polling session may hold unacknowledged before it is cut as a slow consumer.
+    max_queued_bytes: int = 1_048_576
+    history_size: int = 1000
+    history_ttl_ms: int = 300_000
+    idempotency_window_ms: int = 120_000
+    #: How long a request routed to another process (upstream command) waits for its answer.
+    route_timeout_ms: int = 5000
+    #: How long a Redis command may take before the caller gets INTERNAL.
+    redis_timeout_ms: int = 5000
+
+
+_POSITIVE = ("heartbeat_ms", "connect_timeout_ms", "max_frame_bytes", "max_subscriptions", "rate_per_second", "rate_burst",
+             "ticket_ttl_ms", "poll_ms", "max_queued_bytes", "history_size", "history_ttl_ms", "idempotency_window_ms",
+             "route_timeout_ms", "redis_timeout_ms")
+
+
+def build_settings(overrides):
+    """`LifelineSettings` from a dict of upper-case names; raises ImproperlyConfigured on a bad value."""
+    known = {f.name for f in fields(LifelineSettings)}
+    values = {}
+    for name, value in (overrides or {}).items():
+        key = name.lower()
+        if key not in known:
+            raise ImproperlyConfigured(f"LIFELINE has an unknown option {name!r}; known: {', '.join(sorted(n.upper() for n in known))}")
+        values[key] = tuple(value) if key in ("allowed_origins", "channel_rules") else value
+    settings = LifelineSettings(**values)
+    for name in _POSITIVE:
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ImproperlyConfigured(f"LIFELINE[{name.upper()!r}] must be a positive number, got {value!r}")
+    if settings.poll_ms >= settings.heartbeat_ms:
+        # A held poll longer than the heartbeat would make the client think the link is dead.
+        raise ImproperlyConfigured("LIFELINE['POLL_MS'] must be below LIFELINE['HEARTBEAT_MS']")
+    if not settings.jwt_secret:
+        raise ImproperlyConfigured("LIFELINE['JWT_SECRET'] must not be empty")
+    return settings
+
+
+_cached = None
+
+
+def get_settings():
+    """The settings of this process, read once from `django.conf.settings.LIFELINE`."""
+    global _cached
+    if _cached is None:
+        from django.conf import settings
+
+        _cached = build_settings(getattr(settings, "LIFELINE", {}))
+    return _cached

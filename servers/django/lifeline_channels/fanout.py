@@ -1,0 +1,67 @@
+"""Fan-out within one process: one Redis pub/sub subscription per channel, whatever the number of
+local subscribers, so each process receives each message once and hands it to its sessions in
+offset order (the publish script PUBLISHes in that order)."""
+import asyncio
+
+from .publication import parse_fanout
+
+
+class Fanout:
+    def __init__(self, keys, pubsub):
+        self._keys = keys
+        self._pubsub = pubsub
+        self._listeners = {}  # channel -> {token: callback}, insertion-ordered
+        self._ready = {}  # channel -> future of the SUBSCRIBE confirmation
+
+    async def listen(self, channel, callback):
+        """Calls `callback(publication)` for each live message of `channel`; resolves once the Redis
+        subscription is in effect. Returns the release function."""
+        listeners = self._listeners.setdefault(channel, {})
+        token = object()
+        listeners[token] = callback
+        released = False
+
+        def release():
+            nonlocal released
+            if released:
+                return
+            released = True
+            current = self._listeners.get(channel)
+            if current is None:
+                return
+            current.pop(token, None)
+            if not current:
+                del self._listeners[channel]
+                self._ready.pop(channel, None)
+                self._pubsub.unsubscribe(self._keys.fanout(channel))
+
+        ready = self._ready.get(channel)
+        if ready is None:
+            ready = asyncio.ensure_future(self._pubsub.subscribe(self._keys.fanout(channel)))
+            self._ready[channel] = ready
+        try:
+            await asyncio.shield(ready)
+        except BaseException:
+            if self._ready.get(channel) is ready:
+                del self._ready[channel]
+            release()
+            raise
+        return release
+
+    def dispatch(self, fanout_channel, payload):
+        """A pub/sub message; `False` when it is not a fan-out message."""
+        channel = self._keys.channel_of(fanout_channel)
+        if channel is None:
+            return False
+        listeners = self._listeners.get(channel)
+        if listeners:
+            publication = parse_fanout(channel, payload)
+            for callback in list(listeners.values()):
+                callback(publication)
+        return True
+
+    def resubscribed(self):
+        """After a pub/sub reconnect: the Redis subscriptions are back, the confirmations stand."""
+        for channel in list(self._ready):
+            if self._ready[channel].done() and self._ready[channel].exception() is not None:
+                del self._ready[channel]

@@ -1,0 +1,125 @@
+"""The per-process state of the Lifeline server: settings, Redis connections, fan-out, routing and
+the sessions this process holds. Created on first use inside the server's event loop."""
+import asyncio
+import logging
+import secrets
+
+from .broker import Broker
+from .channel_rules import channel_authorizer
+from .codes import CloseCode
+from .conf import get_settings
+from .fanout import Fanout
+from .metrics import Metrics
+from .resp import PubSub, RedisClient, RedisUnavailable
+from .router import Router
+from .routing_handler import RoutingHandler
+
+log = logging.getLogger("lifeline")
+
+#: How soon a client whose subscriptions were cut by a Redis hiccup should resubscribe.
+RESUBSCRIBE_AFTER_MS = 500
+
+
+class Runtime:
+    def __init__(self, settings):
+        self.settings = settings
+        self.metrics = Metrics()
+        self.authorize = channel_authorizer(settings.channel_rules)
+        self.replica_id = "r_" + secrets.token_hex(6)
+        timeout = settings.redis_timeout_ms / 1000
+        self.client = RedisClient(settings.redis_url, timeout)
+        self.pubsub = PubSub(settings.redis_url, self._on_message, self._on_reconnect, timeout)
+        self.broker = Broker(settings, self.client)
+        self.fanout = Fanout(self.broker.keys, self.pubsub)
+        self.router = Router(self.broker.keys, self.client, self.pubsub, self.replica_id, self._handle_routed)
+        #: Every session of this process, open or connecting.
+        self.sessions = set()
+        #: Sessions reachable over HTTP (SSE, long-polling) by id: their routing handlers.
+        self.routable = {}
+        self._started = None
+
+    async def start(self):
+        """Connects the pub/sub link once; when Redis is away the process still serves (degraded)
+        and keeps trying in the background."""
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._start())
+        try:
+            await asyncio.shield(self._started)
+        except RedisUnavailable as error:
+            log.warning("Redis unavailable at start: %s", error)
+
+    async def _start(self):
+        await self.pubsub.start()
+        await self.router.start()
+
+    # ---- health ----
+
+    def health(self):
+        connections = dict(self.metrics.connections)
+        if self.pubsub.connected and (self.client.connected or self.client.last_error is None):
+            return 200, {"status": "ok", "connections": connections}
+        reason = self.client.last_error or self.pubsub.last_error or "Redis is not connected"
+        return 503, {"status": "degraded", "reason": reason, "connections": connections}
+
+    # ---- sessions ----
+
+    def track(self, session):
+        self.sessions.add(session)
+
+    def sessions_opened(self, session):
+        pass
+
+    def session_closed(self, session, was_open):
+        self.sessions.discard(session)
+        handler = self.routable.get(session.id)
+        if handler is not None and handler.release_on_close:
+            self.unregister_session(session.id)
+
+    async def register_session(self, session, link):
+        """Makes a session reachable from every process (`POST /sse/send`, `POST /poll`)."""
+        factory = getattr(link, "routing_handler", None)
+        self.routable[session.id] = factory(session) if factory else RoutingHandler(session)
+        try:
+            await self.router.register(session.id)
+        except RedisUnavailable as error:
+            # Still reachable through this process; other processes will answer 404 until Redis is back.
+            log.warning("session %s is reachable from this process only: %s", session.id, error)
+
+    def unregister_session(self, session_id):
+        if self.routable.pop(session_id, None) is not None:
+            self.router.unregister(session_id)
+
+    def _handle_routed(self, session_id, request):
+        handler = self.routable.get(session_id)
+        return handler.handle(request) if handler is not None else None
+
+    # ---- pub/sub ----
+
+    def _on_message(self, channel, payload):
+        if not self.fanout.dispatch(channel, payload):
+            self.router.dispatch(channel, payload)
+
+    def _on_reconnect(self):
+        """Publications sent while the pub/sub link was down are lost to this process: every live
+        subscription ends with `unsubscribed`, and the clients resubscribe with `since`."""
+        self.fanout.resubscribed()
+        for session in list(self.sessions):
+            session.end_subscriptions("INTERNAL", "The server lost its link to the broker; resubscribe", RESUBSCRIBE_AFTER_MS)
+
+    def disconnect_all(self, code=CloseCode.SHUTDOWN, reason="server shutting down", retry_after_ms=2000):
+        for session in list(self.sessions):
+            session.disconnect(code, reason, retry_after_ms)
+
+
+_runtimes = {}
+
+
+async def get_runtime():
+    """The runtime of the running event loop (one per server process)."""
+    loop = asyncio.get_running_loop()
+    runtime = _runtimes.get(loop)
+    if runtime is None:
+        runtime = Runtime(get_settings())
+        _runtimes[loop] = runtime
+    await runtime.start()
+    return runtime

@@ -1,0 +1,68 @@
+"""`/ws`: the WebSocket transport, one JSON text frame per protocol frame."""
+from .codes import CloseCode
+from .http import header, origin_allowed
+from .session import Session
+from .writer import Outbox
+
+#: What a binary frame becomes for the session: the protocol is JSON text, so it is malformed.
+BINARY_FRAME = "\u0000binary"
+
+
+class WebSocketLink:
+    transport = "websocket"
+
+    def __init__(self, send, limit):
+        async def write(texts):
+            for text in texts:
+                await send({"type": "websocket.send", "text": text})
+
+        self._close_code = CloseCode.NORMAL
+
+        async def finish():
+            await send({"type": "websocket.close", "code": self._close_code})
+
+        self._outbox = Outbox(write, finish, limit)
+
+    def send(self, text, sse_id):
+        return self._outbox.put(text, len(text))
+
+    def keepalive(self):
+        pass  # daphne sends WebSocket-level pings on its own
+
+    def close(self, code, reason):
+        self._close_code = code
+        self._outbox.close(cut=code == CloseCode.SLOW_CONSUMER)
+
+    def stop(self):
+        self._outbox.stop()
+
+
+class WebSocketConsumer:
+    """An ASGI application for the `websocket` scope (route it at `/ws`)."""
+
+    async def __call__(self, scope, receive, send):
+        from .runtime import get_runtime
+
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        runtime = await get_runtime()
+        if not origin_allowed(runtime.settings, header(scope, "origin")):
+            runtime.metrics.error("ORIGIN_NOT_ALLOWED")
+            await send({"type": "websocket.close", "code": CloseCode.ORIGIN_NOT_ALLOWED})  # before accept: HTTP 403
+            return
+        await send({"type": "websocket.accept"})
+        link = WebSocketLink(send, runtime.settings.max_queued_bytes)
+        session = Session(runtime, link)
+        runtime.track(session)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message["type"] == "websocket.receive":
+                    text = message.get("text")
+                    session.receive(text if text is not None else BINARY_FRAME)
+        finally:
+            session.closed()
+            link.stop()
