@@ -92,13 +92,14 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   constructor(options: RealtimeClientOptions) {
     const resolved = resolveOptions(options)
     this.#options = resolved
-    const { now, random, timers } = resolved
+    const { now, timers } = resolved
     const schedule = (callback: () => void, ms: number) => {
       const handle = timers.setTimeout(callback, ms)
       return () => timers.clearTimeout(handle)
     }
-    // Idempotency keys: unique to this client, numbered per publish.
-    const keyPrefix = random().toString(36).slice(2, 10)
+    // Idempotency keys: 72 random bits per client (from the platform's CSPRNG, not the injectable
+    // `random`, which tests pin and which Math.random makes guessable), numbered per publish.
+    const keyPrefix = Array.from(crypto.getRandomValues(new Uint8Array(9)), (byte) => (byte | 256).toString(16).slice(1)).join('')
     let published = 0
     // getToken is part of a connect attempt, so it gets the attempt's time limit.
     this.#tokens = new TokenManager(resolved.getToken, now, schedule, resolved.connectTimeoutMs)
