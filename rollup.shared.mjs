@@ -1,4 +1,5 @@
 // Shared rollup setup for every package: ESM + CJS + .d.ts per entry, dependencies left external.
+import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import typescript from '@rollup/plugin-typescript'
@@ -23,11 +24,13 @@ const inline = (extension) => ({
  * @param {{ cjs?: boolean, banner?: Record<string, string> }} [options]
  */
 export function packageConfig(entries, { cjs = true, banner = {} } = {}) {
+  // Chunk names carry a hash: without this, every rebuild would leave the old chunks in the tarball.
+  const cleanDist = { name: 'lifeline-clean-dist', buildStart: () => rmSync('dist', { recursive: true, force: true }) }
   return [
     {
       input: entries,
       external,
-      plugins: [inline('.js'), typescript({ tsconfig: './tsconfig.build.json' })],
+      plugins: [cleanDist, inline('.js'), typescript({ tsconfig: './tsconfig.build.json' })],
       output: [
         { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '_[name]-[hash].js', banner: (c) => banner[c.name] ?? '' },
         ...(cjs ? [{ dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '_[name]-[hash].cjs', banner: (c) => banner[c.name] ?? '' }] : []),

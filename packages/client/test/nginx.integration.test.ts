@@ -1,4 +1,5 @@
-import { createServer, RedisBroker, type MockServer } from '@lifeline/mock-server'
+import { createServer, type MockServer } from '@lifeline/mock-server'
+import { RedisBroker } from '@lifeline/mock-server/redis'
 import { describe, expect, it, vi } from 'vitest'
 import { useHarness } from './support/harness'
 import { startNginx, type Nginx } from './support/nginx'

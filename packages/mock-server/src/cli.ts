@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util'
 import { createServer, type ServerOptions } from './createServer'
 import { startDemo } from './demo'
 import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
-import { RedisBroker } from './redis/redisBroker'
 
 const USAGE = `Usage:
   lifeline-mock-server [options]            start the server
@@ -84,7 +83,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, DEFAULT_HISTORY_OPTIONS.historyTtlMs)
   const apiKey = values['api-key'] ?? env.API_KEY
   const redisUrl = values.redis ?? env.REDIS_URL
-  const broker = redisUrl ? new RedisBroker({ url: redisUrl, historySize, historyTtlMs }) : new MemoryBroker({ historySize, historyTtlMs })
+  // ioredis is an optional peer dependency: loaded only when a Redis URL is given.
+  const broker = redisUrl ? new (await import('./redis/redisBroker')).RedisBroker({ url: redisUrl, historySize, historyTtlMs }) : new MemoryBroker({ historySize, historyTtlMs })
   if (redisUrl) {
     // Serves local clients at once; Redis joins in (and comes back after outages) on its own.
     broker.onHealthChange((health) => console.log(health.status === 'ok' ? 'Redis broker: ok' : `Redis broker degraded: ${health.reason}`))

@@ -10,8 +10,6 @@ export type { Faults } from './faults'
 export { createFaultProxy } from './faultProxy'
 export type { FaultProxy, FaultProxyOptions, UpgradeMode, ConnectionKind } from './faultProxy'
 export { startDemo, DEMO_USERS } from './demo'
-export { RedisBroker } from './redis/redisBroker'
-export type { RedisBrokerOptions } from './redis/redisBroker'
 export type { DemoOptions } from './demo'
 export {
   ProtocolEngine,

@@ -1,4 +1,5 @@
-import { createFaultProxy, createServer, RedisBroker, type FaultProxy, type MockServer } from '@lifeline/mock-server'
+import { createFaultProxy, createServer, type FaultProxy, type MockServer } from '@lifeline/mock-server'
+import { RedisBroker } from '@lifeline/mock-server/redis'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RealtimeClient } from '../../src/index'
 import { startHarness, type Harness } from '../support/harness'

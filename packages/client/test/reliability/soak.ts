@@ -3,7 +3,8 @@
  * another for about two minutes while messages keep flowing, then a table of what every client got.
  * Losses are allowed only where a `gap` event announced them; duplicates and reordering never.
  */
-import { createFaultProxy, RedisBroker, type FaultProxy } from '@lifeline/mock-server'
+import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
+import { RedisBroker } from '@lifeline/mock-server/redis'
 import { afterAll, expect, it } from 'vitest'
 import type { RealtimeClient } from '../../src/index'
 import { startHarness, type Harness } from '../support/harness'
