@@ -20,34 +20,36 @@ def free_port():
 
 
 def _wait_for_line(process, pattern, what):
-    """Reads the process's output until a line matches; returns the match. Bounded by START_TIMEOUT_S."""
+    """Reads the process's output until a line matches; returns the match. Bounded by START_TIMEOUT_S.
+    Reads the raw descriptor: a buffered readline could pull the line into a buffer the selector cannot see."""
     deadline = time.monotonic() + START_TIMEOUT_S
-    output = []
+    output = ""
+    fd = process.stdout.fileno()
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+    selector.register(fd, selectors.EVENT_READ)
     try:
         while time.monotonic() < deadline:
             if not selector.select(timeout=deadline - time.monotonic()):
                 break
-            line = process.stdout.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 break
-            text = line.decode(errors="replace")
-            output.append(text)
-            match = re.search(pattern, text)
+            output += chunk.decode(errors="replace")
+            match = re.search(pattern, output)
             if match:
                 return match
     finally:
         selector.close()
     process.kill()
-    raise RuntimeError(f"{what} did not start:\n{''.join(output)}")
+    raise RuntimeError(f"{what} did not start:\n{output}")
 
 
 def _drain(process):
     """Keeps reading the output in the background, so a chatty process never blocks on a full pipe."""
     import threading
 
-    threading.Thread(target=lambda: [None for _ in iter(process.stdout.readline, b"")], daemon=True).start()
+    fd = process.stdout.fileno()
+    threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(fd, 65536), b"")], daemon=True).start()
 
 
 def _stop(process):
