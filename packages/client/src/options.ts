@@ -11,7 +11,11 @@ export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#options
  */
 export interface RealtimeClientOptions extends NetworkDeps {
-  /** The server's base URL, `http(s)://…` (WebSocket uses the same host on `/ws`). */
+  /**
+   * The server's base URL: `https://rt.example.com`, `wss://rt.example.com` (the same server: SSE
+   * goes over `https`), or a path such as `/realtime`, resolved against the page's location. WebSocket
+   * connects to `<url>/ws`, SSE to `<url>/sse`.
+   */
   url: string
   /** Returns a token for the server; throw {@link UnauthorizedError} when the user is signed out. */
   getToken?: GetToken | undefined
@@ -125,25 +129,70 @@ export const DEFAULT_OPTIONS = {
 
 export type ResolvedOptions = typeof DEFAULT_OPTIONS & RealtimeClientOptions & Required<NetworkDeps> & Required<Pick<RealtimeClientOptions, 'timers' | 'random' | 'now'>>
 
-/** Merges defaults once and throws `TypeError` for anything that cannot work. */
+/**
+ * Merges defaults once and throws `TypeError` for anything that cannot work, saying what is wrong
+ * and what to do about it.
+ */
 export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
-  const fail = (name: string): never => {
-    throw new TypeError(`RealtimeClient: invalid option "${name}"`)
-  }
-  if (!options || !/^https?:\/\/[^/]/.test(options.url)) fail('url')
+  if (!options || typeof options !== 'object') fail("needs options: new RealtimeClient({ url: 'https://rt.example.com', getToken })")
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
-  resolved.url = resolved.url.replace(/\/+$/, '')
+  resolved.url = baseUrl(options.url)
   for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
     const given = resolved[name as 'queueSize']
-    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(name)
+    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(`option "${name}" must be a number >= 0, got ${show(given)}`)
   }
   const { transports } = resolved
-  if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) fail('transports')
+  if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) {
+    fail(`option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}`)
+  }
   // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
-  const needed = { WebSocket: transports.includes('websocket'), EventSource: transports.includes('sse'), fetch: transports.includes('sse'), getToken: resolved.getToken !== undefined }
-  for (const [name, wanted] of Object.entries(needed)) if (wanted && typeof resolved[name as 'fetch'] !== 'function') fail(name)
+  const needed = {
+    WebSocket: transports.includes('websocket') && 'pass `WebSocket` from the ws package (import { WebSocket } from \'ws\'), or leave "websocket" out of `transports`',
+    EventSource: transports.includes('sse') && 'pass `EventSource` from the eventsource package (import { EventSource } from \'eventsource\'), or leave "sse" out of `transports`',
+    fetch: transports.includes('sse') && 'pass a `fetch` function (SSE sends its commands with it), or leave "sse" out of `transports`',
+  }
+  for (const [name, remedy] of Object.entries(needed)) {
+    if (!remedy || typeof resolved[name as 'fetch'] === 'function') continue
+    fail(options[name as 'fetch'] !== undefined ? `option "${name}" must be a constructor or function, got ${show(options[name as 'fetch'])}: ${remedy}` : `${name} is not defined in this environment: ${remedy}`)
+  }
+  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') {
+    fail(`option "getToken" must be a function that returns a token or a promise of one, got ${show(resolved.getToken)}`)
+  }
   resolved.timers ??= globalTimers
   resolved.random ??= Math.random
   resolved.now ??= Date.now
   return resolved
+}
+
+function fail(message: string): never {
+  throw new TypeError(`RealtimeClient: ${message}`)
+}
+
+const show = (value: unknown) => (typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value))
+
+const SCHEMES: Record<string, string> = { 'http:': 'http:', 'https:': 'https:', 'ws:': 'http:', 'wss:': 'https:' }
+
+/**
+ * The server's base as `http(s)://host[/path]` without a trailing slash: the transports add `/ws`
+ * (as `ws(s):`), `/sse` and `/sse/send` to it. A path is resolved against the page's location.
+ */
+function baseUrl(url: unknown): string {
+  const example = "e.g. 'https://rt.example.com', 'wss://rt.example.com' or '/realtime'"
+  if (typeof url !== 'string' || !url.trim()) fail(`option "url" is required: the server's base URL, ${example}`)
+  let parsed: URL
+  if (url.startsWith('/') && !url.startsWith('//')) {
+    const page = (globalThis as { location?: { href?: string } }).location?.href
+    if (!page) fail(`url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL such as 'http://127.0.0.1:8080${url}'`)
+    parsed = new URL(url, page)
+  } else {
+    try {
+      parsed = new URL(url)
+    } catch {
+      fail(`url '${url}' is not a URL: pass the server's base URL, ${example}`)
+    }
+  }
+  const scheme = SCHEMES[parsed.protocol]
+  if (!scheme) fail(`url '${url}' must start with https://, http://, wss://, ws:// or / (a path on the page's host), ${example}`)
+  if (parsed.search || parsed.hash) fail(`url '${url}' must not carry a query or fragment: the client adds /ws and /sse to it`)
+  return `${scheme}//${parsed.host}${parsed.pathname}`.replace(/\/+$/, '')
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeClient } from '../realtimeClient'
 import { DEFAULT_OPTIONS, type RealtimeClientOptions } from '../options'
 import { FakeServer } from './support/fakeServer'
@@ -13,26 +13,81 @@ describe('RealtimeClient options', () => {
     expect(server.sockets).toHaveLength(0)
   })
 
-  it.each<[string, Partial<RealtimeClientOptions>]>([
-    ['a missing url', { url: undefined as unknown as string }],
-    ['a url without http(s)', { url: 'ftp://rt.example.com' }],
-    ['a WebSocket url (use http(s), the client derives ws(s))', { url: 'wss://rt.example.com' }],
-    ['an empty transport list', { transports: [] }],
-    ['an unknown transport', { transports: ['carrier-pigeon' as 'sse'] }],
-    ['a negative queueSize', { queueSize: -1 }],
-    ['a NaN connectTimeoutMs', { connectTimeoutMs: Number.NaN }],
-    ['a string where a number belongs', { minUptimeMs: '5000' as unknown as number }],
-    ['a getToken that is not a function', { getToken: 'token' as never }],
-    ['no WebSocket constructor while websocket is a transport', { WebSocket: undefined }],
-    ['no EventSource constructor while sse is a transport', { EventSource: undefined }],
-    ['no fetch while sse is a transport', { fetch: undefined }],
-  ])('throws TypeError for %s', (_case, override) => {
+  // Each message says what is wrong and what to do about it.
+  it.each<[string, Partial<RealtimeClientOptions>, string]>([
+    ['a missing url', { url: undefined as unknown as string }, `RealtimeClient: option "url" is required: the server's base URL, e.g. 'https://rt.example.com', 'wss://rt.example.com' or '/realtime'`],
+    ['a url of another scheme', { url: 'ftp://rt.example.com' }, `RealtimeClient: url 'ftp://rt.example.com' must start with https://, http://, wss://, ws:// or / (a path on the page's host)`],
+    ['a host without a scheme', { url: 'rt.example.com' }, `RealtimeClient: url 'rt.example.com' is not a URL: pass the server's base URL, e.g. 'https://rt.example.com'`],
+    ['a url with a query', { url: 'https://rt.example.com/?token=x' }, `RealtimeClient: url 'https://rt.example.com/?token=x' must not carry a query or fragment: the client adds /ws and /sse to it`],
+    ['an empty transport list', { transports: [] }, 'RealtimeClient: option "transports" must be a non-empty list of "websocket", "sse"'],
+    ['an unknown transport', { transports: ['carrier-pigeon' as 'sse'] }, 'got ["carrier-pigeon"]'],
+    ['a negative queueSize', { queueSize: -1 }, 'RealtimeClient: option "queueSize" must be a number >= 0, got -1'],
+    ['a NaN connectTimeoutMs', { connectTimeoutMs: Number.NaN }, 'RealtimeClient: option "connectTimeoutMs" must be a number >= 0, got null'],
+    ['a string where a number belongs', { minUptimeMs: '5000' as unknown as number }, 'RealtimeClient: option "minUptimeMs" must be a number >= 0, got "5000"'],
+    ['a getToken that is not a function', { getToken: 'token' as never }, 'RealtimeClient: option "getToken" must be a function that returns a token or a promise of one, got "token"'],
+    ['a WebSocket that is not a constructor', { WebSocket: {} as never }, `RealtimeClient: option "WebSocket" must be a constructor or function, got {}: pass \`WebSocket\` from the ws package (import { WebSocket } from 'ws'), or leave "websocket" out of \`transports\``],
+  ])('throws TypeError for %s', (_case, override, message) => {
     expect(() => new RealtimeClient({ ...valid, ...override })).toThrow(TypeError)
+    expect(() => new RealtimeClient({ ...valid, ...override })).toThrow(message)
+  })
+
+  describe('in an environment without WebSocket, EventSource or fetch (Node 20)', () => {
+    afterEach(() => vi.unstubAllGlobals())
+
+    it.each<[string, string]>([
+      ['WebSocket', `RealtimeClient: WebSocket is not defined in this environment: pass \`WebSocket\` from the ws package (import { WebSocket } from 'ws'), or leave "websocket" out of \`transports\``],
+      ['EventSource', `RealtimeClient: EventSource is not defined in this environment: pass \`EventSource\` from the eventsource package (import { EventSource } from 'eventsource'), or leave "sse" out of \`transports\``],
+      ['fetch', 'RealtimeClient: fetch is not defined in this environment: pass a `fetch` function (SSE sends its commands with it), or leave "sse" out of `transports`'],
+    ])('names the missing %s and where to get it', (name, message) => {
+      vi.stubGlobal(name, undefined)
+      const { [name as 'fetch']: _dropped, ...rest } = valid
+      expect(() => new RealtimeClient(rest)).toThrow(message)
+    })
   })
 
   it('needs only the constructors of the transports it uses', () => {
     expect(() => new RealtimeClient({ ...valid, transports: ['sse'], WebSocket: undefined })).not.toThrow()
     expect(() => new RealtimeClient({ ...valid, transports: ['websocket'], EventSource: undefined, fetch: undefined })).not.toThrow()
+  })
+
+  describe('url', () => {
+    afterEach(() => vi.unstubAllGlobals())
+
+    /** The URL the client's first WebSocket (or SSE ticket request) goes to. */
+    async function firstRequest(url: string, transports: RealtimeClientOptions['transports'] = ['websocket']): Promise<string> {
+      const server = new FakeServer()
+      const requests: string[] = []
+      const fetch = ((input: string, init: RequestInit) => (requests.push(input), server.fetch(input, init))) as typeof globalThis.fetch
+      const client = new RealtimeClient({ ...valid, url, transports, WebSocket: server.WebSocket, EventSource: server.EventSource, fetch })
+      client.connect()
+      await vi.waitFor(() => expect(server.sockets.length + requests.length).toBeGreaterThan(0))
+      client.disconnect()
+      return server.sockets[0]?.url ?? requests[0]!
+    }
+
+    it('takes a path, resolved against the page (as in the RealtimeProvider example)', async () => {
+      vi.stubGlobal('location', new URL('https://app.example.com/board/7?tab=1'))
+      expect(await firstRequest('/realtime')).toBe('wss://app.example.com/realtime/ws')
+      expect(await firstRequest('/realtime/', ['sse'])).toBe('https://app.example.com/realtime/sse/ticket')
+    })
+
+    it('takes ws:// and wss:// for the same server (SSE then goes over http/https)', async () => {
+      expect(await firstRequest('wss://rt.example.com/base/')).toBe('wss://rt.example.com/base/ws')
+      expect(await firstRequest('wss://rt.example.com', ['sse'])).toBe('https://rt.example.com/sse/ticket')
+      expect(await firstRequest('ws://127.0.0.1:8080')).toBe('ws://127.0.0.1:8080/ws')
+    })
+
+    it('takes http:// and https://, with or without a trailing slash', async () => {
+      expect(await firstRequest('https://rt.example.com/')).toBe('wss://rt.example.com/ws')
+      expect(await firstRequest('http://127.0.0.1:8080', ['sse'])).toBe('http://127.0.0.1:8080/sse/ticket')
+    })
+
+    it('says to pass an absolute URL when a path has no page to resolve against (Node, workers without location)', () => {
+      vi.stubGlobal('location', undefined)
+      expect(() => new RealtimeClient({ ...valid, url: '/realtime' })).toThrow(
+        `RealtimeClient: url '/realtime' is a path, and there is no page to resolve it against: pass an absolute URL such as 'http://127.0.0.1:8080/realtime'`,
+      )
+    })
   })
 
   it('documents one default per option', () => {
