@@ -1,10 +1,10 @@
-import { CloseCode } from '@lifeline/protocol'
+import { CloseCode, type TransportName } from '@lifeline/protocol'
 import type { ProtocolEngine, PublishOutcome, Session } from './engine/index'
 
 /** A connected client as the test helpers show it. */
 export interface ClientInfo {
   id: string
-  transport: 'websocket' | 'sse'
+  transport: TransportName
   /** The token's `sub`. */
   user: string
   channels: string[]

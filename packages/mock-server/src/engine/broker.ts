@@ -39,7 +39,21 @@ export interface UpstreamEnvelope {
   frame: ClientFrame
 }
 
-export type UpstreamVerdict = { accepted: true } | { accepted: false; status: number; error: ErrorBody }
+export type UpstreamVerdict = { accepted: true } | Refusal
+
+/** A request turned down, with the HTTP status and the protocol's error. */
+export type Refusal = { accepted: false; status: number; error: ErrorBody }
+
+/** A long poll on its way to the replica that holds the session. */
+export interface PollEnvelope {
+  /** `sub` claim of the token that authenticated the poll. */
+  subject: string
+  /** Sequence number of the last frame the client received. */
+  ack: number
+}
+
+/** A poll's answer: the frames after its `ack` as JSON texts, the last numbered `seq`. */
+export type PollVerdict = { accepted: true; seq: number; frames: string[] } | Refusal
 
 export type BrokerHealth = { status: 'ok' } | { status: 'degraded'; reason: string }
 
@@ -65,6 +79,13 @@ export interface Broker {
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void
   /** Delivers an upstream command to whichever replica holds `session`. */
   routeToSession(session: string, envelope: UpstreamEnvelope): Promise<UpstreamVerdict>
+  /** Receives the long polls of a long-polling session held by this replica. */
+  registerPoller(session: string, handler: (envelope: PollEnvelope) => Promise<PollVerdict>): () => void
+  /**
+   * Hands a long poll to whichever replica holds `session`; the holder may keep it up to `holdMs`
+   * before it answers.
+   */
+  routePoll(session: string, envelope: PollEnvelope, holdMs: number): Promise<PollVerdict>
   /**
    * Records `key` for `ttlMs` and answers `true` the first time only, on every replica (single-use
    * SSE tickets).
@@ -77,7 +98,7 @@ export interface Broker {
 }
 
 /** Not found: the session lives on no replica. */
-export const SESSION_NOT_FOUND: UpstreamVerdict = {
+export const SESSION_NOT_FOUND: Refusal = {
   accepted: false,
   status: 404,
   error: { code: 'SESSION_NOT_FOUND', message: 'No live session with this id' },

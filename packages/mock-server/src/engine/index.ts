@@ -2,14 +2,14 @@
  * `@lifeline/mock-server/engine`: the protocol engine with no Node dependencies, for custom hosts
  * (the MSW handlers use it in the browser).
  */
-export { ProtocolEngine, DEFAULT_JWT_SECRET } from './protocolEngine'
+export { ProtocolEngine, DEFAULT_JWT_SECRET, DEFAULT_LIMITS } from './protocolEngine'
 export type { EngineOptions, HttpAnswer, SessionEvent } from './protocolEngine'
 export { Session } from './session'
 export type { Link, SessionStatus } from './session'
 export { MemoryBroker, DEFAULT_HISTORY_OPTIONS } from './memoryBroker'
 export type { MemoryBrokerOptions, HistoryOptions } from './memoryBroker'
 export { SESSION_NOT_FOUND } from './broker'
-export type { Broker, BrokerHealth, HistoryResult, Publication, PublishInput, PublishOutcome, UpstreamEnvelope, UpstreamVerdict } from './broker'
+export type { Broker, BrokerHealth, HistoryResult, Publication, PublishInput, PublishOutcome, UpstreamEnvelope, UpstreamVerdict, PollEnvelope, PollVerdict, Refusal } from './broker'
 export { AuthError, jwtVerifier, signToken, bearerToken } from './auth'
 export type { Claims, TokenVerifier, DevTokenOptions } from './auth'
 export { DEFAULT_CHANNEL_RULES, channelAuthorizer } from './channelRules'

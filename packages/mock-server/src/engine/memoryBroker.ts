@@ -7,6 +7,8 @@ import {
   type Publication,
   type PublishInput,
   type PublishOutcome,
+  type PollEnvelope,
+  type PollVerdict,
   type UpstreamEnvelope,
   type UpstreamVerdict,
 } from './broker'
@@ -35,6 +37,8 @@ export interface HistoryOptions {
 export interface MemoryBrokerOptions extends HistoryOptions {
   /** @default systemClock */
   clock?: Clock
+  /** Receives a subscriber's failure, so one broken listener never stops the others. @default console.error */
+  log?: (message: string, error: unknown) => void
 }
 
 export const DEFAULT_HISTORY_OPTIONS = {
@@ -48,8 +52,10 @@ interface ChannelLog {
   offset: number
   entries: { publication: Publication; at: number }[]
   listeners: ListenerSet<Publication>
-  keys: Map<string, { outcome: PublishOutcome; at: number }>
 }
+
+/** The idempotency scope of a publish: its publisher's keys only. */
+export const idempotencyScope = ({ publisher = 'server', key }: Pick<PublishInput, 'publisher' | 'key'>): string => `${publisher}\n${key}`
 
 /**
  * The default broker: one process, history in memory. Its epochs are new on every start, so a
@@ -60,19 +66,29 @@ export class MemoryBroker implements Broker {
   readonly #clock: Clock
   readonly #channels = new Map<string, ChannelLog>()
   readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
+  readonly #pollers = new Map<string, (envelope: PollEnvelope) => Promise<PollVerdict>>()
   readonly #claims = new Map<string, number>()
+  readonly #kept = new Map<string, { value: string; expiresAt: number }>()
+  /** Idempotency keys of every channel, by scope, oldest first. */
+  readonly #keys = new Map<string, { outcome: PublishOutcome; at: number }>()
+  readonly #logError: (message: string, error: unknown) => void
 
   constructor(options: MemoryBrokerOptions = {}) {
-    this.#options = { ...DEFAULT_HISTORY_OPTIONS, ...stripUndefined(options) }
-    this.#clock = options.clock ?? systemClock
+    const { clock, log, ...history } = options
+    this.#options = { ...DEFAULT_HISTORY_OPTIONS, ...stripUndefined(history) }
+    this.#clock = clock ?? systemClock
+    this.#logError = log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
   }
 
-  async publish({ channel, event, data, key }: PublishInput): Promise<PublishOutcome> {
+  async publish(input: PublishInput): Promise<PublishOutcome> {
+    const { channel, event, data, key } = input
     const log = this.#log(channel)
     const now = this.#clock.now()
     this.#trim(log, now)
-    if (key !== undefined) {
-      const seen = log.keys.get(key)
+    this.#forgetKeys(now)
+    const scope = key === undefined ? undefined : idempotencyScope(input)
+    if (scope !== undefined) {
+      const seen = this.#keys.get(scope)
       if (seen) return { position: seen.outcome.position, duplicate: true }
     }
     log.offset += 1
@@ -80,11 +96,18 @@ export class MemoryBroker implements Broker {
     log.entries.push({ publication, at: now })
     if (log.entries.length > this.#options.historySize) log.entries.shift()
     const outcome = { position: publication.pos, duplicate: false }
-    if (key !== undefined) log.keys.set(key, { outcome, at: now })
-    for (const listener of log.listeners.snapshot()) listener(publication)
+    if (scope !== undefined) this.#keys.set(scope, { outcome, at: now })
+    for (const listener of log.listeners.snapshot()) {
+      try {
+        listener(publication)
+      } catch (error) {
+        this.#logError('channel listener failed', error)
+      }
+    }
     return outcome
   }
 
+  /** Never ends a subscription on its own: every publication reaches every listener of the process. */
   async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
     const log = this.#log(channel)
     log.listeners.add(listener)
@@ -98,9 +121,14 @@ export class MemoryBroker implements Broker {
     this.#trim(log, this.#clock.now())
     const position = { epoch: log.epoch, offset: log.offset }
     if (!since) return { position, recovered: true, publications: [] }
-    if (since.epoch !== log.epoch || since.offset > log.offset) return { position, recovered: false, publications: [] }
     const oldest = log.entries[0]?.publication.pos.offset ?? log.offset + 1
-    if (oldest > since.offset + 1) return { position, recovered: false, publications: [] }
+    if (since.epoch !== log.epoch) {
+      // An epoch this process never had (it restarted): what the current epoch holds from its start
+      // is still deliverable, flagged as not recovered so the client reports the old epoch's loss.
+      if (oldest !== 1) return { position, recovered: false, publications: [] }
+      return { position, recovered: false, publications: log.entries.map((entry) => entry.publication), replayFrom: { epoch: log.epoch, offset: 0 } }
+    }
+    if (since.offset > log.offset || oldest > since.offset + 1) return { position, recovered: false, publications: [] }
     const publications = log.entries.filter((entry) => entry.publication.pos.offset > since.offset).map((entry) => entry.publication)
     return { position, recovered: true, publications }
   }
@@ -116,12 +144,35 @@ export class MemoryBroker implements Broker {
     return this.#sessions.get(session)?.(envelope) ?? SESSION_NOT_FOUND
   }
 
+  registerPoller(session: string, handler: (envelope: PollEnvelope) => Promise<PollVerdict>): () => void {
+    this.#pollers.set(session, handler)
+    return () => {
+      if (this.#pollers.get(session) === handler) this.#pollers.delete(session)
+    }
+  }
+
+  async routePoll(session: string, envelope: PollEnvelope): Promise<PollVerdict> {
+    return this.#pollers.get(session)?.(envelope) ?? SESSION_NOT_FOUND
+  }
+
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     const now = this.#clock.now()
     for (const [claimed, expiresAt] of this.#claims) if (expiresAt <= now) this.#claims.delete(claimed)
     if (this.#claims.has(key)) return false
     this.#claims.set(key, now + ttlMs)
     return true
+  }
+
+  async keep(key: string, value: string, ttlMs: number): Promise<void> {
+    const now = this.#clock.now()
+    for (const [kept, { expiresAt }] of this.#kept) if (expiresAt <= now) this.#kept.delete(kept)
+    this.#kept.set(key, { value, expiresAt: now + ttlMs })
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    const kept = this.#kept.get(key)
+    this.#kept.delete(key)
+    return kept && kept.expiresAt > this.#clock.now() ? kept.value : undefined
   }
 
   health(): BrokerHealth {
@@ -135,12 +186,14 @@ export class MemoryBroker implements Broker {
   async close(): Promise<void> {
     this.#channels.clear()
     this.#sessions.clear()
+    this.#kept.clear()
+    this.#pollers.clear()
   }
 
   #log(channel: string): ChannelLog {
     let log = this.#channels.get(channel)
     if (!log) {
-      log = { epoch: randomId('', 4), offset: 0, entries: [], listeners: new ListenerSet(), keys: new Map() }
+      log = { epoch: randomId('', 4), offset: 0, entries: [], listeners: new ListenerSet() }
       this.#channels.set(channel, log)
     }
     return log
@@ -149,11 +202,14 @@ export class MemoryBroker implements Broker {
   #trim(log: ChannelLog, now: number): void {
     const oldestKept = now - this.#options.historyTtlMs
     while (log.entries.length > 0 && log.entries[0]!.at < oldestKept) log.entries.shift()
+  }
+
+  #forgetKeys(now: number): void {
     const oldestKey = now - this.#options.idempotencyWindowMs
-    for (const [key, seen] of log.keys) {
+    for (const [key, seen] of this.#keys) {
       // Map iteration is insertion order, so the first fresh key ends the sweep.
       if (seen.at >= oldestKey) break
-      log.keys.delete(key)
+      this.#keys.delete(key)
     }
   }
 }

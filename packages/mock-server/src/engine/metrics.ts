@@ -1,6 +1,6 @@
 /** Counters the engine keeps, rendered in Prometheus text format by `GET /metrics`. */
 export class Metrics {
-  readonly connections = { websocket: 0, sse: 0 }
+  readonly connections = { websocket: 0, sse: 0, 'long-polling': 0 }
   messagesIn = 0
   messagesOut = 0
   readonly errors = new Map<string, number>()
@@ -16,6 +16,7 @@ export class Metrics {
       '# TYPE lifeline_connections gauge',
       `lifeline_connections{transport="websocket"} ${this.connections.websocket}`,
       `lifeline_connections{transport="sse"} ${this.connections.sse}`,
+      `lifeline_connections{transport="long-polling"} ${this.connections['long-polling']}`,
       '# HELP lifeline_messages_in_total Frames received from clients.',
       '# TYPE lifeline_messages_in_total counter',
       `lifeline_messages_in_total ${this.messagesIn}`,

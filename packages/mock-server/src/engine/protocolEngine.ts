@@ -80,7 +80,8 @@ export interface HttpAnswer {
 
 export const DEFAULT_JWT_SECRET = 'lifeline-dev-secret'
 
-const DEFAULT_LIMITS: SessionLimits = {
+/** The limits and timings a session gets when the options leave them out. */
+export const DEFAULT_LIMITS: SessionLimits = {
   heartbeatMs: 25_000,
   connectTimeoutMs: 10_000,
   maxFrameBytes: 65_536,
@@ -160,14 +161,30 @@ export class ProtocolEngine {
 
   /** `POST /sse/ticket`: the `connect` command as body, the token in `Authorization`. */
   async issueTicket(authorization: string | null | undefined, body: string): Promise<HttpAnswer> {
+    const admitted = await this.admitConnect(authorization, body)
+    if ('status' in admitted) return admitted
+    return { status: 200, body: { ticket: await this.#tickets.issue(admitted.claims, admitted.connectId), expiresInMs: this.#tickets.ttlMs } }
+  }
+
+  /**
+   * The checks of a handshake made over HTTP (`POST /sse/ticket`, `POST /poll/connect`): the body is
+   * a `connect` command of this protocol version and `Authorization` carries a valid token.
+   */
+  async admitConnect(authorization: string | null | undefined, body: string): Promise<Pick<TicketGrant, 'claims' | 'connectId'> | HttpAnswer> {
     const parsed = parseCommand(body, this.#context.options.maxFrameBytes)
     if (!parsed.ok) return this.#error(parsed.error)
     const frame = parsed.frame
-    if (frame.type !== 'connect') return this.#error({ code: 'BAD_REQUEST', message: 'The ticket request body must be a connect command' })
+    if (frame.type !== 'connect') return this.#error({ code: 'BAD_REQUEST', message: 'The request body must be a connect command' })
     if (frame.v !== PROTOCOL_VERSION) return this.#error({ code: 'UNSUPPORTED_VERSION', message: `This server speaks protocol ${PROTOCOL_VERSION}` })
     const claims = await this.#authenticate(authorization)
     if (claims instanceof AuthError) return this.#error(claims.toBody())
-    return { status: 200, body: { ticket: await this.#tickets.issue(claims, frame.id), expiresInMs: this.#tickets.ttlMs } }
+    return { claims, connectId: frame.id }
+  }
+
+  /** The claims of `Authorization: Bearer <token>` (long polls), or the `401` answer. */
+  async authorize(authorization: string | null | undefined): Promise<Claims | HttpAnswer> {
+    const claims = await this.#authenticate(authorization)
+    return claims instanceof AuthError ? this.#error(claims.toBody()) : claims
   }
 
   /** `GET /sse?ticket=…`, step one: a grant for a valid, unused ticket, or the HTTP error. */
@@ -179,8 +196,11 @@ export class ProtocolEngine {
     return grant
   }
 
-  /** `GET /sse?ticket=…`, step two: the stream is open; its first frame is the connect reply. */
-  openEventStream(grant: TicketGrant, link: Link): Session {
+  /**
+   * `GET /sse?ticket=…`, step two, or `POST /poll/connect` once admitted: the session is open on
+   * `link`; its first frame is the connect reply.
+   */
+  openEventStream(grant: Pick<TicketGrant, 'claims' | 'connectId'>, link: Link): Session {
     const session = this.#track(new Session(link, this.#context))
     session.establish(grant.claims, grant.connectId)
     return session

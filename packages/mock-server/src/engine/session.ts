@@ -9,6 +9,7 @@ import {
   type Position,
   type ResultMap,
   type ServerFrame,
+  type TransportName,
 } from '@lifeline/protocol'
 import { AuthError, type Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
@@ -18,7 +19,7 @@ import { randomId } from './randomId'
 
 /** The engine's view of one transport connection: the Node server and the MSW handlers provide it. */
 export interface Link {
-  readonly transport: 'websocket' | 'sse'
+  readonly transport: TransportName
   /**
    * Sends one frame, serialized as `text` (the frame itself is there for SSE `id:` lines). Every
    * subscriber of a publication gets the same `message` frame object and text in a row, so a link
@@ -124,7 +125,7 @@ export class Session {
     this.#accept(parsed.frame)
   }
 
-  /** An SSE upstream command routed here by the broker. */
+  /** An upstream command (SSE, long-polling) routed here by the broker. */
   upstream({ subject, frame }: UpstreamEnvelope): UpstreamVerdict {
     if (this.status !== 'open') return { accepted: false, status: 404, error: { code: 'SESSION_NOT_FOUND', message: 'Session is closed' } }
     if (subject !== this.claims?.sub) {
@@ -147,7 +148,8 @@ export class Session {
     if (this.status !== 'connecting') return
     this.status = 'open'
     this.claims = claims
-    if (this.#link.transport === 'sse') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
+    // SSE and long-polling send their commands by POST, which may land on any replica.
+    if (this.#link.transport !== 'websocket') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
     this.#scheduleExpiry(claims)
     const heartbeatMs = this.#context.options.heartbeatMs
     this.#heartbeat = this.#context.clock.setInterval(() => {

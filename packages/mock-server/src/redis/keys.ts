@@ -20,6 +20,10 @@ export interface RedisKeys {
   readonly upstream: string
   /** Pub/sub channel where `replica` receives the answers to its upstream requests. */
   upstreamReplies(replica: string): string
+  /** Pub/sub channel every replica listens on for long polls of sessions it may hold. */
+  readonly polls: string
+  /** Pub/sub channel where `replica` receives the answers to the long polls it routed. */
+  pollReplies(replica: string): string
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -33,5 +37,7 @@ export function redisKeys(prefix: string): RedisKeys {
     channelOf: (fanout) => (fanout.startsWith(fanoutPrefix) ? fanout.slice(fanoutPrefix.length) : undefined),
     upstream: `${prefix}upstream`,
     upstreamReplies: (replica) => `${prefix}upstream:${replica}`,
+    polls: `${prefix}polls`,
+    pollReplies: (replica) => `${prefix}polls:${replica}`,
   }
 }

@@ -7,6 +7,8 @@ import type {
   Publication,
   PublishInput,
   PublishOutcome,
+  PollEnvelope,
+  PollVerdict,
   UpstreamEnvelope,
   UpstreamVerdict,
 } from '../engine/broker'
@@ -16,6 +18,8 @@ import { randomId } from '../engine/randomId'
 import { redisKeys, type RedisKeys } from './keys'
 import { RedisConnections } from './redisConnections'
 import { defineScripts, type ScriptCommands } from './scripts'
+import { pollRouter } from './pollRouter'
+import type { SessionRouter } from './sessionRouter'
 import { UpstreamRouter } from './upstreamRouter'
 
 export interface RedisBrokerOptions extends HistoryOptions {
@@ -105,6 +109,9 @@ export class RedisBroker implements Broker {
   readonly #replica = randomId('r_', 8)
   readonly #channels = new Map<string, LocalChannel>()
   readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
+  readonly #pollers = new Map<string, (envelope: PollEnvelope) => Promise<PollVerdict>>()
+  readonly #polls: SessionRouter<PollEnvelope, PollVerdict>
+  readonly #routeTimeoutMs: number
   readonly #log: (message: string, error: unknown) => void
   /** Serves local clients while degraded; dropped (with its epochs) when Redis is back. */
   #fallback: MemoryBroker | undefined
@@ -124,7 +131,13 @@ export class RedisBroker implements Broker {
       redisOptions: options.redisOptions,
       commandTimeoutMs,
       reconnectMaxDelayMs,
-      subscriptions: () => [this.#keys.upstream, this.#keys.upstreamReplies(this.#replica), ...[...this.#channels.keys()].map(this.#keys.fanout)],
+      subscriptions: () => [
+        this.#keys.upstream,
+        this.#keys.upstreamReplies(this.#replica),
+        this.#keys.polls,
+        this.#keys.pollReplies(this.#replica),
+        ...[...this.#channels.keys()].map(this.#keys.fanout),
+      ],
       onMessage: (channel, text) => this.#receive(channel, text),
       log: this.#log,
     })
@@ -141,6 +154,14 @@ export class RedisBroker implements Broker {
       publish: (channel, message) => this.#commands.publish(channel, message),
       localHandler: (session) => this.#sessions.get(session),
       timeoutMs: routeTimeoutMs,
+      log: this.#log,
+    })
+    this.#routeTimeoutMs = routeTimeoutMs
+    this.#polls = pollRouter({
+      replica: this.#replica,
+      keys: this.#keys,
+      publish: (channel, message) => this.#commands.publish(channel, message),
+      localHandler: (session) => this.#pollers.get(session),
       log: this.#log,
     })
   }
@@ -239,6 +260,23 @@ export class RedisBroker implements Broker {
     return this.#router.route(session, envelope)
   }
 
+  registerPoller(session: string, handler: (envelope: PollEnvelope) => Promise<PollVerdict>): () => void {
+    this.#pollers.set(session, handler)
+    return () => {
+      if (this.#pollers.get(session) === handler) this.#pollers.delete(session)
+    }
+  }
+
+  /** A poll for a session on another replica waits up to `holdMs` for the holder, plus the routing timeout. */
+  async routePoll(session: string, envelope: PollEnvelope, holdMs: number): Promise<PollVerdict> {
+    const local = this.#pollers.get(session)
+    if (local) return local(envelope)
+    if (this.#redis.health().status !== 'ok') {
+      return { accepted: false, status: 503, error: { code: 'UNAVAILABLE', message: 'Redis is unreachable, so sessions on other replicas cannot be polled; retry' } }
+    }
+    return this.#polls.route(session, envelope, holdMs + this.#routeTimeoutMs)
+  }
+
   /** While Redis is away (or fails this very call), claims are single-use on this replica only. */
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     const fallback = this.#degradedFallback()
@@ -264,17 +302,21 @@ export class RedisBroker implements Broker {
     if (this.#closed) return
     this.#closed = true
     this.#router.close()
+    this.#polls.close()
     this.#redis.close()
     await this.#fallback?.close()
     this.#fallback = undefined
     this.#channels.clear()
     this.#sessions.clear()
+    this.#pollers.clear()
   }
 
   #receive(pubsubChannel: string, text: string): void {
     try {
       if (pubsubChannel === this.#keys.upstream) return this.#router.handleRequest(text)
       if (pubsubChannel === this.#keys.upstreamReplies(this.#replica)) return this.#router.handleAnswer(text)
+      if (pubsubChannel === this.#keys.polls) return this.#polls.handleRequest(text)
+      if (pubsubChannel === this.#keys.pollReplies(this.#replica)) return this.#polls.handleAnswer(text)
       const channel = this.#keys.channelOf(pubsubChannel)
       if (channel === undefined) return
       const { e: epoch, o: offset, m: message } = JSON.parse(text) as FanoutMessage
