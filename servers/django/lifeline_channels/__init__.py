@@ -8,14 +8,14 @@ __all__ = ["notify", "anotify"]
 
 
 def notify(channel, event, data, key=None):
-    """Publishes from sync Django code (views, signals, tasks); see `lifeline_channels.notify.notify`."""
-    from .notify import notify as _notify
+    """Publishes from sync Django code (views, signals, tasks); see `lifeline_channels.publishing.notify`."""
+    from .publishing import notify as _notify
 
     return _notify(channel, event, data, key)
 
 
 async def anotify(channel, event, data, key=None):
-    """Publishes from async code; see `lifeline_channels.notify.anotify`."""
-    from .notify import anotify as _anotify
+    """Publishes from async code; see `lifeline_channels.publishing.anotify`."""
+    from .publishing import anotify as _anotify
 
     return await _anotify(channel, event, data, key)
