@@ -53,3 +53,16 @@ def test_a_burst_over_the_rate_gets_rate_limited_replies_with_retry_advice(serve
     assert 199 <= sum(reply["ok"] for reply in replies) < 290
     assert limited and all(reply["error"]["code"] == "RATE_LIMITED" and reply["error"]["retryAfterMs"] >= 1 for reply in limited)
     assert [reply["id"] for reply in replies] == list(range(2, 302))
+
+
+def test_a_flood_of_rate_limited_frames_is_disconnected_with_4002(server):
+    async def scenario():
+        client = await WsClient.open(server, token())
+        # 200 pass, then 1000 rate-limited frames (pongs: no replies to wade through) end it.
+        for _ in range(1400):
+            client.send_raw('{"type":"pong"}')
+        return await client.closed()
+
+    frames, code = run(scenario())
+    assert frames[-1] == {"type": "disconnect", "code": 4002, "reason": "command flood", "retryAfterMs": 5000}
+    assert code == 4002

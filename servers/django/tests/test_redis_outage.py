@@ -1,0 +1,45 @@
+"""Redis going away and coming back: typed errors meanwhile, no crash, subscriptions handed back."""
+import pytest
+
+from tests.conftest import SERVER_ENV, run
+from tests.support.clients import WsClient
+from tests.support.http_client import request
+from tests.support.processes import DaphneProcess, RedisProcess
+from tests.support.tokens import token
+
+
+@pytest.fixture
+def lone_server():
+    """A Redis and a server of their own: this test stops that Redis."""
+    redis = RedisProcess().start()
+    server = DaphneProcess(redis.url, **SERVER_ENV).start()
+    yield redis, server
+    server.stop()
+    redis.stop()
+
+
+def test_while_redis_is_away_commands_fail_with_internal_and_subscriptions_come_back_as_unsubscribed(lone_server):
+    redis, server = lone_server
+
+    async def scenario():
+        client = await WsClient.open(server, token())
+        subscribed = await client.command("subscribe", channel="board:outage")
+        redis.stop()
+        publish = await client.command("publish", channel="board:outage", event="e", data=1, key="k1")
+        health = await request("GET", f"{server.url}/healthz")
+        redis.start()
+        # The server reconnects on its own and hands the subscription back: the client resubscribes.
+        ended = await client.frame(timeout=15)
+        again = await client.command("subscribe", channel="board:outage", since=subscribed["result"]["position"])
+        healthy = await request("GET", f"{server.url}/healthz")
+        client.close()
+        return publish, health, ended, again, healthy
+
+    publish, health, ended, again, healthy = run(scenario())
+    assert publish["ok"] is False and publish["error"]["code"] == "INTERNAL"
+    assert health.status == 503 and health.json()["status"] == "degraded"
+    assert ended["type"] == "unsubscribed" and ended["channel"] == "board:outage"
+    assert ended["error"]["code"] == "INTERNAL" and ended["error"]["retryAfterMs"] > 0
+    # Redis came back empty: a new epoch, so the old position cannot be recovered.
+    assert again["ok"] is True and again["result"]["recovered"] is False
+    assert healthy.status == 200
