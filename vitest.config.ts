@@ -95,6 +95,16 @@ export default defineConfig({
       {
         ...source,
         test: {
+          // The same stories in a real Storybook: `storybook build`, then every story in Chromium.
+          name: 'storybook',
+          root: 'docs/storybook',
+          environment: 'node',
+          include: ['test/**/*.e2e.test.ts'],
+        },
+      },
+      {
+        ...source,
+        test: {
           // Chromium, Firefox and WebKit through @lifeline/testkit: the testkit's own tests, and the
           // built client behind a real nginx. One file at a time: each starts three browsers.
           name: 'browsers',
