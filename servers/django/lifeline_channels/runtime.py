@@ -11,6 +11,7 @@ from .conf import get_settings
 from .fanout import Fanout
 from .metrics import Metrics
 from .resp import PubSub, RedisClient, RedisUnavailable
+from . import shutdown
 from .router import Router
 from .routing_handler import RoutingHandler
 
@@ -18,6 +19,8 @@ log = logging.getLogger("lifeline")
 
 #: How soon a client whose subscriptions were cut by a Redis hiccup should resubscribe.
 RESUBSCRIBE_AFTER_MS = 500
+#: Clients reconnect at a random point within this after a shutdown (spread, not a herd).
+SHUTDOWN_RETRY_MS = 2000
 
 
 class Runtime:
@@ -49,6 +52,7 @@ class Runtime:
             log.warning("Redis unavailable at start: %s", error)
 
     async def _start(self):
+        shutdown.install(asyncio.get_running_loop(), self.disconnect_all)
         await self.pubsub.start()
         await self.router.start()
 
@@ -106,7 +110,7 @@ class Runtime:
         for session in list(self.sessions):
             session.end_subscriptions("INTERNAL", "The server lost its link to the broker; resubscribe", RESUBSCRIBE_AFTER_MS)
 
-    def disconnect_all(self, code=CloseCode.SHUTDOWN, reason="server shutting down", retry_after_ms=2000):
+    def disconnect_all(self, code=CloseCode.SHUTDOWN, reason="server shutting down", retry_after_ms=SHUTDOWN_RETRY_MS):
         for session in list(self.sessions):
             session.disconnect(code, reason, retry_after_ms)
 

@@ -43,3 +43,24 @@ def test_while_redis_is_away_commands_fail_with_internal_and_subscriptions_come_
     # Redis came back empty: a new epoch, so the old position cannot be recovered.
     assert again["ok"] is True and again["result"]["recovered"] is False
     assert healthy.status == 200
+
+
+def test_stopping_the_server_tells_clients_to_reconnect_with_4100(lone_server):
+    from tests.support.clients import SseClient
+
+    redis, server = lone_server
+
+    async def scenario():
+        ws = await WsClient.open(server, token())
+        sse = await SseClient.open(server, token())
+        server.process.terminate()
+        ws_frames, ws_code = await ws.closed()
+        sse_frames = []
+        while not sse_frames or sse_frames[-1]["type"] != "disconnect":
+            sse_frames.append(await sse.frame())
+        return ws_frames[-1], ws_code, sse_frames[-1]
+
+    ws_last, ws_code, sse_last = run(scenario())
+    shutdown = {"type": "disconnect", "code": 4100, "reason": "server shutting down", "retryAfterMs": 2000}
+    assert ws_last == shutdown and ws_code == 4100
+    assert sse_last == shutdown
