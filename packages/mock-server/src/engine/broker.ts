@@ -12,8 +12,17 @@ export interface PublishInput {
   channel: string
   event: string
   data: unknown
-  /** Idempotency key: a repeat within the broker's window is acknowledged, not delivered again. */
+  /**
+   * Idempotency key: a repeat by the same `publisher` within the broker's window is acknowledged
+   * with the first outcome, not delivered again.
+   */
   key?: string
+  /**
+   * Whose key it is: keys are scoped per publisher, so one user's key never suppresses another's
+   * publish. The engine passes `user:<sub>` for clients and `server` for the publish API.
+   * @default 'server'
+   */
+  publisher?: string
 }
 
 export interface PublishOutcome {
@@ -26,9 +35,24 @@ export interface HistoryResult {
   position: Position
   /** `false` when `since` could not be served: other epoch, or history trimmed past it. */
   recovered: boolean
-  /** Publications after `since`, oldest first (empty when not recovered or no `since`). */
+  /**
+   * Publications after `since`, oldest first. Empty without `since`, and when not recovered, except
+   * for a `since` of an epoch the channel no longer has while history still holds the whole
+   * current epoch: then all of it, from offset 1 (see `replayFrom`).
+   */
   publications: Publication[]
+  /**
+   * The position just before the first of `publications` when they do not follow `since` (the
+   * current epoch replayed from its start: `{ epoch, offset: 0 }`). Absent otherwise.
+   */
+  replayFrom?: Position
 }
+
+/**
+ * Called when a broker ends a subscription on its own (it lost the fan-out, so live publications
+ * could be missed): the subscriber must resubscribe from its position to learn what it missed.
+ */
+export type SubscriptionEnded = (error: ErrorBody) => void
 
 /** An SSE upstream command on its way to the replica that holds the session's stream. */
 export interface UpstreamEnvelope {
@@ -64,16 +88,26 @@ export type BrokerHealth = { status: 'ok' } | { status: 'degraded'; reason: stri
 export interface Broker {
   /**
    * Assigns the channel's next position and appends to its bounded history atomically, then fans the
-   * publication out to every replica's subscribers (including this one's). A repeat `key` within the
-   * idempotency window returns the first outcome with `duplicate: true` and is not fanned out.
+   * publication out to every replica's subscribers (including this one's). A repeat `key` of the
+   * same publisher within the idempotency window returns the first outcome with `duplicate: true`
+   * and is not fanned out.
+   *
+   * Resolves only for a publication every subscriber on every replica will receive, or learn it
+   * missed. When it cannot promise that (not connected to its store yet, or lost it), it rejects
+   * with `RefusedError('UNAVAILABLE')` and stores nothing it would not deliver.
    */
   publish(input: PublishInput): Promise<PublishOutcome>
   /**
    * Live publications of `channel` from every replica. Resolves once the subscription is in
-   * effect, so a history read that follows cannot miss a message.
+   * effect, so a history read that follows cannot miss a message. Calls `ended` (and nothing
+   * more) if it must end the subscription later; rejects with `RefusedError('UNAVAILABLE')` when
+   * it cannot subscribe now.
    */
-  subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void>
-  /** The channel's position, and with `since` the publications after it when still in history. */
+  subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded): Promise<() => void>
+  /**
+   * The channel's position, and with `since` the publications after it when still in history.
+   * Rejects with `RefusedError('UNAVAILABLE')` when it cannot read the channel's history now.
+   */
   history(channel: string, since?: Position): Promise<HistoryResult>
   /** Receives upstream commands addressed to a session held by this replica. */
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void
@@ -91,6 +125,10 @@ export interface Broker {
    * SSE tickets).
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>
+  /** Keeps `value` under `key` for `ttlMs`, for one {@link Broker.take} on any replica (SSE ticket records). */
+  keep(key: string, value: string, ttlMs: number): Promise<void>
+  /** Removes and answers the value kept under `key`, or `undefined` when it expired or was taken. */
+  take(key: string): Promise<string | undefined>
   health(): BrokerHealth
   /** Notified when `health()` changes. */
   onHealthChange(listener: (health: BrokerHealth) => void): () => void

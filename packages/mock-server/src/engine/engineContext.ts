@@ -1,5 +1,5 @@
 import type { Claims, TokenVerifier } from './auth'
-import type { Broker } from './broker'
+import type { Broker, PublishInput, PublishOutcome } from './broker'
 import type { ChannelAction } from './channelRules'
 import type { Clock } from './clock'
 import type { MessageFrames } from './messageFrames'
@@ -30,6 +30,8 @@ export interface EngineContext {
   bufferWatch: SendBufferWatch
   verify: TokenVerifier
   authorize: (claims: Claims, channel: string, action: ChannelAction) => boolean
+  /** Checks a publication at the door, then hands it to the broker; rejects with a `RefusedError`. */
+  publish(input: PublishInput): Promise<PublishOutcome>
   opened(session: Session): void
   /** Every session, opened or not, reports here once when it ends. */
   closed(session: Session, wasOpen: boolean): void

@@ -54,8 +54,11 @@ interface ChannelLog {
   listeners: ListenerSet<Publication>
 }
 
-/** The idempotency scope of a publish: its publisher's keys only. */
-export const idempotencyScope = ({ publisher = 'server', key }: Pick<PublishInput, 'publisher' | 'key'>): string => `${publisher}\n${key}`
+/**
+ * The idempotency scope of a publish: its publisher's keys only. The length prefix keeps any two
+ * publishers apart, whatever characters their names hold.
+ */
+export const idempotencyScope = ({ publisher = 'server', key }: Pick<PublishInput, 'publisher' | 'key'>): string => `${publisher.length}:${publisher}:${key}`
 
 /**
  * The default broker: one process, history in memory. Its epochs are new on every start, so a

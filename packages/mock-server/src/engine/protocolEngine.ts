@@ -3,15 +3,19 @@ import { AuthError, bearerToken, jwtVerifier, type Claims, type TokenVerifier } 
 import type { Broker, PublishInput, PublishOutcome } from './broker'
 import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type ChannelRule } from './channelRules'
 import { systemClock, type Clock } from './clock'
+import { ConnectionCap } from './connectionCap'
 import type { SessionLimits } from './engineContext'
 import { MemoryBroker, stripUndefined } from './memoryBroker'
 import { MessageFrames } from './messageFrames'
 import { Metrics } from './metrics'
+import { encodePublication, type PayloadLimits } from './payload'
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rateLimiter'
 import { randomId } from './randomId'
+import { RefusedError } from './refusedError'
 import { SendBufferWatch } from './sendBufferWatch'
 import { Session, type Link } from './session'
-import { ticketSigner, type TicketGrant } from './tickets'
+import { ticketBook, type TicketGrant } from './tickets'
+import { DEFAULT_TOKEN_POLICY, withTokenPolicy } from './tokenPolicy'
 
 export interface EngineOptions {
   /**
@@ -27,7 +31,18 @@ export interface EngineOptions {
   /** Pluggable token check, replacing the HS256 verifier. */
   verifyToken?: TokenVerifier
   /**
-   * Secret that signs SSE tickets; replicas behind one load balancer must share it.
+   * Refuse tokens without `exp` (`UNAUTHORIZED`), whichever verifier read them.
+   * @default true
+   */
+  requireTokenExpiry?: boolean
+  /**
+   * Refuse tokens that expire further than this from now (`UNAUTHORIZED`), in milliseconds.
+   * @default 86_400_000 (24 hours)
+   */
+  maxTokenLifetimeMs?: number
+  /**
+   * Secret that signs SSE ticket references; replicas behind one load balancer must share it (the
+   * grant a ticket stands for is kept in the broker).
    * @default derived from `jwtSecret`, or random per process with `verifyToken`
    */
   ticketSecret?: string
@@ -53,8 +68,23 @@ export interface EngineOptions {
    * @default 10_000
    */
   connectTimeoutMs?: number
-  /** @default 65_536 */
+  /**
+   * Largest command frame or request body, in bytes; also the largest `data` of a publication, as JSON.
+   * @default 65_536
+   */
   maxFrameBytes?: number
+  /**
+   * Most objects and arrays nested in one another in a publication's `data`; deeper is `BAD_REQUEST`.
+   * @default 32
+   */
+  maxPayloadDepth?: number
+  /**
+   * Open WebSocket and SSE connections per client address; the next one is closed with 4002
+   * (`RATE_LIMITED`). Loopback addresses are not counted (a reverse proxy on the same host:
+   * cap there).
+   * @default 256
+   */
+  maxConnectionsPerIp?: number
   /** @default 128 */
   maxSubscriptions?: number
   /**
@@ -105,6 +135,9 @@ export class ProtocolEngine {
   readonly #verify: TokenVerifier
   readonly #tickets
   readonly #context
+  readonly #payload: PayloadLimits
+  readonly #cap: ConnectionCap
+  readonly #peers = new WeakMap<Session, string>()
   readonly #allowedOrigins: string[]
   readonly #apiKey: string | undefined
   readonly #listeners = new Set<(event: SessionEvent, session: Session) => void>()
@@ -115,12 +148,24 @@ export class ProtocolEngine {
     for (const [name, value] of Object.entries(limits)) {
       if (name !== 'rateLimit' && !(typeof value === 'number' && value > 0)) throw new TypeError(`Option "${name}" must be a positive number, got ${String(value)}`)
     }
+    const { maxPayloadDepth = 32, maxConnectionsPerIp = 256, maxTokenLifetimeMs = DEFAULT_TOKEN_POLICY.maxLifetimeMs } = defined
+    for (const [name, value] of Object.entries({ maxPayloadDepth, maxConnectionsPerIp, maxTokenLifetimeMs })) {
+      if (!(typeof value === 'number' && value > 0)) throw new TypeError(`Option "${name}" must be a positive number, got ${String(value)}`)
+    }
     const clock = options.clock ?? systemClock
     this.#ownsBroker = !options.broker
     this.broker = options.broker ?? new MemoryBroker({ clock })
     const secret = options.jwtSecret ?? DEFAULT_JWT_SECRET
-    this.#verify = options.verifyToken ?? jwtVerifier(secret)
-    this.#tickets = ticketSigner(options.ticketSecret ?? (options.verifyToken ? randomId('', 32) : `${secret}:sse-ticket`), options.ticketTtlMs ?? 30_000)
+    const policy = { requireExpiry: options.requireTokenExpiry ?? DEFAULT_TOKEN_POLICY.requireExpiry, maxLifetimeMs: maxTokenLifetimeMs }
+    this.#verify = withTokenPolicy(options.verifyToken ?? jwtVerifier(secret), policy, clock)
+    this.#tickets = ticketBook({
+      secret: options.ticketSecret ?? (options.verifyToken ? randomId('', 32) : `${secret}:sse-ticket`),
+      ttlMs: options.ticketTtlMs ?? 30_000,
+      broker: this.broker,
+      clock,
+    })
+    this.#payload = { maxBytes: limits.maxFrameBytes, maxDepth: maxPayloadDepth }
+    this.#cap = new ConnectionCap(maxConnectionsPerIp)
     this.#allowedOrigins = options.allowedOrigins ?? ['*']
     this.#apiKey = options.apiKey
     const log = options.log ?? ((message: string, error: unknown) => console.error(`[lifeline] ${message}`, error))
@@ -133,11 +178,13 @@ export class ProtocolEngine {
       bufferWatch: new SendBufferWatch(log),
       verify: this.#verify,
       authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),
+      publish: (input: PublishInput) => this.#publishChecked(input),
       log,
       opened: (session: Session) => this.#emit('open', session),
       closed: (session: Session, wasOpen: boolean) => {
         // Refused handshakes too, or every failed connect would stay in `sessions` for good.
         this.sessions.delete(session)
+        this.#cap.release(this.#peers.get(session))
         if (wasOpen) this.#emit('close', session)
       },
     }
@@ -154,16 +201,23 @@ export class ProtocolEngine {
     return !origin || this.#allowedOrigins.includes('*') || this.#allowedOrigins.includes(origin)
   }
 
-  /** A new WebSocket connection: the session waits for its `connect` frame. */
-  acceptWebSocket(link: Link): Session {
-    return this.#track(new Session(link, this.#context))
+  /**
+   * A new WebSocket connection: the session waits for its `connect` frame. `peer` is the client's
+   * address, for the per-address connection cap.
+   */
+  acceptWebSocket(link: Link, peer?: string): Session {
+    return this.#track(new Session(link, this.#context), peer)
   }
 
   /** `POST /sse/ticket`: the `connect` command as body, the token in `Authorization`. */
   async issueTicket(authorization: string | null | undefined, body: string): Promise<HttpAnswer> {
     const admitted = await this.admitConnect(authorization, body)
     if ('status' in admitted) return admitted
-    return { status: 200, body: { ticket: await this.#tickets.issue(admitted.claims, admitted.connectId), expiresInMs: this.#tickets.ttlMs } }
+    try {
+      return { status: 200, body: { ticket: await this.#tickets.issue({ claims: admitted.claims, connectId: admitted.connectId }), expiresInMs: this.#tickets.ttlMs } }
+    } catch (error) {
+      return this.#refused(error)
+    }
   }
 
   /**
@@ -182,17 +236,23 @@ export class ProtocolEngine {
   }
 
   /** The claims of `Authorization: Bearer <token>` (long polls), or the `401` answer. */
-  async authorize(authorization: string | null | undefined): Promise<Claims | HttpAnswer> {
+  async authorize(authorization: string | null | undefined): Promise<Pick<TicketGrant, 'claims'> | HttpAnswer> {
     const claims = await this.#authenticate(authorization)
-    return claims instanceof AuthError ? this.#error(claims.toBody()) : claims
+    return claims instanceof AuthError ? this.#error(claims.toBody()) : { claims }
   }
 
   /** `GET /sse?ticket=…`, step one: a grant for a valid, unused ticket, or the HTTP error. */
   async redeemTicket(ticket: string | null | undefined): Promise<TicketGrant | HttpAnswer> {
-    const grant = ticket ? await this.#tickets.redeem(ticket) : undefined
-    if (!grant || !(await this.broker.claimOnce(`ticket:${grant.nonce}`, this.#tickets.ttlMs))) {
-      return this.#error({ code: 'BAD_TICKET', message: 'Ticket is unknown, used or expired; request a new one' })
+    let grant: TicketGrant | undefined
+    try {
+      grant = ticket ? await this.#tickets.redeem(ticket) : undefined
+    } catch (error) {
+      return this.#refused(error)
     }
+    if (!grant) return this.#error({ code: 'BAD_TICKET', message: 'Ticket is unknown, used or expired; request a new one' })
+    // The ticket outlived the token it was traded for: the stream would open for an expired user.
+    const { exp } = grant.claims
+    if (exp !== undefined && exp * 1000 <= this.#context.clock.now()) return this.#error({ code: 'TOKEN_EXPIRED', message: 'The token behind this ticket has expired' })
     return grant
   }
 
@@ -200,8 +260,8 @@ export class ProtocolEngine {
    * `GET /sse?ticket=…`, step two, or `POST /poll/connect` once admitted: the session is open on
    * `link`; its first frame is the connect reply.
    */
-  openEventStream(grant: Pick<TicketGrant, 'claims' | 'connectId'>, link: Link): Session {
-    const session = this.#track(new Session(link, this.#context))
+  openEventStream(grant: Pick<TicketGrant, 'claims' | 'connectId'>, link: Link, peer?: string): Session {
+    const session = this.#track(new Session(link, this.#context), peer)
     session.establish(grant.claims, grant.connectId)
     return session
   }
@@ -232,17 +292,25 @@ export class ProtocolEngine {
       return this.#error({ code: 'BAD_REQUEST', message: 'Body must be {channel, event, data, key?}' })
     }
     if (input.key !== undefined && typeof input.key !== 'string') return this.#error({ code: 'BAD_REQUEST', message: '"key" must be a string' })
+    const { channel, event, data, key } = input as PublishInput
     try {
-      return { status: 200, body: await this.publish(input as PublishInput) }
+      // The API's keys are its own: no user's key can suppress an API publish, nor the other way.
+      return { status: 200, body: await this.#publishChecked({ channel, event, data, ...(key === undefined ? {} : { key }), publisher: 'server' }) }
     } catch (error) {
+      if (error instanceof RefusedError) return this.#error(error.toBody())
       this.#context.log?.('publish failed', error)
       return this.#error({ code: 'INTERNAL', message: 'The broker could not take the message' })
     }
   }
 
-  /** Publishes as the server (no channel rules). */
-  publish(input: PublishInput): Promise<PublishOutcome> {
-    return this.broker.publish(input)
+  /**
+   * Publishes as the server (no channel rules), through the same checks as every publication:
+   * rejects with a {@link RefusedError} (`BAD_REQUEST`, `FRAME_TOO_LARGE`, `UNAVAILABLE`). The
+   * broker keeps a copy, so changing `data` afterwards changes nothing that was published.
+   */
+  async publish(input: PublishInput): Promise<PublishOutcome> {
+    const text = encodePublication(input, this.#payload)
+    return this.broker.publish({ ...input, data: JSON.parse(text), publisher: input.publisher ?? 'server' })
   }
 
   /** Health for `GET /healthz`. */
@@ -267,9 +335,27 @@ export class ProtocolEngine {
     if (this.#ownsBroker) await this.broker.close()
   }
 
-  #track(session: Session): Session {
+  #track(session: Session, peer: string | undefined): Session {
     this.sessions.add(session)
+    if (this.#cap.admit(peer)) {
+      if (peer !== undefined) this.#peers.set(session, peer)
+    } else {
+      this.metrics.error('RATE_LIMITED')
+      session.disconnect(CloseCode.RATE_LIMITED, 'Too many connections from this address', 10_000)
+    }
     return session
+  }
+
+  /** The answer to a `RefusedError` (a broker that cannot do this now); anything else is a bug, rethrown. */
+  #refused(error: unknown): HttpAnswer {
+    if (error instanceof RefusedError) return this.#error(error.toBody())
+    throw error
+  }
+
+  /** Every publication passes here: checked at the door, then handed to the broker. */
+  async #publishChecked(input: PublishInput): Promise<PublishOutcome> {
+    encodePublication(input, this.#payload)
+    return this.broker.publish(input)
   }
 
   #emit(event: SessionEvent, session: Session): void {

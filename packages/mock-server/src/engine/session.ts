@@ -14,6 +14,7 @@ import {
 import { AuthError, type Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
+import { RefusedError } from './refusedError'
 import { rateLimiter } from './rateLimiter'
 import { randomId } from './randomId'
 
@@ -39,10 +40,15 @@ export type SessionStatus = 'connecting' | 'open' | 'closed'
 interface Subscription {
   /** Last position delivered to this client. */
   last?: Position
-  /** Live publications held back while history is read; `undefined` once live. */
+  /** Live publications held back while history is read; `undefined` once live (the reply went out). */
   pending?: Publication[]
   unsubscribe?: () => void
+  /** Why the server ended it before the subscribe was answered: that answer carries it. */
+  ended?: ErrorBody
 }
+
+/** Answers the command being run; only the first answer of a command goes out. */
+type Answer = (reply: Reply) => void
 
 /**
  * How many rate-limited commands within {@link FLOOD_WINDOW_MS} turn a flood into a disconnect. A
@@ -139,12 +145,17 @@ export class Session {
       this.#context.metrics.error('RATE_LIMITED')
       return { accepted: false, status: 429, error: { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: wait } }
     }
-    if (frame.type !== 'pong') this.#enqueue(frame.id, () => this.#run(frame))
+    if (frame.type !== 'pong') this.#enqueue(frame.id, (answer) => this.#run(frame, answer))
     return { accepted: true }
   }
 
   /** Completes a handshake that was authenticated out of band (SSE ticket). */
   establish(claims: Claims, connectId: number): void {
+    this.#open(claims, (reply) => this.#reply(connectId, reply))
+  }
+
+  /** The handshake's end: the session is open, and `answer` gets the connect reply. */
+  #open(claims: Claims, answer: Answer): void {
     if (this.status !== 'connecting') return
     this.status = 'open'
     this.claims = claims
@@ -157,7 +168,7 @@ export class Session {
       this.#send({ type: 'ping' })
     }, heartbeatMs)
     const expiresInMs = this.#expiresInMs(claims)
-    this.#reply(connectId, { ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
+    answer({ ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
     this.#context.opened(this)
   }
 
@@ -189,9 +200,35 @@ export class Session {
     const last = subscription.last
     // A replica that hears a message twice, or a replay racing the live feed, must not repeat it.
     if (last && last.epoch === publication.pos.epoch && publication.pos.offset <= last.offset) return
+    let message
+    try {
+      message = this.#context.frames.of(channel, publication)
+    } catch (error) {
+      // Payloads are checked at the door, so only a broker with foreign data gets here; skipping the
+      // message would be a silent loss, so the subscription ends and the client hears why.
+      this.#context.log?.(`message ${publication.pos.epoch}:${publication.pos.offset} of ${channel} cannot be encoded`, error)
+      this.#end(channel, subscription, { code: 'INTERNAL', message: `A message of ${channel} could not be sent; subscribe again` })
+      return
+    }
     subscription.last = publication.pos
-    const message = this.#context.frames.of(channel, publication)
     this.#send(message.frame, message.text)
+  }
+
+  /**
+   * Ends `subscription` from the server's side (the broker lost its fan-out, a message could not be
+   * sent, the user lost the right): an `unsubscribed` frame tells the client, which subscribes again
+   * from its position, or, before the subscribe was answered, that answer carries the error.
+   */
+  #end(channel: string, subscription: Subscription, error: ErrorBody): void {
+    if (this.subscriptions.get(channel) !== subscription) return
+    this.subscriptions.delete(channel)
+    subscription.unsubscribe?.()
+    if (subscription.pending) {
+      subscription.ended = error
+      return
+    }
+    this.#context.metrics.error(error.code)
+    this.#send({ type: 'unsubscribed', channel, error })
   }
 
   #accept(frame: ClientFrame): void {
@@ -203,7 +240,7 @@ export class Session {
       this.disconnect(CloseCode.BAD_PROTOCOL, 'command before connect')
       return
     }
-    this.#enqueue(frame.id, () => this.#run(frame))
+    this.#enqueue(frame.id, (answer) => this.#run(frame, answer))
   }
 
   /**
@@ -224,31 +261,43 @@ export class Session {
     return this.#flood.rejected >= FLOOD_REJECTIONS
   }
 
-  // Commands run one at a time, and refusals queue behind them, so replies leave in the order the commands arrived.
-  #enqueue(id: number, answer: () => Reply | undefined | Promise<Reply | undefined>): void {
+  /**
+   * Commands run one at a time, and refusals queue behind them, so replies leave in the order the
+   * commands arrived. Each gets exactly one reply: what `run` returns, or what it passed to its
+   * `answer` early (a subscribe answers before its replay); a failure after that is not answered
+   * a second time (the subscribe's replay ends the subscription instead).
+   */
+  #enqueue(id: number, run: (answer: Answer) => Reply | undefined | Promise<Reply | undefined>): void {
+    let answered = false
+    const answer: Answer = (reply) => {
+      if (answered) return
+      answered = true
+      this.#reply(id, reply)
+    }
     this.#queue = this.#queue
       .then(async () => {
         if (this.status === 'closed') return
-        const reply = await answer()
-        if (reply) this.#reply(id, reply)
+        const reply = await run(answer)
+        if (reply) answer(reply)
       })
       .catch((error: unknown) => {
+        if (error instanceof RefusedError) return answer({ ok: false, error: error.toBody() })
         this.#context.log?.('command failed', error)
-        this.#reply(id, fail('INTERNAL', 'The server failed to handle this command'))
+        answer(fail('INTERNAL', 'The server failed to handle this command'))
       })
   }
 
-  async #run(command: Command): Promise<Reply | undefined> {
+  async #run(command: Command, answer: Answer): Promise<Reply | undefined> {
     switch (command.type) {
       case 'connect':
-        await this.#connect(command.id, command.v, command.token)
+        await this.#connect(command.v, command.token, answer)
         return undefined
       case 'ping':
         return { ok: true, result: {} }
       case 'refresh':
         return this.#refresh(command.token)
       case 'subscribe':
-        return this.#subscribe(command.id, command.channel, command.since)
+        return this.#subscribe(command.channel, command.since, answer)
       case 'unsubscribe': {
         const subscription = this.subscriptions.get(command.channel)
         if (!subscription) return fail('NOT_SUBSCRIBED', `Not subscribed to ${command.channel}`)
@@ -258,28 +307,28 @@ export class Session {
       }
       case 'publish': {
         if (!this.#context.authorize(this.claims!, command.channel, 'publish')) return fail('FORBIDDEN', `Not allowed to publish to ${command.channel}`)
-        const outcome = await this.#context.broker.publish({ channel: command.channel, event: command.event, data: command.data, key: command.key })
-        return { ok: true, result: outcome }
+        const { channel, event, data, key } = command
+        return { ok: true, result: await this.#context.publish({ channel, event, data, key, publisher: `user:${this.claims!.sub}` }) }
       }
     }
   }
 
-  async #connect(id: number, version: number, token: string | undefined): Promise<void> {
+  async #connect(version: number, token: string | undefined, answer: Answer): Promise<void> {
     if (this.status !== 'connecting') {
-      this.#reply(id, fail('ALREADY_CONNECTED', 'Already connected'))
+      answer(fail('ALREADY_CONNECTED', 'Already connected'))
       return
     }
     if (version !== PROTOCOL_VERSION) {
-      this.#reply(id, fail('UNSUPPORTED_VERSION', `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`))
+      answer(fail('UNSUPPORTED_VERSION', `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`))
       this.disconnect(CloseCode.BAD_PROTOCOL, 'unsupported protocol version')
       return
     }
     try {
       if (token === undefined) throw new AuthError('UNAUTHORIZED', 'connect needs a token')
-      this.establish(await this.#context.verify(token), id)
+      this.#open(await this.#context.verify(token), answer)
     } catch (error) {
       if (!(error instanceof AuthError)) throw error
-      this.#reply(id, { ok: false, error: error.toBody() })
+      answer({ ok: false, error: error.toBody() })
       this.disconnect(error.code === 'TOKEN_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, error.message)
     }
   }
@@ -295,11 +344,15 @@ export class Session {
     if (claims.sub !== this.claims?.sub) return fail('FORBIDDEN', 'A refresh token must belong to the same user')
     this.claims = claims
     this.#scheduleExpiry(claims)
+    // The new token may carry fewer roles: a subscription it no longer allows ends here, told.
+    for (const [channel, subscription] of [...this.subscriptions]) {
+      if (!this.#context.authorize(claims, channel, 'subscribe')) this.#end(channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}` })
+    }
     const expiresInMs = this.#expiresInMs(claims)
     return { ok: true, result: expiresInMs === undefined ? {} : { expiresInMs } }
   }
 
-  async #subscribe(id: number, channel: string, since: Position | undefined): Promise<Reply | undefined> {
+  async #subscribe(channel: string, since: Position | undefined, answer: Answer): Promise<Reply | undefined> {
     const { broker, options, authorize } = this.#context
     if (this.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED', `Already subscribed to ${channel}`)
     if (this.subscriptions.size >= options.maxSubscriptions) return fail('TOO_MANY_SUBSCRIPTIONS', `At most ${options.maxSubscriptions} subscriptions per connection`)
@@ -308,16 +361,22 @@ export class Session {
     const subscription: Subscription = { pending: [] }
     this.subscriptions.set(channel, subscription)
     try {
-      subscription.unsubscribe = await broker.subscribe(channel, (publication) => this.deliver(channel, publication))
+      subscription.unsubscribe = await broker.subscribe(
+        channel,
+        (publication) => this.deliver(channel, publication),
+        (error) => this.#end(channel, subscription, error),
+      )
       const history = await broker.history(channel, since)
-      if (this.subscriptions.get(channel) !== subscription || this.status === 'closed') {
+      if (this.status === 'closed' || subscription.ended) {
         subscription.unsubscribe()
-        return undefined
+        return subscription.ended && { ok: false, error: subscription.ended }
       }
       const pending = subscription.pending ?? []
       subscription.pending = undefined
-      subscription.last = since && history.recovered ? since : startOf(history.position, pending)
-      this.#reply(id, { ok: true, result: { position: subscription.last, recovered: history.recovered } })
+      // Recovered: the replay follows `since`. An epoch the channel no longer has, with the current
+      // one held whole: that is replayed from its start. Otherwise live from the latest position.
+      subscription.last = since && history.recovered ? since : (history.replayFrom ?? startOf(history.position, pending))
+      answer({ ok: true, result: { position: subscription.last, recovered: history.recovered } })
       for (const publication of [...history.publications, ...pending]) this.deliver(channel, publication)
       return undefined
     } catch (error) {

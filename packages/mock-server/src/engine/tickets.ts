@@ -1,45 +1,63 @@
 import { jwtVerify, SignJWT } from 'jose'
 import type { Claims } from './auth'
+import type { Broker } from './broker'
+import type { Clock } from './clock'
 import { hmacKey } from './hmacKey'
 import { randomId } from './randomId'
 
-/** What an SSE ticket carries from `POST /sse/ticket` to `GET /sse`. */
+/** What an SSE ticket stands for, from `POST /sse/ticket` to `GET /sse`. */
 export interface TicketGrant {
   claims: Claims
   /** The id of the client's `connect` command, answered as the stream's first frame. */
   connectId: number
-  /** Single-use nonce. */
-  nonce: string
+}
+
+export interface TicketBookOptions {
+  /** Signs the references; replicas behind one load balancer share it. */
+  secret: string
+  ttlMs: number
+  /** Keeps the grants, so that any replica can redeem a ticket another one issued. */
+  broker: Broker
+  clock: Clock
 }
 
 /**
- * SSE tickets are short-lived signed blobs rather than server-side records, so that any replica can
- * redeem a ticket minted by another (no sticky sessions). Single use is enforced by the broker.
- * They never carry the user's token, only its claims.
+ * SSE tickets are opaque: a signed reference (a random id and an expiry, nothing else) to a grant
+ * the broker keeps. The ticket travels in a URL, and so into access logs: it must not carry the
+ * user's claims (email, tenant) there. The signature turns away forged and made-up tickets
+ * without a broker round trip; the broker makes each one single-use on every replica.
  */
-export function ticketSigner(secret: string, ttlMs: number) {
+export function ticketBook({ secret, ttlMs, broker, clock }: TicketBookOptions) {
   const key = hmacKey(secret)
+  const recordOf = (id: string) => `ticket:${id}`
   return {
     ttlMs,
-    issue(claims: Claims, connectId: number): Promise<string> {
-      return new SignJWT({ c: claims, i: connectId })
+    /** Rejects with the broker's `RefusedError` when it cannot keep the grant now. */
+    async issue(grant: TicketGrant): Promise<string> {
+      const id = randomId('', 16)
+      await broker.keep(recordOf(id), JSON.stringify(grant), ttlMs)
+      return new SignJWT({})
         .setProtectedHeader({ alg: 'HS256' })
-        .setJti(randomId('', 12))
-        .setExpirationTime(new Date(Date.now() + ttlMs))
+        .setJti(id)
+        .setExpirationTime(Math.ceil((clock.now() + ttlMs) / 1000))
         .sign(key)
     },
-    /** The grant, or `undefined` when the ticket is forged, malformed or expired. */
+    /**
+     * The grant, or `undefined` when the ticket is forged, malformed, expired or was used. Rejects
+     * with the broker's `RefusedError` when it cannot tell now.
+     */
     async redeem(ticket: string): Promise<TicketGrant | undefined> {
+      let id: unknown
       try {
-        const { payload } = await jwtVerify(ticket, key, { algorithms: ['HS256'] })
-        const claims = payload.c as Claims | undefined
-        if (!claims || typeof claims.sub !== 'string' || typeof payload.i !== 'number' || typeof payload.jti !== 'string') return undefined
-        return { claims, connectId: payload.i, nonce: payload.jti }
+        ;({ payload: { jti: id } } = await jwtVerify(ticket, key, { algorithms: ['HS256'] }))
       } catch {
         return undefined
       }
+      if (typeof id !== 'string' || !(await broker.claimOnce(recordOf(id), ttlMs))) return undefined
+      const kept = await broker.take(recordOf(id))
+      return kept === undefined ? undefined : (JSON.parse(kept) as TicketGrant)
     },
   }
 }
 
-export type TicketSigner = ReturnType<typeof ticketSigner>
+export type TicketBook = ReturnType<typeof ticketBook>

@@ -1,17 +1,20 @@
 /**
- * Names of the Redis keys and pub/sub channels of one deployment. Every key of a Lifeline channel
- * carries the channel in a hash tag (`{…}`), so a channel's keys share one Redis Cluster slot and
- * the Lua scripts may touch them together.
+ * Names of the Redis keys and pub/sub channels of one deployment. A Lifeline channel's keys carry
+ * the channel in a hash tag (`{…}`). Idempotency keys belong to a publisher, not to a channel, and
+ * the publish script touches both: the broker needs one Redis (a primary, with replicas or Sentinel
+ * if you like), not Redis Cluster.
  */
 export interface RedisKeys {
   /** Hash `{epoch, offset}`: the channel's position; losing it starts a new epoch. */
   meta(channel: string): string
   /** Stream of the channel's history; entry id `<offset>-0`, fields `t` (ms) and `m` (JSON). */
   log(channel: string): string
-  /** Remembers an idempotency key: value `<epoch> <offset>` of the first publish. */
-  idempotency(channel: string, key: string): string
+  /** Remembers a publisher's idempotency key (`scope`): value `<epoch> <offset>` of the first publish. */
+  idempotency(scope: string): string
   /** Single-use claims (SSE tickets). */
   claim(key: string): string
+  /** Values kept for one `take` (SSE ticket grants). */
+  kept(key: string): string
   /** Pub/sub channel that carries a Lifeline channel's publications to every replica. */
   fanout(channel: string): string
   /** The Lifeline channel of a fan-out pub/sub channel, or `undefined` for other pub/sub traffic. */
@@ -31,8 +34,9 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     meta: (channel) => `${prefix}{${channel}}:meta`,
     log: (channel) => `${prefix}{${channel}}:log`,
-    idempotency: (channel, key) => `${prefix}{${channel}}:key:${key}`,
+    idempotency: (scope) => `${prefix}key:${scope}`,
     claim: (key) => `${prefix}claim:${key}`,
+    kept: (key) => `${prefix}kept:${key}`,
     fanout: (channel) => `${fanoutPrefix}${channel}`,
     channelOf: (fanout) => (fanout.startsWith(fanoutPrefix) ? fanout.slice(fanoutPrefix.length) : undefined),
     upstream: `${prefix}upstream`,

@@ -9,12 +9,14 @@ import type {
   PublishOutcome,
   PollEnvelope,
   PollVerdict,
+  SubscriptionEnded,
   UpstreamEnvelope,
   UpstreamVerdict,
 } from '../engine/broker'
 import { ListenerSet } from '../engine/listenerSet'
-import { DEFAULT_HISTORY_OPTIONS, MemoryBroker, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
+import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
 import { randomId } from '../engine/randomId'
+import { unavailable } from '../engine/refusedError'
 import { redisKeys, type RedisKeys } from './keys'
 import { RedisConnections } from './redisConnections'
 import { defineScripts, type ScriptCommands } from './scripts'
@@ -41,7 +43,8 @@ export interface RedisBrokerOptions extends HistoryOptions {
    */
   routeTimeoutMs?: number
   /**
-   * A Redis command that takes longer fails (the publish is answered `INTERNAL`, the client retries).
+   * A Redis command that takes longer fails (the publish is answered `UNAVAILABLE`, the client
+   * retries with the same idempotency key).
    * @default 2000
    */
   commandTimeoutMs?: number
@@ -76,20 +79,31 @@ interface StoredMessage {
 
 interface LocalChannel {
   listeners: ListenerSet<Publication>
-  /** Settles once the fan-out SUBSCRIBE is in effect (or at once while Redis is away). */
+  /** Told when the broker ends the subscription (the fan-out connection dropped). */
+  ended: Map<(publication: Publication) => void, SubscriptionEnded | undefined>
+  /** Settles once the fan-out SUBSCRIBE is in effect; rejects when it could not be made. */
   subscribed: Promise<void>
 }
 
+/** What a subscription is ended with when this replica's fan-out from Redis broke. */
+const FANOUT_LOST = { code: 'UNAVAILABLE', message: 'This server lost its connection to Redis; subscribe again from your position' } as const
+
 /**
  * The broker for several replicas: positions and history in Redis (a stream per channel, appended
- * by a Lua script), fan-out by pub/sub, SSE upstream routed through Redis, idempotency keys and
- * single-use claims shared by every replica.
+ * by a Lua script), fan-out by pub/sub, SSE upstream routed through Redis, idempotency keys,
+ * single-use claims and SSE ticket grants shared by every replica.
  *
  * Every publication reaches this replica's sockets through Redis pub/sub, including its own: one
  * path, so nothing is delivered twice, every replica sees a channel in offset order, and other
- * replicas never wait for a local send loop. While Redis is unreachable the broker is degraded: it
- * keeps serving local clients from an in-memory broker with its own epochs (so positions from the
- * outage never pass for Redis ones), and switches back once both connections are up again.
+ * replicas never wait for a local send loop.
+ *
+ * It acknowledges only what Redis stored and fanned out. Until both connections are up (`ready()`),
+ * and whenever one drops, it is degraded: publishes, subscribes, history reads and ticket grants
+ * reject with `RefusedError('UNAVAILABLE')`, so senders retry with their idempotency key instead of
+ * being told that a message nobody else will see was published. When the pub/sub connection drops,
+ * every local subscription ends (`ended`): pub/sub does not resend what it missed, so the clients
+ * subscribe again from their positions once Redis is back and get the rest from the history in Redis,
+ * or, if Redis came back empty, one gap and the new epoch from its start.
  *
  * @example
  * const broker = new RedisBroker({ url: process.env.REDIS_URL })
@@ -113,8 +127,6 @@ export class RedisBroker implements Broker {
   readonly #polls: SessionRouter<PollEnvelope, PollVerdict>
   readonly #routeTimeoutMs: number
   readonly #log: (message: string, error: unknown) => void
-  /** Serves local clients while degraded; dropped (with its epochs) when Redis is back. */
-  #fallback: MemoryBroker | undefined
   #closed = false
 
   constructor(options: RedisBrokerOptions = {}) {
@@ -139,14 +151,10 @@ export class RedisBroker implements Broker {
         ...[...this.#channels.keys()].map(this.#keys.fanout),
       ],
       onMessage: (channel, text) => this.#receive(channel, text),
+      onSubscriberLost: () => this.#endAll(),
       log: this.#log,
     })
     this.#commands = defineScripts(this.#redis.commands)
-    this.#redis.onHealthChange((health) => {
-      if (health.status !== 'ok') return
-      void this.#fallback?.close()
-      this.#fallback = undefined
-    })
     this.#router = new UpstreamRouter({
       replica: this.#replica,
       requestChannel: this.#keys.upstream,
@@ -172,54 +180,69 @@ export class RedisBroker implements Broker {
   }
 
   async publish(input: PublishInput): Promise<PublishOutcome> {
-    const fallback = this.#degradedFallback()
-    if (fallback) {
-      const outcome = await fallback.publish(input)
-      if (!outcome.duplicate) this.#dispatch({ channel: input.channel, event: input.event, data: input.data, pos: outcome.position })
-      return outcome
-    }
+    this.#assertReady('publish')
     const { channel, event, data, key } = input
-    const keys = [this.#keys.meta(channel), this.#keys.log(channel), ...(key === undefined ? [] : [this.#keys.idempotency(channel, key)])]
+    const keys = [this.#keys.meta(channel), this.#keys.log(channel), ...(key === undefined ? [] : [this.#keys.idempotency(idempotencyScope(input))])]
     const message: StoredMessage = { event, data }
     const { historySize, historyTtlMs, idempotencyWindowMs } = this.#history
-    const [epoch, offset, duplicate] = await this.#commands.lifelinePublish(
-      keys.length,
-      ...keys,
-      randomId('', 4),
-      JSON.stringify(message),
-      historySize,
-      historyTtlMs,
-      idempotencyWindowMs,
-      this.#keys.fanout(channel),
-    )
+    let reply: Awaited<ReturnType<ScriptCommands['lifelinePublish']>>
+    try {
+      reply = await this.#commands.lifelinePublish(
+        keys.length,
+        ...keys,
+        randomId('', 4),
+        JSON.stringify(message),
+        historySize,
+        historyTtlMs,
+        idempotencyWindowMs,
+        this.#keys.fanout(channel),
+      )
+    } catch (error) {
+      // Stored or not, nobody can say: a retry with the same key settles it either way.
+      this.#log('Redis publish failed', error)
+      throw unavailable('Redis did not confirm the publish; retry with the same idempotency key')
+    }
+    const [epoch, offset, duplicate] = reply
     return { position: { epoch, offset }, duplicate: duplicate === 1 }
   }
 
-  async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
+  async subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded): Promise<() => void> {
+    this.#assertReady('subscribe')
     let local = this.#channels.get(channel)
     if (!local) {
-      local = { listeners: new ListenerSet(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
+      local = { listeners: new ListenerSet(), ended: new Map(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
+      // Every listener that waits on it hears of a failure; this one is only there for the unhandled case.
+      local.subscribed.catch(() => {})
       this.#channels.set(channel, local)
     }
     const entry = local
     entry.listeners.add(listener)
-    await entry.subscribed
-    return () => {
+    entry.ended.set(listener, ended)
+    const unsubscribe = () => {
       entry.listeners.delete(listener)
+      entry.ended.delete(listener)
       if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return
       this.#channels.delete(channel)
       this.#redis.unsubscribe(this.#keys.fanout(channel))
     }
+    try {
+      await entry.subscribed
+    } catch (error) {
+      unsubscribe()
+      if (this.#channels.get(channel) === entry) this.#channels.delete(channel)
+      this.#log(`Redis SUBSCRIBE to ${channel} failed`, error)
+      throw unavailable('This server could not subscribe to the channel in Redis; retry')
+    }
+    // The fan-out dropped while Redis confirmed: that confirmation is worth nothing now.
+    if (this.#channels.get(channel) !== entry || !entry.ended.has(listener)) {
+      unsubscribe()
+      throw unavailable('This server lost its connection to Redis; retry')
+    }
+    return unsubscribe
   }
 
-  /**
-   * @note When Redis fails mid-read this answers from this replica (a local epoch, `recovered:
-   * false` for a `since`) instead of failing: a read has nothing to undo, and a failed subscribe
-   * would leave the client's channel `failed`.
-   */
   async history(channel: string, since?: Position): Promise<HistoryResult> {
-    const fallback = this.#degradedFallback()
-    if (fallback) return fallback.history(channel, since)
+    this.#assertReady('read history')
     let reply: Awaited<ReturnType<ScriptCommands['lifelineHistory']>>
     try {
       reply = await this.#commands.lifelineHistory(
@@ -232,16 +255,17 @@ export class RedisBroker implements Broker {
         this.#history.historyTtlMs,
       )
     } catch (error) {
-      this.#log('Redis history read failed; answering from this replica', error)
-      return this.#localFallback().history(channel, since)
+      this.#log('Redis history read failed', error)
+      throw unavailable('Redis did not answer the history read; retry')
     }
-    const [epoch, offset, recovered, messages] = reply
-    const first = since?.offset ?? 0
+    const [epoch, offset, recovered, messages, from] = reply
     const publications = messages.map((text, index): Publication => {
       const { event, data } = JSON.parse(text) as StoredMessage
-      return { channel, event, data, pos: { epoch, offset: first + index + 1 } }
+      return { channel, event, data, pos: { epoch, offset: from + index + 1 } }
     })
-    return { position: { epoch, offset }, recovered: recovered === 1, publications }
+    const position = { epoch, offset }
+    if (recovered === 1) return { position, recovered: true, publications }
+    return { position, recovered: false, publications, ...(from >= 0 ? { replayFrom: { epoch, offset: from } } : {}) }
   }
 
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
@@ -255,7 +279,7 @@ export class RedisBroker implements Broker {
     const local = this.#sessions.get(session)
     if (local) return local(envelope)
     if (this.#redis.health().status !== 'ok') {
-      return { accepted: false, status: 503, error: { code: 'INTERNAL', message: 'Redis is unreachable, so sessions on other replicas cannot be reached; retry' } }
+      return { accepted: false, status: 503, error: { code: 'UNAVAILABLE', message: 'Redis is unreachable, so sessions on other replicas cannot be reached; retry' } }
     }
     return this.#router.route(session, envelope)
   }
@@ -277,15 +301,34 @@ export class RedisBroker implements Broker {
     return this.#polls.route(session, envelope, holdMs + this.#routeTimeoutMs)
   }
 
-  /** While Redis is away (or fails this very call), claims are single-use on this replica only. */
+  /** Single use across replicas needs Redis: without it a claim is refused (`UNAVAILABLE`), never guessed. */
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
-    const fallback = this.#degradedFallback()
-    if (fallback) return fallback.claimOnce(key, ttlMs)
+    this.#assertReady('claim')
     try {
       return (await this.#commands.set(this.#keys.claim(key), '1', 'PX', ttlMs, 'NX')) === 'OK'
     } catch (error) {
-      this.#log('Redis claim failed; claiming on this replica', error)
-      return this.#localFallback().claimOnce(key, ttlMs)
+      this.#log('Redis claim failed', error)
+      throw unavailable('Redis did not answer the claim; retry')
+    }
+  }
+
+  async keep(key: string, value: string, ttlMs: number): Promise<void> {
+    this.#assertReady('keep')
+    try {
+      await this.#commands.set(this.#keys.kept(key), value, 'PX', ttlMs)
+    } catch (error) {
+      this.#log('Redis SET failed', error)
+      throw unavailable('Redis did not store it; retry')
+    }
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    this.#assertReady('take')
+    try {
+      return (await this.#commands.getdel(this.#keys.kept(key))) ?? undefined
+    } catch (error) {
+      this.#log('Redis GETDEL failed', error)
+      throw unavailable('Redis did not answer; retry')
     }
   }
 
@@ -304,8 +347,6 @@ export class RedisBroker implements Broker {
     this.#router.close()
     this.#polls.close()
     this.#redis.close()
-    await this.#fallback?.close()
-    this.#fallback = undefined
     this.#channels.clear()
     this.#sessions.clear()
     this.#pollers.clear()
@@ -338,13 +379,28 @@ export class RedisBroker implements Broker {
     }
   }
 
-  #degradedFallback(): MemoryBroker | undefined {
-    return this.#redis.health().status === 'ok' ? undefined : this.#localFallback()
+  /** Refuses (`UNAVAILABLE`) unless both Redis connections are up: nothing is done half. */
+  #assertReady(what: string): void {
+    const health = this.#redis.health()
+    if (health.status !== 'ok') throw unavailable(`Cannot ${what} now: ${health.reason}; retry`)
   }
 
-  #localFallback(): MemoryBroker {
-    this.#fallback ??= new MemoryBroker(this.#history)
-    return this.#fallback
+  /**
+   * The fan-out connection dropped: whatever was published meanwhile never reaches this replica,
+   * so every local subscription ends, and its subscriber recovers from Redis when it is back.
+   */
+  #endAll(): void {
+    const channels = [...this.#channels.values()]
+    this.#channels.clear()
+    for (const local of channels) {
+      for (const ended of [...local.ended.values()]) {
+        try {
+          ended?.(FANOUT_LOST)
+        } catch (error) {
+          this.#log('subscription end listener failed', error)
+        }
+      }
+    }
   }
 }
 

@@ -10,6 +10,11 @@ export interface RedisConnectionsOptions {
   /** Every pub/sub channel that must be subscribed; asked again on each reconnect. */
   subscriptions(): string[]
   onMessage(channel: string, text: string): void
+  /**
+   * The pub/sub connection dropped: Redis delivered nothing to it since, and sends nothing of that
+   * time again (pub/sub is at most once), so every subscription that relied on it missed what came.
+   */
+  onSubscriberLost(): void
   log(message: string, error: unknown): void
 }
 
@@ -77,15 +82,17 @@ export class RedisConnections {
   }
 
   /**
-   * SUBSCRIBEs now when connected and resolves once Redis confirmed it; otherwise resolves at once
-   * and the next reconnect subscribes (the channel must then be in `subscriptions()`).
+   * SUBSCRIBEs and resolves once Redis confirmed it. Rejects when the pub/sub connection is not up
+   * or fails meanwhile: a subscription that is not in effect must not pass for one.
    */
-  subscribe(channel: string): Promise<void> {
-    if (this.#subscriber.status !== 'ready') return Promise.resolve()
-    return this.#subscriber.subscribe(channel).then(
-      () => undefined,
-      (error: unknown) => this.#noteError(error),
-    )
+  async subscribe(channel: string): Promise<void> {
+    if (!this.#subscriberUp || this.#subscriber.status !== 'ready') throw new Error('the Redis pub/sub connection is not up')
+    try {
+      await this.#subscriber.subscribe(channel)
+    } catch (error) {
+      this.#noteError(error)
+      throw error
+    }
   }
 
   unsubscribe(channel: string): void {
@@ -132,6 +139,7 @@ export class RedisConnections {
       this.#subscriberGeneration += 1
       this.#subscriberUp = false
       this.#update()
+      if (!this.#closed) this.#options.onSubscriberLost()
     })
   }
 

@@ -159,7 +159,7 @@ describe('malformed HTTP requests', () => {
     const badVersion = await request(server, '/sse/ticket', { method: 'POST', headers: { authorization: `Bearer ${client.token}` }, body: '{"id":1,"type":"connect","v":2}' })
     expect([badVersion.status, badVersion.body.error.code]).toEqual([400, 'UNSUPPORTED_VERSION'])
     const unknownRoute = await request(server, '/nope')
-    expect([unknownRoute.status, unknownRoute.body.error.code]).toEqual([404, 'BAD_REQUEST'])
+    expect([unknownRoute.status, unknownRoute.body.error.code]).toEqual([404, 'NOT_FOUND'])
     expect((await client.command(server, 'ping', {})).ok).toBe(true)
   })
 

@@ -91,7 +91,8 @@ describe('one publication to many subscribers', () => {
   })
 
   it('arrives whole over WebSocket at every size a frame length can take (7-bit, 16-bit, 64-bit)', async () => {
-    const server = await startServer()
+    // Publications may be as large as a frame: above 65,536 bytes takes a larger limit.
+    const server = await startServer({ maxFrameBytes: 128 * 1024 })
     const received: { text: string; binary: boolean }[] = []
     const client = await WsClient.connect(server, await mintToken('ada'))
     client.socket.on('message', (data, isBinary) => received.push({ text: data.toString(), binary: isBinary }))
