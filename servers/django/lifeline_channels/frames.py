@@ -33,7 +33,7 @@ def is_channel(name):
     return isinstance(name, str) and CHANNEL_NAME.match(name) is not None
 
 
-def _safe_int(value):
+def safe_int(value):
     """JSON numbers that JavaScript reads as safe integers (`1.0` included); `None` otherwise."""
     if isinstance(value, bool):
         return None
@@ -47,7 +47,7 @@ def _safe_int(value):
 def is_position(value):
     if not isinstance(value, dict):
         return False
-    epoch, offset = value.get("epoch"), _safe_int(value.get("offset"))
+    epoch, offset = value.get("epoch"), safe_int(value.get("offset"))
     return isinstance(epoch, str) and 0 < len(epoch) <= 64 and offset is not None and offset >= 0
 
 
@@ -86,11 +86,11 @@ def parse_command(raw, max_frame_bytes):
     kind = value.get("type")
     if kind == "pong":
         return Parsed(frame={"type": "pong"})
-    cid = _safe_int(value.get("id"))
+    cid = safe_int(value.get("id"))
     if cid is None or cid < 0:
         return _bad('Command needs a non-negative integer "id"')
     if kind == "connect":
-        version = _safe_int(value.get("v"))
+        version = safe_int(value.get("v"))
         if version is None:
             return _bad('connect needs a protocol version "v"', cid)
         frame = {"id": cid, "type": "connect", "v": version}
@@ -106,7 +106,7 @@ def parse_command(raw, max_frame_bytes):
         if kind == "subscribe" and "since" in value:
             if not is_position(value["since"]):
                 return _bad('"since" must be {epoch, offset}', cid)
-            frame["since"] = {"epoch": value["since"]["epoch"], "offset": _safe_int(value["since"]["offset"])}
+            frame["since"] = {"epoch": value["since"]["epoch"], "offset": safe_int(value["since"]["offset"])}
         return Parsed(frame=frame)
     if kind == "publish":
         if not is_channel(value.get("channel")):

@@ -13,7 +13,7 @@ import time
 from .answers import SESSION_NOT_FOUND, answer, error_answer, verdict_answer
 from .codes import CloseCode
 from .endpoints import authenticate, is_answer, parse_connect
-from .frames import _safe_int
+from .frames import safe_int
 from .http import HttpEndpoint
 from .jsontext import loads
 from .session import Session
@@ -201,7 +201,7 @@ class PollEndpoint(HttpEndpoint):
             body = loads(request.body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
             return error_answer("BAD_REQUEST", "Body is not valid JSON")
-        ack = _safe_int(body.get("ack")) if isinstance(body, dict) else None
+        ack = safe_int(body.get("ack")) if isinstance(body, dict) else None
         if ack is None or ack < 0:
             return error_answer("BAD_REQUEST", 'Body must be {"ack": <last seq received>}')
         settings = runtime.settings

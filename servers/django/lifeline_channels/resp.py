@@ -192,8 +192,14 @@ class PubSub:
         return self._writer is not None
 
     async def subscribe(self, channel):
+        """Raises RedisUnavailable when Redis is away; the channel stays wanted, and the background
+        reconnect subscribes it once Redis is back."""
         self._channels.add(channel)
-        await self._command("SUBSCRIBE", channel)
+        try:
+            await self._command("SUBSCRIBE", channel)
+        except RedisUnavailable:
+            self._schedule_reconnect()
+            raise
 
     def unsubscribe(self, channel):
         """Written at once, so it cannot overtake a later `subscribe` of the same channel."""
@@ -202,14 +208,6 @@ class PubSub:
             self._confirmations.append(asyncio.get_running_loop().create_future())
             self._writer.write(encode(["UNSUBSCRIBE", channel]))
         # Without a connection there is nothing to undo: a reconnect subscribes `_channels` only.
-
-    async def start(self):
-        """Connects now (raises RedisUnavailable when Redis is away, then keeps trying in the background)."""
-        try:
-            await self._ensure()
-        except RedisUnavailable:
-            self._schedule_reconnect()
-            raise
 
     async def _command(self, *args):
         writer = await self._ensure()

@@ -42,19 +42,18 @@ class Runtime:
         self._started = None
 
     async def start(self):
-        """Connects the pub/sub link once; when Redis is away the process still serves (degraded)
-        and keeps trying in the background."""
+        """Connects the pub/sub link once. When Redis is away the process still serves (degraded:
+        HTTP health 503, commands that need Redis answer INTERNAL) and connects in the background."""
         if self._started is None:
             self._started = asyncio.ensure_future(self._start())
-        try:
-            await asyncio.shield(self._started)
-        except RedisUnavailable as error:
-            log.warning("Redis unavailable at start: %s", error)
+        await asyncio.shield(self._started)
 
     async def _start(self):
         shutdown.install(asyncio.get_running_loop(), self.disconnect_all)
-        await self.pubsub.start()
-        await self.router.start()
+        try:
+            await self.router.start()
+        except RedisUnavailable as error:
+            log.warning("Redis unavailable at start, retrying in the background: %s", error)
 
     # ---- health ----
 
@@ -69,9 +68,6 @@ class Runtime:
 
     def track(self, session):
         self.sessions.add(session)
-
-    def sessions_opened(self, session):
-        pass
 
     def session_closed(self, session, was_open):
         self.sessions.discard(session)

@@ -219,7 +219,6 @@ class Session:
             await self._runtime.register_session(self, self._link)
             if self.status != "open":
                 return
-        self._runtime.sessions_opened(self)
         self._schedule_expiry()
         self._heartbeat = self._loop.call_later(self._settings.heartbeat_ms / 1000, self._beat)
         result = {"session": self.id, "heartbeatMs": self._settings.heartbeat_ms, "expiresInMs": expires_in_ms(claims)}

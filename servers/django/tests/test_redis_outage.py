@@ -64,3 +64,36 @@ def test_stopping_the_server_tells_clients_to_reconnect_with_4100(lone_server):
     shutdown = {"type": "disconnect", "code": 4100, "reason": "server shutting down", "retryAfterMs": 2000}
     assert ws_last == shutdown and ws_code == 4100
     assert sse_last == shutdown
+
+
+def test_a_server_started_before_redis_serves_every_route_once_redis_is_up():
+    redis = RedisProcess()  # its port is chosen, the process not started yet
+    servers = []
+    try:
+        servers = [DaphneProcess(redis.url, **SERVER_ENV).start() for _ in range(2)]
+        a, b = servers
+
+        async def scenario():
+            before = await request("GET", f"{a.url}/healthz")
+            redis.start()
+            for _ in range(200):  # bounded: until both processes reconnected (one round trip each)
+                states = [await request("GET", f"{server.url}/healthz") for server in servers]
+                if all(state.status == 200 for state in states):
+                    break
+            # An SSE session on A, commanded through B: routing needs both processes' pub/sub links.
+            from tests.support.clients import SseClient
+
+            client = await SseClient.open(a, token())
+            client.post_to = b
+            reply = await client.command("subscribe", channel="board:late")
+            client.close()
+            return before, states, reply
+
+        before, states, reply = run(scenario())
+        assert before.status == 503 and before.json()["status"] == "degraded"
+        assert [state.status for state in states] == [200, 200]
+        assert reply["ok"] is True
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
