@@ -74,6 +74,16 @@ export default defineConfig({
         },
       },
       {
+        ...source,
+        test: {
+          // The conformance kit against the mock server (in memory, Redis replicas), the MSW handlers and broken servers.
+          name: 'conformance',
+          root: 'packages/conformance',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+        },
+      },
+      {
         test: {
           // The guides' code samples against the files they are printed from.
           name: 'docs',

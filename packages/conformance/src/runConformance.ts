@@ -1,0 +1,176 @@
+import { PROTOCOL_VERSION, TRANSPORTS, type TransportName } from '@lifeline/protocol'
+import { WebSocket as NodeWebSocket } from 'ws'
+import { CaseContext } from './caseContext'
+import { CASES } from './cases/index'
+import { ConfigError, parseConfig, type ResolvedConfig } from './config'
+import { LEVELS, type ConformanceCase, type Level } from './conformanceCase'
+import { CaseFailure, NotApplicable } from './failure'
+import type { Fetch } from './http'
+import type { CaseResult, ConformanceReport } from './report'
+import { Tokens } from './tokens'
+import type { WebSocketConstructor } from './transports/connection'
+import { KIT_VERSION } from './version'
+
+export interface ConformanceOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8000` (`/ws`, `/sse`, … are appended). */
+  url: string
+  /** A second replica of the same deployment; enables the multi-replica cases. */
+  url2?: string
+  /** The config (parsed JSON, see docs/conformance.md): users, channels, limits. Checked before anything runs. */
+  config: unknown
+  /**
+   * Levels to run.
+   * @default every level: core, recovery, limits, multi-replica
+   */
+  levels?: readonly Level[]
+  /**
+   * Transports to run the per-transport cases on.
+   * @default ['websocket', 'sse', 'long-polling']
+   */
+  transports?: readonly TransportName[]
+  /** Only the cases with these names (for example `['handshake', 'recover-trimmed']`). @default every case */
+  cases?: readonly string[]
+  /**
+   * The `fetch` every HTTP request goes through (msw intercepts `globalThis.fetch` in tests).
+   * @default globalThis.fetch, read at call time
+   */
+  fetch?: Fetch
+  /**
+   * The WebSocket constructor, with the browser's API.
+   * @default the `ws` package's WebSocket
+   */
+  WebSocket?: WebSocketConstructor
+  /** Called with each result as its case ends (the CLI prints progress with it). */
+  onResult?: (result: CaseResult) => void
+}
+
+interface Planned {
+  testCase: ConformanceCase
+  transport?: TransportName
+}
+
+function checkList<T extends string>(name: string, given: readonly string[] | undefined, known: readonly T[]): T[] {
+  if (given === undefined) return [...known]
+  const unknown = given.filter((item) => !known.includes(item as T))
+  if (unknown.length > 0 || given.length === 0) throw new TypeError(`runConformance: "${name}" must list some of ${known.join(', ')}; got ${JSON.stringify(given)}`)
+  return known.filter((item) => given.includes(item))
+}
+
+function checkUrl(name: string, url: string | undefined): void {
+  if (url !== undefined && !/^https?:\/\/[^/]+\/?$/.test(url)) throw new TypeError(`runConformance: "${name}" must be a server's base URL like http://127.0.0.1:8000, got ${JSON.stringify(url)}`)
+}
+
+/** The cases to run, in order, each per selected transport where it runs per transport. */
+function plan(levels: Level[], transports: TransportName[], names: readonly string[] | undefined, hasUrl2: boolean): Planned[] {
+  const known = CASES.map((testCase) => testCase.name)
+  const unknown = (names ?? []).filter((name) => !known.includes(name))
+  if (unknown.length > 0) throw new TypeError(`runConformance: unknown case ${unknown.join(', ')}; cases are: ${known.join(', ')}`)
+  return CASES.filter((testCase) => levels.includes(testCase.level) && (!names || names.includes(testCase.name))).flatMap((testCase): Planned[] => {
+    // Not applicable as a whole without a second replica: one line, not one per transport.
+    if (!testCase.transports || (testCase.level === 'multi-replica' && !hasUrl2)) return [{ testCase }]
+    return transports.filter((transport) => testCase.transports!.includes(transport)).map((transport) => ({ testCase, transport }))
+  })
+}
+
+/** Runs `run` until it settles or the case's deadline (which `ctx.allow()` pushes back) passes. */
+function withDeadline(run: Promise<void>, ctx: CaseContext, baseMs: number): Promise<void> {
+  const started = Date.now()
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout>
+    const arm = () => {
+      const left = started + baseMs + ctx.allowanceMs - Date.now()
+      if (left > 0) timer = setTimeout(arm, left)
+      else reject(new CaseFailure(`the case did not finish within ${baseMs + ctx.allowanceMs} ms (timeouts.caseMs ${baseMs})`, { expected: 'the case to end in time' }))
+    }
+    arm()
+    run.then(
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
+
+async function runCase({ testCase, transport }: Planned, init: Omit<ConstructorParameters<typeof CaseContext>[0], 'transport'>): Promise<CaseResult> {
+  const ctx = new CaseContext({ ...init, transport: transport ?? init.transports[0]! })
+  const base = { id: `${testCase.level}/${testCase.name}${transport ? ` [${transport}]` : ''}`, level: testCase.level, name: testCase.name, ...(transport ? { transport } : {}), title: testCase.title }
+  const started = performance.now()
+  let outcome: Pick<CaseResult, 'status' | 'reason' | 'expected' | 'received' | 'notes'>
+  try {
+    await withDeadline(testCase.run(ctx), ctx, init.config.timeouts.caseMs)
+    outcome = { status: 'passed', ...(ctx.notes.length ? { notes: ctx.notes } : {}) }
+  } catch (error) {
+    if (error instanceof NotApplicable) outcome = { status: 'not-applicable', reason: error.message }
+    else if (error instanceof CaseFailure) outcome = { status: 'failed', reason: error.message, ...(error.expected ? { expected: error.expected } : {}), ...(error.received === undefined ? {} : { received: error.received }) }
+    else outcome = { status: 'failed', reason: `${error instanceof ConfigError ? '' : 'unexpected error in the case: '}${error instanceof Error ? error.message : String(error)}` }
+  }
+  await ctx.close()
+  // What a connection noticed on its own (a second reply, a skipped offset) is the root cause of whatever else failed.
+  const [violation] = ctx.violations()
+  if (violation && outcome.status !== 'not-applicable') {
+    outcome = { status: 'failed', reason: violation.message, received: violation.frame, ...(outcome.status === 'failed' ? { notes: [`then: ${outcome.reason}`] } : {}) }
+  }
+  return { ...base, ...outcome, durationMs: performance.now() - started }
+}
+
+/**
+ * Runs the protocol's cases against a server and reports each: passed, failed (with what was
+ * expected and the frame or HTTP answer that broke it) or not applicable (and why). Every
+ * connection a case opens is closed when it ends; every wait is bounded by the config's timeouts.
+ *
+ * @example
+ * const report = await runConformance({ url: 'http://127.0.0.1:8000', config: JSON.parse(await readFile('conformance.json', 'utf8')) })
+ * console.log(formatReport(report))
+ * process.exitCode = report.ok ? 0 : 1
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/conformance.md
+ */
+export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  checkUrl('url', options.url)
+  checkUrl('url2', options.url2)
+  if (!options.url) throw new TypeError('runConformance: "url" is required')
+  const levels = checkList('levels', options.levels, LEVELS)
+  const transports = checkList('transports', options.transports, TRANSPORTS)
+  const planned = plan(levels, transports, options.cases, options.url2 !== undefined)
+  const config: ResolvedConfig = parseConfig(options.config)
+  const fetch: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const WebSocket = options.WebSocket ?? (NodeWebSocket as unknown as WebSocketConstructor)
+  const url = options.url.replace(/\/$/, '')
+  const url2 = options.url2?.replace(/\/$/, '')
+  const startedAt = new Date()
+  const tokens = await Tokens.resolve(config, fetch)
+
+  const results: CaseResult[] = []
+  for (const item of planned) {
+    const result =
+      item.testCase.level === 'multi-replica' && !url2
+        ? notApplicable(item, 'needs a second replica (--url2)')
+        : await runCase(item, { config, transports, url, url2, tokens, fetch, WebSocket })
+    results.push(result)
+    options.onResult?.(result)
+  }
+  const count = (status: CaseResult['status']) => results.filter((result) => result.status === status).length
+  const summary = { total: results.length, passed: count('passed'), failed: count('failed'), notApplicable: count('not-applicable') }
+  return {
+    kit: { name: '@lifeline/conformance', version: KIT_VERSION },
+    protocol: PROTOCOL_VERSION,
+    url,
+    ...(url2 ? { url2 } : {}),
+    levels,
+    transports,
+    limits: config.limits,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    summary,
+    ok: summary.failed === 0,
+    results,
+  }
+}
+
+function notApplicable({ testCase, transport }: Planned, reason: string): CaseResult {
+  return { id: `${testCase.level}/${testCase.name}${transport ? ` [${transport}]` : ''}`, level: testCase.level, name: testCase.name, ...(transport ? { transport } : {}), title: testCase.title, status: 'not-applicable', reason, durationMs: 0 }
+}
