@@ -103,6 +103,15 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // The packed packages installed with npm into an app outside the workspace (no source condition).
+          name: 'consumer',
+          root: 'test/consumer',
+          environment: 'node',
+          include: ['consumer.test.ts'],
+        },
+      },
+      {
         ...source,
         test: {
           // The same stories in a real Storybook: `storybook build`, then every story in Chromium.

@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+export const run = promisify(execFile)
+/** The repository root. */
+export const ROOT = join(import.meta.dirname, '..', '..')
+/** Every published package: its folder under packages/ and its name. */
+export const PUBLISHED = [
+  { dir: 'client', name: '@lifeline/client' },
+  { dir: 'react', name: '@lifeline/react' },
+  { dir: 'mock-server', name: '@lifeline/mock-server' },
+] as const
+
+/** Builds the packages when one has no dist (`pnpm test` builds first; a lone run of this project may not have). */
+export async function ensureBuilt(): Promise<void> {
+  if (PUBLISHED.every(({ dir }) => existsSync(join(ROOT, 'packages', dir, 'dist', 'index.js')))) return
+  // `name...` is the package and what it depends on in the workspace (the protocol it inlines).
+  const filters = PUBLISHED.flatMap(({ name }) => ['--filter', `${name}...`])
+  await run('pnpm', [...filters, 'run', 'build'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })
+}
+
+/** `pnpm pack` of every published package into `destination`, as it would be published; name → tarball path. */
+export async function packAll(destination: string): Promise<Record<string, string>> {
+  const tarballs: Record<string, string> = {}
+  for (const { dir, name } of PUBLISHED) {
+    const { stdout } = await run('pnpm', ['pack', '--pack-destination', destination], { cwd: join(ROOT, 'packages', dir) })
+    tarballs[name] = stdout.trim().split('\n').at(-1)!
+  }
+  return tarballs
+}
