@@ -20,3 +20,8 @@ def verdict_answer(verdict):
 
 
 SESSION_NOT_FOUND = error_answer("SESSION_NOT_FOUND", "No live session with this id")
+
+
+def refused_answer(refused):
+    """The HTTP answer of a `Refused` (its code's status)."""
+    return error_answer(refused.code, refused.message, refused.retry_after_ms)

@@ -26,9 +26,13 @@ def bearer_token(header):
     return match.group(1) if match else None
 
 
-def verify_token(token, secret):
-    """Claims of a valid HS256 token. `exp` is required; `alg: none` and algorithm swaps are refused
-    because only HS256 is accepted. Raises AuthError."""
+#: A token must expire within this from now: one that never expires stays valid if it leaks.
+DEFAULT_MAX_LIFETIME_MS = 86_400_000
+
+
+def verify_token(token, secret, max_lifetime_ms=DEFAULT_MAX_LIFETIME_MS, now=None):
+    """Claims of a valid HS256 token. `exp` is required, and at most `max_lifetime_ms` away;
+    `alg: none` and algorithm swaps are refused because only HS256 is accepted. Raises AuthError."""
     try:
         payload = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]})
     except jwt.ExpiredSignatureError:
@@ -40,7 +44,12 @@ def verify_token(token, secret):
         raise AuthError("UNAUTHORIZED", 'Token has no "sub" claim')
     exp = payload.get("exp")
     if isinstance(exp, bool) or not isinstance(exp, (int, float)):
-        raise AuthError("UNAUTHORIZED", 'Token has no numeric "exp" claim')
+        raise AuthError("UNAUTHORIZED", 'Token "exp" must be a number of seconds')
+    remaining_ms = exp * 1000 - (time.time() if now is None else now) * 1000
+    if remaining_ms <= 0:
+        raise AuthError("TOKEN_EXPIRED", "Token has expired")
+    if remaining_ms > max_lifetime_ms:
+        raise AuthError("UNAUTHORIZED", f"Token expires more than {max_lifetime_ms} ms from now; this server allows at most that")
     roles = payload.get("roles")
     if isinstance(roles, list):
         roles = [role for role in roles if isinstance(role, str)]

@@ -1,23 +1,31 @@
 """Positions, history, idempotency and tickets in Redis (async, for the server processes)."""
 import hashlib
+import logging
 import secrets
 
 from .jsontext import dumps, loads
 from .publication import Publication, new_epoch
-from .resp import RedisError
+from .refused import unavailable
+from .resp import RedisError, RedisUnavailable
 from .scripts import HISTORY, PUBLISH, RedisKeys
+
+log = logging.getLogger("lifeline")
 
 #: The publisher scope of idempotency keys for server-side publishes (API, notify()).
 SERVER_PUBLISHER = "server"
 
 
 class HistoryResult:
-    __slots__ = ("position", "recovered", "publications")
+    """`position`: the channel's latest; `replay_from`: the cursor of a replay that is not a
+    recovery (an epoch the channel no longer has, the current one held whole), else None."""
 
-    def __init__(self, position, recovered, publications):
+    __slots__ = ("position", "recovered", "publications", "replay_from")
+
+    def __init__(self, position, recovered, publications, replay_from=None):
         self.position = position
         self.recovered = recovered
         self.publications = publications
+        self.replay_from = replay_from
 
 
 def publish_call(keys, settings, channel, message, key, publisher):
@@ -41,45 +49,62 @@ def _text(value):
 class Broker:
     """What the sessions need from Redis, over the process's command connection."""
 
-    def __init__(self, settings, client):
+    def __init__(self, settings, client, ready=lambda: True):
+        """`ready()` says whether fan-out works (the pub/sub link is up): without it nothing is
+        published or subscribed, so nothing reaches only some subscribers."""
         self.settings = settings
         self.client = client
+        self._ready = ready
         self.keys = RedisKeys(settings.key_prefix)
         self._sha = {name: hashlib.sha1(script.encode()).hexdigest() for name, script in (("publish", PUBLISH), ("history", HISTORY))}
         self._scripts = {"publish": PUBLISH, "history": HISTORY}
 
-    async def _script(self, name, keys, args):
+    async def _script(self, name, keys, args, failure):
+        if not self._ready():
+            raise unavailable("This server lost its connection to Redis; retry")
         try:
-            return await self.client.execute("EVALSHA", self._sha[name], len(keys), *keys, *args)
-        except RedisError as error:
-            if not str(error).startswith("NOSCRIPT"):
-                raise
-            return await self.client.execute("EVAL", self._scripts[name], len(keys), *keys, *args)
+            try:
+                return await self.client.execute("EVALSHA", self._sha[name], len(keys), *keys, *args)
+            except RedisError as error:
+                if not str(error).startswith("NOSCRIPT"):
+                    raise
+                return await self.client.execute("EVAL", self._scripts[name], len(keys), *keys, *args)
+        except (RedisUnavailable, RedisError) as error:
+            log.warning("Redis %s failed: %s", name, error)
+            raise unavailable(failure) from None
+
+    async def _command(self, failure, *args):
+        try:
+            return await self.client.execute(*args)
+        except (RedisUnavailable, RedisError) as error:
+            log.warning("Redis %s failed: %s", args[0], error)
+            raise unavailable(failure) from None
 
     async def publish(self, channel, message, key=None, publisher=SERVER_PUBLISHER):
-        """Appends `message` (see `message_json`) at the channel's next position and fans it out; a
+        """Appends `message` (see `payload.encode_publication`) at the channel's next position and fans it out; a
         repeated `key` of the same publisher within the window returns the first outcome, duplicate."""
         keys, args = publish_call(self.keys, self.settings, channel, message, key, publisher)
-        return publish_outcome(await self._script("publish", keys, args))
+        return publish_outcome(await self._script("publish", keys, args, "Redis did not confirm the publish; retry with the same idempotency key"))
 
     async def history(self, channel, since=None):
         keys = [self.keys.meta(channel), self.keys.log(channel)]
         args = [new_epoch(), since["epoch"] if since else "", since["offset"] if since else 0, self.settings.history_ttl_ms]
-        epoch, offset, recovered, messages = await self._script("history", keys, args)
+        epoch, offset, recovered, messages, start = await self._script("history", keys, args, "Redis did not answer the history read; retry")
         epoch = _text(epoch)
-        start = since["offset"] if since else 0
         publications = [Publication(channel, epoch, start + index + 1, _text(text)) for index, text in enumerate(messages or [])]
-        return HistoryResult({"epoch": epoch, "offset": int(offset)}, bool(recovered), publications)
+        replay_from = {"epoch": epoch, "offset": 0} if not recovered and start == 0 else None
+        return HistoryResult({"epoch": epoch, "offset": int(offset)}, bool(recovered), publications, replay_from)
 
     async def issue_ticket(self, claims, connect_id):
         """An opaque single-use ticket; the claims stay in Redis until it is redeemed or expires."""
         ticket = "t_" + secrets.token_urlsafe(24)
-        await self.client.execute("SET", self.keys.ticket(ticket), dumps({"claims": claims, "connectId": connect_id}), "PX", self.settings.ticket_ttl_ms)
+        grant = dumps({"claims": claims, "connectId": connect_id})
+        await self._command("Redis did not store the ticket; retry", "SET", self.keys.ticket(ticket), grant, "PX", self.settings.ticket_ttl_ms)
         return ticket
 
     async def redeem_ticket(self, ticket):
         """The ticket's `{claims, connectId}` the first time, `None` after (or when unknown or expired)."""
         if not ticket or len(ticket) > 128:
             return None
-        stored = await self.client.execute("GETDEL", self.keys.ticket(ticket))
+        stored = await self._command("Redis did not answer the ticket check; retry", "GETDEL", self.keys.ticket(ticket))
         return loads(_text(stored)) if stored is not None else None

@@ -19,6 +19,11 @@ class LifelineSettings:
     key_prefix: str = "lifeline:"
     #: HS256 secret of client JWTs.
     jwt_secret: str = DEFAULT_JWT_SECRET
+    #: A token must expire within this from now (24 h).
+    max_token_lifetime_ms: int = 86_400_000
+    #: Open WebSocket, SSE and long-polling connections per client address; loopback is not
+    #: counted (behind a proxy on the same host every user shares its address: cap there).
+    max_connections_per_ip: int = 256
     #: Key of the server-side publish API (`Authorization: Bearer <api key>`); `None` turns it off.
     api_key: str = None
     #: Browser origins allowed to connect; `"*"` allows any. Requests without `Origin` are allowed.
@@ -47,7 +52,7 @@ class LifelineSettings:
     redis_timeout_ms: int = 5000
 
 
-_POSITIVE = ("heartbeat_ms", "connect_timeout_ms", "max_frame_bytes", "max_subscriptions", "rate_per_second", "rate_burst",
+_POSITIVE = ("max_token_lifetime_ms", "max_connections_per_ip", "heartbeat_ms", "connect_timeout_ms", "max_frame_bytes", "max_subscriptions", "rate_per_second", "rate_burst",
              "ticket_ttl_ms", "poll_ms", "max_queued_bytes", "history_size", "history_ttl_ms", "idempotency_window_ms",
              "route_timeout_ms", "redis_timeout_ms")
 

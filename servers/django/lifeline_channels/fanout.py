@@ -4,6 +4,8 @@ offset order (the publish script PUBLISHes in that order)."""
 import asyncio
 
 from .publication import parse_fanout
+from .refused import unavailable
+from .resp import RedisUnavailable
 
 
 class Fanout:
@@ -41,10 +43,12 @@ class Fanout:
             self._ready[channel] = ready
         try:
             await asyncio.shield(ready)
-        except BaseException:
+        except BaseException as error:
             if self._ready.get(channel) is ready:
                 del self._ready[channel]
             release()
+            if isinstance(error, RedisUnavailable):
+                raise unavailable("This server could not subscribe to the channel in Redis; retry") from None
             raise
         return release
 
@@ -60,8 +64,3 @@ class Fanout:
                 callback(publication)
         return True
 
-    def resubscribed(self):
-        """After a pub/sub reconnect: the Redis subscriptions are back, the confirmations stand."""
-        for channel in list(self._ready):
-            if self._ready[channel].done() and self._ready[channel].exception() is not None:
-                del self._ready[channel]

@@ -1,7 +1,8 @@
 """ASGI HTTP plumbing shared by the endpoints: headers, bodies, CORS and origin checks."""
 import logging
 
-from .answers import error_answer
+from .answers import error_answer, refused_answer
+from .refused import Refused
 
 CORS_HEADERS = [
     (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
@@ -89,7 +90,9 @@ class HttpEndpoint:
             await send_answer(send, error_answer("ORIGIN_NOT_ALLOWED", f"Origin {origin} is not allowed"))
             return
         if scope["method"] not in self.methods:
-            await send_answer(send, error_answer("BAD_REQUEST", f"{scope['method']} is not allowed here", status=405), cors)
+            allowed = ", ".join(self.methods)
+            answer = error_answer("METHOD_NOT_ALLOWED", f"{scope['path']} takes {allowed}")
+            await send_answer(send, answer, [(b"allow", allowed.encode()), *cors])
             return
         body = await read_body(receive, 2 * settings.max_frame_bytes)
         if body is None:
@@ -97,6 +100,8 @@ class HttpEndpoint:
             return
         try:
             answer = await self.handle(runtime, Request(scope, body, receive, send, cors))
+        except Refused as refused:
+            answer = refused_answer(refused)
         except Exception:
             logging.getLogger("lifeline").exception("%s %s failed", scope["method"], scope["path"])
             answer = error_answer("INTERNAL", "Internal error")

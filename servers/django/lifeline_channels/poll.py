@@ -181,7 +181,7 @@ class PollConnectEndpoint(HttpEndpoint):
             return claims
         link = PollLink(runtime)
         session = Session(runtime, link)
-        runtime.track(session)
+        runtime.track(session, request.scope)
         await session.establish(claims, frame["id"])
         seq, texts = link.batch_after(0)
         return _batch(seq, texts)

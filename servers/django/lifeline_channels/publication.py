@@ -13,13 +13,13 @@ class Publication:
 
     __slots__ = ("channel", "epoch", "offset", "text")
 
-    def __init__(self, channel, epoch, offset, message_json):
+    def __init__(self, channel, epoch, offset, message):
         self.channel = channel
         self.epoch = epoch
         self.offset = offset
-        # message_json is exactly '{"event":…,"data":…}' (see message_json), so its members splice in.
+        # `message` is exactly '{"event":…,"data":…}' (see payload.encode_publication), so its members splice in.
         self.text = (
-            '{"type":"message","channel":' + dumps(channel) + "," + message_json[1:-1]
+            '{"type":"message","channel":' + dumps(channel) + "," + message[1:-1]
             + ',"pos":{"epoch":' + dumps(epoch) + ',"offset":' + str(offset) + "}}"
         )
 
@@ -31,15 +31,6 @@ class Publication:
     def sse_id(self):
         """The SSE `id:` of this message: `<epoch>:<offset>:<channel>`."""
         return f"{self.epoch}:{self.offset}:{self.channel}"
-
-
-def message_json(event, data, encoder=None):
-    """What history stores for a message. Raises ValueError/TypeError when `data` is not JSON."""
-    if encoder is not None:
-        import json
-
-        data = json.loads(json.dumps(data, cls=encoder))
-    return dumps({"event": event, "data": data})
 
 
 def new_epoch():

@@ -2,26 +2,33 @@
 `anotify()` in async code. Both publish as the server (no channel rules), straight through Redis,
 so they work from any process that has the settings, not only from the daphne processes."""
 import asyncio
+import json
 import threading
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from .broker import SERVER_PUBLISHER, publish_call, publish_outcome
 from .conf import get_settings
-from .frames import MAX_EVENT_LENGTH, MAX_KEY_LENGTH, is_channel
-from .publication import message_json
+from .frames import is_channel
+from .payload import encode_publication
+from .refused import Refused
 from .scripts import PUBLISH, RedisKeys
 
 _local = threading.local()
 
 
-def _validate(channel, event, key):
+def _message(channel, event, data, key):
+    """The stored message, through the same checks as every publication; ValueError when refused."""
     if not is_channel(channel):
         raise ValueError(f"Invalid channel name {channel!r}: 1-128 letters, digits and _ - : . @")
-    if not isinstance(event, str) or not 0 < len(event) <= MAX_EVENT_LENGTH:
-        raise ValueError("event must be a string of 1-128 characters")
-    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH):
-        raise ValueError("key must be a string of 1-128 characters")
+    try:
+        # Through DjangoJSONEncoder first (dates, decimals, UUIDs), then the protocol's checks.
+        plain = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+        return encode_publication(event, plain, key, get_settings().max_frame_bytes)
+    except Refused as refused:
+        raise ValueError(refused.message) from None
+    except (TypeError, ValueError, RecursionError) as error:
+        raise ValueError(f'"data" cannot be encoded as JSON: {error}') from None
 
 
 def _sync_script():
@@ -42,16 +49,16 @@ def notify(channel, event, data, key=None):
     """Publishes `data` (anything `DjangoJSONEncoder` handles: dates, decimals, UUIDs too) as `event`
     on `channel`. Returns `{"position": {epoch, offset}, "duplicate": bool}`; a repeated `key`
     within the idempotency window is acknowledged, not delivered again. Raises ValueError for bad
-    input and redis.RedisError when Redis is unavailable.
+    input (channel name, event, key, data deeper than 32 levels, over MAX_FRAME_BYTES of JSON,
+    non-finite numbers) and redis.RedisError when Redis is unavailable.
 
     Example::
 
         from lifeline_channels import notify
         notify(f"user:{user.pk}", "notification", {"text": "Your export is ready"})
     """
-    _validate(channel, event, key)
+    message = _message(channel, event, data, key)
     settings = get_settings()
-    message = message_json(event, data, DjangoJSONEncoder)
     keys, args = publish_call(RedisKeys(settings.key_prefix), settings, channel, message, key, SERVER_PUBLISHER)
     return publish_outcome(_sync_script()(keys=keys, args=args))
 
@@ -59,11 +66,10 @@ def notify(channel, event, data, key=None):
 async def anotify(channel, event, data, key=None):
     """`notify()` for async code. Inside the server process it uses the process's own Redis
     connection; elsewhere it runs `notify()` in a thread."""
-    _validate(channel, event, key)
+    message = _message(channel, event, data, key)
     from .runtime import _runtimes
 
     runtime = _runtimes.get(asyncio.get_running_loop())
-    message = message_json(event, data, DjangoJSONEncoder)
     if runtime is not None:
         return await runtime.broker.publish(channel, message, key, SERVER_PUBLISHER)
     from asgiref.sync import sync_to_async

@@ -170,15 +170,15 @@ class RedisClient:
 
 class PubSub:
     """One subscriber connection. `subscribe` resolves once Redis confirmed the subscription, so a
-    read that follows cannot miss a publication. After the connection breaks it reconnects with
-    backoff, subscribes again to every channel, then calls `on_reconnect` (publications in between
-    are lost, and the owner must say so)."""
+    read that follows cannot miss a publication. When the connection breaks it calls `on_lost`
+    (publications from then on are lost, and the owner must say so), then reconnects with backoff
+    and subscribes again to every channel still wanted."""
 
-    def __init__(self, url, on_message, on_reconnect, timeout_s=5.0):
+    def __init__(self, url, on_message, on_lost, timeout_s=5.0):
         self._params = parse_url(url)
         self._timeout = timeout_s
         self._on_message = on_message
-        self._on_reconnect = on_reconnect
+        self._on_lost = on_lost
         self._channels = set()
         self._writer = None
         self._confirmations = collections.deque()
@@ -280,6 +280,10 @@ class PubSub:
                 if not future.done():
                     future.set_exception(RedisUnavailable(self.last_error or "Redis pub/sub connection closed"))
             if not self._closed:
+                try:
+                    self._on_lost()
+                except Exception:
+                    logging.getLogger("lifeline").exception("pub/sub loss handler failed")
                 self._schedule_reconnect()
 
     def _schedule_reconnect(self):
@@ -297,7 +301,6 @@ class PubSub:
                 await asyncio.sleep(delay)
                 delay = min(2.0, delay * 2)
                 continue
-            self._on_reconnect()
             return
 
     def close(self):

@@ -10,13 +10,14 @@ import logging
 
 from .answers import SESSION_NOT_FOUND, error_answer
 from .jsontext import dumps, loads
+from .refused import UNAVAILABLE_RETRY_MS
 from .resp import RedisError, RedisUnavailable
 
 log = logging.getLogger("lifeline")
 
 
 def unavailable(message):
-    return error_answer("INTERNAL", message, status=503)
+    return error_answer("UNAVAILABLE", message, UNAVAILABLE_RETRY_MS)
 
 
 class Router:
@@ -47,6 +48,8 @@ class Router:
         local = self._handle(session_id, request)
         if local is not None:
             return await local
+        if not self._pubsub.connected:
+            return unavailable("Redis is unreachable, so sessions on other processes cannot be reached; retry")
         query = str(next(self._ids))
         future = asyncio.get_running_loop().create_future()
         self._pending[query] = future
@@ -56,7 +59,7 @@ class Router:
                 receivers = await self._client.execute("PUBLISH", self._keys.session(session_id), message)
             except (RedisUnavailable, RedisError) as error:
                 log.warning("routing to session %s failed: %s", session_id, error)
-                return unavailable("The broker is unavailable; retry")
+                return unavailable("Redis is unreachable, so sessions on other processes cannot be reached; retry")
             if receivers == 0:
                 return SESSION_NOT_FOUND
             try:

@@ -7,9 +7,11 @@ import secrets
 from .broker import Broker
 from .channel_rules import channel_authorizer
 from .codes import CloseCode
+from .connection_cap import ConnectionCap
 from .conf import get_settings
 from .fanout import Fanout
 from .metrics import Metrics
+from .refused import UNAVAILABLE_RETRY_MS
 from .resp import PubSub, RedisClient, RedisUnavailable
 from . import shutdown
 from .router import Router
@@ -17,10 +19,10 @@ from .routing_handler import RoutingHandler
 
 log = logging.getLogger("lifeline")
 
-#: How soon a client whose subscriptions were cut by a Redis hiccup should resubscribe.
-RESUBSCRIBE_AFTER_MS = 500
 #: Clients reconnect at a random point within this after a shutdown (spread, not a herd).
 SHUTDOWN_RETRY_MS = 2000
+#: What a client over the per-address connection cap is told to wait.
+CAP_RETRY_MS = 10_000
 
 
 class Runtime:
@@ -31,19 +33,21 @@ class Runtime:
         self.replica_id = "r_" + secrets.token_hex(6)
         timeout = settings.redis_timeout_ms / 1000
         self.client = RedisClient(settings.redis_url, timeout)
-        self.pubsub = PubSub(settings.redis_url, self._on_message, self._on_reconnect, timeout)
-        self.broker = Broker(settings, self.client)
+        self.pubsub = PubSub(settings.redis_url, self._on_message, self._on_fanout_lost, timeout)
+        self.broker = Broker(settings, self.client, lambda: self.pubsub.connected)
         self.fanout = Fanout(self.broker.keys, self.pubsub)
         self.router = Router(self.broker.keys, self.client, self.pubsub, self.replica_id, self._handle_routed)
         #: Every session of this process, open or connecting.
         self.sessions = set()
         #: Sessions reachable over HTTP (SSE, long-polling) by id: their routing handlers.
         self.routable = {}
+        self.cap = ConnectionCap(settings.max_connections_per_ip)
+        self._peers = {}
         self._started = None
 
     async def start(self):
         """Connects the pub/sub link once. When Redis is away the process still serves (degraded:
-        HTTP health 503, commands that need Redis answer INTERNAL) and connects in the background."""
+        HTTP health 503, commands that need Redis answer UNAVAILABLE) and connects in the background."""
         if self._started is None:
             self._started = asyncio.ensure_future(self._start())
         await asyncio.shield(self._started)
@@ -66,11 +70,21 @@ class Runtime:
 
     # ---- sessions ----
 
-    def track(self, session):
+    def track(self, session, scope):
+        """Counts a new session against its address's cap; one too many is closed with 4002."""
         self.sessions.add(session)
+        client = scope.get("client")
+        peer = client[0] if client else None
+        if self.cap.admit(peer):
+            self._peers[session] = peer
+        else:
+            self.metrics.error("RATE_LIMITED")
+            session.disconnect(CloseCode.RATE_LIMITED, "Too many connections from this address", CAP_RETRY_MS)
 
     def session_closed(self, session, was_open):
         self.sessions.discard(session)
+        if session in self._peers:
+            self.cap.release(self._peers.pop(session))
         handler = self.routable.get(session.id)
         if handler is not None and handler.release_on_close:
             self.unregister_session(session.id)
@@ -99,12 +113,12 @@ class Runtime:
         if not self.fanout.dispatch(channel, payload):
             self.router.dispatch(channel, payload)
 
-    def _on_reconnect(self):
-        """Publications sent while the pub/sub link was down are lost to this process: every live
-        subscription ends with `unsubscribed`, and the clients resubscribe with `since`."""
-        self.fanout.resubscribed()
+    def _on_fanout_lost(self):
+        """Publications sent from now until the pub/sub link is back would be lost to this
+        process: every live subscription ends with `unsubscribed` UNAVAILABLE, and the clients
+        subscribe again with `since` (refused UNAVAILABLE until Redis is back, then recovered)."""
         for session in list(self.sessions):
-            session.end_subscriptions("INTERNAL", "The server lost its link to the broker; resubscribe", RESUBSCRIBE_AFTER_MS)
+            session.end_subscriptions("UNAVAILABLE", "This server lost its connection to Redis; subscribe again from your position", UNAVAILABLE_RETRY_MS)
 
     def disconnect_all(self, code=CloseCode.SHUTDOWN, reason="server shutting down", retry_after_ms=SHUTDOWN_RETRY_MS):
         for session in list(self.sessions):

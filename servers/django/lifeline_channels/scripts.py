@@ -58,23 +58,32 @@ return { epoch, offset, 0 }
 
 #: History: the channel's position and, with a `since` in the same epoch whose successor is still
 #: stored and younger than the ttl, the messages after it. Entries are contiguous (trimming only
-#: cuts the oldest), so the n-th message returned has offset since + n.
+#: cuts the oldest), so the n-th message returned has offset from + n. A `since` of an epoch Redis
+#: no longer has (it restarted empty, or lost the key) is not recovered, but when the stream still
+#: holds the current epoch from offset 1, all of it comes back with `from` 0: messages published
+#: since Redis came back reach the client, which reports only the old epoch's loss.
 #: KEYS: meta, log
 #: ARGV: epoch candidate, since epoch ('' for none), since offset, history ttl ms
-#: Returns {epoch, offset, recovered (0|1), messages JSON[]}
+#: Returns {epoch, offset, recovered (0|1), messages JSON[], from (-1: no replay)}
 HISTORY = _EPOCH_AND_CLOCK + """
 local offset = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
-if ARGV[2] == '' then return { epoch, offset, 1, {} } end
+if ARGV[2] == '' then return { epoch, offset, 1, {}, -1 } end
 local since = tonumber(ARGV[3])
-if ARGV[2] ~= epoch or since > offset then return { epoch, offset, 0, {} } end
-if since == offset then return { epoch, offset, 1, {} } end
+local recovered = 1
+if ARGV[2] ~= epoch then
+  recovered = 0
+  since = 0
+elseif since > offset then
+  return { epoch, offset, 0, {}, -1 }
+end
+if since == offset then return { epoch, offset, recovered, {}, since } end
 local next = string.format('%d-0', since + 1)
 local entries = redis.call('XRANGE', KEYS[2], next, '+')
 local first = entries[1]
-if not first or first[1] ~= next or tonumber(first[2][2]) < now - tonumber(ARGV[4]) then return { epoch, offset, 0, {} } end
+if not first or first[1] ~= next or tonumber(first[2][2]) < now - tonumber(ARGV[4]) then return { epoch, offset, 0, {}, -1 } end
 local messages = {}
 for i, entry in ipairs(entries) do messages[i] = entry[2][4] end
-return { epoch, offset, 1, messages }
+return { epoch, offset, recovered, messages, since }
 """
 
 
@@ -93,7 +102,7 @@ class RedisKeys:
 
     def idempotency(self, publisher, key):
         """Keys are scoped per publisher (the token's `sub`, or `server`), not per channel."""
-        return f"{self.prefix}idem:{len(publisher)}:{publisher}:{key}"
+        return f"{self.prefix}key:{len(publisher)}:{publisher}:{key}"
 
     def ticket(self, ticket):
         return f"{self.prefix}ticket:{ticket}"

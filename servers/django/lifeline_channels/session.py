@@ -11,7 +11,8 @@ from .auth import AuthError, expires_in_ms, verify_token
 from .codes import PROTOCOL_VERSION, CloseCode, error_body
 from .frames import parse_command
 from .jsontext import dumps
-from .publication import message_json
+from .payload import encode_publication
+from .refused import UNAVAILABLE_RETRY_MS, Refused
 from .rate_limiter import TokenBucket
 from .resp import RedisError, RedisUnavailable
 
@@ -33,12 +34,13 @@ def _fail(code, message, retry_after_ms=None):
 
 
 class Subscription:
-    __slots__ = ("last", "pending", "release")
+    __slots__ = ("last", "pending", "release", "ended")
 
     def __init__(self):
         self.last = None  # last position delivered: (epoch, offset)
         self.pending = []  # live publications held back while history is read; None once live
         self.release = None
+        self.ended = None  # why the fan-out ended while subscribing (error body)
 
 
 class Session:
@@ -150,9 +152,11 @@ class Session:
             command_id, answer = self._queue.popleft()
             try:
                 reply = await answer()
+            except Refused as refused:
+                reply = {"ok": False, "error": refused.body()}
             except (RedisUnavailable, RedisError) as error:
                 log.warning("command %s of %s failed: %s", command_id, self.id, error)
-                reply = _fail("INTERNAL", "The broker is unavailable; retry")
+                reply = _fail("UNAVAILABLE", "Redis is unavailable; retry", UNAVAILABLE_RETRY_MS)
             except Exception:
                 log.exception("command %s of %s failed", command_id, self.id)
                 reply = _fail("INTERNAL", "The server failed to handle this command")
@@ -181,10 +185,7 @@ class Session:
             channel = command["channel"]
             if not self._runtime.authorize(self.claims, channel, "publish"):
                 return _fail("FORBIDDEN", f"Not allowed to publish to {channel}")
-            try:
-                message = message_json(command["event"], command["data"])
-            except (ValueError, TypeError, RecursionError):
-                return _fail("BAD_REQUEST", '"data" cannot be encoded as JSON')
+            message = encode_publication(command["event"], command["data"], command["key"], self._settings.max_frame_bytes)
             outcome = await self._runtime.broker.publish(channel, message, command["key"], "u:" + self.claims["sub"])
             return _ok(outcome)
         return _fail("UNKNOWN_COMMAND", f"Unknown command type {kind}")
@@ -200,7 +201,7 @@ class Session:
         try:
             if "token" not in command:
                 raise AuthError("UNAUTHORIZED", "connect needs a token")
-            claims = verify_token(command["token"], self._settings.jwt_secret)
+            claims = verify_token(command["token"], self._settings.jwt_secret, self._settings.max_token_lifetime_ms)
         except AuthError as error:
             self._reply(command["id"], {"ok": False, "error": error.body()})
             self.disconnect(CloseCode.TOKEN_EXPIRED if error.code == "TOKEN_EXPIRED" else CloseCode.UNAUTHORIZED, error.message)
@@ -226,7 +227,7 @@ class Session:
 
     def _refresh(self, token):
         try:
-            claims = verify_token(token, self._settings.jwt_secret)
+            claims = verify_token(token, self._settings.jwt_secret, self._settings.max_token_lifetime_ms)
         except AuthError as error:
             return {"ok": False, "error": error.body()}
         if claims["sub"] != self.claims["sub"]:
@@ -255,12 +256,21 @@ class Session:
             if subscription.release:
                 subscription.release()
             raise
+        if subscription.ended is not None:
+            # The fan-out broke while history was read: what came meanwhile may be lost.
+            subscription.release()
+            if self.subscriptions.get(channel) is subscription:
+                del self.subscriptions[channel]
+            return {"ok": False, "error": subscription.ended}
         if self.subscriptions.get(channel) is not subscription or self.status == "closed":
             subscription.release()
             return None
         pending, subscription.pending = subscription.pending, None
         if since is not None and history.recovered:
             cursor = (since["epoch"], since["offset"])
+        elif history.replay_from is not None:
+            # An epoch the channel no longer has, the current one held whole: replayed from its start.
+            cursor = (history.replay_from["epoch"], history.replay_from["offset"])
         else:
             cursor = (history.position["epoch"], history.position["offset"])
             # A live publication that arrived while history was read is delivered too.
@@ -294,7 +304,8 @@ class Session:
         resubscribes with `since` and recovers what it missed."""
         for channel, subscription in list(self.subscriptions.items()):
             if subscription.pending is not None:
-                continue  # still subscribing: its history read comes after the interruption
+                subscription.ended = error_body(code, message, retry_after_ms)  # answered by its subscribe
+                continue
             del self.subscriptions[channel]
             if subscription.release:
                 subscription.release()

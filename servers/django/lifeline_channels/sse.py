@@ -5,7 +5,6 @@ from .answers import error_answer
 from .auth import expires_in_ms
 from .codes import CloseCode
 from .http import HttpEndpoint
-from .resp import RedisError, RedisUnavailable
 from .session import Session
 from .writer import Outbox
 
@@ -47,14 +46,11 @@ class SseStream(HttpEndpoint):
 
     async def handle(self, runtime, request):
         ticket = parse_qs(request.scope.get("query_string", b"").decode("latin-1")).get("ticket", [None])[0]
-        try:
-            grant = await runtime.broker.redeem_ticket(ticket)
-        except (RedisUnavailable, RedisError):
-            return error_answer("INTERNAL", "The broker is unavailable; retry", status=503)
+        grant = await runtime.broker.redeem_ticket(ticket)
         if grant is None:
             return error_answer("BAD_TICKET", "Ticket is unknown, used or expired; request a new one")
         if expires_in_ms(grant["claims"]) <= 0:
-            return error_answer("BAD_TICKET", "The token behind this ticket has expired; request a new one with a fresh token")
+            return error_answer("TOKEN_EXPIRED", "The token behind this ticket has expired")
         await request.send({
             "type": "http.response.start",
             "status": 200,
@@ -69,7 +65,7 @@ class SseStream(HttpEndpoint):
         await request.send({"type": "http.response.body", "body": f"retry: {SSE_NO_RETRY_MS}\n\n".encode(), "more_body": True})
         link = SseLink(request.send, runtime.settings.max_queued_bytes)
         session = Session(runtime, link)
-        runtime.track(session)
+        runtime.track(session, request.scope)
         try:
             await session.establish(grant["claims"], grant["connectId"])
             # The stream lasts until the client leaves or the session ends it (daphne then reports

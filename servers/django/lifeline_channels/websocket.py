@@ -54,7 +54,7 @@ class WebSocketConsumer:
         await send({"type": "websocket.accept"})
         link = WebSocketLink(send, runtime.settings.max_queued_bytes)
         session = Session(runtime, link)
-        runtime.track(session)
+        runtime.track(session, scope)
         try:
             while True:
                 message = await receive()

@@ -67,11 +67,39 @@ def test_since_replays_what_was_missed_after_the_reply_then_continues_live(serve
     assert [m["data"]["n"] for m in messages] == [3, 4, 5, 6]
 
 
-def test_since_from_another_epoch_is_not_recovered_and_the_cursor_is_the_latest(server, channel):
+def test_since_from_another_epoch_replays_the_current_epoch_from_its_start_unrecovered(server, channel):
+    # An epoch the channel no longer has (Redis restarted empty, say) while the current epoch is
+    # still held whole: everything since the new epoch began comes back, flagged as not recovered.
+    async def scenario():
+        outcomes = [await api_publish(server, channel, {"n": n}) for n in (1, 2)]
+        client = await WsClient.open(server, token())
+        reply = await client.command("subscribe", channel=channel, since={"epoch": "gone", "offset": 7})
+        replayed = await client.messages(2)
+        client.close()
+        return outcomes[0]["position"]["epoch"], reply, replayed
+
+    epoch, reply, replayed = run(scenario())
+    assert reply["result"] == {"position": {"epoch": epoch, "offset": 0}, "recovered": False}
+    assert [m["pos"]["offset"] for m in replayed] == [1, 2]
+
+
+def test_since_from_another_epoch_once_history_was_trimmed_starts_at_the_latest_position(server, channel):
+    async def scenario():
+        outcomes = [await api_publish(server, channel, {"n": n}) for n in range(1, 23)]
+        client = await WsClient.open(server, token())
+        reply = await client.command("subscribe", channel=channel, since={"epoch": "gone", "offset": 7})
+        client.close()
+        return outcomes[-1], reply
+
+    latest, reply = run(scenario())
+    assert reply["result"] == {"position": latest["position"], "recovered": False}
+
+
+def test_since_ahead_of_the_channel_is_not_recovered(server, channel):
     async def scenario():
         latest = await api_publish(server, channel, {"n": 1})
         client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel, since={"epoch": "gone", "offset": 7})
+        reply = await client.command("subscribe", channel=channel, since={"epoch": latest["position"]["epoch"], "offset": 9})
         client.close()
         return latest, reply
 

@@ -36,6 +36,7 @@ def test_unsupported_version_is_refused_and_closed_with_4301(server):
 @pytest.mark.parametrize("bad_token, code, close", [
     (token(secret="another-secret"), "UNAUTHORIZED", 4201),
     (token(ttl_s=-10), "TOKEN_EXPIRED", 4200),
+    (token(ttl_s=2 * 86_400), "UNAUTHORIZED", 4201),  # expires more than 24 h from now
     ("not-a-jwt", "UNAUTHORIZED", 4201),
     (None, "UNAUTHORIZED", 4201),
 ])

@@ -3,6 +3,9 @@ from django.urls import path, re_path
 
 from . import views
 
+#: Unknown paths answer like the protocol's endpoints: `404 {"error":{"code":"NOT_FOUND",…}}`.
+handler404 = "example_project.views.not_found"
+
 urlpatterns = [
     path("example/announce", views.announce),
     path("example/orders/<int:order_id>/ship", views.ship_order),

@@ -88,3 +88,7 @@ def gallery_file(request, name):
         path = root / "index.html"
     content_type = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
     return FileResponse(open(path, "rb"), content_type=content_type)
+
+
+def not_found(request, exception=None):
+    return JsonResponse({"error": {"code": "NOT_FOUND", "message": f"No route for {request.method} {request.path}"}}, status=404)

@@ -1,0 +1,74 @@
+"""Every publication passes one door: depth, size, well-formed Unicode, finite numbers."""
+import json
+
+import pytest
+
+from tests.conftest import run
+from tests.support.clients import WsClient
+from tests.support.http_client import request
+from tests.support.tokens import API_KEY, token
+
+
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("data, code", [
+    (nested(32), None),
+    (nested(33), "BAD_REQUEST"),
+    ('"\\ud800"', "BAD_REQUEST"),
+    ('{"\\udc00":1}', "BAD_REQUEST"),
+    ("1e400", "BAD_REQUEST"),
+    ('"é😀"', None),
+    ("12345678901234567890", None),
+])
+def test_client_publishes_are_checked_before_anything_is_stored(server, channel, data, code):
+    async def scenario():
+        client = await WsClient.open(server, token())
+        await client.command("subscribe", channel=channel)
+        # Keys are per publisher: a key of its own, or an earlier case's publish would be this one's duplicate.
+        client.send_raw('{"id":5,"type":"publish","channel":"%s","event":"e","key":"%s","data":%s}' % (channel, channel, data))
+        reply = await client.reply(5)
+        message = (await client.messages(1))[0] if reply["ok"] else None
+        client.close()
+        return reply, message
+
+    reply, message = run(scenario())
+    if code is None:
+        assert reply["ok"] is True and message["data"] == json.loads(data)
+    else:
+        assert reply["error"]["code"] == code
+
+
+def test_the_publish_api_checks_data_the_same_way(server, channel):
+    async def scenario():
+        url = f"{server.url}/publish"
+        auth = {"Authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
+        deep = await request("POST", url, auth, '{"channel":"%s","event":"e","data":%s}' % (channel, nested(40)))
+        surrogate = await request("POST", url, auth, '{"channel":"%s","event":"\\ud800","data":1}' % channel)
+        return deep, surrogate
+
+    deep, surrogate = run(scenario())
+    assert deep.status == 400 and deep.json()["error"]["code"] == "BAD_REQUEST"
+    assert surrogate.status == 400 and surrogate.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def test_notify_refuses_what_the_protocol_refuses(django_settings):
+    from lifeline_channels import notify
+
+    deep = []
+    for _ in range(40):
+        deep = [deep]
+    for bad in (deep, float("inf"), "x" * 70_000, {"\ud800": 1}):
+        with pytest.raises(ValueError):
+            notify("board:x", "e", bad)
+
+
+def test_unknown_paths_and_methods_are_typed(server):
+    async def scenario():
+        return (await request("GET", f"{server.url}/sse/tickets"), await request("GET", f"{server.url}/sse/ticket"))
+
+    missing, wrong_method = run(scenario())
+    assert missing.status == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+    assert wrong_method.status == 405 and wrong_method.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert wrong_method.headers["allow"] == "POST"
