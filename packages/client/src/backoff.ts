@@ -1,4 +1,4 @@
-/** How long to wait before reconnect attempt `attempt` (0-based), after `error`. */
+/** How long to wait before reconnect attempt `attempt` (0-based), after `error`; bounds left out take the defaults. */
 export type ReconnectDelay = { minMs?: number; maxMs?: number } | ((attempt: number, error: unknown) => number)
 
 /**
@@ -6,6 +6,6 @@ export type ReconnectDelay = { minMs?: number; maxMs?: number } | ((attempt: num
  * Full jitter spreads a crowd of clients dropped at once over the whole window (AWS architecture
  * blog, "Exponential Backoff And Jitter"); equal steps would bring them back together.
  */
-export function backoff(attempt: number, { minMs = 500, maxMs = 30_000 }: { minMs?: number; maxMs?: number }, random: () => number): number {
+export function backoff(attempt: number, { minMs, maxMs }: { minMs: number; maxMs: number }, random: () => number): number {
   return Math.floor(random() * Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30)))
 }

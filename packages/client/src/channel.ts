@@ -1,5 +1,6 @@
 import mitt, { type Emitter } from 'mitt'
 import type { Connection } from './connection'
+import type { CurrentConnection } from './currentConnection'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { noop } from './timers'
@@ -33,10 +34,10 @@ export interface MessageMeta {
   position: Position
 }
 
-/** The part of the client a channel needs. */
-export interface ChannelHost {
-  /** The connection messages flow on, when connected. */
-  readonly connection: Connection | undefined
+/** What a channel needs from the client. */
+export interface ChannelDeps {
+  /** The connection messages flow on; the channel subscribes again on each new one. */
+  current: CurrentConnection
   publish(channel: string, event: string, data: unknown): Promise<PublishResult>
   schedule(callback: () => void, ms: number): () => void
   /** How long to wait before retry `attempt` (0-based) of a subscribe refused with `error`. */
@@ -58,7 +59,7 @@ type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap }
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
  */
 export class Channel<Events extends EventMap = EventMap> {
-  readonly #host: ChannelHost
+  readonly #deps: ChannelDeps
   readonly #messages: Emitter<Record<string, MessageFrame>> = mitt()
   readonly #lifecycle: Emitter<Lifecycle> = mitt()
   #state: ChannelState = { status: 'idle', error: undefined }
@@ -75,9 +76,10 @@ export class Channel<Events extends EventMap = EventMap> {
 
   constructor(
     readonly name: string,
-    host: ChannelHost,
+    deps: ChannelDeps,
   ) {
-    this.#host = host
+    this.#deps = deps
+    deps.current.subscribe((connection) => connection && this.#join())
   }
 
   get state(): ChannelState {
@@ -88,13 +90,13 @@ export class Channel<Events extends EventMap = EventMap> {
   subscribe(): () => void {
     this.#refs += 1
     this.#cancelRelease()
-    if (this.#refs === 1 && this.#joined !== this.#host.connection) this.join()
+    if (this.#refs === 1 && this.#joined !== this.#deps.current.get()) this.#join()
     let released = false
     return () => {
       if (released) return
       released = true
       if (--this.#refs > 0) return
-      this.#cancelRelease = this.#host.schedule(() => this.#release(), this.#host.releaseGraceMs)
+      this.#cancelRelease = this.#deps.schedule(() => this.#release(), this.#deps.releaseGraceMs)
     }
   }
 
@@ -123,13 +125,13 @@ export class Channel<Events extends EventMap = EventMap> {
    * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#publishing
    */
   publish<E extends keyof Events & string>(event: E, data: Events[E]): Promise<PublishResult> {
-    return this.#host.publish(this.name, event, data)
+    return this.#deps.publish(this.name, event, data)
   }
 
-  /** @internal (Re)subscribes on the current connection, replaying from the last delivered position. */
-  join(): void {
+  /** (Re)subscribes on the current connection, replaying from the last delivered position. */
+  #join(): void {
     this.#cancelRetry()
-    const connection = this.#host.connection
+    const connection = this.#deps.current.get()
     if (!this.#refs || !connection) return
     this.#joined = connection
     const since = this.#last
@@ -181,7 +183,7 @@ export class Channel<Events extends EventMap = EventMap> {
     if (!error.retryable) return this.#set('failed', error)
     // One that can pass (INTERNAL, RATE_LIMITED, UNAVAILABLE) is tried again after a backoff.
     this.#set('subscribing', error)
-    this.#cancelRetry = this.#host.schedule(() => this.join(), this.#host.retryDelay(this.#refusals++, error))
+    this.#cancelRetry = this.#deps.schedule(() => this.#join(), this.#deps.retryDelay(this.#refusals++, error))
   }
 
   #release(): void {

@@ -1,11 +1,25 @@
+import {
+  PROTOCOL_VERSION,
+  type ClientFrame,
+  type Command,
+  type ConnectCommand,
+  type ConnectResult,
+  type DisconnectFrame,
+  type ErrorBody,
+  type MessageFrame,
+  type ResultMap,
+  type ServerFrame,
+  type TransportName,
+  type UnsubscribedFrame,
+} from '@lifeline/protocol'
 import { RealtimeError, type RealtimeErrorCode } from './errors'
-import { PROTOCOL_VERSION, type Command, type ConnectCommand, type ConnectResult, type DisconnectFrame, type ErrorBody, type MessageFrame, type UnsubscribedFrame, type ResultMap, type ServerFrame } from '@lifeline/protocol'
 import { noop } from './timers'
+import { longPollingTransport } from './transports/longPollingTransport'
 import { sseTransport } from './transports/sseTransport'
-import type { NetworkDeps, Transport, TransportFactory, TransportName } from './transports/transport'
+import type { NetworkDeps, Transport, TransportFactory } from './transports/transport'
 import { webSocketTransport } from './transports/webSocketTransport'
 
-const FACTORIES: Record<TransportName, TransportFactory> = { websocket: webSocketTransport, sse: sseTransport }
+const FACTORIES: Record<TransportName, TransportFactory> = { websocket: webSocketTransport, sse: sseTransport, 'long-polling': longPollingTransport }
 
 /** A command without its id: the connection numbers commands itself. */
 export type Request = Command extends infer C ? (C extends Command ? Omit<C, 'id'> : never) : never
@@ -13,16 +27,18 @@ export type Request = Command extends infer C ? (C extends Command ? Omit<C, 'id
 /** Called exactly once per command, synchronously with its reply frame (or when the connection ends). */
 export type Reply = (error: RealtimeError | undefined, result?: ResultMap[keyof ResultMap]) => void
 
-export interface ConnectionHost extends NetworkDeps {
+/** What a connection needs from the client. */
+export interface ConnectionDeps extends NetworkDeps {
   url: string
   /** Runs `callback` after `ms`; returns the cancel. */
   schedule(callback: () => void, ms: number): () => void
   now(): number
-  heartbeatGraceMs: number
   /** How long the handshake may take. */
   connectTimeoutMs: number
+  /** Silence after which the connection counts as dead; the client pings before that. */
+  livenessMs: number
   token(): string | undefined
-  /** A pushed message or error frame on this connection. */
+  /** A pushed message, `unsubscribed` or error frame. */
   push(connection: Connection, frame: MessageFrame | UnsubscribedFrame | RealtimeError): void
   /**
    * The connection ended on its own after its handshake. `code` is the close code, or the one of
@@ -30,12 +46,17 @@ export interface ConnectionHost extends NetworkDeps {
    */
   lost(connection: Connection, code: number, error: RealtimeError): void
   /** Every frame in and out, for the debug logger and stats. */
-  trace(direction: 'in' | 'out', frame: ServerFrame | Command): void
+  trace(direction: 'in' | 'out', frame: ServerFrame | ClientFrame): void
 }
+
+const PONG: ClientFrame = { type: 'pong' }
+
+/** Close code a connection reports when its peer stopped answering. */
+const SILENT = 4004
 
 /**
  * One connection over one transport: performs the handshake, numbers commands, matches replies,
- * and watches the heartbeat. The client above it decides what a loss means.
+ * and notices a peer that went silent. The client above it decides what a loss means.
  */
 export class Connection {
   session: string | undefined
@@ -44,27 +65,29 @@ export class Connection {
   /** When the handshake completed; 0 before. */
   openedAt = 0
   closed = false
-  readonly #host: ConnectionHost
+  readonly #deps: ConnectionDeps
   readonly #replies = new Map<number, Reply>()
   #transport: Transport | undefined
   #lastId = 0
-  #heartbeatMs = 0
-  #stopWatchdog = noop
+  #stopWatch = noop
   #advice: DisconnectFrame | undefined
 
   constructor(
     readonly name: TransportName,
-    host: ConnectionHost,
+    deps: ConnectionDeps,
   ) {
-    this.#host = host
+    this.#deps = deps
   }
 
-  /** Opens the transport and performs the handshake; rejects on refusal, close or timeout (P3). */
+  /**
+   * Opens the transport and performs the handshake. Rejects on refusal, close or timeout, with a
+   * code that says how far it got (`UPGRADE_REFUSED`, `WEBSOCKET_SILENT`, `SSE_BUFFERED`, …).
+   */
   open(token: string | undefined): Promise<ConnectResult> {
-    const host = this.#host
-    const started = host.now()
+    const deps = this.#deps
+    const started = deps.now()
     return new Promise((resolve, reject) => {
-      const cancel = this.#deadline(host.connectTimeoutMs, 'CONNECT_TIMEOUT')
+      const cancel = deps.schedule(() => this.#end(SILENT, 'timeout', this.#transport?.stalled ?? 'CONNECT_TIMEOUT'), deps.connectTimeoutMs)
       // Without a token, `token: undefined` leaves the JSON frame.
       const connect = this.#track({ type: 'connect', v: PROTOCOL_VERSION, token }, (error, result) => {
         cancel()
@@ -74,15 +97,14 @@ export class Connection {
         }
         const connected = result as ConnectResult
         this.session = connected.session
-        this.#heartbeatMs = connected.heartbeatMs
-        this.openedAt = host.now()
+        this.openedAt = deps.now()
         this.rttMs = this.openedAt - started
         this.#watch()
         resolve(connected)
       }) as ConnectCommand
       try {
         this.#transport = FACTORIES[this.name]({
-          ...host,
+          ...deps,
           connect,
           session: () => this.session,
           receive: (frame) => this.#receive(frame),
@@ -101,76 +123,93 @@ export class Connection {
     this.#transport!.send(this.#track(request, reply))
   }
 
-  /** Numbers a command and waits for its reply. */
-  #track(request: Request, reply: Reply): Command {
-    const command = { ...request, id: ++this.#lastId } as Command
-    this.#replies.set(command.id, reply)
-    this.#host.trace('out', command)
-    return command
-  }
-
   /**
-   * Sends a ping and measures the round trip. With `deadlineMs`, a reply that does not come in time
-   * ends the connection as lost: the check for a link that may have died unseen (after a sleep).
+   * Pings now: any frame within `deadlineMs` proves the link alive, none ends the connection as
+   * lost. Used when the link has been quiet, and after a sleep or a return to the page, when a dead
+   * link would otherwise look alive until the next check.
    */
-  ping(deadlineMs?: number): void {
-    const host = this.#host
-    const sent = host.now()
-    const cancel = deadlineMs === undefined ? noop : this.#deadline(deadlineMs)
-    this.request({ type: 'ping' }, (error) => {
-      cancel()
-      if (!error) this.rttMs = host.now() - sent
-    })
+  check(deadlineMs: number): void {
+    const { now, schedule } = this.#deps
+    const sent = now()
+    this.#stopWatch()
+    this.#stopWatch = schedule(() => this.#end(SILENT, 'no answer'), deadlineMs)
+    this.request({ type: 'ping' }, (error) => error || (this.rttMs = now() - sent))
   }
 
   /** Ends the connection without reporting it as lost; waiting commands get `error`. */
   close(error = closedError()): void {
     if (this.closed) return
     this.closed = true
-    this.#stopWatchdog()
+    this.#stopWatch()
     this.#transport?.close()
     // Nothing can be added any more: `request` answers at once once closed.
     for (const reply of this.#replies.values()) reply(error)
     this.#replies.clear()
   }
 
+  /** Numbers a command and waits for its reply. */
+  #track(request: Request, reply: Reply): Command {
+    const command = { ...request, id: ++this.#lastId } as Command
+    this.#replies.set(command.id, reply)
+    this.#deps.trace('out', command)
+    return command
+  }
+
   #receive(frame: ServerFrame | undefined): void {
     if (this.closed) return
     if (!frame) return this.#end(4000, 'unreadable frame', 'PROTOCOL_ERROR')
-    const host = this.#host
-    host.trace('in', frame)
-    this.#watch()
-    if (frame.type === 'reply') {
-      const reply = this.#replies.get(frame.id)
-      this.#replies.delete(frame.id)
-      reply?.(frame.ok ? undefined : serverError(frame.error), frame.ok ? frame.result : undefined)
-    } else if (frame.type === 'ping') {
-      // Answering with a ping command doubles as the RTT probe, on both transports.
-      this.ping()
-    } else if (frame.type === 'disconnect') this.#advice = frame
-    else host.push(this, frame.type === 'error' ? serverError(frame.error) : frame)
+    const deps = this.#deps
+    deps.trace('in', frame)
+    if (this.openedAt) this.#watch()
+    switch (frame.type) {
+      case 'reply': {
+        const reply = this.#replies.get(frame.id)
+        this.#replies.delete(frame.id)
+        return reply?.(frame.ok ? undefined : serverError(frame.error), frame.ok ? frame.result : undefined)
+      }
+      case 'ping':
+        // The server's heartbeat; over WebSocket the protocol wants a pong (HTTP transports need none).
+        if (this.name === 'websocket') {
+          deps.trace('out', PONG)
+          this.#transport!.send(PONG)
+        }
+        return
+      case 'disconnect':
+        return void (this.#advice = frame)
+      case 'error':
+        return deps.push(this, serverError(frame.error))
+      case 'message':
+      case 'unsubscribed':
+        return deps.push(this, frame)
+      default:
+        // Long-polling batches carry frames as JSON values, not text: their type is checked here.
+        this.#end(4000, 'unknown frame', 'PROTOCOL_ERROR')
+    }
   }
 
-  // A peer silent for a heartbeat interval plus grace is gone, even if the socket never said so
-  // (P7). After a sleep this timer is overdue and fires on wake.
+  /**
+   * Any frame proves the link alive. After a quiet spell the client pings, early enough that a link
+   * gone silent is found within `livenessMs`; the answer gets a few round trips (at least 2 s, for
+   * slow mobile links). An idle link thus carries one small ping and its reply about every 8 s.
+   * After a sleep this timer is overdue and fires on wake.
+   */
   #watch(): void {
-    this.#stopWatchdog()
-    if (this.#heartbeatMs) this.#stopWatchdog = this.#deadline(this.#heartbeatMs + this.#host.heartbeatGraceMs)
-  }
-
-  /** Ends the connection after `ms` (the peer did not answer in time, P7); returns the cancel. */
-  #deadline(ms: number, errorCode?: RealtimeErrorCode): () => void {
-    return this.#host.schedule(() => this.#end(4004, 'timeout', errorCode), ms)
+    const { livenessMs, schedule } = this.#deps
+    const answerMs = Math.min(livenessMs / 2, Math.max(2000, 4 * this.rttMs!))
+    this.#stopWatch()
+    this.#stopWatch = schedule(() => this.check(answerMs), livenessMs - answerMs)
   }
 
   #end(code: number, reason: string, errorCode?: RealtimeErrorCode): void {
     if (this.closed) return
     const advice = this.#advice
     const closeCode = advice?.code ?? code
-    const error = new RealtimeError(errorCode ?? (this.openedAt ? 'TRANSPORT_CLOSED' : 'CONNECT_FAILED'), `${this.name} ${closeCode} ${reason}`, { retryAfterMs: advice?.retryAfterMs })
-    // Before the handshake completes, the opener's promise carries the failure; after, the host hears of it.
+    // Before the handshake, a WebSocket that closes was refused (by a proxy, or the server's upgrade handler).
+    const failure = this.openedAt ? 'TRANSPORT_CLOSED' : this.name === 'websocket' ? 'UPGRADE_REFUSED' : 'CONNECT_FAILED'
+    const error = new RealtimeError(errorCode ?? failure, `${this.name} ${closeCode} ${reason}`, { retryAfterMs: advice?.retryAfterMs })
+    // Before the handshake completes, the opener's promise carries the failure; after, the client hears of it.
     this.close(error)
-    if (this.openedAt) this.#host.lost(this, closeCode, error)
+    if (this.openedAt) this.#deps.lost(this, closeCode, error)
   }
 }
 

@@ -1,5 +1,5 @@
-import type { RealtimeError } from './errors'
-import type { TransportName } from './transports/transport'
+import type { TransportName } from '@lifeline/protocol'
+import type { Diagnosis, RealtimeError } from './errors'
 
 /**
  * - `idle`: not started (`connect()` not called yet; also the server-rendering snapshot).
@@ -20,27 +20,40 @@ export interface ConnectionSnapshot {
   /** When the next attempt is due (epoch ms), while `reconnecting`. */
   readonly retryAt: number | undefined
   readonly error: RealtimeError | undefined
+  /**
+   * What the client found out about the network: why it is not on the first of its `transports`
+   * (`UPGRADE_REFUSED`, `WEBSOCKET_SILENT`, `WEBSOCKET_UNSTABLE`, `SSE_BUFFERED`), or, while
+   * reconnecting, that no transport reached the server (`SERVER_UNREACHABLE`). `undefined` on the
+   * first transport.
+   */
+  readonly diagnosis: Diagnosis | undefined
 }
 
 export type ConnectionAction =
   | { type: 'connect' }
-  | { type: 'connected'; transport: TransportName }
+  | { type: 'connected'; transport: TransportName; diagnosis: Diagnosis | undefined }
+  | { type: 'diagnosis'; diagnosis: Diagnosis }
   | { type: 'retry'; error: RealtimeError | undefined; retryAt: number | undefined }
   | { type: 'stable' }
   | { type: 'offline' }
   | { type: 'stop'; error: RealtimeError | undefined }
 
-export const IDLE: ConnectionSnapshot = { status: 'idle', transport: undefined, attempt: 0, retryAt: undefined, error: undefined }
+export const IDLE: ConnectionSnapshot = { status: 'idle', transport: undefined, attempt: 0, retryAt: undefined, error: undefined, diagnosis: undefined }
 
-/** The only place the connection status changes. Pure: same input, same output. */
+/** The only place the connection state changes. Pure: same input, same output. */
 export function reduceConnection(state: ConnectionSnapshot, action: ConnectionAction): ConnectionSnapshot {
   switch (action.type) {
     case 'connect':
       return { ...IDLE, status: 'connecting' }
     case 'connected':
-      return { ...state, status: 'connected', transport: action.transport, retryAt: undefined, error: undefined }
-    case 'retry':
-      return { ...state, status: 'reconnecting', transport: undefined, attempt: state.attempt + 1, retryAt: action.retryAt, error: action.error ?? state.error }
+      return { ...state, status: 'connected', transport: action.transport, retryAt: undefined, error: undefined, diagnosis: action.diagnosis }
+    case 'diagnosis':
+      return state.diagnosis === action.diagnosis ? state : { ...state, diagnosis: action.diagnosis }
+    case 'retry': {
+      const error = action.error ?? state.error
+      const diagnosis = error?.code === 'SERVER_UNREACHABLE' ? error.code : state.diagnosis
+      return { ...state, status: 'reconnecting', transport: undefined, attempt: state.attempt + 1, retryAt: action.retryAt, error, diagnosis }
+    }
     case 'stable':
       return state.attempt === 0 ? state : { ...state, attempt: 0 }
     case 'offline':

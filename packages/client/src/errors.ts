@@ -4,10 +4,20 @@ import { ERRORS, type ErrorCode } from '@lifeline/protocol'
 export type ClientErrorCode =
   /** The connection dropped (network, server gone, heartbeat missed). */
   | 'TRANSPORT_CLOSED'
-  /** No transport completed the connect handshake within `connectTimeoutMs`. */
+  /** A transport did not complete the connect handshake within `connectTimeoutMs`. */
   | 'CONNECT_TIMEOUT'
-  /** A transport failed before the connect reply (upgrade refused, stream rejected). */
+  /** A transport failed before the connect reply (stream rejected, constructor threw). */
   | 'CONNECT_FAILED'
+  /** The WebSocket upgrade failed (a proxy refused it, or closed the socket before the connect reply); the client fell back. */
+  | 'UPGRADE_REFUSED'
+  /** The WebSocket did not answer the connect handshake within `connectTimeoutMs` (a proxy accepted the upgrade and passes nothing). */
+  | 'WEBSOCKET_SILENT'
+  /** WebSocket connections kept dying right after the handshake (`maxFlaps` in a row within `minUptimeMs`). */
+  | 'WEBSOCKET_UNSTABLE'
+  /** The SSE ticket was granted but no event came through within `connectTimeoutMs`: a proxy buffers the stream. */
+  | 'SSE_BUFFERED'
+  /** Every transport failed without an answer from the server: it is down, or the network is. */
+  | 'SERVER_UNREACHABLE'
   /** The server sent something that is not a protocol v1 frame. */
   | 'PROTOCOL_ERROR'
   /** `ready(timeoutMs)` did not see the client connected in time (also the `cause` of a `getToken` that did not settle). */
@@ -25,10 +35,22 @@ export type ClientErrorCode =
 
 export type RealtimeErrorCode = ErrorCode | ClientErrorCode
 
-/** The client's own codes that a later attempt can fix; the server's codes say so in the protocol's table. */
-const RETRYABLE_CLIENT_CODES = new Set<RealtimeErrorCode>(['TRANSPORT_CLOSED', 'CONNECT_TIMEOUT', 'CONNECT_FAILED', 'PROTOCOL_ERROR', 'TIMEOUT', 'TOKEN_FAILED'])
+/**
+ * What the client found out about the network between it and the server: why it is not on the
+ * first of its `transports`, or why it cannot connect at all. In the snapshot (`diagnosis`) and,
+ * when found, as an `error` event.
+ */
+export type Diagnosis = Extract<ClientErrorCode, 'UPGRADE_REFUSED' | 'WEBSOCKET_SILENT' | 'WEBSOCKET_UNSTABLE' | 'SSE_BUFFERED' | 'SERVER_UNREACHABLE'>
 
-const isRetryable = (code: RealtimeErrorCode) => (code in ERRORS ? ERRORS[code as ErrorCode].retryable : RETRYABLE_CLIENT_CODES.has(code))
+const DIAGNOSES: RealtimeErrorCode[] = ['UPGRADE_REFUSED', 'WEBSOCKET_SILENT', 'WEBSOCKET_UNSTABLE', 'SSE_BUFFERED', 'SERVER_UNREACHABLE']
+
+/** Whether `code` names something about the network the client tells the app about. */
+export const isDiagnosis = (code: RealtimeErrorCode): code is Diagnosis => DIAGNOSES.includes(code)
+
+/** The client's own codes that no later attempt can fix; the server's codes say so in the protocol's table. */
+const FINAL_CLIENT_CODES: RealtimeErrorCode[] = ['QUEUE_FULL', 'QUEUE_EXPIRED', 'CLIENT_CLOSED', 'MAX_ATTEMPTS']
+
+const isRetryable = (code: RealtimeErrorCode) => (code in ERRORS ? ERRORS[code as ErrorCode].retryable : !FINAL_CLIENT_CODES.includes(code))
 
 /**
  * The one error type of Lifeline: `code` says what failed, `retryable` whether trying again later

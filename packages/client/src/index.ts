@@ -1,5 +1,5 @@
 /**
- * `@lifeline/client`: a framework-agnostic real-time client. WebSocket first, SSE fallback,
+ * `@lifeline/client`: a framework-agnostic real-time client. WebSocket first, SSE and long-polling fallback,
  * reconnection with jittered backoff, token refresh, and recovery without loss or duplicates.
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md
  */
@@ -10,11 +10,10 @@ export type { ChannelState, ChannelStatus, EventMap, Gap, MessageMeta } from './
 export { IDLE as IDLE_SNAPSHOT } from './connectionState'
 export type { ConnectionSnapshot, ConnectionStatus } from './connectionState'
 export { RealtimeError, UnauthorizedError } from './errors'
-export type { RealtimeErrorCode, ClientErrorCode } from './errors'
+export type { RealtimeErrorCode, ClientErrorCode, Diagnosis } from './errors'
 export { DEFAULT_OPTIONS } from './options'
 export type { RealtimeClientOptions, KeyValueStorage } from './options'
 export type { ReconnectDelay } from './backoff'
 export type { GetToken, TokenReason } from './tokenManager'
 export type { Timers } from './timers'
-export type { TransportName } from './transports/transport'
-export type { Position } from '@lifeline/protocol'
+export type { Position, TransportName } from '@lifeline/protocol'

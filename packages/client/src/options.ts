@@ -1,9 +1,10 @@
 import type { ReconnectDelay } from './backoff'
 import { globalTimers, type Timers } from './timers'
 import type { GetToken } from './tokenManager'
-import type { NetworkDeps, TransportName } from './transports/transport'
+import { TRANSPORTS, type TransportName } from '@lifeline/protocol'
+import type { NetworkDeps } from './transports/transport'
 
-/** Where the client remembers that WebSocket is blocked for an origin (a `localStorage` subset). */
+/** Where the client remembers which transports do not get through for an origin (a `localStorage` subset). */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 
 /**
@@ -20,17 +21,23 @@ export interface RealtimeClientOptions extends NetworkDeps {
   /** Returns a token for the server; throw {@link UnauthorizedError} when the user is signed out. */
   getToken?: GetToken | undefined
   /**
-   * Transports in order of preference.
-   * @default ['websocket', 'sse']
+   * Transports in order of preference: the ladder each attempt climbs down.
+   * @default ['websocket', 'sse', 'long-polling']
    */
   transports?: TransportName[]
   /**
-   * How long one transport may take to complete the handshake before the next one is tried; also
-   * how long a `getToken` call, and the ping that checks the connection after a wake or a return to
-   * the page, may take.
+   * How long one transport may take to complete the handshake (past it, the client reports why:
+   * `WEBSOCKET_SILENT`, `SSE_BUFFERED`, `CONNECT_TIMEOUT`); also how long a `getToken` call, and the
+   * ping that checks the connection after a wake or a return to the page, may take.
    * @default 5000
    */
   connectTimeoutMs?: number
+  /**
+   * A transport whose handshake has not completed after this long gets company: the next one
+   * starts in parallel, and the first to complete wins (a better one that completes later takes over).
+   * @default 1000
+   */
+  fallbackAfterMs?: number
   /**
    * Backoff between reconnect attempts: full jitter over `[minMs, maxMs]`, or your own function.
    * @default { minMs: 500, maxMs: 30_000 }
@@ -54,10 +61,11 @@ export interface RealtimeClientOptions extends NetworkDeps {
    */
   maxFlaps?: number
   /**
-   * Silence tolerated beyond the server's heartbeat interval before the connection counts as dead.
+   * A connection silent this long counts as dead. Once it has been quiet for most of it, the client
+   * pings, so a link gone silent is found within this time whatever the server's heartbeat.
    * @default 10_000
    */
-  heartbeatGraceMs?: number
+  livenessMs?: number
   /**
    * How long a channel keeps its server subscription after its last `subscribe()` ended.
    * @default 1000
@@ -80,17 +88,19 @@ export interface RealtimeClientOptions extends NetworkDeps {
    */
   maxFrameBytes?: number
   /**
-   * While on SSE, WebSocket is probed again after a jittered delay that doubles up to `maxMs`.
-   * @default { minMs: 5000, maxMs: 300_000 }
+   * While not on the first transport, it is probed again after a jittered delay (between half and
+   * all of `minMs`) that doubles up to `maxMs`.
+   * @default { minMs: 5000, maxMs: 25_000 }
    */
   upgradeDelay?: { minMs?: number; maxMs?: number }
   /**
-   * How long a WebSocket found blocked for an origin is skipped on later page loads.
+   * How long a transport found blocked for an origin (WebSocket refused or silent, SSE buffered)
+   * goes last on later page loads.
    * @default 3_600_000
    */
   blockedTtlMs?: number
   /**
-   * Where the blocked-WebSocket memory lives; `null` keeps it in memory only.
+   * Where the memory of blocked transports lives; `null` keeps it in memory only.
    * @default globalThis.localStorage when available
    */
   storage?: KeyValueStorage | null
@@ -109,25 +119,27 @@ export interface RealtimeClientOptions extends NetworkDeps {
   logger?: ((message: string, detail?: unknown) => void) | undefined
 }
 
-const TRANSPORTS: TransportName[] = ['websocket', 'sse']
-
 export const DEFAULT_OPTIONS = {
-  transports: TRANSPORTS,
+  transports: [...TRANSPORTS] as TransportName[],
   connectTimeoutMs: 5000,
-  reconnectDelay: {} as ReconnectDelay,
+  fallbackAfterMs: 1000,
+  reconnectDelay: { minMs: 500, maxMs: 30_000 } as ReconnectDelay,
   maxReconnectAttempts: Infinity,
   minUptimeMs: 5000,
   maxFlaps: 3,
-  heartbeatGraceMs: 10_000,
+  livenessMs: 10_000,
   releaseGraceMs: 1000,
   queueSize: 100,
   queueTtlMs: 30_000,
   maxFrameBytes: 65_536,
-  upgradeDelay: { minMs: 5000, maxMs: 300_000 },
+  upgradeDelay: { minMs: 5000, maxMs: 25_000 },
   blockedTtlMs: 3_600_000,
 }
 
-export type ResolvedOptions = typeof DEFAULT_OPTIONS & RealtimeClientOptions & Required<NetworkDeps> & Required<Pick<RealtimeClientOptions, 'timers' | 'random' | 'now'>>
+export type ResolvedOptions = typeof DEFAULT_OPTIONS &
+  RealtimeClientOptions &
+  Required<NetworkDeps> &
+  Required<Pick<RealtimeClientOptions, 'timers' | 'random' | 'now'>> & { upgradeDelay: typeof DEFAULT_OPTIONS.upgradeDelay }
 
 /**
  * Merges defaults once and throws `TypeError` for anything that cannot work, saying what is wrong
@@ -137,6 +149,9 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (!options || typeof options !== 'object') fail("needs options: new RealtimeClient({ url: 'https://rt.example.com', getToken })")
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = baseUrl(options.url)
+  // Bounds given in part take the rest from the defaults.
+  resolved.upgradeDelay = { ...DEFAULT_OPTIONS.upgradeDelay, ...options.upgradeDelay }
+  if (typeof resolved.reconnectDelay === 'object') resolved.reconnectDelay = { ...DEFAULT_OPTIONS.reconnectDelay, ...resolved.reconnectDelay }
   for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
     const given = resolved[name as 'queueSize']
     if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(`option "${name}" must be a number >= 0, got ${show(given)}`)
@@ -149,7 +164,7 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   const needed = {
     WebSocket: transports.includes('websocket') && 'pass `WebSocket` from the ws package (import { WebSocket } from \'ws\'), or leave "websocket" out of `transports`',
     EventSource: transports.includes('sse') && 'pass `EventSource` from the eventsource package (import { EventSource } from \'eventsource\'), or leave "sse" out of `transports`',
-    fetch: transports.includes('sse') && 'pass a `fetch` function (SSE sends its commands with it), or leave "sse" out of `transports`',
+    fetch: transports.some((name) => name !== 'websocket') && 'pass a `fetch` function (SSE and long-polling send their commands with it), or leave "sse" and "long-polling" out of `transports`',
   }
   for (const [name, remedy] of Object.entries(needed)) {
     if (!remedy || typeof resolved[name as 'fetch'] === 'function') continue

@@ -1,4 +1,5 @@
 import type { Connection } from './connection'
+import type { CurrentConnection } from './currentConnection'
 import { RealtimeError } from './errors'
 import type { PublishCommand, PublishResult } from '@lifeline/protocol'
 
@@ -8,6 +9,8 @@ interface Entry {
 }
 
 export interface OutboxOptions {
+  /** Where publishes go at once, when connected. */
+  current: CurrentConnection
   queueSize: number
   queueTtlMs: number
   maxFrameBytes: number
@@ -28,9 +31,9 @@ export class Outbox {
     this.#options = options
   }
 
-  add(request: Omit<PublishCommand, 'id'>, connection: Connection | undefined): Promise<PublishResult> {
+  add(request: Omit<PublishCommand, 'id'>): Promise<PublishResult> {
     return new Promise((resolve, reject) => {
-      const { queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
+      const { current, queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
       // The server would refuse it on every connection (over 4× its limit, by closing the socket):
       // never queue it. A Blob's size is the UTF-8 byte count the server measures; the id the
       // connection adds later is counted at its widest (16 digits, as 2 ** 53).
@@ -47,6 +50,7 @@ export class Outbox {
         },
       }
       this.#entries.add(entry)
+      const connection = current.get()
       if (connection) this.#send(entry, connection)
     })
   }

@@ -81,13 +81,16 @@ export class TokenManager {
   }
 
   /**
-   * The server refused the current token. Returns `true` when that is terminal: the token was
-   * itself fetched after a refusal, or there is no `getToken` to ask for another.
+   * Whether a refused token can be replaced: not when it was itself fetched after a refusal (asking
+   * again would only hammer the token service), nor without a `getToken` to ask.
    */
-  rejected(): boolean {
-    const terminal = this.#forced || !this.#getToken
+  get renewable(): boolean {
+    return !this.#forced && !!this.#getToken
+  }
+
+  /** The server refused the current token: the next one comes from `getToken`. */
+  rejected(): void {
     this.#forced = true
     this.#token = undefined
-    return terminal
   }
 }

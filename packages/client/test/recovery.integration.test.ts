@@ -28,11 +28,11 @@ async function subscribedClient() {
  */
 async function outage(client: RealtimeClient, attempts: number): Promise<() => void> {
   const { faults } = harness.server
-  faults.refuseWebSocket = faults.dropSse = true
+  faults.refuseWebSocket = faults.dropSse = faults.dropPoll = true
   harness.server.disconnectAll({ code: 4000 })
   await until(() => client.getSnapshot().attempt >= attempts, 20_000, `${attempts} failed attempts`)
   return () => {
-    faults.refuseWebSocket = faults.dropSse = false
+    faults.refuseWebSocket = faults.dropSse = faults.dropPoll = false
   }
 }
 

@@ -22,10 +22,6 @@ describe('backoff', () => {
     expect(backoff(5000, { minMs: 500, maxMs: 30_000 }, () => 0.999)).toBeLessThan(30_000)
   })
 
-  it('uses 500 ms and 30 s when the bounds are left out', () => {
-    expect(backoff(0, {}, () => 0.5)).toBe(250)
-    expect(backoff(20, {}, () => 0.5)).toBe(15_000)
-  })
 })
 
 /** Delay the client chose for its next attempt, read from the snapshot it publishes. */
@@ -55,7 +51,19 @@ describe('reconnecting with backoff', () => {
     expect(nextDelay(client)).toBe(100)
     await settle(100)
     expect(nextDelay(client)).toBe(200)
-    expect(reconnectDelay).toHaveBeenLastCalledWith(1, expect.objectContaining({ code: 'CONNECT_FAILED' }))
+    // The only transport failed without an answer: as far as the client can tell, the server is out of reach.
+    expect(reconnectDelay).toHaveBeenLastCalledWith(1, expect.objectContaining({ code: 'SERVER_UNREACHABLE' }))
+  })
+
+  it('takes the default bound (500 ms, 30 s) for one left out', async () => {
+    const { server, client } = testClient({ reconnectDelay: { maxMs: 1000 } })
+    server.mode = 'refuse'
+    client.connect()
+    await settle()
+    // random() is 0.5: half of the default minMs, 500.
+    expect(nextDelay(client)).toBe(250)
+    for (let attempt = 0; attempt < 3; attempt++) await settle(nextDelay(client))
+    expect(nextDelay(client)).toBe(500)
   })
 
   it('stops with MAX_ATTEMPTS after maxReconnectAttempts retries failed', async () => {

@@ -142,7 +142,7 @@ describe('RealtimeClient over the MSW handlers', () => {
 
   it.each(['websocket', 'sse'] as const)('refreshes the token in-band before it expires, over %s, on the same session', async (transport) => {
     vi.useFakeTimers()
-    // No heartbeats in this window: over SSE a frame needs real I/O, which fake time jumps past.
+    // No heartbeats and no liveness pings in this window: over SSE a frame needs real I/O, which fake time jumps past.
     startMock({ heartbeatMs: 300_000 })
     const reasons: TokenReason[] = []
     // The refresh and its reply travel through real I/O (signing, fetch, the event stream): wait for
@@ -152,6 +152,7 @@ describe('RealtimeClient over the MSW handlers', () => {
     const refreshReply = new Promise<void>((resolve) => (refreshed = resolve))
     const client = connectClient({
       transports: [transport],
+      livenessMs: 600_000,
       getToken: ({ reason }) => {
         reasons.push(reason)
         return signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada', expiresInSeconds: 60 })
@@ -179,12 +180,15 @@ describe('RealtimeClient over the MSW handlers', () => {
     mock.faults.refuseWebSocket = true
     const storage = new Map<string, string>()
     const memory = { getItem: (key: string) => storage.get(key) ?? null, setItem: (key: string, value: string) => void storage.set(key, value), removeItem: (key: string) => void storage.delete(key) }
-    const first = connectClient({ storage: memory })
-    await vi.waitFor(() => expect(first.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
+    // The background probe (every 50-100 ms here) confirms the refusal before it is remembered.
+    const first = connectClient({ storage: memory, upgradeDelay: { minMs: 100, maxMs: 100 } })
+    await vi.waitFor(() => expect(first.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: 'UPGRADE_REFUSED' }))
+    await vi.waitFor(() => expect([...storage.keys()]).toEqual([`lifeline:websocket:${mock.url}`]))
     const received = await collect(first, 'board:1', 'card_moved')
     await expect(first.channel('board:1').publish('card_moved', { card: 'c1' })).resolves.toMatchObject({ duplicate: false })
     await vi.waitFor(() => expect(received).toEqual([{ card: 'c1' }]))
 
+    first.disconnect()
     const webSocketAttempts = vi.fn()
     network.use(ws.link(`${mock.url.replace(/^http/, 'ws')}/ws`).addEventListener('connection', webSocketAttempts))
     const second = connectClient({ storage: memory })

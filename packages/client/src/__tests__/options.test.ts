@@ -19,7 +19,7 @@ describe('RealtimeClient options', () => {
     ['a url of another scheme', { url: 'ftp://rt.example.com' }, `RealtimeClient: url 'ftp://rt.example.com' must start with https://, http://, wss://, ws:// or / (a path on the page's host)`],
     ['a host without a scheme', { url: 'rt.example.com' }, `RealtimeClient: url 'rt.example.com' is not a URL: pass the server's base URL, e.g. 'https://rt.example.com'`],
     ['a url with a query', { url: 'https://rt.example.com/?token=x' }, `RealtimeClient: url 'https://rt.example.com/?token=x' must not carry a query or fragment: the client adds /ws and /sse to it`],
-    ['an empty transport list', { transports: [] }, 'RealtimeClient: option "transports" must be a non-empty list of "websocket", "sse"'],
+    ['an empty transport list', { transports: [] }, 'RealtimeClient: option "transports" must be a non-empty list of "websocket", "sse", "long-polling"'],
     ['an unknown transport', { transports: ['carrier-pigeon' as 'sse'] }, 'got ["carrier-pigeon"]'],
     ['a negative queueSize', { queueSize: -1 }, 'RealtimeClient: option "queueSize" must be a number >= 0, got -1'],
     ['a NaN connectTimeoutMs', { connectTimeoutMs: Number.NaN }, 'RealtimeClient: option "connectTimeoutMs" must be a number >= 0, got null'],
@@ -37,7 +37,7 @@ describe('RealtimeClient options', () => {
     it.each<[string, string]>([
       ['WebSocket', `RealtimeClient: WebSocket is not defined in this environment: pass \`WebSocket\` from the ws package (import { WebSocket } from 'ws'), or leave "websocket" out of \`transports\``],
       ['EventSource', `RealtimeClient: EventSource is not defined in this environment: pass \`EventSource\` from the eventsource package (import { EventSource } from 'eventsource'), or leave "sse" out of \`transports\``],
-      ['fetch', 'RealtimeClient: fetch is not defined in this environment: pass a `fetch` function (SSE sends its commands with it), or leave "sse" out of `transports`'],
+      ['fetch', 'RealtimeClient: fetch is not defined in this environment: pass a `fetch` function (SSE and long-polling send their commands with it), or leave "sse" and "long-polling" out of `transports`'],
     ])('names the missing %s and where to get it', (name, message) => {
       vi.stubGlobal(name, undefined)
       const { [name as 'fetch']: _dropped, ...rest } = valid
@@ -91,6 +91,6 @@ describe('RealtimeClient options', () => {
   })
 
   it('documents one default per option', () => {
-    expect(DEFAULT_OPTIONS).toMatchObject({ transports: ['websocket', 'sse'], connectTimeoutMs: 5000, queueSize: 100, maxReconnectAttempts: Infinity })
+    expect(DEFAULT_OPTIONS).toMatchObject({ transports: ['websocket', 'sse', 'long-polling'], connectTimeoutMs: 5000, fallbackAfterMs: 1000, livenessMs: 10_000, queueSize: 100, maxReconnectAttempts: Infinity })
   })
 })

@@ -135,22 +135,47 @@ describe('RealtimeClient', () => {
     expect(server.socket.open).toBe(true)
   })
 
-  it('treats a connection silent past heartbeat + grace as dead, and a pinging one as alive', async () => {
-    const { server, client, errors } = testClient({ heartbeatGraceMs: 5000, reconnectDelay: () => 100 })
-    server.heartbeatMs = 10_000
+  it('pings a quiet link every 8 s and keeps it while the answers come (the server heartbeat is 25 s)', async () => {
+    const { server, client } = testClient()
     client.connect()
     await settle()
-    for (let ping = 0; ping < 5; ping++) {
-      await settle(10_000)
+    await settle(60_000)
+    // 2 s answer deadline (the floor), so a ping after 8 s of silence: at 8, 16, … 56 s.
+    expect(server.sent('ping')).toHaveLength(7)
+    expect(server.sockets).toHaveLength(1)
+    expect(client.getSnapshot().status).toBe('connected')
+  })
+
+  it('finds a link gone silent within livenessMs, drops it and reconnects', async () => {
+    const { server, client, errors } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    await settle(3000)
+    server.socket.push({ type: 'ping' })
+    await settle()
+    // The link goes silent right after that frame: nothing in, nothing out.
+    server.mode = 'silent'
+    await settle(9999)
+    expect(server.sockets[0]!.open).toBe(true)
+    await settle(1)
+    expect(errors).toEqual(['TRANSPORT_CLOSED'])
+    expect(server.sockets[0]!.open).toBe(false)
+    server.mode = 'accept'
+    await settle(100)
+    expect(client.getSnapshot().status).toBe('connected')
+  })
+
+  it("answers the server's pings with a pong over WebSocket, which keeps the link from needing a ping of its own", async () => {
+    const { server, client } = testClient()
+    client.connect()
+    await settle()
+    for (let beat = 0; beat < 6; beat++) {
+      await settle(5000)
       server.socket.push({ type: 'ping' })
     }
     await settle()
-    expect(server.sockets).toHaveLength(1)
-    await settle(15_000)
-    expect(errors).toEqual(['TRANSPORT_CLOSED'])
-    expect(server.sockets[0]!.open).toBe(false)
-    await settle(100)
-    expect(client.getSnapshot().status).toBe('connected')
+    expect(server.received.filter((frame) => frame.type === 'pong')).toHaveLength(6)
+    expect(server.sent('ping')).toEqual([])
   })
 
   it('stops for good on a "stop" close code (4300 FORBIDDEN) and reports it', async () => {
@@ -190,7 +215,7 @@ describe('RealtimeClient', () => {
     server.socket.drop()
     await settle(100)
     // sample: stats
-    expect(client.stats()).toEqual({ status: 'connected', transport: 'websocket', rttMs: 0, reconnects: 1, framesIn: 4, framesOut: 3 })
+    expect(client.stats()).toEqual({ status: 'connected', transport: 'websocket', rttMs: 0, reconnects: 1, framesIn: 3, framesOut: 3 })
     // end sample
   })
 })

@@ -57,12 +57,14 @@ describe('TokenManager', () => {
     await expect(new TokenManager(() => '' as string, Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED' })
   })
 
-  it('treats a refusal of a token fetched after a refusal as terminal', () => {
+  it('can renew a refused token once, but not one fetched after a refusal, nor without getToken', () => {
     const tokens = new TokenManager(() => 't', Date.now, schedule, 5000)
-    expect(tokens.rejected()).toBe(false)
-    expect(tokens.rejected()).toBe(true)
+    expect(tokens.renewable).toBe(true)
+    tokens.rejected()
+    expect(tokens.renewable).toBe(false)
     tokens.accepted(undefined)
-    expect(tokens.rejected()).toBe(false)
+    expect(tokens.renewable).toBe(true)
+    expect(new TokenManager(undefined, Date.now, schedule, 5000).renewable).toBe(false)
   })
 })
 

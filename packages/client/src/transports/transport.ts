@@ -1,6 +1,7 @@
-import type { Command, ConnectCommand, ServerFrame } from '@lifeline/protocol'
+import type { ClientFrame, ConnectCommand, ServerFrame, TransportName } from '@lifeline/protocol'
+import type { RealtimeErrorCode } from '../errors'
 
-export type TransportName = 'websocket' | 'sse'
+export type { TransportName }
 
 /** The network constructors a transport may use; injected for Node, workers and tests. */
 export interface NetworkDeps {
@@ -8,7 +9,7 @@ export interface NetworkDeps {
   WebSocket?: typeof globalThis.WebSocket | undefined
   /** Needed when `transports` includes `'sse'`. @default globalThis.EventSource */
   EventSource?: typeof globalThis.EventSource | undefined
-  /** Needed when `transports` includes `'sse'` (ticket and upstream POSTs). @default globalThis.fetch */
+  /** Needed when `transports` includes `'sse'` or `'long-polling'` (their POSTs). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined
 }
 
@@ -16,11 +17,11 @@ export interface NetworkDeps {
 export interface TransportContext extends NetworkDeps {
   /** The server's base URL, `http(s)://host[:port][/prefix]`. */
   url: string
-  /** The handshake to perform; over SSE its token travels in the ticket request's header. */
+  /** The handshake to perform; over HTTP its token travels in the `Authorization` header. */
   connect: ConnectCommand
-  /** The current token, for SSE upstream POSTs. */
+  /** The current token, for the `Authorization` header of POSTs. */
   token(): string | undefined
-  /** The session id from the connect reply, for SSE upstream POSTs. */
+  /** The session id from the connect reply, for POSTs after the handshake. */
   session(): string | undefined
   /** A frame from the server, or `undefined` for something unreadable. */
   receive(frame: ServerFrame | undefined): void
@@ -33,8 +34,10 @@ export interface TransportContext extends NetworkDeps {
  * and its end through the context; `close()` ends it silently.
  */
 export interface Transport {
-  send(command: Command): void
+  send(frame: ClientFrame): void
   close(): void
+  /** What a handshake that has not completed in time means, given how far this transport got. */
+  stalled?: RealtimeErrorCode
 }
 
 export type TransportFactory = (context: TransportContext) => Transport

@@ -4,7 +4,8 @@ import { ABNORMAL_CLOSURE, type TransportFactory } from './transport'
 
 /**
  * WebSocket on `<url>/ws`. The token travels in the first frame, never in the URL. The socket
- * counts as working only when the connect reply arrives (the owner decides that), not on `open`.
+ * counts as working only when the connect reply arrives (the owner decides that), not on `open`:
+ * a proxy may complete the upgrade and then pass nothing.
  */
 export const webSocketTransport: TransportFactory = (context) => {
   const socket = new context.WebSocket!(`${context.url.replace(/^http/, 'ws')}/ws`)
@@ -14,10 +15,11 @@ export const webSocketTransport: TransportFactory = (context) => {
   // `ws` in Node throws on an 'error' event nobody listens to; close always follows an error.
   socket.onerror = noop
   return {
-    send: (command) => socket.send(JSON.stringify(command)),
+    send: (frame) => socket.send(JSON.stringify(frame)),
     close() {
       socket.onclose = socket.onmessage = socket.onopen = null
       socket.close(1000)
     },
+    stalled: 'WEBSOCKET_SILENT',
   }
 }

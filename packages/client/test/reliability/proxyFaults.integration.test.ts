@@ -18,7 +18,7 @@ async function fleet(count: number, options: Parameters<Harness['client']>[0] = 
   const clients: RealtimeClient[] = []
   const watches: Watch[] = []
   for (let index = 0; index < count; index++) {
-    const client = harness.client({ ...FAST, heartbeatGraceMs: 300, url: proxy.url, ...options })
+    const client = harness.client({ ...FAST, livenessMs: 600, url: proxy.url, ...options })
     client.connect()
     clients.push(client)
     watches.push(watch(client, CHANNEL))

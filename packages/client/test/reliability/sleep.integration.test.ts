@@ -22,10 +22,10 @@ const SLEEPS = [
   },
   {
     what: 'a sleep shorter than the heartbeat window still drops the dead link on waking, not when the watchdog fires',
-    // 20 s: past the sleep detector's drift threshold, well inside heartbeat interval + grace.
+    // 20 s: past the sleep detector's drift threshold, well inside this liveness window.
     sleepMs: 20_000,
-    // A watchdog this lenient cannot fire within the test: only the check made on waking can notice the dead link.
-    options: { heartbeatGraceMs: 10 * 60_000 },
+    // A liveness window this long cannot end within the test: only the check made on waking can notice the dead link.
+    options: { livenessMs: 10 * 60_000 },
   },
 ]
 

@@ -113,7 +113,7 @@ async function startFleet(): Promise<Fleet> {
   const errorsOf = new Map<RealtimeClient, string[]>()
   for (let index = 0; index < CLIENTS; index++) {
     // A quarter of the clients can only use SSE, as behind a proxy that never allows WebSocket.
-    const client = harness.client({ ...FAST, heartbeatGraceMs: 1000, url: proxies[index % PROXIES]!.url, sub: `user${index}`, ...(index % 4 === 3 ? { transports: ['sse'] } : {}) })
+    const client = harness.client({ ...FAST, livenessMs: 2000, url: proxies[index % PROXIES]!.url, sub: `user${index}`, ...(index % 4 === 3 ? { transports: ['sse'] } : {}) })
     const errors: string[] = []
     errorsOf.set(client, errors)
     client.on('error', (error) => errors.push(`${error.code} ${error.message}`))

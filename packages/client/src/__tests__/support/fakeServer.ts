@@ -1,4 +1,4 @@
-import type { Command, MessageFrame, Position, ResultMap, ServerFrame } from '@lifeline/protocol'
+import type { ClientFrame, Command, MessageFrame, Position, ResultMap, ServerFrame } from '@lifeline/protocol'
 import type { ErrorBody } from '@lifeline/protocol'
 
 /** What a handler answers: a result, an error, or `'ignore'` to leave the command unanswered. */
@@ -15,6 +15,8 @@ export class FakeServer {
   readonly sockets: FakeSocket[] = []
   /** Every command received, on any socket, in order. */
   readonly commands: Command[] = []
+  /** Every frame received, pongs included, on any socket, in order. */
+  readonly received: ClientFrame[] = []
   mode: FakeMode = 'accept'
   heartbeatMs = 25_000
   /** Token lifetime the server reports on connect and refresh; `undefined` for none. */
@@ -218,7 +220,10 @@ export class FakeSocket extends FakePeer {
   }
 
   send(text: string): void {
-    if (this.open) this.server.answer(JSON.parse(text) as Command, this)
+    if (!this.open) return
+    const frame = JSON.parse(text) as ClientFrame
+    this.server.received.push(frame)
+    if (frame.type !== 'pong') this.server.answer(frame, this)
   }
 
   protected deliver(data: string): void {
