@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Publication, UpstreamEnvelope } from '../../src/engine/index'
 import { RedisBroker, type RedisBrokerOptions } from '../../src/redis/redisBroker'
-import { freePort, startRedis, type RedisProcess } from './support/redisServer'
+import { freePort, startRedis, startRedisOn, type RedisProcess } from './support/redisServer'
 import { PATIENCE, allowSlowMachines } from './support/patience'
 
 allowSlowMachines()
@@ -91,7 +91,25 @@ describe('RedisBroker', () => {
     await admin.del('lifeline:{board:8}:meta')
     const after = await broker.publish({ channel: 'board:8', event: 'move', data: 3 })
     expect(after.position).toEqual({ epoch: expect.not.stringMatching(before.position.epoch), offset: 1 })
-    expect(await broker.history('board:8', before.position)).toMatchObject({ recovered: false, publications: [] })
+    // The old epoch's history went with it (not recovered); the new epoch is replayed from its start.
+    const history = await broker.history('board:8', before.position)
+    expect(history).toMatchObject({ recovered: false, position: after.position, replayFrom: { epoch: after.position.epoch, offset: 0 } })
+    expect(history.publications.map((publication) => [publication.pos, publication.data])).toEqual([[after.position, 3]])
+  })
+
+  it('replays the whole new epoch to a position of the epoch Redis lost, from any replica, while history holds it from offset 1', async () => {
+    const [a, b] = await Promise.all([replica(), replica({ historySize: 2 })])
+    const before = await a.publish({ channel: 'board:12', event: 'move', data: 0 })
+    await admin.flushall()
+    const after = [1, 2].map((n) => ({ n }))
+    const positions: Position[] = []
+    for (const data of after) positions.push((await a.publish({ channel: 'board:12', event: 'move', data })).position)
+    const history = await b.history('board:12', before.position)
+    expect(history).toMatchObject({ recovered: false, position: positions[1], replayFrom: { epoch: positions[0]!.epoch, offset: 0 } })
+    expect(history.publications.map((publication) => [publication.pos, publication.data])).toEqual([[positions[0], after[0]], [positions[1], after[1]]])
+    // Once offset 1 is trimmed (b keeps 2 messages), the new epoch is no longer whole: only the gap.
+    await b.publish({ channel: 'board:12', event: 'move', data: 3 })
+    expect(await b.history('board:12', before.position)).toEqual({ recovered: false, position: { epoch: positions[0]!.epoch, offset: 3 }, publications: [] })
   })
 
   it('refuses a history size that is not a positive integer', () => {
@@ -142,35 +160,91 @@ describe('RedisBroker', () => {
     }
   })
 
-  it('serves local subscribers, claims and its own sessions while Redis cannot be reached', async () => {
-    const broker = new RedisBroker({ url: `redis://127.0.0.1:${await freePort()}`, log: () => {} })
+  it('refuses publishes, subscribes, history reads, claims and kept values with UNAVAILABLE until it reaches Redis, then serves them', async () => {
+    const port = await freePort()
+    const broker = new RedisBroker({ url: `redis://127.0.0.1:${port}`, reconnectMaxDelayMs: 100, log: () => {} })
     brokers.push(broker)
     expect(broker.health()).toEqual({ status: 'degraded', reason: expect.any(String) })
-    const received: unknown[] = []
-    await broker.subscribe('board:10', (publication) => received.push(publication.data))
-    const { position } = await broker.history('board:10')
-    const first = await broker.publish({ channel: 'board:10', event: 'move', data: 'local', key: 'k' })
-    expect(await broker.publish({ channel: 'board:10', event: 'move', data: 'local', key: 'k' })).toEqual({ ...first, duplicate: true })
-    expect(first.position).toEqual({ epoch: position.epoch, offset: position.offset + 1 })
-    expect(received).toEqual(['local'])
-    expect(await broker.claimOnce('ticket:n2', 1000)).toBe(true)
-    expect(await broker.claimOnce('ticket:n2', 1000)).toBe(false)
+    const refusals = await Promise.allSettled([
+      broker.publish({ channel: 'board:10', event: 'move', data: 'early', key: 'k' }),
+      broker.subscribe('board:10', () => {}),
+      broker.history('board:10'),
+      broker.claimOnce('ticket:n2', 1000),
+      broker.keep('ticket:n2', 'grant', 1000),
+      broker.take('ticket:n2'),
+    ])
+    for (const refusal of refusals) expect(refusal).toMatchObject({ status: 'rejected', reason: { name: 'RefusedError', code: 'UNAVAILABLE' } })
+    // Its own sessions still take upstream commands; others' cannot be reached without Redis.
     broker.registerSession('s_3', () => ({ accepted: true }))
     expect(await broker.routeToSession('s_3', envelope)).toEqual({ accepted: true })
-    expect(await broker.routeToSession('s_elsewhere', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'INTERNAL' } })
+    expect(await broker.routeToSession('s_elsewhere', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'UNAVAILABLE' } })
+
+    const late = await startRedisOn(port)
+    try {
+      await broker.ready()
+      // Nothing of the refused publish was kept anywhere: the retry is the first.
+      expect(await broker.publish({ channel: 'board:10', event: 'move', data: 'early', key: 'k' })).toMatchObject({ position: { offset: 1 }, duplicate: false })
+      expect(await broker.claimOnce('ticket:n2', 1000)).toBe(true)
+    } finally {
+      await broker.close()
+      await late.kill()
+    }
   })
 
-  it('fails publishes but still answers subscribes and claims while Redis hangs', async () => {
+  it('refuses with UNAVAILABLE while Redis hangs, and publishes in the same epoch once it answers again', async () => {
     const broker = await replica({ commandTimeoutMs: 200, log: () => {} })
     const before = await broker.publish({ channel: 'board:11', event: 'move', data: 1 })
     await admin.call('CLIENT', 'PAUSE', '1500', 'ALL')
-    await expect(broker.publish({ channel: 'board:11', event: 'move', data: 2 })).rejects.toThrow(/timed out/)
+    await expect(broker.publish({ channel: 'board:11', event: 'move', data: 2, key: 'k-11' })).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+    await expect(broker.history('board:11', before.position)).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+    await expect(broker.claimOnce('ticket:n3', 10_000)).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+    // The retry with the same key settles whether the refused publish was stored after all.
+    const retried = await vi.waitFor(() => broker.publish({ channel: 'board:11', event: 'move', data: 2, key: 'k-11' }), PATIENCE)
+    expect(retried.position).toEqual({ epoch: before.position.epoch, offset: 2 })
     const history = await broker.history('board:11', before.position)
-    expect(history.recovered).toBe(false)
-    expect(history.position.epoch).not.toBe(before.position.epoch)
-    expect(await broker.claimOnce('ticket:n3', 10_000)).toBe(true)
-    expect(await broker.claimOnce('ticket:n3', 10_000)).toBe(false)
-    await vi.waitFor(async () => expect((await broker.publish({ channel: 'board:11', event: 'move', data: 3 })).position.epoch).toBe(before.position.epoch), PATIENCE)
+    expect(history.publications.map((publication) => publication.data)).toEqual([2])
+  })
+
+  it('ends every local subscription when its pub/sub connection drops; subscribing again recovers what was published meanwhile', async () => {
+    const [reader, writer] = await Promise.all([replica({ reconnectMaxDelayMs: 100, log: () => {} }), replica()])
+    const received: unknown[] = []
+    const ended: unknown[] = []
+    await reader.subscribe('board:13', (publication) => received.push(publication.data), (error) => ended.push(error))
+    const first = await writer.publish({ channel: 'board:13', event: 'move', data: 1 })
+    await vi.waitFor(() => expect(received).toEqual([1]), PATIENCE)
+
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+    await vi.waitFor(() => expect(ended).toEqual([{ code: 'UNAVAILABLE', message: expect.any(String) }]), PATIENCE)
+    // What the writer's replica publishes now reaches nobody on the reader's: only history has it.
+    const missed = await vi.waitFor(() => writer.publish({ channel: 'board:13', event: 'move', data: 2 }), PATIENCE)
+    await reader.ready()
+    await reader.subscribe('board:13', (publication) => received.push(publication.data))
+    const history = await reader.history('board:13', first.position)
+    expect(history).toMatchObject({ recovered: true, position: missed.position })
+    expect(history.publications.map((publication) => publication.data)).toEqual([2])
+    expect(received).toEqual([1])
+  })
+
+  it('scopes idempotency keys per publisher: the same key of another publisher is a new publish', async () => {
+    const [a, b] = await Promise.all([replica(), replica()])
+    const received: unknown[] = []
+    await b.subscribe('board:14', (publication) => received.push(publication.data))
+    const ada = await a.publish({ channel: 'board:14', event: 'move', data: 'ada', key: 'k-1', publisher: 'user:ada' })
+    const mallory = await b.publish({ channel: 'board:14', event: 'move', data: 'mallory', key: 'k-1', publisher: 'user:mallory' })
+    const retry = await b.publish({ channel: 'board:14', event: 'move', data: 'ada', key: 'k-1', publisher: 'user:ada' })
+    expect(mallory).toMatchObject({ position: { offset: 2 }, duplicate: false })
+    expect(retry).toEqual({ position: ada.position, duplicate: true })
+    await vi.waitFor(() => expect(received).toEqual(['ada', 'mallory']), PATIENCE)
+  })
+
+  it('keeps a value for one take, on any replica, until it expires', async () => {
+    const [a, b] = await Promise.all([replica(), replica()])
+    await a.keep('ticket:t1', 'grant-1', 10_000)
+    expect(await b.take('ticket:t1')).toBe('grant-1')
+    expect(await a.take('ticket:t1')).toBeUndefined()
+    await a.keep('ticket:t2', 'grant-2', 50)
+    await vi.waitFor(async () => expect(await admin.exists('lifeline:kept:ticket:t2')).toBe(0), PATIENCE)
+    expect(await b.take('ticket:t2')).toBeUndefined()
   })
 
   it('misses nothing and repeats nothing when a subscriber reads history while another replica publishes', async () => {

@@ -1,6 +1,8 @@
 import { CloseCode, type RefreshResult } from '@lifeline/protocol'
+import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { errorOf, eventually, mintToken, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
+import { WebSocket } from 'ws'
+import { errorOf, eventually, mintToken, request, requestTicket, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
 
 useIntegrationHooks()
 
@@ -116,5 +118,86 @@ describe('token expiry on a live connection', () => {
     expect(disconnect).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
     await client.ended()
     await eventually(() => expect(server.clients).toEqual([]))
+  })
+})
+
+describe('token lifetime', () => {
+  const SECRET = 'token-lifetime-test-secret'
+  /** An HS256 token for `ada` with exactly the claims given: signToken always adds `exp`. */
+  const rawToken = (claims: Record<string, unknown>) => new SignJWT({ roles: [], ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('ada').sign(new TextEncoder().encode(SECRET))
+
+  it('refuses a token without exp, on the WebSocket connect and the SSE ticket, unless told to accept them', async () => {
+    const noExpiry = await rawToken({})
+    const server = await startServer({ jwtSecret: SECRET })
+    const client = await WsClient.open(server)
+    const reply = await client.command('connect', { v: 1, token: noExpiry })
+    expect(!reply.ok && reply.error).toEqual({ code: 'UNAUTHORIZED', message: expect.stringContaining('"exp"') })
+    expect((await client.closed).code).toBe(CloseCode.UNAUTHORIZED)
+    expect(await requestTicket(server, noExpiry)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } })
+
+    const lenient = await startServer({ jwtSecret: SECRET, requireTokenExpiry: false })
+    expect((await WsClient.connect(lenient, noExpiry)).socket.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it('refuses a token that lives longer than maxTokenLifetimeMs', async () => {
+    const server = await startServer({ jwtSecret: SECRET, maxTokenLifetimeMs: 3600_000 })
+    const now = Math.floor(Date.now() / 1000)
+    expect((await WsClient.connect(server, await rawToken({ exp: now + 3000 }))).socket.readyState).toBe(WebSocket.OPEN)
+    const client = await WsClient.open(server)
+    const reply = await client.command('connect', { v: 1, token: await rawToken({ exp: now + 7200 }) })
+    expect(errorOf(reply)).toBe('UNAUTHORIZED')
+    // The default allows a day.
+    const byDefault = await startServer({ jwtSecret: SECRET })
+    expect(await requestTicket(byDefault, await rawToken({ exp: now + 2 * 86_400 }))).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } })
+  })
+
+  it('applies the same rule to a custom verifier that forgets exp', async () => {
+    const server = await startServer({ verifyToken: async (token) => ({ sub: token, roles: [] }) })
+    const client = await WsClient.open(server)
+    expect(errorOf(await client.command('connect', { v: 1, token: 'ada' }))).toBe('UNAUTHORIZED')
+  })
+})
+
+describe('SSE tickets', () => {
+  it('are opaque: the ticket carries no claim, only a reference and its expiry', async () => {
+    const server = await startServer()
+    const answer = await requestTicket(server, await mintToken('ada.lovelace@example.com', { roles: ['admin'] }))
+    const ticket = answer.body.ticket as string
+    expect(ticket).not.toMatch(/ada|admin|example/)
+    const payload = JSON.parse(Buffer.from(ticket.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
+    expect(Object.keys(payload).sort()).toEqual(['exp', 'jti'])
+    expect(JSON.stringify(payload)).not.toMatch(/ada|admin|example/)
+    const client = await SseClient.withTicket(server, ticket, 'unused')
+    expect(server.clients.map((info) => [info.user, info.id])).toEqual([['ada.lovelace@example.com', client.session]])
+  })
+
+  it('refuses a ticket whose token expired before it was redeemed with 401 TOKEN_EXPIRED', async () => {
+    const clock = new TestClock()
+    const server = await startServer({ clock, ticketTtlMs: 5 * 3600_000 })
+    const ticket = (await requestTicket(server, await mintToken('ada', { expiresInSeconds: 3600 }))).body.ticket as string
+    clock.advance(3600_000 + 1000)
+    const stream = await request(server, `/sse?ticket=${encodeURIComponent(ticket)}`)
+    expect([stream.status, stream.body.error.code]).toEqual([401, 'TOKEN_EXPIRED'])
+  })
+})
+
+describe('a refreshed token with fewer rights', () => {
+  it('ends the subscriptions it no longer allows with an unsubscribed frame and keeps the others', async () => {
+    const server = await startServer()
+    const client = await WsClient.connect(server, await mintToken('ada', { roles: ['admin'] }))
+    resultOf(await client.command('subscribe', { channel: 'dashboard' }))
+    resultOf(await client.command('subscribe', { channel: 'leaderboard' }))
+    resultOf(await client.command('refresh', { token: await mintToken('ada', { roles: [] }) }))
+    expect(await client.frame((frame) => frame.type === 'unsubscribed', 'unsubscribed')).toEqual({
+      type: 'unsubscribed',
+      channel: 'dashboard',
+      error: { code: 'FORBIDDEN', message: expect.any(String) },
+    })
+    await server.publish('leaderboard', 'score', 1)
+    await server.publish('dashboard', 'stats', 1)
+    await client.messagesOf('leaderboard', 1)
+    await client.command('ping', {})
+    expect(client.messages('dashboard')).toEqual([])
+    expect(server.clients[0]!.channels).toEqual(['leaderboard'])
   })
 })

@@ -205,6 +205,24 @@ describe('idempotent publish', () => {
     await publish(2, 'k2')
     expect((await reader.messagesOf('broadcasts', 2)).map((message) => message.data)).toEqual([1, 2])
   })
+
+  it("scopes keys per publisher: another user's same key, or the API's, is a publish of its own", async () => {
+    const server = await startServer({ apiKey: 'api-key' })
+    const reader = await WsClient.connect(server, await mintToken('reader'))
+    await reader.command('subscribe', { channel: 'board:2' })
+    const ada = await WsClient.connect(server, await mintToken('ada'))
+    const mallory = await WsClient.connect(server, await mintToken('mallory'))
+    const publish = (client: WsClient, data: string) => client.command('publish', { channel: 'board:2', event: 'e', data, key: 'k-1' }).then(resultOf<PublishResult>)
+    const first = await publish(ada, 'ada')
+    expect(await publish(mallory, 'mallory')).toMatchObject({ duplicate: false })
+    const api = await request(server, '/publish', { method: 'POST', headers: { authorization: 'Bearer api-key' }, body: JSON.stringify({ channel: 'board:2', event: 'e', data: 'api', key: 'k-1' }) })
+    expect(api.body).toMatchObject({ duplicate: false })
+    // A user whose name looks like a scope joined with a key is still another publisher.
+    const tricky = await WsClient.connect(server, await mintToken('ada:k'))
+    expect(await tricky.command('publish', { channel: 'board:2', event: 'e', data: 'tricky', key: '-1' }).then(resultOf<PublishResult>)).toMatchObject({ duplicate: false })
+    expect(await publish(ada, 'ada')).toEqual({ position: first.position, duplicate: true })
+    expect((await reader.messagesOf('board:2', 4)).map((message) => message.data)).toEqual(['ada', 'mallory', 'api', 'tricky'])
+  })
 })
 
 describe('idempotency window', () => {
@@ -264,13 +282,24 @@ describe('history and recovery', () => {
     expect(replayed).toEqual([])
   })
 
-  it('answers recovered: false with a new epoch after a restart', async () => {
+  it('after a restart, answers recovered: false and replays the new epoch from its start', async () => {
     const server = await startServer()
     const before = (await server.publish('leaderboard', 'score', 1)).position
     await server.restart()
-    const { reply } = await resubscribe(server, 'leaderboard', before)
+    const since = [2, 3]
+    for (const data of since) await server.publish('leaderboard', 'score', data)
+    const { reply, replayed } = await resubscribe(server, 'leaderboard', before)
+    // The cursor sits before the new epoch's first message: the client reports one gap, then gets them all.
     expect(reply.recovered).toBe(false)
-    expect(reply.position.epoch).not.toBe(before.epoch)
+    expect(reply.position).toEqual({ epoch: expect.not.stringMatching(before.epoch), offset: 0 })
+    expect(replayed.map((message) => [message.pos, message.data])).toEqual(since.map((data, index) => [{ epoch: reply.position.epoch, offset: index + 1 }, data]))
+  })
+
+  it('answers a position of an unknown epoch from the latest position once history no longer holds the current epoch whole', async () => {
+    const broker = new MemoryBroker({ historySize: 2 })
+    for (const data of [1, 2, 3]) await broker.publish({ channel: 'leaderboard', event: 'score', data })
+    const history = await broker.history('leaderboard', { epoch: 'before-a-restart', offset: 7 })
+    expect(history).toEqual({ recovered: false, position: { epoch: expect.any(String), offset: 3 }, publications: [] })
   })
 
   it('answers recovered: false for a position ahead of the channel', async () => {

@@ -9,7 +9,7 @@ import { WebSocket } from 'ws'
 import { systemClock, type Clock } from '../../src/engine/index'
 import { createServer, signToken, type MockServer, type ServerOptions } from '../../src/index'
 
-const JWT_SECRET = 'integration-test-secret'
+export const JWT_SECRET = 'integration-test-secret'
 
 /** Where a client connects: a `MockServer`, or anything else with its `url` (a spawned CLI). */
 export type Target = Pick<MockServer, 'url'>
@@ -55,7 +55,7 @@ export function eventually<T>(check: () => T, timeoutMs = WAIT_MS): Promise<T> {
   return vi.waitFor(check, { timeout: timeoutMs, interval: 20 })
 }
 
-type CommandFields<T extends CommandType> = Omit<Extract<Command, { type: T }>, 'id' | 'type'>
+export type CommandFields<T extends CommandType> = Omit<Extract<Command, { type: T }>, 'id' | 'type'>
 
 /** The frames one connection received, in order, with ways to wait for the ones a test expects. */
 export class FrameLog {
@@ -165,7 +165,7 @@ export async function request(server: Target, path: string, init: RequestInit = 
 }
 
 /** `POST /sse/ticket` with the token in `Authorization` and a connect command as the body. */
-export function requestTicket(server: MockServer, token: string | undefined, { origin, connectId = 1 }: { origin?: string; connectId?: number } = {}): Promise<HttpResult> {
+export function requestTicket(server: Target, token: string | undefined, { origin, connectId = 1 }: { origin?: string; connectId?: number } = {}): Promise<HttpResult> {
   return request(server, '/sse/ticket', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(origin ? { origin } : {}) },
@@ -202,7 +202,7 @@ export class SseClient extends FrameLog {
   }
 
   /** Opens a stream with a ticket already in hand (connect id 1); resolves once the connect reply arrived. */
-  static async withTicket(server: MockServer, ticket: string, token: string, origin?: string): Promise<SseClient> {
+  static async withTicket(server: Target, ticket: string, token: string, origin?: string): Promise<SseClient> {
     const client = new SseClient(`${server.url}/sse?ticket=${encodeURIComponent(ticket)}`, token, origin)
     const reply = await client.reply(1)
     if (!reply.ok) throw new Error(`connect refused: ${reply.error.code}`)
@@ -211,14 +211,14 @@ export class SseClient extends FrameLog {
   }
 
   /** The whole handshake: ticket by POST with the token, then the stream. */
-  static async connect(server: MockServer, token: string, origin?: string): Promise<SseClient> {
+  static async connect(server: Target, token: string, origin?: string): Promise<SseClient> {
     const ticket = await requestTicket(server, token, origin ? { origin } : {})
     if (ticket.status !== 200) throw new Error(`ticket refused: ${JSON.stringify(ticket.body)}`)
     return SseClient.withTicket(server, ticket.body.ticket, token, origin)
   }
 
   /** `POST /sse/send` with this client's token and session; answers the HTTP result. */
-  post(server: MockServer, frame: string | object, { token = this.token, session = this.session }: { token?: string; session?: string } = {}): Promise<HttpResult> {
+  post(server: Target, frame: string | object, { token = this.token, session = this.session }: { token?: string; session?: string } = {}): Promise<HttpResult> {
     return request(server, '/sse/send', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'lifeline-session': session },
@@ -227,7 +227,7 @@ export class SseClient extends FrameLog {
   }
 
   /** Sends a command upstream (must be accepted with 202); resolves with its reply from the stream. */
-  async command<T extends CommandType>(server: MockServer, type: T, fields: CommandFields<T>): Promise<ReplyFrame> {
+  async command<T extends CommandType>(server: Target, type: T, fields: CommandFields<T>): Promise<ReplyFrame> {
     const id = this.#nextId++
     const answer = await this.post(server, { id, type, ...fields })
     if (answer.status !== 202) throw new Error(`upstream ${type} refused with ${answer.status}: ${JSON.stringify(answer.body)}`)
@@ -264,7 +264,7 @@ export async function stillServes(server: MockServer): Promise<boolean> {
 }
 
 /** A raw `GET /sse` read with fetch, for what EventSource hides (comment lines, `retry:`). */
-export async function openRawStream(server: MockServer, token: string): Promise<{ text: () => string; status: number }> {
+export async function openRawStream(server: Target, token: string): Promise<{ text: () => string; status: number }> {
   const ticket = (await requestTicket(server, token)).body.ticket as string
   const controller = new AbortController()
   openedThisTest.push(() => controller.abort())

@@ -1,5 +1,5 @@
-import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
-import type { ServerFrame } from '@lifeline/protocol'
+import { RealtimeClient, type Gap, type RealtimeClientOptions } from '@lifeline/client'
+import type { Position, ServerFrame } from '@lifeline/protocol'
 import { EventSource } from 'eventsource'
 import { WebSocket } from 'ws'
 import { DEFAULT_JWT_SECRET, signToken } from '../../../src/index'
@@ -10,7 +10,13 @@ export interface Recording {
   wire: Extract<ServerFrame, { type: 'message' }>[]
   /** Payloads handed to the app's `channel.on` handlers, per channel. */
   app: Map<string, unknown[]>
+  /** Their positions, in the same order. */
+  appPositions: Map<string, Position[]>
   gaps: string[]
+  /** The same gaps as they were reported, per channel. */
+  gapSpans: Map<string, Gap[]>
+  /** `unsubscribed` frames off the wire: subscriptions the server ended, with the error code. */
+  unsubscribed: string[]
   recovered: string[]
 }
 
@@ -29,10 +35,11 @@ export interface RecordingClient {
  */
 export function recordingClient(options: { url: string; transport: 'websocket' | 'sse'; sub?: string } & Partial<RealtimeClientOptions>): RecordingClient {
   const { url, transport, sub = 'ada', ...rest } = options
-  const recording: Recording = { wire: [], app: new Map(), gaps: [], recovered: [] }
+  const recording: Recording = { wire: [], app: new Map(), appPositions: new Map(), gaps: [], gapSpans: new Map(), unsubscribed: [], recovered: [] }
   const record = (text: string) => {
     const frame = JSON.parse(text) as ServerFrame
     if (frame.type === 'message') recording.wire.push(frame)
+    if (frame.type === 'unsubscribed') recording.unsubscribed.push(`${frame.channel} ${frame.error.code}`)
   }
   class RecordingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
@@ -62,9 +69,19 @@ export function recordingClient(options: { url: string; transport: 'websocket' |
     join(channel, event) {
       const handle = client.channel(channel)
       const received: unknown[] = []
+      const positions: Position[] = []
+      const spans: Gap[] = []
       recording.app.set(channel, received)
-      handle.on(event, (data) => received.push(data))
-      handle.onGap((gap) => recording.gaps.push(`${channel} ${gap.from.epoch}:${gap.from.offset} -> ${gap.to.epoch}:${gap.to.offset}`))
+      recording.appPositions.set(channel, positions)
+      recording.gapSpans.set(channel, spans)
+      handle.on(event, (data, meta) => {
+        received.push(data)
+        positions.push(meta.position)
+      })
+      handle.onGap((gap) => {
+        spans.push(gap)
+        recording.gaps.push(`${channel} ${gap.from.epoch}:${gap.from.offset} -> ${gap.to.epoch}:${gap.to.offset}`)
+      })
       handle.onRecovered((position) => recording.recovered.push(`${channel} ${position.epoch}:${position.offset}`))
       handle.subscribe()
       return new Promise((resolve) => {

@@ -21,8 +21,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** `redis-server --port <free> --save '' --appendonly no`, ready to accept connections. */
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort()
+export function startRedis(): Promise<RedisProcess> {
+  return freePort().then(startRedisOn)
+}
+
+/** The same on `port`: for a server that was started before its Redis. */
+export async function startRedisOn(port: number): Promise<RedisProcess> {
   let child = await spawnRedis(port)
   return {
     port,
