@@ -25,7 +25,7 @@ export type PageFunction<A, R> = (arg: A) => R | Promise<R>
 
 /**
  * One tab of a {@link Browser}, in its own window so it is never a throttled background tab.
- * Values crossing between the test and the page must be JSON.
+ * Values cross between the test and the page as JSON (`undefined` properties are dropped).
  */
 export interface Page {
   readonly engine: Engine
@@ -38,8 +38,9 @@ export interface Page {
   /**
    * Calls `fn(arg)` in the page until it returns something truthy, and resolves with that; rejects
    * with the last value after `timeoutMs`. The polling runs inside the page: one round trip.
+   * `fn` may also be a function's source text, to build one from parts.
    */
-  waitFor<R, A = undefined>(fn: PageFunction<A, R>, options?: WaitForOptions<A>): Promise<Awaited<R>>
+  waitFor<R, A = undefined>(fn: PageFunction<A, R> | string, options?: WaitForOptions<A>): Promise<Awaited<R>>
   /** Writes a PNG of the page: the whole page in Chromium and Firefox, the viewport in WebKit. */
   screenshot(path: string): Promise<void>
   /**
@@ -127,6 +128,12 @@ const literal = (value: unknown) => (value === undefined ? 'undefined' : JSON.st
 /** The engine-independent part of a {@link Page}: evaluation of functions, `waitFor` and errors, over a driver. */
 export async function toPage(engine: Engine, driver: PageDriver): Promise<Page> {
   const preloaded = await driver.preload(ERROR_HOOK)
+  // Values cross as JSON text, so every engine returns the same thing: WebDriver would turn an
+  // \`undefined\` property into \`null\`, the others drop it.
+  const evaluate = async (expression: string) => {
+    const text = (await driver.run(`Promise.resolve(${expression}).then((value) => JSON.stringify({ value }))`)) as string
+    return (JSON.parse(text) as { value?: unknown }).value
+  }
   const errors: string[] = []
   // Each document has its own list: read it before the page leaves it, and whenever asked.
   const collect = async () => {
@@ -140,9 +147,9 @@ export async function toPage(engine: Engine, driver: PageDriver): Promise<Page> 
       await driver.goto(url)
       if (!preloaded) await driver.run(ERROR_HOOK)
     },
-    evaluate: ((fn: string | PageFunction<unknown, unknown>, arg?: unknown) => driver.run(typeof fn === 'string' ? fn : `(${fn.toString()})(${literal(arg)})`)) as Page['evaluate'],
+    evaluate: ((fn: string | PageFunction<unknown, unknown>, arg?: unknown) => evaluate(typeof fn === 'string' ? fn : `(${fn.toString()})(${literal(arg)})`)) as Page['evaluate'],
     async waitFor(fn, { arg, timeoutMs = DEFAULT_WAIT_MS } = {}) {
-      const result = (await driver.run(`(${pollInPage.toString()})(${fn.toString()}, ${literal(arg)}, ${timeoutMs}, ${POLL_MS})`)) as { done: boolean; value: unknown; failure?: string }
+      const result = (await evaluate(`(${pollInPage.toString()})(${fn.toString()}, ${literal(arg)}, ${timeoutMs}, ${POLL_MS})`)) as { done: boolean; value: unknown; failure?: string }
       if (result.done) return result.value as never
       const last = result.failure ? `it threw ${result.failure}` : `last value ${JSON.stringify(result.value)}`
       throw new Error(`waitFor: still falsy after ${timeoutMs} ms in ${engine} (${last}): ${fn.toString()}`)

@@ -21,15 +21,29 @@ export interface Nginx {
   close(): Promise<void>
 }
 
+export interface NginxOptions {
+  /**
+   * The server block's locations, instead of the docs' (see {@link docsLocations}): for a proxy
+   * configured differently, or wrongly.
+   */
+  locations?: string
+}
+
+/** The locations the docs print (docs/nginx/lifeline-locations.conf), as text to start a variant from. */
+export function docsLocations(): Promise<string> {
+  return readFile(`${DOCS}lifeline-locations.conf`, 'utf8')
+}
+
 /**
  * A private nginx (Debian package `nginx`) on a free loopback port, serving the
  * docs' locations in front of `backends` (`127.0.0.1:port` each), round robin, nothing sticky.
  */
-export async function startNginx(backends: string[]): Promise<Nginx> {
+export async function startNginx(backends: string[], { locations }: NginxOptions = {}): Promise<Nginx> {
   const port = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'lifeline-nginx-'))
   // Workers may run as another user than the master: they must reach the temp folders.
   await chmod(dir, 0o755)
+  if (locations !== undefined) await writeFile(join(dir, 'locations.conf'), locations)
   await writeFile(
     join(dir, 'nginx.conf'),
     `daemon off;
@@ -55,7 +69,7 @@ ${backends.map((backend) => `        server ${backend};`).join('\n')}
     }
     server {
         listen 127.0.0.1:${port};
-        include ${DOCS}lifeline-locations.conf;
+        include ${locations === undefined ? `${DOCS}lifeline-locations.conf` : join(dir, 'locations.conf')};
     }
 }
 `,
