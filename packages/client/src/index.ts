@@ -4,7 +4,8 @@
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md
  */
 export { RealtimeClient } from './realtimeClient'
-export type { ClientEvents, ClientStats, ChannelMap, ChannelEvents, PublishResult } from './realtimeClient'
+export type { PublishResult } from './realtimeClient'
+export type { ClientEvents, ClientStats, ChannelMap, ChannelEvents } from './types'
 export { Channel } from './channel'
 export type { ChannelState, ChannelStatus, EventMap, Gap, MessageMeta } from './channel'
 export { IDLE as IDLE_SNAPSHOT } from './connectionState'

@@ -54,7 +54,7 @@ describe('docs/client.md and docs/errors.md', () => {
   })
 
   it('list every client event', () => {
-    const events = /export type ClientEvents = \{([\s\S]*?)\n\}/.exec(read('packages/client/src/realtimeClient.ts'))![1]!
+    const events = /export type ClientEvents = \{([\s\S]*?)\n\}/.exec(read('packages/client/src/types.ts'))![1]!
     const names = [...events.matchAll(/^\s+(\w+):/gm)].map(([, name]) => name!)
     expect(names).toEqual(['status', 'transport', 'error'])
     for (const name of names) expect(guides['docs/client.md']).toContain(`| \`${name}\` |`)
