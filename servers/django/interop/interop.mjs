@@ -4,9 +4,10 @@
 //   node servers/django/interop/interop.mjs
 //
 // Starts its own redis-server and two daphne processes (free ports, stopped by pid at the end),
-// connects one client over WebSocket to the first process and one over SSE to the second, has both
-// publish, and checks that each receives every message once, in order, with offsets 1..n. Then the
-// SSE client reconnects after missing messages and must recover them (no gap, no repeat).
+// connects one client over WebSocket to the first process, one over SSE to the second and one over
+// long-polling to the first, has all three publish, and checks that each receives every message
+// once, in order, with offsets 1..n. Then the SSE client reconnects after missing messages and must
+// recover them (no gap, no repeat).
 import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -120,9 +121,11 @@ async function main() {
   const wake = () => [...waiters].forEach((check) => check())
   const overWs = client(urls[0], 'websocket', 'ada')
   const overSse = client(urls[1], 'sse', 'grace')
-  const seen = { websocket: [], sse: [] }
+  const overPolling = client(urls[0], 'long-polling', 'linus')
+  const clients = [['websocket', overWs], ['sse', overSse], ['long-polling', overPolling]]
+  const seen = Object.fromEntries(clients.map(([name]) => [name, []]))
   const subscriptions = []
-  for (const [name, realtime] of [['websocket', overWs], ['sse', overSse]]) {
+  for (const [name, realtime] of clients) {
     const board = realtime.channel(channelName)
     board.on('move', (data, meta) => {
       seen[name].push({ n: data.n, offset: meta.position.offset })
@@ -136,17 +139,16 @@ async function main() {
     if (transport !== name) throw new Error(`expected transport ${name}, got ${transport}`)
     await until(() => board.state.status === 'subscribed', `${name} subscribed`, waiters)
   }
-  log('both clients connected and subscribed')
+  log('three clients connected and subscribed (websocket, sse, long-polling)')
 
   for (let n = 1; n <= COUNT; n++) {
-    const publisher = n % 2 === 0 ? overWs : overSse
+    const publisher = clients[n % 3][1]
     const result = await publisher.channel(channelName).publish('move', { n })
     if (result.position.offset !== n || result.duplicate) throw new Error(`publish ${n} answered ${JSON.stringify(result)}`)
   }
-  await until(() => seen.websocket.length >= COUNT && seen.sse.length >= COUNT, 'every message on both clients', waiters)
-  expectSequence('websocket client', seen.websocket, 1, COUNT)
-  expectSequence('sse client', seen.sse, 1, COUNT)
-  log(`${COUNT} messages published over WebSocket and SSE reached both clients once, in order`)
+  await until(() => clients.every(([name]) => seen[name].length >= COUNT), 'every message on every client', waiters)
+  for (const [name] of clients) expectSequence(`${name} client`, seen[name], 1, COUNT)
+  log(`${COUNT} messages published over the three transports reached every client once, in order`)
 
   // Recovery: the SSE client goes away, misses messages, comes back and replays them from its position.
   overSse.disconnect()
@@ -162,8 +164,7 @@ async function main() {
   log('the SSE client reconnected and recovered the 5 messages it missed (no gap, no repeat)')
 
   subscriptions.forEach((release) => release())
-  overWs.disconnect()
-  overSse.disconnect()
+  for (const [, realtime] of clients) realtime.disconnect()
 }
 
 function stopAll() {
