@@ -59,11 +59,12 @@ export class TransportChoice {
     // Known-blocked transports last: no time lost on them, and still a way in when only they work.
     const ladder = [...transports].sort((a, b) => +!!memory.get(a) - +!!memory.get(b))
     const failures: RealtimeError[] = []
-    /** The last thing found out about a transport in this attempt. */
-    let held: Diagnosis | undefined
+    /** What this attempt found out about each transport that failed. */
+    const held: Partial<Record<TransportName, Diagnosis>> = {}
     let next = 0
-    // Why the winner is not a better transport: what this attempt found, or what was remembered.
-    const why = (rank: number) => held ?? transports.slice(0, rank).map(memory.get).find(Boolean)
+    // Why the winner is not a better transport: what this attempt found or what was remembered
+    // about the nearest better one that did not work.
+    const why = (rank: number) => transports.slice(0, rank).reverse().map((name) => held[name] ?? memory.get(name)).find(Boolean)
     // Each transport starts one successor: when it fails, or when it has not completed in time.
     const launch = (): void => {
       const name = ladder[next++]
@@ -77,7 +78,7 @@ export class TransportChoice {
         // between two racers' starts looks just like a refusal.
         if (current.get()) return this.#found(name, error, name !== transports[0])
         failures.push(error)
-        if (isDiagnosis(error.code)) held = error.code
+        if (isDiagnosis(error.code)) held[name] = error.code
         const action = ERRORS[error.code as ErrorCode]?.action
         // A refused token or a forbidden origin fails the same way on every transport.
         if (action === 'refresh' || action === 'stop') {

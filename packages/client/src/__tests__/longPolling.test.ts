@@ -1,0 +1,134 @@
+import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, type MswHandlersOptions } from '@lifeline/mock-server/msw'
+import { EventSource } from 'eventsource'
+import { setupServer, type SetupServer } from 'msw/node'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RealtimeClient, type RealtimeClientOptions, type RealtimeError } from '../index'
+import { memoryStorage } from './support/memoryStorage'
+
+// Long-polling and the move to it, against the Lifeline MSW handlers in jsdom: the same gateway
+// the Node server runs, every transport in-process.
+
+let mock: MswHandlers
+let network: SetupServer
+const clients: RealtimeClient[] = []
+
+function startMock(options: MswHandlersOptions = {}): MswHandlers {
+  vi.stubGlobal('EventSource', EventSource)
+  mock = createMswHandlers({ url: 'http://realtime.test', ...options })
+  network = setupServer(...mock.handlers)
+  network.listen({ onUnhandledRequest: 'error' })
+  return mock
+}
+
+function connectClient(options: Partial<RealtimeClientOptions> = {}): RealtimeClient {
+  const client = new RealtimeClient({ url: mock.url, storage: null, getToken: () => signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada' }), ...options })
+  clients.push(client)
+  client.connect()
+  return client
+}
+
+/** Subscribes and collects the `n` of every `{ n }` payload, once the server confirmed the subscription. */
+async function collect(client: RealtimeClient, channel: string): Promise<number[]> {
+  const received: number[] = []
+  client.channel(channel).on('score', (data) => received.push((data as { n: number }).n))
+  client.channel(channel).subscribe()
+  await vi.waitFor(() => expect(client.channel(channel).state.status).toBe('subscribed'))
+  return received
+}
+
+const publishAll = async (channel: string, numbers: number[]) => {
+  for (const n of numbers) await mock.publish(channel, 'score', { n })
+}
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect()
+  await mock.close()
+  network.close()
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+})
+
+describe('long-polling', () => {
+  it('connects, receives messages once and in order (batched while no poll is out), and publishes', async () => {
+    startMock()
+    const client = connectClient({ transports: ['long-polling'] })
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling' }))
+    expect(mock.clients.map((info) => info.transport)).toEqual(['long-polling'])
+    const received = await collect(client, 'board:1')
+    await publishAll('board:1', range(1, 50))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 50)))
+    await expect(client.channel('board:1').publish('score', { n: 51 })).resolves.toMatchObject({ duplicate: false, position: { offset: 51 } })
+    await vi.waitFor(() => expect(received).toEqual(range(1, 51)))
+  })
+
+  it('polls again with the same ack when an answer is lost, and the server sends it again: nothing lost or repeated', async () => {
+    startMock()
+    const acks: number[] = []
+    let dropped = 0
+    // A proxy that loses the answers of two polls that carried frames (the requests did arrive).
+    const lossy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).endsWith('/poll')) return response
+      acks.push((JSON.parse(String(init!.body)) as { ack: number }).ack)
+      const body = await response.clone().text()
+      if (dropped < 2 && body.includes('"score"')) {
+        dropped += 1
+        throw new TypeError('network error')
+      }
+      return response
+    }
+    const client = connectClient({ transports: ['long-polling'], fetch: lossy })
+    const received = await collect(client, 'board:1')
+    await publishAll('board:1', range(1, 5))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 5)))
+    expect(dropped).toBe(2)
+    // Each lost answer was asked for again with the ack before it.
+    const repeated = acks.filter((ack, index) => index > 0 && ack === acks[index - 1])
+    expect(repeated.length).toBeGreaterThanOrEqual(2)
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling' })
+    expect(client.stats().reconnects).toBe(0)
+  })
+
+  it('takes over from an SSE stream a proxy holds back, says SSE_BUFFERED, and the next page load starts with long-polling', async () => {
+    startMock()
+    mock.faults.refuseWebSocket = true
+    mock.faults.bufferSse = true
+    const storage = memoryStorage()
+    const errors: string[] = []
+    const first = connectClient({ storage, fallbackAfterMs: 200, connectTimeoutMs: 1000 })
+    first.on('error', (error: RealtimeError) => errors.push(error.code))
+    await vi.waitFor(() => expect(first.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling' }))
+    const received = await collect(first, 'leaderboard')
+    await publishAll('leaderboard', range(1, 3))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 3)))
+    await vi.waitFor(() => expect(first.getSnapshot().diagnosis).toBe('SSE_BUFFERED'))
+    expect(errors).toEqual(['UPGRADE_REFUSED', 'SSE_BUFFERED'])
+    expect([...storage.items.keys()]).toContain(`lifeline:sse:${mock.url}`)
+    first.disconnect()
+
+    const requests: string[] = []
+    const watching: typeof fetch = (input, init) => (requests.push(new URL(String(input)).pathname), fetch(input, init))
+    const second = connectClient({ storage, fetch: watching })
+    await vi.waitFor(() => expect(second.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling', diagnosis: 'SSE_BUFFERED' }))
+    expect(requests[0]).toBe('/poll/connect')
+    expect(requests).not.toContain('/sse/ticket')
+  })
+
+  it('refreshes the token in-band before it expires, on the same session', async () => {
+    vi.useFakeTimers()
+    startMock({ heartbeatMs: 300_000 })
+    const reasons: string[] = []
+    const client = connectClient({
+      transports: ['long-polling'],
+      livenessMs: 600_000,
+      getToken: ({ reason }) => (reasons.push(reason), signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada', expiresInSeconds: 60 })),
+    })
+    const [session] = await mock.connected()
+    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connected'))
+    await vi.advanceTimersByTimeAsync(50_000)
+    await vi.waitFor(() => expect(reasons).toEqual(['connect', 'refresh']))
+    expect(mock.clients.map((info) => info.id)).toEqual([session!.id])
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling' })
+  })
+})
