@@ -1,15 +1,15 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { ErrorBody } from '@lifeline/protocol'
 import { WebSocketServer } from 'ws'
-import { BINARY_FRAME, ProtocolEngine, SSE_NO_RETRY_MS, type EngineOptions, type HttpAnswer } from './engine/index'
-import { NO_FAULTS, type Faults } from './faults'
+import { BINARY_FRAME, type ProtocolEngine } from './engine/index'
+import type { Faults } from './faults'
+import { errorAnswer, type GatewayAnswer, type GatewayRequest } from './gateway/exchange'
+import { createGateway, type GatewayOptions } from './gateway/gateway'
 import { readBody } from './readBody'
-import { sessionControls, type SessionControls } from './sessionControls'
-import { sseLink } from './sseLink'
+import type { SessionControls } from './sessionControls'
 import { webSocketLink } from './webSocketLink'
 
-export interface ServerOptions extends EngineOptions {
+export interface ServerOptions extends GatewayOptions {
   /**
    * TCP port; `0` picks a free one (read it back from `server.port`).
    * @default 0
@@ -19,7 +19,7 @@ export interface ServerOptions extends EngineOptions {
   host?: string
   /**
    * Handles requests that are not part of the protocol (for example the demo gallery's page and
-   * controls), served on the same port. Without it they get `404`.
+   * controls), served on the same port. Without it they get `404 NOT_FOUND`.
    */
   fallback?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>
 }
@@ -42,15 +42,27 @@ export interface MockServer extends SessionControls {
   close(): Promise<void>
 }
 
-const CORS_HEADERS = {
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, lifeline-session',
-  'access-control-max-age': '600',
+/** A Node request as the gateway reads it. */
+function gatewayRequest(request: IncomingMessage): GatewayRequest {
+  const url = new URL(request.url ?? '/', 'http://localhost')
+  return {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    peer: request.socket.remoteAddress,
+    header(name) {
+      const value = request.headers[name]
+      return Array.isArray(value) ? value[0] : value
+    },
+    body: (limit) => readBody(request, limit),
+    gone: () => request.socket.destroyed,
+  }
 }
 
 /**
- * Starts the reference server: WebSocket on `/ws`, SSE on `/sse`, upstream on `/sse/send`, publish
- * API, health and metrics.
+ * Starts the reference server: WebSocket on `/ws`, SSE on `/sse`, long-polling on `/poll`, upstream
+ * on `/sse/send`, publish API, health and metrics. Everything the protocol answers comes from the
+ * gateway the MSW handlers share; this host moves bytes between it and `node:http` / `ws`.
  *
  * @example
  * const server = await createServer({ port: 0, jwtSecret: 'test' })
@@ -61,112 +73,62 @@ const CORS_HEADERS = {
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md
  */
 export async function createServer(options: ServerOptions = {}): Promise<MockServer> {
-  const { port = 0, host = '127.0.0.1', fallback, ...engineOptions } = options
-  let engine = new ProtocolEngine(engineOptions)
-  const faults: Faults = { ...NO_FAULTS }
+  const { port = 0, host = '127.0.0.1', fallback, ...gatewayOptions } = options
+  const gateway = createGateway(gatewayOptions)
   const sockets = new Set<Socket>()
   const openStreams = new Set<ServerResponse>()
   let http: Server
   let state: 'running' | 'stopped' | 'closed' = 'stopped'
   let boundPort = port
 
-  const { controls, sessionChanged } = sessionControls(() => engine)
-  const watchEngine = () => engine.onSession(sessionChanged)
-
   // Frames up to 4× the limit are read and answered with FRAME_TOO_LARGE; larger ones close with 1009.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * (engineOptions.maxFrameBytes ?? 65_536) })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * gateway.maxFrameBytes })
 
-  const send = (response: ServerResponse, answer: HttpAnswer, origin?: string) => {
-    response.writeHead(answer.status, { 'content-type': 'application/json', ...corsFor(origin) })
-    response.end(JSON.stringify(answer.body))
-  }
-  const corsFor = (origin: string | undefined): Record<string, string> =>
-    origin && engine.originAllowed(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin', ...CORS_HEADERS } : {}
-  const refuse = (error: ErrorBody, status: number): HttpAnswer => ({ status, body: { error } })
-
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    const origin = request.headers.origin
-    const authorization = request.headers.authorization
-    if (request.method === 'OPTIONS') {
-      response.writeHead(engine.originAllowed(origin) ? 204 : 403, corsFor(origin))
-      response.end()
+  function write(request: IncomingMessage, response: ServerResponse, answer: GatewayAnswer): void {
+    response.writeHead(answer.status, answer.headers)
+    if ('body' in answer) {
+      response.end(answer.body)
       return
     }
-    if (!engine.originAllowed(origin)) {
-      send(response, refuse({ code: 'ORIGIN_NOT_ALLOWED', message: `Origin ${origin} is not allowed` }, 403))
-      return
-    }
-    const body = () => readBody(request, 2 * (engineOptions.maxFrameBytes ?? 65_536))
-    const tooLarge = refuse({ code: 'FRAME_TOO_LARGE', message: 'Body too large' }, 413)
-    const key = `${request.method} ${url.pathname}`
-    switch (key) {
-      case 'GET /healthz':
-        return send(response, engine.health(), origin)
-      case 'GET /metrics':
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        response.end(engine.metricsText())
-        return
-      case 'POST /sse/ticket': {
-        const text = await body()
-        return send(response, text === undefined ? tooLarge : await engine.issueTicket(authorization, text), origin)
-      }
-      case 'POST /sse/send': {
-        const text = await body()
-        const session = request.headers['lifeline-session']
-        return send(response, text === undefined ? tooLarge : await engine.upstream(authorization, typeof session === 'string' ? session : undefined, text), origin)
-      }
-      case 'POST /publish': {
-        const text = await body()
-        return send(response, text === undefined ? tooLarge : await engine.publishApi(authorization, text), origin)
-      }
-      case 'GET /sse':
-        return openStream(url.searchParams.get('ticket'), request, response, origin)
-      default:
-        if (fallback) return fallback(request, response)
-        send(response, refuse({ code: 'BAD_REQUEST', message: `No route for ${key}` }, 404))
-    }
-  }
-
-  async function openStream(ticket: string | null, request: IncomingMessage, response: ServerResponse, origin?: string): Promise<void> {
-    if (faults.dropSse) return send(response, refuse({ code: 'INTERNAL', message: 'SSE unavailable (fault injection)' }, 503), origin)
-    const grant = await engine.redeemTicket(ticket)
-    if ('status' in grant) return send(response, grant, origin)
-    response.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx: do not buffer this response.
-      'x-accel-buffering': 'no',
-      ...corsFor(origin),
-    })
-    response.write(`retry: ${SSE_NO_RETRY_MS}\n\n`)
+    // The headers leave now, even while a buffering fault holds the stream's first bytes back.
+    response.flushHeaders()
     openStreams.add(response)
-    const session = engine.openEventStream(grant, sseLink(response, () => faults.sseDelayMs))
+    const stream = answer.stream({
+      write: (bytes) => response.writableEnded || response.destroyed || response.write(bytes),
+      end: () => response.writableEnded || response.end(),
+      abort: () => response.destroy(),
+      bufferedBytes: () => response.writableLength,
+    })
     const closed = () => {
       openStreams.delete(response)
-      session.closed()
+      stream.closed()
     }
     request.on('close', closed)
     response.on('error', closed)
   }
 
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const incoming = gatewayRequest(request)
+    const answer = await gateway.handle(incoming)
+    if (answer) return write(request, response, answer)
+    if (fallback) return fallback(request, response)
+    write(request, response, gateway.notFound(incoming))
+  }
+
   function upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname
-    const deny = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    const verdict = gateway.upgrade(new URL(request.url ?? '/', 'http://localhost').pathname, request.headers.origin)
+    if (!verdict.accept) {
+      socket.end(`HTTP/1.1 ${verdict.status} ${STATUS_CODES[verdict.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      return
     }
-    if (pathname !== '/ws') return deny(404, 'Not Found')
-    if (!engine.originAllowed(request.headers.origin)) return deny(403, 'Forbidden')
-    if (faults.refuseWebSocket) return deny(503, 'Service Unavailable')
     wss.handleUpgrade(request, socket, head, (ws) => {
-      if (faults.silenceWebSocket) {
+      if (verdict.silent) {
         // Accepted, then nothing: frames in are ignored, none go out. `ws` still emits `error` for
         // bad frames (oversized, invalid UTF-8), and an `error` without a listener crashes the process.
         ws.on('error', () => ws.terminate())
         return
       }
-      const session = engine.acceptWebSocket(webSocketLink(ws, socket))
+      const session = gateway.openWebSocket(webSocketLink(ws, socket), request.socket.remoteAddress)
       ws.on('message', (data, isBinary) => session.receive(isBinary ? BINARY_FRAME : data.toString()))
       ws.on('close', () => session.closed())
       ws.on('error', () => session.closed())
@@ -175,13 +137,12 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
     route(request, response).catch((error: unknown) => {
+      // The gateway answers its own failures; this is the fallback's.
       console.error('[lifeline] request failed', error)
-      if (!response.headersSent) send(response, refuse({ code: 'INTERNAL', message: 'Internal error' }, 500))
+      if (!response.headersSent) write(request, response, errorAnswer('INTERNAL', 'Internal error'))
       else response.destroy()
     })
   }
-
-  let unwatch = watchEngine()
 
   async function start(): Promise<void> {
     http = createHttpServer(handle)
@@ -205,7 +166,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
   async function stop(): Promise<void> {
     if (state !== 'running') return
     state = 'stopped'
-    await engine.close()
+    await gateway.close()
     for (const response of openStreams) response.end()
     const closing = new Promise<void>((resolve) => http.close(() => resolve()))
     // Give close frames a moment to leave, then cut whatever is left so `close()` never hangs. Only
@@ -219,6 +180,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
 
   await start()
 
+  const { controls } = gateway
   const server: MockServer = {
     get url() {
       return `http://${host}:${boundPort}`
@@ -227,31 +189,29 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       return boundPort
     },
     get engine() {
-      return engine
+      return gateway.engine
     },
     get clients() {
       return controls.clients
     },
-    faults,
+    faults: gateway.faults,
     connected: controls.connected,
     publish: controls.publish,
     disconnectAll: controls.disconnectAll,
     expireTokens: controls.expireTokens,
+    silenceWebSocketNow: controls.silenceWebSocketNow,
     async restart({ downtimeMs = 0 } = {}) {
       await stop()
       if (downtimeMs > 0) await new Promise((resolve) => setTimeout(resolve, downtimeMs))
       // `close()` during the downtime wins: a closed server must not come back.
       if (state === 'closed') return
-      unwatch()
-      engine = new ProtocolEngine(engineOptions)
-      unwatch = watchEngine()
+      gateway.renew()
       await start()
     },
     async close() {
       if (state === 'closed') return
       await stop()
       state = 'closed'
-      unwatch()
       wss.close()
     },
   }

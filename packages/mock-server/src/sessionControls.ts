@@ -31,13 +31,21 @@ export interface SessionControls {
   disconnectAll(options?: DisconnectOptions): void
   /** Fault injection: every live connection's token expires now (4200). */
   expireTokens(): void
+  /**
+   * Fault injection: every live WebSocket goes silent now, mid-session. It stays open and passes
+   * nothing either way (no frames, no pings) until the client gives up on it. Answers how many.
+   */
+  silenceWebSocketNow(): number
 }
 
 /**
  * The helpers over the host's current engine (a getter, because `restart()` replaces it). The host
  * calls `sessionChanged` from `engine.onSession` so that `connected()` wakes up.
  */
-export function sessionControls(currentEngine: () => ProtocolEngine): { controls: SessionControls; sessionChanged: () => void } {
+export function sessionControls(
+  currentEngine: () => ProtocolEngine,
+  silenceWebSockets: () => number,
+): { controls: SessionControls; sessionChanged: () => void } {
   const waiters = new Set<() => void>()
   const openSessions = () => [...currentEngine().sessions].filter((session) => session.status === 'open')
   const controls: SessionControls = {
@@ -62,6 +70,7 @@ export function sessionControls(currentEngine: () => ProtocolEngine): { controls
     expireTokens() {
       for (const session of openSessions()) session.expireToken()
     },
+    silenceWebSocketNow: silenceWebSockets,
   }
   return {
     controls,

@@ -1,22 +1,24 @@
-import type { TransportName } from '@lifeline/protocol'
-import { http, HttpResponse, sse, ws, type HttpHandler, type JsonBodyType, type WebSocketHandler, type WebSocketLink } from 'msw'
-import { BINARY_FRAME, ProtocolEngine, SSE_NO_RETRY_MS, type EngineOptions, type HttpAnswer } from '../engine/index'
-import { NO_FAULTS, type Faults } from '../faults'
-import { mswSseLink } from './mswSseLink'
+import { byteLength, ROUTES, TRANSPORTS, type RouteName, type TransportName } from '@lifeline/protocol'
+import { http, HttpResponse, ws, type HttpHandler, type WebSocketHandler, type WebSocketLink } from 'msw'
+import { BINARY_FRAME, type ProtocolEngine } from '../engine/index'
+import type { Faults } from '../faults'
+import type { GatewayAnswer, GatewayRequest, OpenStream } from '../gateway/exchange'
+import { createGateway, type GatewayOptions } from '../gateway/gateway'
+import { routeAt } from '../gateway/routeTable'
+import type { SessionControls } from '../sessionControls'
 import { mswWebSocketLink } from './mswWebSocketLink'
-import { sessionControls, type SessionControls } from '../sessionControls'
 
-export interface MswHandlersOptions extends EngineOptions {
+export interface MswHandlersOptions extends GatewayOptions {
   /**
    * The base URL the client is given as `url`: WebSocket on `<url>/ws` (`ws:`/`wss:`), SSE on
-   * `<url>/sse`, upstream on `<url>/sse/send`. Any host works: no request leaves the process.
+   * `<url>/sse`, long-polling on `<url>/poll`, upstream on `<url>/sse/send`. Any host works: no
+   * request leaves the process.
    * @default 'http://localhost'
    */
   url?: string
   /**
-   * Which transports to mock. msw's `sse()` needs a global `EventSource` (browsers have one; in
-   * Node or jsdom install the `eventsource` package's first), so WebSocket-only tests can drop `'sse'`.
-   * @default ['websocket', 'sse']
+   * Which transports to mock; the routes of the others are left to your other handlers.
+   * @default ['websocket', 'sse', 'long-polling']
    */
   transports?: TransportName[]
 }
@@ -35,6 +37,16 @@ export interface MswHandlers extends SessionControls {
   close(): Promise<void>
 }
 
+/** The transport each route belongs to; the others serve every transport. */
+const TRANSPORT_OF: Partial<Record<RouteName, TransportName[]>> = {
+  webSocket: ['websocket'],
+  sseTicket: ['sse'],
+  sse: ['sse'],
+  send: ['sse', 'long-polling'],
+  pollConnect: ['long-polling'],
+  poll: ['long-polling'],
+}
+
 /**
  * @note Every `ws.link()` adds a listener to one module-wide BroadcastChannel of msw and never
  * removes it, so a test file that makes fresh handlers per test trips Node's
@@ -43,9 +55,67 @@ export interface MswHandlers extends SessionControls {
 const webSocketLinks = new Map<string, WebSocketLink>()
 const webSocketLink = (url: string) => webSocketLinks.get(url) ?? webSocketLinks.set(url, ws.link(url)).get(url)!
 
+/** An intercepted fetch as the gateway reads it; `base` is the path prefix of the handlers' URL. */
+function gatewayRequest(request: Request, basePath: string): GatewayRequest {
+  const url = new URL(request.url)
+  return {
+    method: request.method,
+    path: url.pathname.slice(basePath.length) || '/',
+    query: url.searchParams,
+    header: (name) => request.headers.get(name) ?? undefined,
+    async body(limit) {
+      const text = await request.text()
+      return byteLength(text) > limit ? undefined : text
+    },
+    gone: () => request.signal.aborted,
+  }
+}
+
 /**
- * The Lifeline protocol as msw handlers: the same engine as `createServer`, over `ws.link()`,
- * `sse()` and `http`, so client unit tests and browser demos run without a server.
+ * A stream answer as a streaming `Response`: what msw's own `sse()` returns, minus its event
+ * encoding, so the bytes are the gateway's. The session ends when the client cancels the body
+ * (service worker) or aborts the request (Node).
+ */
+function streamResponse(answer: Extract<GatewayAnswer, { stream: unknown }>, request: Request): Response {
+  let open: OpenStream | undefined
+  let done = false
+  const closed = () => {
+    done = true
+    open?.closed()
+  }
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const end = () => {
+        if (done) return
+        done = true
+        controller.close()
+      }
+      open = answer.stream({
+        write: (bytes) => done || controller.enqueue(bytes),
+        end,
+        // No network to cut: ending is all a client can see. (Erroring the body instead leaves the
+        // `eventsource` package with an unhandled rejection and no `error` event.)
+        abort: end,
+        bufferedBytes: () => 0,
+      })
+    },
+    cancel: closed,
+  })
+  request.signal.addEventListener('abort', closed, { once: true })
+  // The client may have gone while the ticket was checked.
+  if (request.signal.aborted) closed()
+  return new Response(body, { status: answer.status, headers: answer.headers })
+}
+
+/** An answer as a `Response`; statuses like 204 must have no body at all. */
+function toResponse(answer: GatewayAnswer, request: Request): Response {
+  if ('stream' in answer) return streamResponse(answer, request)
+  return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
+}
+
+/**
+ * The Lifeline protocol as msw handlers: the gateway and engine of `createServer`, over
+ * `ws.link()` and `http`, so client unit tests and browser demos run without a server.
  *
  * @example
  * const mock = createMswHandlers({ url: 'http://realtime.test' })
@@ -58,77 +128,47 @@ const webSocketLink = (url: string) => webSocketLinks.get(url) ?? webSocketLinks
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/testing.md#the-msw-handlers
  */
 export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers {
-  const { url = 'http://localhost', transports = ['websocket', 'sse'], ...engineOptions } = options
+  const { url = 'http://localhost', transports = [...TRANSPORTS], ...gatewayOptions } = options
   if (!/^https?:\/\/[^/]/.test(url)) throw new TypeError(`createMswHandlers: "url" must be an http(s) URL, got ${url}`)
-  if (!transports.length || transports.some((name) => name !== 'websocket' && name !== 'sse')) {
-    throw new TypeError(`createMswHandlers: "transports" must list 'websocket' and/or 'sse', got ${JSON.stringify(transports)}`)
+  if (!transports.length || transports.some((name) => !(TRANSPORTS as readonly string[]).includes(name))) {
+    throw new TypeError(`createMswHandlers: "transports" must list some of ${TRANSPORTS.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(transports)}`)
   }
   const base = url.replace(/\/+$/, '')
-  const engine = new ProtocolEngine(engineOptions)
-  const faults: Faults = { ...NO_FAULTS }
-  const { controls, sessionChanged } = sessionControls(() => engine)
-  const unwatch = engine.onSession(sessionChanged)
+  const basePath = new URL(base).pathname.replace(/\/+$/, '')
+  const gateway = createGateway(gatewayOptions)
+  const served = (route: RouteName) => TRANSPORT_OF[route]?.some((name) => transports.includes(name)) ?? true
   let closed = false
 
-  const answer = ({ status, body }: HttpAnswer) => HttpResponse.json(body as JsonBodyType, { status })
-  // Like the Node server's routes: the engine answers, the host only moves bytes.
-  const post = (path: string, run: (request: Request, body: string) => Promise<HttpAnswer>) =>
-    http.post(`${base}${path}`, async ({ request }) => (closed ? HttpResponse.error() : answer(await run(request, await request.text()))))
+  // Every protocol path under the base; other paths fall through to the app's other handlers.
+  const protocol = http.all(`${base}/*`, async ({ request }) => {
+    const incoming = gatewayRequest(request, basePath)
+    const route = routeAt(incoming.path)
+    if (!route || !served(route)) return undefined
+    if (closed) return HttpResponse.error()
+    const answer = await gateway.handle(incoming)
+    return answer && toResponse(answer, request)
+  })
 
   const webSocket = () =>
-    webSocketLink(`${base.replace(/^http/, 'ws')}/ws`).addEventListener('connection', ({ client }) => {
+    webSocketLink(`${base.replace(/^http/, 'ws')}${ROUTES.webSocket.path}`).addEventListener('connection', ({ client }) => {
+      // msw's WebSocket has no upgrade request, so no Origin: the path and the fault switches decide.
+      const verdict = gateway.upgrade(ROUTES.webSocket.path, undefined)
       // A refused upgrade reaches the page as a close without `open`; 1006 is what browsers report.
-      if (closed || faults.refuseWebSocket) return client.close(1006, 'WebSocket upgrade refused')
-      if (faults.silenceWebSocket) return // accepted, then nothing: frames in are ignored, none go out
-      const session = engine.acceptWebSocket(mswWebSocketLink(client))
+      if (closed || !verdict.accept) return client.close(1006, 'WebSocket upgrade refused')
+      if (verdict.silent) return // accepted, then nothing: frames in are ignored, none go out
+      const session = gateway.openWebSocket(mswWebSocketLink(client))
       client.addEventListener('message', (event) => session.receive(typeof event.data === 'string' ? event.data : BINARY_FRAME))
       client.addEventListener('close', () => session.closed())
     })
 
-  const eventStream = () =>
-    sse<{ message: string }>(`${base}/sse`, async ({ request, client }) => {
-      // An EventSource never sees why a stream was refused, only that it failed: an empty stream
-      // says that. (msw's `client.error()` errors the body without a reason, which the
-      // `eventsource` package cannot handle: an unhandled rejection, and no `error` event.)
-      if (closed || faults.dropSse) return client.close()
-      const grant = await engine.redeemTicket(new URL(request.url).searchParams.get('ticket'))
-      if ('status' in grant) return client.close()
-      client.send({ retry: SSE_NO_RETRY_MS })
-      const session = engine.openEventStream(grant, mswSseLink(client, () => faults.sseDelayMs))
-      const ended = () => session.closed()
-      request.signal.addEventListener('abort', ended, { once: true })
-      // @note Behind msw's service worker the request never aborts when the page closes its
-      // EventSource; msw only calls `client.close()` as the stream is cancelled, with no event to
-      // listen to. Without this the session would linger, and be counted in `clients`, until its
-      // token expired.
-      const close = client.close.bind(client)
-      client.close = () => {
-        close()
-        ended()
-      }
-      // The client may have gone while the ticket was checked.
-      if (request.signal.aborted) ended()
-    })
-
-  const handlers: Array<HttpHandler | WebSocketHandler> = [
-    ...(transports.includes('websocket') ? [webSocket()] : []),
-    ...(transports.includes('sse')
-      ? [
-          eventStream(),
-          post('/sse/ticket', (request, body) => engine.issueTicket(request.headers.get('authorization'), body)),
-          post('/sse/send', (request, body) => engine.upstream(request.headers.get('authorization'), request.headers.get('lifeline-session'), body)),
-        ]
-      : []),
-    post('/publish', (request, body) => engine.publishApi(request.headers.get('authorization'), body)),
-    http.get(`${base}/healthz`, () => (closed ? HttpResponse.error() : answer(engine.health()))),
-    http.get(`${base}/metrics`, () => (closed ? HttpResponse.error() : HttpResponse.text(engine.metricsText()))),
-  ]
-
+  const { controls } = gateway
   return {
     url: base,
-    handlers,
-    engine,
-    faults,
+    handlers: [...(transports.includes('websocket') ? [webSocket()] : []), protocol],
+    get engine() {
+      return gateway.engine
+    },
+    faults: gateway.faults,
     get clients() {
       return controls.clients
     },
@@ -136,11 +176,11 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
     publish: controls.publish,
     disconnectAll: controls.disconnectAll,
     expireTokens: controls.expireTokens,
+    silenceWebSocketNow: controls.silenceWebSocketNow,
     async close() {
       if (closed) return
       closed = true
-      unwatch()
-      await engine.close()
+      await gateway.close()
     },
   }
 }

@@ -126,7 +126,7 @@ describe('SSE handshake', () => {
     const client = await SseClient.connect(server, await mintToken('grace'))
     client.source.close()
     await eventually(() => expect(server.clients).toEqual([]))
-    expect((await request(server, '/healthz')).body.connections).toEqual({ websocket: 0, sse: 0 })
+    expect((await request(server, '/healthz')).body.connections).toEqual({ websocket: 0, sse: 0, 'long-polling': 0 })
   })
 
   it('forgets an SSE client that goes away while its ticket is being redeemed', async () => {

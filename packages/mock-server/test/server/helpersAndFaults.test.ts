@@ -52,7 +52,7 @@ describe('health and metrics', () => {
     await SseClient.connect(server, await mintToken('grace'))
     const health = await request(server, '/healthz')
     expect(health.status).toBe(200)
-    expect(health.body).toEqual({ status: 'ok', connections: { websocket: 1, sse: 1 } })
+    expect(health.body).toEqual({ status: 'ok', connections: { websocket: 1, sse: 1, 'long-polling': 0 } })
   })
 
   it('exposes Prometheus text: connections by transport, messages in and out, errors by code', async () => {
