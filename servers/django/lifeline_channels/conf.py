@@ -40,7 +40,8 @@ class LifelineSettings:
     rate_burst: int = 200
     ticket_ttl_ms: int = 30_000
     #: How long `POST /poll` is held when there is nothing to send; must stay below heartbeat_ms.
-    poll_ms: int = 20_000
+    #: Unset: 20 000, or 80 % of heartbeat_ms when that is shorter.
+    poll_ms: int = None
     #: Frames a long-polling session may hold unacknowledged before it is cut as a slow consumer.
     max_queued_bytes: int = 1_048_576
     history_size: int = 1000
@@ -66,6 +67,8 @@ def build_settings(overrides):
         if key not in known:
             raise ImproperlyConfigured(f"LIFELINE has an unknown option {name!r}; known: {', '.join(sorted(n.upper() for n in known))}")
         values[key] = tuple(value) if key in ("allowed_origins", "channel_rules") else value
+    if values.get("poll_ms") is None:
+        values["poll_ms"] = min(20_000, int(values.get("heartbeat_ms", LifelineSettings.heartbeat_ms) * 0.8))
     settings = LifelineSettings(**values)
     for name in _POSITIVE:
         value = getattr(settings, name)

@@ -8,9 +8,8 @@ holder through Redis). Every response is complete, so buffering proxies pass it.
 """
 import asyncio
 import collections
-import time
 
-from .answers import SESSION_NOT_FOUND, answer, error_answer, verdict_answer
+from .answers import SESSION_NOT_FOUND, error_answer, verdict_answer
 from .codes import CloseCode
 from .endpoints import authenticate, is_answer, parse_connect
 from .frames import safe_int

@@ -4,7 +4,6 @@ spread over retryAfterMs"), then the server's own handler (daphne's) stops it.
 daphne closes the sockets before it cancels the applications, so without this clients only see a
 dropped connection and back off instead of reconnecting at once to another process.
 """
-import asyncio
 import logging
 import signal
 
