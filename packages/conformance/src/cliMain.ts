@@ -18,6 +18,7 @@ Runs the Lifeline protocol's conformance cases against a server and reports each
   --level <a,b>          levels to run: ${LEVELS.join(', ')} (default: all)
   --transport <a,b>      transports: ${TRANSPORTS.join(', ')} (default: all)
   --case <a,b>           only these cases (names from --list)
+  --not-applicable <a,b> cases that do not apply to this server (reported as such, not run)
   --json <file>          also write the report as JSON
   --list                 list the cases and exit
   --version              print the kit's version
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], io: CliIo, extra: Pick<ConformanceO
         level: { type: 'string' },
         transport: { type: 'string' },
         case: { type: 'string' },
+        'not-applicable': { type: 'string' },
         json: { type: 'string' },
         list: { type: 'boolean' },
         version: { type: 'boolean' },
@@ -74,6 +76,7 @@ export async function runCli(argv: string[], io: CliIo, extra: Pick<ConformanceO
       ...(values.level ? { levels: list(values.level) as ConformanceOptions['levels'] } : {}),
       ...(values.transport ? { transports: list(values.transport) as ConformanceOptions['transports'] } : {}),
       ...(values.case ? { cases: list(values.case)! } : {}),
+      ...(values['not-applicable'] ? { notApplicable: Object.fromEntries(list(values['not-applicable'])!.map((name) => [name, 'declared not applicable with --not-applicable'])) } : {}),
     }
     let level: string | undefined
     io.out(formatHeader({ url: values.url, ...(values.url2 ? { url2: values.url2 } : {}), levels: options.levels ? [...options.levels] : [...LEVELS], transports: options.transports ? [...options.transports] : [...TRANSPORTS] }))

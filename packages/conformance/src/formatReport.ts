@@ -7,12 +7,12 @@ const MARKS = { passed: 'pass', failed: 'FAIL', 'not-applicable': 'n/a ' } as co
 export function formatResult(result: CaseResult): string {
   const name = `${result.name}${result.transport ? ` [${result.transport}]` : ''}`
   const lines = [`  ${MARKS[result.status]}  ${name}${result.status === 'not-applicable' ? `: ${result.reason}` : `  (${Math.round(result.durationMs)} ms)`}`]
-  if (result.status === 'passed' && result.notes?.length) lines.push(...result.notes.map((note) => `        note: ${note}`))
   if (result.status === 'failed') {
     lines.push(`        checks:   ${result.title}`, `        failure:  ${result.reason}`)
     if (result.expected) lines.push(`        expected: ${result.expected}`)
     if (result.received !== undefined) lines.push(`        received: ${brief(result.received, 600)}`)
   }
+  if (result.notes?.length) lines.push(...result.notes.map((note) => `        note:     ${note}`))
   return lines.join('\n')
 }
 

@@ -115,7 +115,7 @@ export class FrameLog {
         reject,
         timer: setTimeout(() => {
           this.#waiters.delete(waiter)
-          reject(new CaseFailure(`${this.#label()}: no ${what} within ${timeoutMs} ms`, { expected: what, received: this.recent() }))
+          reject(new CaseFailure(`${this.#label()}: ${what} did not arrive within ${timeoutMs} ms`, { expected: what, received: this.recent() }))
         }, timeoutMs),
       }
       this.#waiters.add(waiter)

@@ -31,6 +31,12 @@ export interface ConformanceOptions {
   /** Only the cases with these names (for example `['handshake', 'recover-trimmed']`). @default every case */
   cases?: readonly string[]
   /**
+   * Cases the caller declares not applicable to this server, by name, each with the reason the
+   * report gives (for example MSW handlers, which leave paths outside the protocol to the app's
+   * other handlers: `{ 'unknown-path': '…' }`).
+   */
+  notApplicable?: Readonly<Record<string, string>>
+  /**
    * The `fetch` every HTTP request goes through (msw intercepts `globalThis.fetch` in tests).
    * @default globalThis.fetch, read at call time
    */
@@ -61,13 +67,13 @@ function checkUrl(name: string, url: string | undefined): void {
 }
 
 /** The cases to run, in order, each per selected transport where it runs per transport. */
-function plan(levels: Level[], transports: TransportName[], names: readonly string[] | undefined, hasUrl2: boolean): Planned[] {
+function plan(levels: Level[], transports: TransportName[], names: readonly string[] | undefined, hasUrl2: boolean, declared: readonly string[]): Planned[] {
   const known = CASES.map((testCase) => testCase.name)
-  const unknown = (names ?? []).filter((name) => !known.includes(name))
+  const unknown = [...(names ?? []), ...declared].filter((name) => !known.includes(name))
   if (unknown.length > 0) throw new TypeError(`runConformance: unknown case ${unknown.join(', ')}; cases are: ${known.join(', ')}`)
   return CASES.filter((testCase) => levels.includes(testCase.level) && (!names || names.includes(testCase.name))).flatMap((testCase): Planned[] => {
     // Not applicable as a whole without a second replica: one line, not one per transport.
-    if (!testCase.transports || (testCase.level === 'multi-replica' && !hasUrl2)) return [{ testCase }]
+    if (!testCase.transports || (testCase.level === 'multi-replica' && !hasUrl2) || declared.includes(testCase.name)) return [{ testCase }]
     return transports.filter((transport) => testCase.transports!.includes(transport)).map((transport) => ({ testCase, transport }))
   })
 }
@@ -110,10 +116,14 @@ async function runCase({ testCase, transport }: Planned, init: Omit<ConstructorP
     else outcome = { status: 'failed', reason: `${error instanceof ConfigError ? '' : 'unexpected error in the case: '}${error instanceof Error ? error.message : String(error)}` }
   }
   await ctx.close()
-  // What a connection noticed on its own (a second reply, a skipped offset) is the root cause of whatever else failed.
-  const [violation] = ctx.violations()
-  if (violation && outcome.status !== 'not-applicable') {
-    outcome = { status: 'failed', reason: violation.message, received: violation.frame, ...(outcome.status === 'failed' ? { notes: [`then: ${outcome.reason}`] } : {}) }
+  // What the connections noticed on their own (a second reply, a skipped offset): the failure of a
+  // case that otherwise passed, and context for one that failed.
+  const violations = ctx.violations()
+  if (violations.length > 0 && outcome.status === 'passed') {
+    const [first, ...more] = violations
+    outcome = { status: 'failed', reason: first!.message, received: first!.frame, ...(more.length ? { notes: more.slice(0, 3).map((violation) => `also: ${violation.message}`) } : {}) }
+  } else if (violations.length > 0 && outcome.status === 'failed') {
+    outcome = { ...outcome, notes: violations.slice(0, 3).map((violation) => `also: ${violation.message}`) }
   }
   return { ...base, ...outcome, durationMs: performance.now() - started }
 }
@@ -135,7 +145,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   if (!options.url) throw new TypeError('runConformance: "url" is required')
   const levels = checkList('levels', options.levels, LEVELS)
   const transports = checkList('transports', options.transports, TRANSPORTS)
-  const planned = plan(levels, transports, options.cases, options.url2 !== undefined)
+  const declared = options.notApplicable ?? {}
+  const planned = plan(levels, transports, options.cases, options.url2 !== undefined, Object.keys(declared))
   const config: ResolvedConfig = parseConfig(options.config)
   const fetch: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const WebSocket = options.WebSocket ?? (NodeWebSocket as unknown as WebSocketConstructor)
@@ -146,10 +157,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
   const results: CaseResult[] = []
   for (const item of planned) {
-    const result =
-      item.testCase.level === 'multi-replica' && !url2
-        ? notApplicable(item, 'needs a second replica (--url2)')
-        : await runCase(item, { config, transports, url, url2, tokens, fetch, WebSocket })
+    const reason = declared[item.testCase.name] ?? (item.testCase.level === 'multi-replica' && !url2 ? 'needs a second replica (--url2)' : undefined)
+    const result = reason !== undefined ? notApplicable(item, reason) : await runCase(item, { config, transports, url, url2, tokens, fetch, WebSocket })
     results.push(result)
     options.onResult?.(result)
   }

@@ -48,6 +48,12 @@ export async function stillServes(connection: Connection, after: string): Promis
   okResult(await connection.command('ping', {}), `${connection.label}: a ping after ${after} (the connection must stay usable)`)
 }
 
+/** Fails the case with the first thing `connection` noticed on its own (a second reply, a skipped offset), if any. */
+export function noViolations(connection: Connection): void {
+  const [violation] = connection.log.violations
+  if (violation) throw new CaseFailure(violation.message, { received: violation.frame })
+}
+
 /** `promise`, or a failure made by `failure()` after `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, failure: () => CaseFailure): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -5,7 +5,7 @@ import { errorReply, httpError, httpStatus, okResult } from '../expectations'
 import { check } from '../failure'
 import type { Connection } from '../transports/connection'
 import { WebSocketConnection } from '../transports/webSocketConnection'
-import { newKey, stillServes } from '../steps'
+import { newKey, noViolations, stillServes } from '../steps'
 
 /**
  * Sends a bad frame and checks its answer: over WebSocket a reply to `id` with `code`, or an `error`
@@ -108,6 +108,7 @@ export const oneReplyPerCommand: ConformanceCase = {
     })
     // A ping round trip after the last: any late second reply is in by then, and the log flags it.
     await stillServes(connection, 'a burst of commands')
+    noViolations(connection)
     const order = connection.log.frames.flatMap((frame) => (frame.type === 'reply' && ids.includes(frame.id) ? [frame.id] : []))
     check(order.join() === ids.join(), `${connection.label}: replies come in the order the commands were sent`, { expected: `replies to ${ids.join(', ')} in that order`, received: { replyOrder: order } })
   },

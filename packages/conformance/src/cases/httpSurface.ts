@@ -92,13 +92,22 @@ export const corsPreflight: ConformanceCase = {
   },
 }
 
-export const unknownRoutes: ConformanceCase = {
-  name: 'unknown-routes',
+export const unknownPath: ConformanceCase = {
+  name: 'unknown-path',
   level: 'core',
-  title: 'an unknown path is 404 NOT_FOUND; a known path with a wrong method is 405 METHOD_NOT_ALLOWED with an allow header',
+  title: 'a path the server does not have is 404 NOT_FOUND',
   async run(ctx) {
     httpError(await ctx.http('GET', '/lifeline-conformance/no-such-path'), 'NOT_FOUND', 'GET /lifeline-conformance/no-such-path')
-    for (const path of [ROUTES.sseTicket.path, ROUTES.send.path]) {
+  },
+}
+
+export const wrongMethod: ConformanceCase = {
+  name: 'wrong-method',
+  level: 'core',
+  title: "a protocol path with a method it does not take is 405 METHOD_NOT_ALLOWED, with an allow header listing the path's methods",
+  async run(ctx) {
+    const paths = [ROUTES.send.path, ...(ctx.transports.includes('sse') ? [ROUTES.sseTicket.path] : []), ...(ctx.transports.includes('long-polling') ? [ROUTES.poll.path] : [])]
+    for (const path of paths) {
       const answer = await ctx.http('GET', path)
       httpError(answer, 'METHOD_NOT_ALLOWED', `GET ${path}`, ['allow'])
       check(/\bPOST\b/i.test(answer.headers.allow ?? ''), `GET ${path}: a 405 lists the path's methods in an allow header`, { expected: 'allow: POST', received: shown(answer, ['allow']) })

@@ -2,7 +2,7 @@ import type { ConformanceCase } from '../conformanceCase'
 import { malformedFrames, oneReplyPerCommand, unknownCommand } from './badInput'
 import { connectTimeout, floodClose, oversizedWebSocketMessage, tokenExpiry } from './closeCodes'
 import { badToken, commandBeforeConnect, expiredToken, handshake, sseTicket, unsupportedVersion } from './handshake'
-import { corsPreflight, refusedOrigin, unknownRoutes, upstreamErrors } from './httpSurface'
+import { corsPreflight, refusedOrigin, unknownPath, upstreamErrors, wrongMethod } from './httpSurface'
 import { frameTooLarge, rateLimit, tooManySubscriptions } from './limits'
 import { crossReplicaDelivery, crossReplicaPoll, crossReplicaRecovery, crossReplicaUpstream } from './multiReplica'
 import { idempotentPublish, publishApi, publishReceive } from './publish'
@@ -32,7 +32,8 @@ export const CASES: readonly ConformanceCase[] = [
   upstreamErrors,
   corsPreflight,
   refusedOrigin,
-  unknownRoutes,
+  unknownPath,
+  wrongMethod,
   // recovery
   recoverWithinHistory,
   recoverOtherEpoch,

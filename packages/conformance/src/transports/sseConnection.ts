@@ -32,6 +32,7 @@ export class SseConnection extends CommandSender implements Connection {
   readonly comments: string[] = []
   readonly #options: ConnectionOptions
   readonly #abort = new AbortController()
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   #endStream!: (ended: Ended) => void
 
   private constructor(options: ConnectionOptions) {
@@ -104,7 +105,7 @@ export class SseConnection extends CommandSender implements Connection {
       (comment) => this.comments.push(comment),
     )
     try {
-      const reader = response.body!.getReader()
+      const reader = (this.#reader = response.body!.getReader())
       for (;;) {
         const { done, value } = await reader.read()
         if (done) break
@@ -138,6 +139,8 @@ export class SseConnection extends CommandSender implements Connection {
 
   async close(): Promise<void> {
     this.#abort.abort()
+    // Not every fetch ends a body's pending read on abort (msw's streamed responses do not).
+    void this.#reader?.cancel().catch(() => {})
     await Promise.race([this.ended, new Promise((resolve) => setTimeout(resolve, 1000))])
   }
 }

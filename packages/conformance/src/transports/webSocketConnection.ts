@@ -45,6 +45,11 @@ export class WebSocketConnection extends CommandSender implements Connection {
     )
   }
 
+  /** Whether frames can still be sent. */
+  get isOpen(): boolean {
+    return this.#socket.readyState === OPEN
+  }
+
   get label(): string {
     return `${this.#user} over websocket${this.session ? ` (session ${this.session})` : ''}`
   }
