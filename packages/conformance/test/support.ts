@@ -33,7 +33,7 @@ export function testConfig(overrides: Partial<ConformanceConfig> = {}): Conforma
 }
 
 /** Mock server (or MSW handler) options with the limits of {@link LIMITS} and a 300 ms heartbeat. */
-export function serverOptions(): ServerOptions {
+export function serverOptions(broker: ServerOptions['broker'] = new MemoryBroker({ historySize: LIMITS.historySize })): ServerOptions {
   return {
     jwtSecret: SECRET,
     apiKey: API_KEY,
@@ -43,7 +43,7 @@ export function serverOptions(): ServerOptions {
     maxFrameBytes: LIMITS.maxFrameBytes,
     maxSubscriptions: LIMITS.maxSubscriptions,
     rateLimit: { perSecond: 20, burst: LIMITS.rateLimitBurst },
-    broker: new MemoryBroker({ historySize: LIMITS.historySize }),
+    broker,
   }
 }
 
