@@ -37,6 +37,7 @@ class PollLink:
         self._frames = collections.deque()  # (seq, text)
         self._queued_bytes = 0
         self._last_seq = 0
+        self._acked = 0
         self._held = None  # future of the poll being held
         self._wake_pending = False
         self.closed = False
@@ -68,6 +69,7 @@ class PollLink:
     # ---- the poller's side ----
 
     def batch_after(self, ack):
+        self._acked = max(self._acked, ack)
         while self._frames and self._frames[0][0] <= ack:
             self._queued_bytes -= len(self._frames.popleft()[1])
         texts, size, seq = [], 0, ack
@@ -81,7 +83,9 @@ class PollLink:
 
     async def poll(self, ack):
         if ack > self._last_seq:
-            return error_answer("BAD_REQUEST", f"ack {ack} is after the last frame sent ({self._last_seq})")
+            return error_answer("BAD_REQUEST", f"ack {ack} is past the last frame sent ({self._last_seq})")
+        if ack < self._acked:
+            return error_answer("BAD_REQUEST", f"Frames up to {self._acked} were acknowledged and are gone; ack {ack} is behind them")
         self._restart_idle()
         seq, texts = self.batch_after(ack)
         if texts:

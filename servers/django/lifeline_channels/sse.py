@@ -17,21 +17,21 @@ class SseLink:
 
     transport = "sse"
 
-    def __init__(self, send, limit):
+    def __init__(self, send):
         async def write(chunks):
             await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
 
         async def finish():
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        self._outbox = Outbox(write, finish, limit)
+        self._outbox = Outbox(write, finish)
 
     def send(self, text, sse_id):
-        event = (f"id: {sse_id}\ndata: {text}\n\n" if sse_id else f"data: {text}\n\n").encode("utf-8")
-        return self._outbox.put(event, len(event))
+        self._outbox.put((f"id: {sse_id}\ndata: {text}\n\n" if sse_id else f"data: {text}\n\n").encode("utf-8"))
+        return True
 
     def keepalive(self):
-        self._outbox.put(b": hb\n\n", 6)
+        self._outbox.put(b": hb\n\n")
 
     def close(self, code, reason):
         # A slow consumer is cut at once: a polite end would queue behind the very backlog.
@@ -63,7 +63,7 @@ class SseStream(HttpEndpoint):
             ],
         })
         await request.send({"type": "http.response.body", "body": f"retry: {SSE_NO_RETRY_MS}\n\n".encode(), "more_body": True})
-        link = SseLink(request.send, runtime.settings.max_queued_bytes)
+        link = SseLink(request.send)
         session = Session(runtime, link)
         runtime.track(session, request.scope)
         try:

@@ -11,7 +11,7 @@ BINARY_FRAME = "\u0000binary"
 class WebSocketLink:
     transport = "websocket"
 
-    def __init__(self, send, limit):
+    def __init__(self, send):
         async def write(texts):
             for text in texts:
                 await send({"type": "websocket.send", "text": text})
@@ -21,10 +21,11 @@ class WebSocketLink:
         async def finish():
             await send({"type": "websocket.close", "code": self._close_code})
 
-        self._outbox = Outbox(write, finish, limit)
+        self._outbox = Outbox(write, finish)
 
     def send(self, text, sse_id):
-        return self._outbox.put(text, len(text))
+        self._outbox.put(text)
+        return True
 
     def keepalive(self):
         pass  # daphne sends WebSocket-level pings on its own
@@ -52,7 +53,7 @@ class WebSocketConsumer:
             await send({"type": "websocket.close", "code": CloseCode.ORIGIN_NOT_ALLOWED})  # before accept: HTTP 403
             return
         await send({"type": "websocket.accept"})
-        link = WebSocketLink(send, runtime.settings.max_queued_bytes)
+        link = WebSocketLink(send)
         session = Session(runtime, link)
         runtime.track(session, scope)
         try:

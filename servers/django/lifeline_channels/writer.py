@@ -1,31 +1,31 @@
 """An ordered outbox over an ASGI `send`: frames queue synchronously (the session never awaits)
-and one task writes them in order, everything queued in a turn as one write."""
+and one task writes them in order, everything queued in a turn as one write.
+
+@note No send-buffer limit here: daphne's `send` hands each write to Twisted at once, so this queue
+only ever holds one turn's frames (a history replay is a legitimate burst), and the socket's own
+buffer is out of the application's sight.
+"""
 import asyncio
 import collections
 import logging
 
 
 class Outbox:
-    def __init__(self, write, finish, limit):
+    def __init__(self, write, finish):
         """`write(chunks)` sends queued items; `finish()` ends the response or socket."""
         self._write = write
         self._finish = finish
-        self._limit = limit
         self._queue = collections.deque()
-        self._queued_bytes = 0
         self._wake = asyncio.Event()
         self._closing = False
         self._cut = False
         self._task = asyncio.ensure_future(self._run())
 
-    def put(self, item, size):
-        """Queues `item`; `False` when the queue is over its limit (a slow consumer)."""
+    def put(self, item):
         if self._closing:
-            return True
+            return
         self._queue.append(item)
-        self._queued_bytes += size
         self._wake.set()
-        return self._queued_bytes <= self._limit
 
     def close(self, cut=False):
         """Finishes after what is queued; `cut` drops the queue (it is what got the client cut)."""
@@ -49,7 +49,6 @@ class Outbox:
                 if self._queue:
                     items = list(self._queue)
                     self._queue.clear()
-                    self._queued_bytes = 0
                     await self._write(items)
                 if self._closing and not self._queue:
                     await self._finish()

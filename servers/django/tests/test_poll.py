@@ -132,3 +132,25 @@ def test_an_expired_token_leaves_its_disconnect_for_the_next_poll_then_the_sessi
     disconnect, after = run(scenario())
     assert disconnect == {"type": "disconnect", "code": 4200, "reason": "token expired"}
     assert after.status == 404
+
+
+def test_a_session_that_lets_over_a_mebibyte_pile_up_is_cut_as_a_slow_consumer(server, channel):
+    async def scenario():
+        client = await PollClient.open(server, token())
+        await client.command("subscribe", channel=channel)
+        for n in range(20):  # 20 x 60 KB, never polled
+            await api_publish(server, channel, {"n": n, "pad": "x" * 60_000})
+        return await client.poll()
+
+    answer = run(scenario())
+    assert answer.status == 404 and answer.json()["error"]["code"] == "SESSION_NOT_FOUND"
+
+
+def test_an_ack_behind_what_was_acknowledged_is_refused(server):
+    async def scenario():
+        client = await PollClient.open(server, token())
+        await client.command("ping")
+        return await client.poll(ack=0)
+
+    answer = run(scenario())
+    assert answer.status == 400 and answer.json()["error"]["code"] == "BAD_REQUEST"
