@@ -16,7 +16,8 @@ export function pollConnect(server: Target, token: string | undefined, body: str
  * run one after another in the background (`pump()`) until the test ends or the session is gone.
  */
 export class PollClient extends FrameLog {
-  readonly server: Target
+  /** Where polls and commands go: another replica than the one that opened the session, in routing tests. */
+  server: Target
   token: string
   session = ''
   /** Sequence number of the last frame received: the next poll's `ack`. */
