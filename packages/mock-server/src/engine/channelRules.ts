@@ -42,9 +42,8 @@ interface CompiledRule {
   names: string[]
 }
 
-/** Compiles rules once; returns the check the engine calls per subscribe and publish. */
-export function channelAuthorizer(rules: ChannelRule[]): (claims: Claims, channel: string, action: ChannelAction) => boolean {
-  const compiled: CompiledRule[] = rules.map((rule) => {
+function compile(rules: ChannelRule[]): CompiledRule[] {
+  return rules.map((rule) => {
     const names: string[] = []
     const source = rule.pattern
       .split(/(\{\w+\})/)
@@ -59,6 +58,11 @@ export function channelAuthorizer(rules: ChannelRule[]): (claims: Claims, channe
       .join('')
     return { rule, regex: new RegExp(`^${source}$`), names }
   })
+}
+
+/** Compiles rules once; returns the check the engine calls per subscribe and publish. */
+export function channelAuthorizer(rules: ChannelRule[]): (claims: Claims, channel: string, action: ChannelAction) => boolean {
+  const compiled = compile(rules)
   return (claims, channel, action) => {
     for (const { rule, regex, names } of compiled) {
       const match = regex.exec(channel)
@@ -69,4 +73,13 @@ export function channelAuthorizer(rules: ChannelRule[]): (claims: Claims, channe
     }
     return false
   }
+}
+
+/**
+ * Whether any rule matches `channel`: the publish API skips the rules' checks, but a channel no
+ * rule matches is one no client may ever subscribe to, so publishing there is a mistake.
+ */
+export function channelMatcher(rules: ChannelRule[]): (channel: string) => boolean {
+  const compiled = compile(rules)
+  return (channel) => compiled.some(({ regex }) => regex.test(channel))
 }

@@ -1,7 +1,8 @@
-import { CloseCode, ERRORS, isChannel, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/protocol'
+import { CloseCode, ERRORS, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/protocol'
 import { AuthError, bearerToken, jwtVerifier, type Claims, type TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
-import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type ChannelRule } from './channelRules'
+import { channelNameProblem } from './channelName'
+import { channelAuthorizer, channelMatcher, DEFAULT_CHANNEL_RULES, type ChannelRule } from './channelRules'
 import { systemClock, type Clock } from './clock'
 import { ConnectionCap } from './connectionCap'
 import type { SessionLimits } from './engineContext'
@@ -140,6 +141,7 @@ export class ProtocolEngine {
   readonly #peers = new WeakMap<Session, string>()
   readonly #allowedOrigins: string[]
   readonly #apiKey: string | undefined
+  readonly #channelKnown: (channel: string) => boolean
   readonly #listeners = new Set<(event: SessionEvent, session: Session) => void>()
 
   constructor(options: EngineOptions = {}) {
@@ -168,6 +170,7 @@ export class ProtocolEngine {
     this.#cap = new ConnectionCap(maxConnectionsPerIp)
     this.#allowedOrigins = options.allowedOrigins ?? ['*']
     this.#apiKey = options.apiKey
+    this.#channelKnown = channelMatcher(options.channelRules ?? DEFAULT_CHANNEL_RULES)
     const log = options.log ?? ((message: string, error: unknown) => console.error(`[lifeline] ${message}`, error))
     this.#context = {
       options: limits,
@@ -288,10 +291,11 @@ export class ProtocolEngine {
     } catch {
       return this.#error({ code: 'BAD_REQUEST', message: 'Body is not valid JSON' })
     }
-    if (!input || !isChannel(input.channel) || typeof input.event !== 'string' || !input.event || !('data' in input)) {
-      return this.#error({ code: 'BAD_REQUEST', message: 'Body must be {channel, event, data, key?}' })
+    const invalid = publishBodyError(input)
+    if (invalid) return this.#error({ code: 'BAD_REQUEST', message: invalid })
+    if (!this.#channelKnown(input.channel!)) {
+      return this.#error({ code: 'FORBIDDEN', message: `No channel rule matches "${input.channel}", so no client could ever subscribe to it; add a rule for it (channelRules)` })
     }
-    if (input.key !== undefined && typeof input.key !== 'string') return this.#error({ code: 'BAD_REQUEST', message: '"key" must be a string' })
     const { channel, event, data, key } = input as PublishInput
     try {
       // The API's keys are its own: no user's key can suppress an API publish, nor the other way.
@@ -377,6 +381,19 @@ export class ProtocolEngine {
     this.metrics.error(error.code)
     return { status: ERRORS[error.code].status, body: { error } }
   }
+}
+
+/** What is wrong with a publish API body, in words the caller can act on, or `undefined`. */
+function publishBodyError(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'Body must be a JSON object {channel, event, data, key?}'
+  const { channel, event, key } = input as Record<string, unknown>
+  if (channel === undefined) return '"channel" is required'
+  const badChannel = channelNameProblem(channel)
+  if (badChannel) return `"channel": ${badChannel}`
+  if (typeof event !== 'string' || event === '') return '"event" is required: a non-empty string'
+  if (!('data' in input)) return '"data" is required (null is a value)'
+  if (key !== undefined && typeof key !== 'string') return '"key" must be a string'
+  return undefined
 }
 
 function pick<T extends object, K extends keyof T>(source: Partial<T>, keys: K[]): Partial<Pick<T, K>> {

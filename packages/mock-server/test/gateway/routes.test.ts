@@ -14,7 +14,7 @@ describe.each(HOSTS)('the routes of the %s host', (kind) => {
   it('answers a wrong method on every protocol path with 405 METHOD_NOT_ALLOWED and an allow header', async () => {
     const host = await startHost(kind)
     for (const { path, methods } of Object.values(ROUTES)) {
-      const wrong = methods.includes('GET') ? 'PUT' : 'GET'
+      const wrong = (methods as readonly string[]).includes('GET') ? 'PUT' : 'GET'
       const answer = await request(host, path, { method: wrong })
       expect([answer.status, answer.body.error?.code, answer.headers.get('allow')], `${wrong} ${path}`).toEqual([405, 'METHOD_NOT_ALLOWED', methods.join(', ')])
     }

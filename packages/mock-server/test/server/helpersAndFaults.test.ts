@@ -43,6 +43,38 @@ describe('server-side publish API', () => {
     const tooLarge = await request(server, '/publish', publishRequest({ channel: 'a', event: 'e', data: 'x'.repeat(1500) }, 'Bearer k'))
     expect([tooLarge.status, tooLarge.body.error.code]).toEqual([413, 'FRAME_TOO_LARGE'])
   })
+
+  it('says what is wrong with a bad channel name', async () => {
+    const server = await startServer({ apiKey: 'k' })
+    const cases: [unknown, string][] = [
+      ['board 1', 'has a character outside letters, digits and _ - : . @: " "'],
+      ['', 'cannot be empty'],
+      ['x'.repeat(129), 'is 129 characters long; the most is 128'],
+      [7, 'must be a string, got number'],
+      [undefined, '"channel" is required'],
+    ]
+    for (const [channel, problem] of cases) {
+      const answer = await request(server, '/publish', publishRequest({ channel, event: 'e', data: 1 }, 'Bearer k'))
+      expect([answer.status, answer.body.error.code], String(channel)).toEqual([400, 'BAD_REQUEST'])
+      expect(answer.body.error.message, String(channel)).toContain(problem)
+    }
+  })
+
+  it('refuses a channel no rule matches with 403 FORBIDDEN: no client could ever read it', async () => {
+    const server = await startServer({ apiKey: 'k' })
+    const typo = await request(server, '/publish', publishRequest({ channel: 'leaderbord', event: 'score', data: 1 }, 'Bearer k'))
+    expect([typo.status, typo.body.error.code]).toEqual([403, 'FORBIDDEN'])
+    expect(typo.body.error.message).toContain('No channel rule matches "leaderbord"')
+    const ruled = await startServer({ apiKey: 'k', channelRules: [{ pattern: 'team:{id}', subscribe: () => true }] })
+    expect((await request(ruled, '/publish', publishRequest({ channel: 'team:red', event: 'goal', data: 1 }, 'Bearer k'))).status).toBe(200)
+    expect((await request(ruled, '/publish', publishRequest({ channel: 'leaderboard', event: 'score', data: 1 }, 'Bearer k'))).status).toBe(403)
+  })
+
+  it('answers GET /publish with 405 and the allowed method', async () => {
+    const server = await startServer({ apiKey: 'k' })
+    const answer = await request(server, '/publish')
+    expect([answer.status, answer.body.error.code, answer.headers.get('allow')]).toEqual([405, 'METHOD_NOT_ALLOWED', 'POST'])
+  })
 })
 
 describe('health and metrics', () => {
