@@ -63,7 +63,8 @@ describe.each(ENGINES)('%s', (engine) => {
 
   afterAll(() => browser?.close())
 
-  it('reports its engine and version', () => {
+  it('reports its engine and version', async ({ annotate }) => {
+    await annotate(`${engine} ${browser.version}`)
     expect(browser.engine).toBe(engine)
     expect(browser.version).toMatch(/^\d+\.\d+/)
     expect(existsSync(browser.profileDir)).toBe(true)

@@ -22,6 +22,18 @@ function withoutUpgrade(locations: string): string {
   return passed
 }
 
+/**
+ * The docs' SSE location turned into a buffering one: buffering on, the server's
+ * `X-Accel-Buffering: no` ignored, and the event stream gzipped (nginx's gzip_types at the http
+ * level list text/event-stream). No event reaches the browser until buffers fill or the stream
+ * ends; the ticket and upstream POSTs, complete responses, still pass.
+ */
+function buffered(locations: string): string {
+  const replaced = locations.replace('proxy_buffering off;', 'proxy_buffering on;\n    proxy_ignore_headers X-Accel-Buffering;').replace('gzip off;', 'gzip on;')
+  if (!replaced.includes('proxy_buffering on;') || !replaced.includes('gzip on;')) throw new Error('docs/nginx/lifeline-locations.conf no longer turns off buffering and gzip for /sse')
+  return replaced
+}
+
 interface ProxyMode {
   name: string
   /** What nginx serves in front of the server: the docs' locations, or a variant of them. */
@@ -31,19 +43,18 @@ interface ProxyMode {
   /** The transport every message must arrive over. */
   transport: TransportName
   /** Why the client is not on WebSocket, as its snapshot reports it. */
-  diagnosis?: 'UPGRADE_REFUSED' | 'WEBSOCKET_SILENT'
+  diagnosis?: 'UPGRADE_REFUSED' | 'WEBSOCKET_SILENT' | 'SSE_BUFFERED'
 }
 
-/**
- * One row per proxy setup. To come once the client and server speak long-polling: `buffered`
- * (proxy_buffering on and gzip on text/event-stream in the SSE location: no SSE event ever
- * arrives, so the client must poll).
- */
+/** One row per proxy setup. */
 const MODES: ProxyMode[] = [
   { name: 'good', locations: (docs) => docs, transport: 'websocket' },
   { name: 'no-upgrade', locations: withoutUpgrade, transport: 'sse', diagnosis: 'UPGRADE_REFUSED' },
   // The upgrade passes nginx, then nothing comes back: no connect reply, SSE takes over.
   { name: 'silent-upgrade', locations: (docs) => docs, faults: { silenceWebSocket: true }, transport: 'sse', diagnosis: 'WEBSOCKET_SILENT' },
+  // A proxy that passes no upgrade and buffers (and compresses) the event stream: only complete
+  // responses get through, so the client polls.
+  { name: 'buffered', locations: (docs) => withoutUpgrade(buffered(docs)), transport: 'long-polling', diagnosis: 'SSE_BUFFERED' },
 ]
 
 interface Record {
