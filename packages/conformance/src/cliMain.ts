@@ -5,7 +5,7 @@ import { describeCases } from './cases/describeCases'
 import { ConfigError, loadConfig } from './config'
 import { LEVELS } from './conformanceCase'
 import { formatHeader, formatResult, formatSummary } from './formatReport'
-import { runConformance, type ConformanceOptions } from './runConformance'
+import { checkOptions, runConformance, type ConformanceOptions } from './runConformance'
 import { KIT_VERSION } from './version'
 
 export const USAGE = `Usage: lifeline-conformance --url <server> --config <file> [options]
@@ -67,17 +67,19 @@ export async function runCli(argv: string[], io: CliIo, extra: Pick<ConformanceO
     if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`)
     if (!values.url) throw new UsageError('--url is required')
     if (!values.config) throw new UsageError('--config is required')
-    const config = await loadConfig(values.config)
     const options: ConformanceOptions = {
       ...extra,
       url: values.url,
-      config,
+      config: undefined,
       ...(values.url2 ? { url2: values.url2 } : {}),
       ...(values.level ? { levels: list(values.level) as ConformanceOptions['levels'] } : {}),
       ...(values.transport ? { transports: list(values.transport) as ConformanceOptions['transports'] } : {}),
       ...(values.case ? { cases: list(values.case)! } : {}),
       ...(values['not-applicable'] ? { notApplicable: Object.fromEntries(list(values['not-applicable'])!.map((name) => [name, 'declared not applicable with --not-applicable'])) } : {}),
     }
+    // Flags first: a typo in --level should not wait for a token command.
+    checkOptions(options)
+    options.config = await loadConfig(values.config)
     let level: string | undefined
     io.out(formatHeader({ url: values.url, ...(values.url2 ? { url2: values.url2 } : {}), levels: options.levels ? [...options.levels] : [...LEVELS], transports: options.transports ? [...options.transports] : [...TRANSPORTS] }))
     const report = await runConformance({

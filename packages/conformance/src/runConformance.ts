@@ -78,6 +78,20 @@ function plan(levels: Level[], transports: TransportName[], names: readonly stri
   })
 }
 
+/**
+ * Checks everything but the config (URLs, levels, transports, case names) and plans the run.
+ * Throws a `TypeError` naming the bad option.
+ */
+export function checkOptions(options: Omit<ConformanceOptions, 'config'>): { levels: Level[]; transports: TransportName[]; planned: Planned[] } {
+  if (!options.url) throw new TypeError('runConformance: "url" is required')
+  checkUrl('url', options.url)
+  checkUrl('url2', options.url2)
+  const levels = checkList('levels', options.levels, LEVELS)
+  const transports = checkList('transports', options.transports, TRANSPORTS)
+  const planned = plan(levels, transports, options.cases, options.url2 !== undefined, Object.keys(options.notApplicable ?? {}))
+  return { levels, transports, planned }
+}
+
 /** Runs `run` until it settles or the case's deadline (which `ctx.allow()` pushes back) passes. */
 function withDeadline(run: Promise<void>, ctx: CaseContext, baseMs: number): Promise<void> {
   const started = Date.now()
@@ -140,13 +154,8 @@ async function runCase({ testCase, transport }: Planned, init: Omit<ConstructorP
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/conformance.md
  */
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
-  checkUrl('url', options.url)
-  checkUrl('url2', options.url2)
-  if (!options.url) throw new TypeError('runConformance: "url" is required')
-  const levels = checkList('levels', options.levels, LEVELS)
-  const transports = checkList('transports', options.transports, TRANSPORTS)
+  const { levels, transports, planned } = checkOptions(options)
   const declared = options.notApplicable ?? {}
-  const planned = plan(levels, transports, options.cases, options.url2 !== undefined, Object.keys(declared))
   const config: ResolvedConfig = parseConfig(options.config)
   const fetch: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const WebSocket = options.WebSocket ?? (NodeWebSocket as unknown as WebSocketConstructor)
