@@ -2,7 +2,9 @@
  * `lifeline-mock-server`: starts the reference server, or mints a development token.
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md#cli
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { ConfigError, readConfigFile, type ConfigFile } from './configFile'
 import { createServer, type ServerOptions } from './createServer'
 import { startDemo } from './demo'
 import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
@@ -21,6 +23,8 @@ Server options (flag, or environment variable):
   --history-size <n>      HISTORY_SIZE      default ${DEFAULT_HISTORY_OPTIONS.historySize}
   --history-ttl <ms>      HISTORY_TTL_MS    default ${DEFAULT_HISTORY_OPTIONS.historyTtlMs}
   --demo                  DEMO=1            publish sample traffic on the demo channels
+  --config <file.json>    CONFIG_FILE       channel rules, limits and heartbeat (a flag wins over the file)
+  -v, --version                             print the version
 
 Token options:
   --sub <user>            subject (required)
@@ -60,6 +64,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
       'history-size': { type: 'string' },
       'history-ttl': { type: 'string' },
       demo: { type: 'boolean' },
+      config: { type: 'string' },
+      version: { type: 'boolean', short: 'v' },
       sub: { type: 'string' },
       roles: { type: 'string' },
       'expires-in': { type: 'string' },
@@ -68,6 +74,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   })
   if (values.help) {
     console.log(USAGE)
+    return
+  }
+  if (values.version) {
+    console.log(version())
     return
   }
   const jwtSecret = values['jwt-secret'] ?? env.JWT_SECRET ?? DEFAULT_JWT_SECRET
@@ -79,8 +89,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   }
   if (positionals.length > 0) throw new UsageError(`Unknown command "${positionals[0]}"`)
 
-  const historySize = number('history-size', values['history-size'] ?? env.HISTORY_SIZE, DEFAULT_HISTORY_OPTIONS.historySize)
-  const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, DEFAULT_HISTORY_OPTIONS.historyTtlMs)
+  const configPath = values.config ?? env.CONFIG_FILE
+  const { historySize: fileHistorySize, historyTtlMs: fileHistoryTtlMs, ...fileOptions }: ConfigFile = configPath ? await readConfigFile(configPath) : {}
+  const historySize = number('history-size', values['history-size'] ?? env.HISTORY_SIZE, fileHistorySize ?? DEFAULT_HISTORY_OPTIONS.historySize)
+  const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, fileHistoryTtlMs ?? DEFAULT_HISTORY_OPTIONS.historyTtlMs)
   const apiKey = values['api-key'] ?? env.API_KEY
   const redisUrl = values.redis ?? env.REDIS_URL
   // ioredis is an optional peer dependency: loaded only when a Redis URL is given.
@@ -90,6 +102,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     broker.onHealthChange((health) => console.log(health.status === 'ok' ? 'Redis broker: ok' : `Redis broker degraded: ${health.reason}`))
   }
   const options: ServerOptions = {
+    ...fileOptions,
     port: number('port', values.port ?? env.PORT, 8080),
     host: values.host ?? env.HOST ?? '127.0.0.1',
     jwtSecret,
@@ -101,6 +114,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const stopDemo = values.demo || env.DEMO === '1' ? startDemo((input) => server.engine.publish(input)) : undefined
   console.log(`Lifeline mock server listening on ${server.url} (WebSocket ${server.url.replace('http', 'ws')}/ws, SSE ${server.url}/sse)`)
   if (stopDemo) console.log(`Demo traffic on: dashboard, leaderboard, board:demo, user:<ada|grace|linus>`)
+  if (configPath) console.log(`Config from ${configPath}: ${describeConfig(fileOptions)}`)
   if (jwtSecret === DEFAULT_JWT_SECRET) console.log(`Development JWT secret in use; mint a token with: lifeline-mock-server token --sub ada`)
 
   const shutdown = () => {
@@ -114,7 +128,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   process.once('SIGTERM', shutdown)
 }
 
+/** This package's version, from its package.json (next to `dist/` and `src/` alike). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+}
+
+function describeConfig({ channelRules, ...settings }: Omit<ConfigFile, 'historySize' | 'historyTtlMs'>): string {
+  const parts = [channelRules ? `${channelRules.length} channel rules` : 'the default channel rules', ...Object.entries(settings).map(([name, value]) => `${name} ${JSON.stringify(value)}`)]
+  return parts.join(', ')
+}
+
 main(process.argv.slice(2), process.env).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`${error.message}\n(see the config file format: https://github.com/lifeline-rt/lifeline/blob/main/docs/mock-server.md#config-file)`)
+    process.exit(2)
+  }
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     console.error(`${error.message}\n\n${USAGE}`)
     process.exit(2)

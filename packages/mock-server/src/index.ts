@@ -5,6 +5,7 @@
  */
 export { createServer } from './createServer'
 export type { ServerOptions, MockServer } from './createServer'
+export type { GatewayOptions } from './gateway/gateway'
 export type { SessionControls, ClientInfo, DisconnectOptions } from './sessionControls'
 export type { Faults } from './faults'
 export { createFaultProxy } from './faultProxy'

@@ -5,6 +5,7 @@
  */
 export { createMswHandlers } from './createMswHandlers'
 export type { MswHandlersOptions, MswHandlers } from './createMswHandlers'
+export type { GatewayOptions } from '../gateway/gateway'
 export type { SessionControls, ClientInfo, DisconnectOptions } from '../sessionControls'
 export type { Faults } from '../faults'
 export { MemoryBroker, signToken, DEFAULT_JWT_SECRET, DEFAULT_CHANNEL_RULES } from '../engine/index'

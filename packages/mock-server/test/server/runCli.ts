@@ -18,7 +18,7 @@ export interface CliRun {
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
   expect(existsSync(CLI), `${CLI} is missing: run \`pnpm build\` first`).toBe(true)
   // The child must not pick up server settings from the environment the tests run in.
-  const { PORT, HOST, JWT_SECRET, API_KEY, ALLOWED_ORIGINS, DEMO, REDIS_URL, ...inherited } = process.env
+  const { PORT, HOST, JWT_SECRET, API_KEY, ALLOWED_ORIGINS, DEMO, REDIS_URL, CONFIG_FILE, ...inherited } = process.env
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
