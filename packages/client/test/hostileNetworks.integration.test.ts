@@ -58,6 +58,7 @@ interface Mode {
   diagnosis: ConnectionSnapshot['diagnosis']
 }
 
+// sample: modes
 const MODES: Mode[] = [
   { name: 'good network', set: () => {}, transport: 'websocket', diagnosis: undefined },
   { name: 'upgrade refused', set: (faults) => (faults.upgrades = 'refuse'), transport: 'sse', diagnosis: 'UPGRADE_REFUSED' },
@@ -73,6 +74,7 @@ const MODES: Mode[] = [
     diagnosis: 'SSE_BUFFERED',
   },
 ]
+// end sample
 
 describe('hostile networks, through a fault proxy, with the default timings', () => {
   it.each(MODES)('$name: the first message arrives over $transport, the client says why, and every message comes once, in order', async ({ name, set, transport, diagnosis }) => {
