@@ -7,12 +7,18 @@ export interface Tick {
   text: string
 }
 
+/** The `text` of every tick. */
+export const TICK_FILLER = 'x'.repeat(64)
+
 /** The channel (room, topic) every benchmark client listens to. */
 export const BENCH_CHANNEL = 'leaderboard'
 export const BENCH_EVENT = 'tick'
 export const BENCH_JWT_SECRET = 'bench-secret'
+/** Key of the servers' HTTP publish API (`POST /publish`, `Authorization: Bearer <key>`). */
+export const BENCH_API_KEY = 'bench-api-key'
 
-export type ServerKind = 'lifeline' | 'ws' | 'socket.io'
+/** `ws-batched`: the raw loop with Lifeline's per-turn batching (see `startRawWsServer`). */
+export type ServerKind = 'lifeline' | 'ws' | 'ws-batched' | 'socket.io'
 
 export interface ServerStartOptions {
   kind: ServerKind

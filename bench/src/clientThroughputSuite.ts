@@ -77,5 +77,6 @@ export async function runClientThroughputSuite(profile: Profile): Promise<BenchS
       markdownTable(['Stream', 'Frames per run', 'Frames parsed/s', 'Messages delivered/s', 'µs per frame'], rows),
     ].join('\n'),
     goals: [],
+    failures: [],
   }
 }

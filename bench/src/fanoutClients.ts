@@ -59,7 +59,7 @@ serveParent({
   /** Starts a phase in which `count` deliveries are due across all groups. */
   expect({ count }) {
     expected = count as number
-    for (const recorder of groups.values()) recorder.reset(expected)
+    for (const recorder of groups.values()) recorder.reset()
   },
   /** Waits (bounded) until the phase's deliveries arrived; answers each group's summary. */
   async settle({ timeoutMs }): Promise<Record<string, LatencySummary>> {

@@ -3,13 +3,11 @@
 import { Session } from 'node:inspector/promises'
 import { serveParent } from './childProcess'
 import { hotSpots, type CpuProfile } from './cpuProfileSummary'
-import type { BenchServer, ServerStartOptions, Tick } from './benchServer'
+import { TICK_FILLER, type BenchServer, type ServerStartOptions } from './benchServer'
 import { startLifelineServer } from './lifelineBenchServer'
 import { startRawWsServer } from './rawWsBenchServer'
 import { startSocketIoServer } from './socketIoBenchServer'
 import { monotonicMicros, sleep } from './stats'
-
-const FILLER = 'x'.repeat(64)
 
 let server: BenchServer | undefined
 let cpuAtStart = process.cpuUsage()
@@ -19,7 +17,7 @@ let inspector: Session | undefined
 
 async function start({ kind, redisUrl }: ServerStartOptions): Promise<{ url: string }> {
   if (kind === 'lifeline') server = await startLifelineServer(redisUrl)
-  else if (kind === 'ws') server = await startRawWsServer()
+  else if (kind === 'ws' || kind === 'ws-batched') server = await startRawWsServer({ batchPerTurn: kind === 'ws-batched' })
   else server = await startSocketIoServer(redisUrl)
   return { url: server.url }
 }
@@ -55,7 +53,7 @@ async function publish({ count, intervalMs }: { count: number; intervalMs: numbe
     }
     last = monotonicMicros()
     if (index === 0) first = last
-    pending.push(target.publish({ seq: ++seq, t: last, text: FILLER }))
+    pending.push(target.publish({ seq: ++seq, t: last, text: TICK_FILLER }))
   }
   await Promise.all(pending)
   return { first, last }

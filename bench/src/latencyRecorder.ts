@@ -1,27 +1,25 @@
 import type { Tick } from './benchServer'
-import { monotonicMicros, percentile } from './stats'
+import { monotonicMicros } from './stats'
 
 export interface LatencySummary {
   received: number
-  /** Publish-to-receive latency in milliseconds. */
-  p50: number
-  p99: number
-  max: number
   /**
-   * Median over publishes of each publish's fastest delivery: the pipeline's own latency (publish,
-   * broker, first socket), without the time the client core spends draining one broadcast.
+   * Publish-to-receive latencies as a histogram: `[bucket, count]` with buckets of 0.01 ms (10 µs),
+   * so the groups of a phase merge exactly and percentiles are within 0.01 ms.
    */
-  headP50: number
+  histogram: [number, number][]
+  /** Each publish's fastest delivery in this group: `[seq, ms]`. */
+  fastest: [number, number][]
   /** Monotonic microseconds of the first and last receipt in the phase. */
   firstAt: number
   lastAt: number
 }
 
-/** Collects publish-to-receive latencies of one phase in a bounded buffer. */
+/** Collects the publish-to-receive latencies of one phase for one client group. */
 export class LatencyRecorder {
-  #samples = new Float64Array(0)
+  #histogram = new Map<number, number>()
   #received = 0
-  /** Fastest delivery per publish (`seq`); at most one entry per publish of the phase. */
+  /** Fastest delivery per publish (`seq`), µs; at most one entry per publish of the phase. */
   #fastest = new Map<number, number>()
   #firstAt = 0
   #lastAt = 0
@@ -30,9 +28,9 @@ export class LatencyRecorder {
     return this.#received
   }
 
-  /** Starts a phase; at most `capacity` latencies are kept (receipts are always counted). */
-  reset(capacity: number): void {
-    if (this.#samples.length < capacity) this.#samples = new Float64Array(capacity)
+  /** Starts a phase. */
+  reset(): void {
+    this.#histogram.clear()
     this.#received = 0
     this.#fastest.clear()
     this.#firstAt = 0
@@ -42,7 +40,8 @@ export class LatencyRecorder {
   record(tick: Tick): void {
     const now = monotonicMicros()
     const latency = now - tick.t
-    if (this.#received < this.#samples.length) this.#samples[this.#received] = latency
+    const bucket = Math.round(latency / 10)
+    this.#histogram.set(bucket, (this.#histogram.get(bucket) ?? 0) + 1)
     const fastest = this.#fastest.get(tick.seq)
     if (fastest === undefined || latency < fastest) this.#fastest.set(tick.seq, latency)
     if (this.#received === 0) this.#firstAt = now
@@ -51,14 +50,10 @@ export class LatencyRecorder {
   }
 
   summary(): LatencySummary {
-    const kept = this.#samples.slice(0, Math.min(this.#received, this.#samples.length)).sort()
-    const ms = (micros: number) => micros / 1000
     return {
       received: this.#received,
-      p50: ms(percentile(kept, 0.5)),
-      p99: ms(percentile(kept, 0.99)),
-      max: ms(kept.length ? kept[kept.length - 1]! : Number.NaN),
-      headP50: ms(percentile([...this.#fastest.values()].sort((a, b) => a - b), 0.5)),
+      histogram: [...this.#histogram],
+      fastest: [...this.#fastest].map(([seq, micros]) => [seq, micros / 1000]),
       firstAt: this.#firstAt,
       lastAt: this.#lastAt,
     }

@@ -6,31 +6,39 @@ import { phasePlans, type Profile } from './profile'
 
 const PROFILED: Pick<ScenarioPlan, 'label' | 'server' | 'connection'>[] = [
   { label: 'Lifeline mock server, WebSocket', server: 'lifeline', connection: 'lifeline' },
-  { label: 'raw ws broadcast loop', server: 'ws', connection: 'ws' },
+  { label: 'raw ws loop, per-turn batching', server: 'ws-batched', connection: 'ws' },
   { label: 'socket.io 4, WebSocket', server: 'socket.io', connection: 'socket.io' },
 ]
 
 const TOP = 15
+/** Fixed-rate phases profiled per contender. */
+const PHASES = 2
 
 /**
- * Where the server's CPU goes during bursts: V8's sampling profiler in the server process, started
- * after the clients connected and stopped after the bursts, so handshakes and startup are left out.
+ * Where the server's CPU goes in the fixed-rate phase (the one the CPU goal is judged on): V8's
+ * sampling profiler in the server process, started after the clients connected and stopped after
+ * the phases, so handshakes and startup are left out.
  */
 export async function runProfileSuite(profile: Profile, token: string, log: (line: string) => void): Promise<BenchSection> {
   const clients = profile.fanoutSizes[0]!
-  const burst = phasePlans(profile, clients).burst
+  const plan = phasePlans(profile, clients).fixedRate
   const tables: string[] = []
+  const failures: string[] = []
   for (const contender of PROFILED) {
     log(`profile: ${contender.label}, ${clients} clients`)
-    const [scenario] = await setUpScenarios([{ ...contender, clients, token }], 0)
-    if (!scenario || scenario instanceof Error) throw scenario ?? new Error('no scenario')
+    const [scenario] = await setUpScenarios([{ ...contender, clients, token }], { memorySteps: 0, idleMs: 0 })
+    if (!scenario || scenario instanceof Error) {
+      failures.push(`profile, ${contender.label}: ${scenario?.message ?? 'no scenario'}`)
+      continue
+    }
     let summary: ProfileSummary
     let deliveries = 0
     try {
       await scenario.server.call('profileStart')
-      for (let round = 0; round < profile.repetitions; round++) {
-        const phase = await measurePhase(scenario, burst)
-        deliveries += burst.publishes * scenario.connected - phase.lost
+      for (let round = 0; round < PHASES; round++) {
+        const phase = await measurePhase(scenario, plan)
+        if (phase.lost) failures.push(`profile, ${contender.label}: ${phase.lost} deliveries lost`)
+        deliveries += plan.publishes * scenario.connected - phase.lost
       }
       summary = await scenario.server.call<ProfileSummary>('profileStop', { top: TOP })
     } finally {
@@ -45,12 +53,13 @@ export async function runProfileSuite(profile: Profile, token: string, log: (lin
     )
   }
   return {
-    title: 'Server CPU profile (bursts)',
+    title: 'Server CPU profile (fixed rate)',
     markdown: [
-      `V8's sampling profiler inside the server process, for ${profile.repetitions} bursts of ${burst.publishes} publishes to ${whole(clients)} clients (a separate setup from the fan-out runs above; profiling slows everything a little). Self time only (callees excluded), as a share of the samples in which the process was busy and in microseconds per delivery (busy sample time ÷ deliveries received), so rows compare across contenders; \`writev\` and friends are the socket writes every contender pays for.`,
+      `V8's sampling profiler inside the server process, for ${PHASES} fixed-rate phases of ${plan.publishes} publishes every ${fixed(plan.intervalMs, 0)} ms to ${whole(clients)} clients (a separate setup from the fan-out runs above; profiling slows everything a little). Self time only (callees excluded), as a share of the samples in which the process was busy and in microseconds per delivery (busy sample time ÷ deliveries received), so rows compare across contenders; \`writev\`, \`writeBuffer\` and friends are the socket writes every contender pays for.`,
       '',
       ...tables,
     ].join('\n'),
     goals: [],
+    failures,
   }
 }

@@ -1,170 +1,164 @@
 import type { ConnectionKind } from './benchConnection'
 import type { ServerKind } from './benchServer'
-import type { BenchSection, GoalVerdict } from './benchSection'
-import { runPhase, startProcesses } from './fanoutScenario'
-import type { LatencySummary } from './latencyRecorder'
-import { redisBrokerClass } from './lifelineBenchServer'
+import { atMost, type BenchSection, type GoalVerdict } from './benchSection'
+import { startPinnedChild, type PinnedChild } from './childProcess'
+import { CLIENT_CORE, runPhase, startProcesses, type PhaseResult, type Publish } from './fanoutScenario'
 import { fixed, markdownTable, whole } from './markdownTable'
-import { phasePlans, type Profile } from './profile'
-import { startRedis } from './redisProcess'
-import { median, sleep } from './stats'
+import type { PhasePlan, Profile } from './profile'
+import { startRedis, type RedisProcess } from './redisProcess'
+import { pairedSpread, showSpread, spreadOf } from './spread'
 
-interface Contender {
+interface Setup {
   label: string
   server: ServerKind
   connection: ConnectionKind
-  /** Replicas on one Redis; 1 means a single server without Redis (the baseline). */
+  /** Replicas that serve clients; 1 means a single server without Redis (the baseline). */
   replicas: number
 }
 
-const SINGLE_NODE = 'Lifeline mock server × 1, MemoryBroker (no Redis)'
-const CONTENDERS: Contender[] = [
-  { label: SINGLE_NODE, server: 'lifeline', connection: 'lifeline', replicas: 1 },
-  { label: 'Lifeline mock server × 3, RedisBroker', server: 'lifeline', connection: 'lifeline', replicas: 3 },
+const SINGLE = 'Lifeline mock server × 1, in-memory broker (no Redis)'
+const LIFELINE_REPLICAS = 'Lifeline mock server × 3, RedisBroker'
+const SETUPS: Setup[] = [
+  { label: SINGLE, server: 'lifeline', connection: 'lifeline', replicas: 1 },
+  { label: LIFELINE_REPLICAS, server: 'lifeline', connection: 'lifeline', replicas: 3 },
   { label: 'socket.io × 3, @socket.io/redis-adapter', server: 'socket.io', connection: 'socket.io', replicas: 3 },
 ]
 
-interface Latencies {
-  p50: number
-  p99: number
-  /** Median of each publish's fastest delivery (see `LatencySummary.headP50`). */
-  head: number
-}
+/** Client groups: equal, one per replica (all on the one server in the baseline). */
+const GROUPS = 3
+/** The added latency across replicas that Lifeline allows itself, at p50. */
+const ADDED_P50_MS = 2
 
-const NO_LATENCIES: Latencies = { p50: NaN, p99: NaN, head: NaN }
-
-const unmeasured = ({ label, server, replicas }: Contender, error: string): ReplicaResult => ({ label, server, replicas, connected: 0, local: NO_LATENCIES, remote: NO_LATENCIES, lost: 0, error })
-
-interface ReplicaResult {
-  label: string
-  server: ServerKind
-  replicas: number
+interface Running {
+  setup: Setup
+  processes?: Awaited<ReturnType<typeof startProcesses>>
+  redis?: RedisProcess
+  /** Where the publisher sends its HTTP publishes. */
+  publishUrl?: string
   connected: number
-  local: Latencies
-  remote: Latencies
-  lost: number
+  rounds: (PhaseResult | undefined)[]
   error?: string
 }
 
 /**
- * Replicas on one Redis, the clients split evenly. Replica 0 publishes at the fixed rate; its own
- * clients are "local", the other replicas' are "cross-replica".
+ * Starts a setup: its servers (pinned to the server core; with replicas, one more that serves no
+ * clients and takes the publishes, on a fresh Redis) and its clients in equal groups.
  */
-async function runReplicas(contender: Contender, profile: Profile, token: string, redisUrl: string | undefined): Promise<ReplicaResult> {
-  const processes = await startProcesses(contender.replicas)
-  const { servers, clients } = processes
-  try {
-    const urls = await Promise.all(servers.map((server) => server.call<{ url: string }>('start', { kind: contender.server, ...(redisUrl ? { redisUrl } : {}) })))
-    const perReplica = Math.round(profile.replicaClients / contender.replicas)
-    let connected = 0
-    for (const [index, { url }] of urls.entries()) {
-      const joined = await clients.call<{ connected: number; firstError?: string }>(
-        'connect',
-        { kind: contender.connection, url, token, count: perReplica, group: index === 0 ? 'local' : 'remote', concurrency: 100 },
-        240_000,
-      )
-      if (joined.firstError) throw new Error(joined.firstError)
-      connected += joined.connected
-    }
-    // Let every replica's subscriptions settle, then warm up.
-    await sleep(500)
-    const publisher = servers[0]!
-    await runPhase(publisher, clients, { publishes: 5, intervalMs: 0 }, 5 * connected)
-    const plan = phasePlans(profile, profile.replicaClients).fixedRate
-    const rounds: Record<string, LatencySummary>[] = []
-    let lost = 0
-    for (let round = 0; round < profile.repetitions; round++) {
-      const { result, groups } = await runPhase(publisher, clients, plan, plan.publishes * connected)
-      rounds.push(groups)
-      lost = Math.max(lost, result.lost)
-    }
-    const of = (group: string, key: 'p50' | 'p99' | 'headP50') => median(rounds.map((groups) => groups[group]?.[key] ?? Number.NaN))
-    return {
-      label: contender.label,
-      server: contender.server,
-      replicas: contender.replicas,
-      connected,
-      local: { p50: of('local', 'p50'), p99: of('local', 'p99'), head: of('local', 'headP50') },
-      remote: { p50: of('remote', 'p50'), p99: of('remote', 'p99'), head: of('remote', 'headP50') },
-      lost,
-    }
-  } finally {
-    await processes.stop()
+async function start(running: Running, profile: Profile, token: string, publisher: PinnedChild): Promise<void> {
+  const { setup } = running
+  const withRedis = setup.replicas > 1
+  running.redis = withRedis ? await startRedis() : undefined
+  const redisUrl = running.redis?.url
+  // With replicas, the last server is the publishing replica: it serves no clients.
+  running.processes = await startProcesses(setup.replicas + (withRedis ? 1 : 0))
+  const { servers, clients } = running.processes
+  const urls = await Promise.all(servers.map(async (server) => (await server.call<{ url: string }>('start', { kind: setup.server, ...(redisUrl ? { redisUrl } : {}) })).url))
+  running.publishUrl = urls[urls.length - 1]
+  const perGroup = Math.floor(profile.replicaClients / GROUPS)
+  for (let group = 0; group < GROUPS; group++) {
+    const url = urls[group % setup.replicas]!
+    const joined = await clients.call<{ connected: number; failed: number; firstError?: string }>('connect', { kind: setup.connection, url, token, count: perGroup, group: `group ${group + 1}`, concurrency: 100 }, 240_000)
+    if (joined.failed) throw new Error(`${joined.failed} of ${perGroup} clients did not connect: ${joined.firstError}`)
+    running.connected += joined.connected
   }
+  // Warm up JIT, sockets and Redis connections; every delivery must arrive before anything is measured.
+  const warmUp = await runPhase(publishOver(publisher, running.publishUrl!), servers, clients, { publishes: 10, intervalMs: 20 }, 10 * running.connected)
+  if (warmUp.lost) throw new Error(`${warmUp.lost} of ${10 * running.connected} warm-up deliveries did not arrive`)
 }
 
+const publishOver =
+  (publisher: PinnedChild, url: string): Publish =>
+  (plan) =>
+    publisher.call('publish', { url, count: plan.publishes, intervalMs: plan.intervalMs }, 120_000)
+
+/**
+ * Cross-replica latency: one Lifeline server without Redis against three replicas on Redis (and
+ * socket.io's Redis adapter for comparison), the same clients in equal groups, published over the
+ * HTTP publish API by a process that serves no clients. All setups stay connected while their
+ * phases run interleaved, so each round compares them under the same machine load.
+ */
 export async function runReplicasSuite(profile: Profile, token: string, log: (line: string) => void): Promise<BenchSection> {
-  const results: ReplicaResult[] = []
-  for (const contender of CONTENDERS) {
-    if (contender.server === 'lifeline' && contender.replicas > 1 && !redisBrokerClass()) {
-      results.push(unmeasured(contender, '@lifeline/mock-server does not export RedisBroker: not measured'))
-      continue
+  const publisher = startPinnedChild('publisher', CLIENT_CORE)
+  const runs: Running[] = SETUPS.map((setup) => ({ setup, connected: 0, rounds: [] }))
+  const plan: PhasePlan = { publishes: profile.replicaPublishes, intervalMs: 1000 / profile.replicaPublishesPerSecond }
+  try {
+    for (const running of runs) {
+      log(`replicas: setting up ${running.setup.label}, ${profile.replicaClients} clients`)
+      await start(running, profile, token, publisher).catch((error: unknown) => (running.error = error instanceof Error ? error.message : String(error)))
     }
-    log(`replicas: ${contender.label}, ${profile.replicaClients} clients`)
-    // A fresh, empty Redis per contender: no history or keys carried over.
-    const redis = contender.replicas > 1 ? await startRedis() : undefined
-    try {
-      results.push(await runReplicas(contender, profile, token, redis?.url))
-    } catch (error) {
-      results.push(unmeasured(contender, error instanceof Error ? error.message : String(error)))
-    } finally {
-      await redis?.stop()
+    for (let round = 0; round < profile.repetitions; round++) {
+      const order = runs.map((_, index) => runs[(index + round) % runs.length]!)
+      for (const running of order) {
+        if (running.error || !running.processes) continue
+        try {
+          running.rounds[round] = await runPhase(publishOver(publisher, running.publishUrl!), running.processes.servers, running.processes.clients, plan, plan.publishes * running.connected)
+        } catch (error) {
+          running.error = error instanceof Error ? error.message : String(error)
+        }
+      }
+      log(`  round ${round + 1}: p50 ${runs.map((running) => fixed(running.rounds[round]?.p50 ?? Number.NaN, 2)).join(' / ')} ms`)
     }
-    const last = results[results.length - 1]!
-    log(`  local p50 ${fixed(last.local.p50, 2)} ms, cross-replica p50 ${fixed(last.remote.p50, 2)} ms${last.error ? ` (${last.error})` : ''}`)
+  } finally {
+    await Promise.allSettled(runs.map(async (running) => {
+      await running.processes?.stop()
+      await running.redis?.stop()
+    }))
+    await publisher.stop()
   }
-  const single = results.find((result) => result.label === SINGLE_NODE)!
-  const rows = results.map((result) => [
-    result.label + (result.error ? ` (${result.error})` : ''),
-    whole(result.connected),
-    fixed(result.local.p50, 2),
-    fixed(result.local.p99, 2),
-    fixed(result.remote.p50, 2),
-    fixed(result.remote.p99, 2),
-    fixed(result.remote.p50 - result.local.p50, 2),
-    fixed(result.remote.p99 - result.local.p99, 2),
-    fixed(result.remote.p50 - single.local.p50, 2),
-    whole(result.lost),
+  return { title: 'Across replicas (Redis)', markdown: render(profile, plan, runs), goals: goals(runs), failures: failures(profile, runs) }
+}
+
+const seriesOf = (running: Running | undefined, key: 'p50' | 'p99' | 'headP50' | 'cpuMicrosPerDelivery') => running ? running.rounds.map((result) => result?.[key] ?? Number.NaN) : []
+const find = (runs: Running[], label: string) => runs.find((running) => running.setup.label === label)
+/** Round by round: this setup's figure minus the single server's of the same round. */
+const added = (runs: Running[], running: Running, key: 'p50' | 'p99' | 'headP50') => pairedSpread(seriesOf(running, key), seriesOf(find(runs, SINGLE), key), (a, b) => a - b)
+
+function render(profile: Profile, plan: PhasePlan, runs: Running[]): string {
+  const perGroup = Math.floor(profile.replicaClients / GROUPS)
+  const rows = runs.map((running) => [
+    running.setup.label + (running.error ? ` (failed: ${running.error})` : ''),
+    whole(running.connected),
+    showSpread(spreadOf(seriesOf(running, 'p50'))),
+    showSpread(spreadOf(seriesOf(running, 'p99'))),
+    showSpread(spreadOf(seriesOf(running, 'headP50'))),
+    running.setup.label === SINGLE ? '—' : showSpread(added(runs, running, 'p50')),
+    running.setup.label === SINGLE ? '—' : showSpread(added(runs, running, 'p99')),
+    running.setup.label === SINGLE ? '—' : showSpread(added(runs, running, 'headP50')),
+    showSpread(spreadOf(seriesOf(running, 'cpuMicrosPerDelivery'))),
+    whole(running.rounds.reduce((sum, result) => sum + (result?.lost ?? 0), 0)),
   ])
-  const headRows = results.map((result) => [
-    result.label,
-    fixed(result.local.head, 2),
-    fixed(result.remote.head, 2),
-    fixed(result.remote.head - result.local.head, 2),
-    fixed(result.remote.head - single.local.head, 2),
-  ])
-  const lifeline = results.find((result) => result.server === 'lifeline' && result.replicas > 1)!
-  const overLocal = lifeline.remote.p50 - lifeline.local.p50
-  const overSingle = lifeline.remote.p50 - single.local.p50
-  const headOverSingle = lifeline.remote.head - single.local.head
-  const goals: GoalVerdict[] = [
+  return [
+    `${whole(GROUPS * perGroup)} clients in ${GROUPS} equal groups of ${whole(perGroup)}: with replicas, one group per replica; in the baseline all three on the one server. A publisher process that serves no clients (pinned to the client core) sends ${plan.publishes} publishes per repetition, ${profile.replicaPublishesPerSecond} per second, to the HTTP publish API (\`POST /publish\`, one keep-alive connection), stamping each right before its request leaves. With replicas it publishes to a fourth replica that serves no clients, so every delivery crosses Redis; without, to the one server. All server processes (and the publishing replica) are pinned to the server core; each Redis (\`redis-server --save '' --appendonly no\`, fresh per setup) is not pinned. The setups stay connected and their phases run interleaved (rotated order each round), ${profile.repetitions} repetitions. Figures: median (min–max) over the repetitions; "added" pairs each repetition with the baseline's of the same round. "Fastest delivery" is the median over publishes of each publish's first delivery: the pipeline without the client core's queue.`,
+    '',
+    markdownTable(['Setup', 'Clients', 'p50 ms', 'p99 ms', 'Fastest delivery p50 ms', 'Added p50 ms', 'Added p99 ms', 'Added fastest ms', 'Server CPU µs/delivery, all replicas', 'Lost'], rows),
+    '',
+    'Every delivery\'s latency includes its place in the one client core\'s queue (999 receipts per publish), which is the same in every setup; the added figures are differences within one round, which cancel it.',
+  ].join('\n')
+}
+
+function goals(runs: Running[]): GoalVerdict[] {
+  const lifeline = find(runs, LIFELINE_REPLICAS)!
+  const p50 = added(runs, lifeline, 'p50')
+  const p99 = added(runs, lifeline, 'p99')
+  return [
     {
-      goal: `Cross-replica adds ≤ 2 ms at p50 over local (${whole(profile.replicaClients)} clients, 3 replicas)`,
-      measured: Number.isFinite(overLocal) ? `${fixed(overLocal, 2)} ms` : lifeline.error ?? 'n/a',
-      met: Number.isFinite(overLocal) ? overLocal <= 2 : undefined,
-    },
-    {
-      goal: `… and over one server without Redis (same clients, same run)`,
-      measured: Number.isFinite(overSingle) ? `${fixed(overSingle, 2)} ms` : lifeline.error ?? 'n/a',
-      met: Number.isFinite(overSingle) ? overSingle <= 2 : undefined,
-    },
-    {
-      goal: `… fastest delivery per publish, cross-replica over one server without Redis`,
-      measured: Number.isFinite(headOverSingle) ? `${fixed(headOverSingle, 2)} ms` : lifeline.error ?? 'n/a',
-      met: Number.isFinite(headOverSingle) ? headOverSingle <= 2 : undefined,
+      goal: 'Cross-replica latency (3 replicas on Redis) added over one server without Redis, p50',
+      target: `≤ +${ADDED_P50_MS} ms`,
+      measured: `${showSpread(p50)} ms (p99: ${showSpread(p99)} ms)`,
+      verdict: lifeline.error ? 'not measured' : atMost(p50, ADDED_P50_MS),
     },
   ]
-  return {
-    title: 'Across replicas (Redis)',
-    markdown: [
-      `Three server processes (all pinned to the server core, like the client process to the other) share one throwaway \`redis-server\` (\`--save '' --appendonly no\`, not pinned, fresh per contender); ${whole(profile.replicaClients)} clients, a third on each replica, in one client process on the other core. Replica 0 publishes at the fan-out's fixed rate (${whole(profile.rateDeliveriesPerSecond)} deliveries/s offered, about ${profile.rateSeconds} s); "local" is its own clients, "cross-replica" the other two replicas' clients. Medians over ${profile.repetitions} repetitions. "Added" is cross-replica minus local. Lifeline's RedisBroker sends even local deliveries through Redis pub/sub (one path, no duplicates), so its "local" includes a Redis round trip too; the first row (one mock server with the in-memory broker, same client count, same run) is the baseline without Redis, and the last column compares against it.`,
-      '',
-      markdownTable(['Setup', 'Clients', 'Local p50 ms', 'Local p99 ms', 'Cross-replica p50 ms', 'Cross-replica p99 ms', 'Added p50 ms', 'Added p99 ms', 'Cross-replica p50 over one server without Redis, ms', 'Lost'], rows),
-      '',
-      'With 1,000 clients draining in one process, every delivery\'s latency is mostly its place in the client core\'s queue, which swamps a millisecond either way. The fastest delivery of each publish (median over publishes) has no queue in front of it: it is the pipeline itself (publish, broker, replica, first socket).',
-      '',
-      markdownTable(['Setup', 'Local fastest-delivery p50 ms', 'Cross-replica fastest-delivery p50 ms', 'Added ms', 'Cross-replica over one server without Redis, ms'], headRows),
-    ].join('\n'),
-    goals,
+}
+
+function failures(profile: Profile, runs: Running[]): string[] {
+  const found: string[] = []
+  for (const running of runs) {
+    const where = `replicas, ${running.setup.label}`
+    if (running.error) found.push(`${where}: ${running.error}`)
+    else if (running.rounds.filter(Boolean).length < profile.repetitions) found.push(`${where}: ${running.rounds.filter(Boolean).length} of ${profile.repetitions} repetitions`)
+    for (const [round, result] of running.rounds.entries()) {
+      if (result && result.lost !== 0) found.push(`${where}, round ${round + 1}: ${result.lost > 0 ? `${result.lost} deliveries lost` : `${-result.lost} deliveries too many`}`)
+    }
   }
+  return found
 }

@@ -1,0 +1,48 @@
+// A publisher that serves no clients, in its own process: it sends each tick to a server's HTTP
+// publish API (`POST /publish`), as an app's backend would, on a drift-free schedule.
+import { Agent, request } from 'node:http'
+import { serveParent } from './childProcess'
+import { BENCH_API_KEY, BENCH_CHANNEL, BENCH_EVENT, TICK_FILLER } from './benchServer'
+import { monotonicMicros, sleep } from './stats'
+
+/** One keep-alive connection, reused for every publish, like a backend's HTTP client. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+let seq = 0
+
+function post(url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(`${url}/publish`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` } }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (text += chunk))
+      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`POST /publish answered ${response.statusCode}: ${text}`))))
+    })
+    outgoing.on('error', reject)
+    outgoing.end(body)
+  })
+}
+
+/**
+ * Publishes `count` ticks to `url`, one every `intervalMs`. Each tick is stamped right before its
+ * request leaves, so the latency the clients measure includes the HTTP hop. Answers the first
+ * and last publish times (monotonic µs).
+ */
+async function publish({ url, count, intervalMs }: { url: string; count: number; intervalMs: number }): Promise<{ first: number; last: number }> {
+  const pending: Promise<void>[] = []
+  const startedAt = performance.now()
+  let first = 0
+  let last = 0
+  for (let index = 0; index < count; index++) {
+    const due = startedAt + index * intervalMs - performance.now()
+    if (due > 0) await sleep(due)
+    last = monotonicMicros()
+    if (index === 0) first = last
+    pending.push(post(url, JSON.stringify({ channel: BENCH_CHANNEL, event: BENCH_EVENT, data: { seq: ++seq, t: last, text: TICK_FILLER } })))
+  }
+  await Promise.all(pending)
+  return { first, last }
+}
+
+serveParent({
+  publish: (args) => publish(args as { url: string; count: number; intervalMs: number }),
+})
