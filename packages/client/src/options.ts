@@ -146,7 +146,7 @@ export type ResolvedOptions = typeof DEFAULT_OPTIONS &
  * and what to do about it.
  */
 export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
-  if (!options || typeof options !== 'object') fail("needs options: new RealtimeClient({ url: 'https://rt.example.com', getToken })")
+  if (!options || typeof options !== 'object') fail(`needs options { url, getToken }, ${EXAMPLE}`)
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = baseUrl(options.url)
   // Bounds given in part take the rest from the defaults.
@@ -162,17 +162,14 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   }
   // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
   const needed = {
-    WebSocket: transports.includes('websocket') && 'pass `WebSocket` from the ws package (import { WebSocket } from \'ws\'), or leave "websocket" out of `transports`',
-    EventSource: transports.includes('sse') && 'pass `EventSource` from the eventsource package (import { EventSource } from \'eventsource\'), or leave "sse" out of `transports`',
-    fetch: transports.some((name) => name !== 'websocket') && 'pass a `fetch` function (SSE and long-polling send their commands with it), or leave "sse" and "long-polling" out of `transports`',
+    WebSocket: transports.includes('websocket') && 'pass `WebSocket` from the ws package, or leave "websocket" out of `transports`',
+    EventSource: transports.includes('sse') && 'pass `EventSource` from the eventsource package, or leave "sse" out of `transports`',
+    fetch: transports.some((name) => name !== 'websocket') && 'pass `fetch` (SSE and long-polling send with it), or use transports: ["websocket"]',
   }
   for (const [name, remedy] of Object.entries(needed)) {
-    if (!remedy || typeof resolved[name as 'fetch'] === 'function') continue
-    fail(options[name as 'fetch'] !== undefined ? `option "${name}" must be a constructor or function, got ${show(options[name as 'fetch'])}: ${remedy}` : `${name} is not defined in this environment: ${remedy}`)
+    if (remedy && typeof resolved[name as 'fetch'] !== 'function') fail(`${name} ${options[name as 'fetch'] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${remedy}`)
   }
-  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') {
-    fail(`option "getToken" must be a function that returns a token or a promise of one, got ${show(resolved.getToken)}`)
-  }
+  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail(`option "getToken" must be a function, got ${show(resolved.getToken)}`)
   resolved.timers ??= globalTimers
   resolved.random ??= Math.random
   resolved.now ??= Date.now
@@ -186,28 +183,25 @@ function fail(message: string): never {
 const show = (value: unknown) => (typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value))
 
 const SCHEMES: Record<string, string> = { 'http:': 'http:', 'https:': 'https:', 'ws:': 'http:', 'wss:': 'https:' }
+const EXAMPLE = "e.g. 'https://rt.example.com' or '/realtime'"
 
 /**
  * The server's base as `http(s)://host[/path]` without a trailing slash: the transports add `/ws`
  * (as `ws(s):`), `/sse` and `/sse/send` to it. A path is resolved against the page's location.
  */
 function baseUrl(url: unknown): string {
-  const example = "e.g. 'https://rt.example.com', 'wss://rt.example.com' or '/realtime'"
-  if (typeof url !== 'string' || !url.trim()) fail(`option "url" is required: the server's base URL, ${example}`)
+  if (typeof url !== 'string' || !url) fail(`option "url" is required, ${EXAMPLE}`)
+  const page = (globalThis as { location?: { href?: string } }).location?.href
+  const path = /^\/(?!\/)/.test(url)
+  if (path && !page) fail(`url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL`)
   let parsed: URL
-  if (url.startsWith('/') && !url.startsWith('//')) {
-    const page = (globalThis as { location?: { href?: string } }).location?.href
-    if (!page) fail(`url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL such as 'http://127.0.0.1:8080${url}'`)
-    parsed = new URL(url, page)
-  } else {
-    try {
-      parsed = new URL(url)
-    } catch {
-      fail(`url '${url}' is not a URL: pass the server's base URL, ${example}`)
-    }
+  try {
+    parsed = new URL(url, path ? page : undefined)
+  } catch {
+    fail(`url '${url}' is not a URL, ${EXAMPLE}`)
   }
   const scheme = SCHEMES[parsed.protocol]
-  if (!scheme) fail(`url '${url}' must start with https://, http://, wss://, ws:// or / (a path on the page's host), ${example}`)
-  if (parsed.search || parsed.hash) fail(`url '${url}' must not carry a query or fragment: the client adds /ws and /sse to it`)
+  if (!scheme) fail(`url '${url}' must start with https://, http://, wss://, ws:// or /`)
+  if (parsed.search || parsed.hash) fail(`url '${url}' must not have a query or fragment`)
   return `${scheme}//${parsed.host}${parsed.pathname}`.replace(/\/+$/, '')
 }
