@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseConfig, readConfigFile } from '../../src/configFile'
 import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type Claims } from '../../src/engine/index'
@@ -45,6 +46,15 @@ describe('the config file', () => {
     expect(allowed(user('ada'), 'lobby', 'subscribe')).toBe(true)
     expect(allowed(user('ada'), 'lobby', 'publish')).toBe(false)
     expect(allowed(user('ada'), 'leaderboard', 'subscribe')).toBe(false)
+  })
+
+  it('reads the sample of docs/mock-server.md', async () => {
+    const config = await readConfigFile(fileURLToPath(new URL('fixtures/lifeline.json', import.meta.url)))
+    expect(config.channelRules).toHaveLength(3 + DEFAULT_CHANNEL_RULES.length)
+    expect(config).toMatchObject({ heartbeatMs: 25_000, pollMs: 20_000, rateLimit: { perSecond: 100, burst: 200 }, historySize: 1000 })
+    const allowed = channelAuthorizer(config.channelRules!)
+    expect(allowed(user('ada', [], { team: 'red' }), 'team:red', 'subscribe')).toBe(true)
+    expect(allowed(user('ada'), 'leaderboard', 'subscribe')).toBe(true)
   })
 
   it('puts the built-in rules where "defaults" stands', () => {
