@@ -1,5 +1,5 @@
 /**
- * `@lifeline/mock-server/msw`: the Lifeline protocol as msw handlers (`ws.link`, `sse`, `http`),
+ * `@lifeline/mock-server/msw`: the Lifeline protocol as msw handlers (`ws.link` and `http`),
  * driven by the same engine as the Node server. Browser-safe: no Node built-ins.
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/testing.md#the-msw-handlers
  */

@@ -5,8 +5,8 @@ import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 
-// msw patches the global WebSocket (Node 22 has one, Node 20 does not), and its sse() needs a
-// global EventSource; the `eventsource` package reads through fetch, which msw intercepts.
+// msw patches the global WebSocket (Node 22 has one, Node 20 does not), and the client's SSE
+// transport needs a global EventSource; the `eventsource` package reads through fetch, which msw intercepts.
 vi.stubGlobal('WebSocket', globalThis.WebSocket ?? WebSocket)
 vi.stubGlobal('EventSource', globalThis.EventSource ?? EventSource)
 
