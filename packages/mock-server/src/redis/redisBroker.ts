@@ -38,7 +38,8 @@ export interface RedisBrokerOptions extends HistoryOptions {
    */
   keyPrefix?: string
   /**
-   * How long an SSE upstream command waits for the replica holding the session (then `503`).
+   * How long an upstream command waits for the replica holding the session (then `503`); a long
+   * poll routed there waits its hold (`pollMs`) plus this.
    * @default 2000
    */
   routeTimeoutMs?: number
