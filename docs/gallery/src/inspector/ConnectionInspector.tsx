@@ -21,7 +21,7 @@ const time = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false
  */
 export function ConnectionInspector({ watch = [], recentFrames = 12 }: ConnectionInspectorProps) {
   const session = useDemoSession()
-  const { status, transport } = useConnectionState()
+  const { status, transport, diagnosis } = useConnectionState()
   const stats = useClientStats()
   const timeline = useEventLog(session.timeline)
   const frames = useEventLog(session.frames)
@@ -36,6 +36,8 @@ export function ConnectionInspector({ watch = [], recentFrames = 12 }: Connectio
         <dd data-testid="inspector-status">{status}</dd>
         <dt>Transport</dt>
         <dd data-testid="inspector-transport">{transport ?? '—'}</dd>
+        <dt>Diagnosis</dt>
+        <dd data-testid="inspector-diagnosis">{diagnosis ?? '—'}</dd>
         <dt>RTT</dt>
         <dd data-testid="inspector-rtt">{stats.rttMs === undefined ? '—' : `${stats.rttMs} ms`}</dd>
         <dt>Frames in / out</dt>

@@ -20,7 +20,9 @@ export interface DemoRouteOptions {
  * The gallery's controls, next to the protocol on the same port:
  * - `GET /demo/token?sub=&roles=a,b&ttl=<seconds>`: a development JWT (403 for a revoked user).
  * - `GET /demo/faults`, `POST /demo/faults` with `{"refuseWebSocket": true}`: block WebSocket
- *   upgrades like a proxy would; live WebSockets are dropped when the block starts.
+ *   upgrades like a proxy would; live WebSockets are dropped when the block starts. Likewise
+ *   `{"bufferSse": true}` holds new event streams back like a buffering proxy (live ones are dropped).
+ * - `POST /demo/silence-websocket`: the open WebSockets pass nothing from now on, without a close.
  * - `POST /demo/revoke?sub=`, `DELETE /demo/revoke?sub=`: revoke or restore a user's access.
  * Returns `false` for any other path.
  */
@@ -52,8 +54,11 @@ export function demoRoutes({ server, revoked, jwtSecret }: DemoRouteOptions): (r
         // A proxy that starts blocking WebSocket also cuts the ones already open through it.
         if (blockStarts) for (const client of clients) if (client.transport === 'websocket') client.disconnect(RECONNECT_CLOSE, 'WebSocket blocked (demo fault)')
         // end sample
+        if (change.bufferSse === true) for (const client of clients) if (client.transport === 'sse') client.disconnect(RECONNECT_CLOSE, 'SSE buffered (demo fault)')
         return json(response, 200, faults)
       }
+      case 'POST /demo/silence-websocket':
+        return json(response, 200, { silenced: server().silenceWebSocketNow() })
       // sample: revoke
       case 'POST /demo/revoke':
       case 'DELETE /demo/revoke': {
@@ -77,7 +82,7 @@ function parseFaults(body: unknown): Partial<Faults> | undefined {
   if (!body || typeof body !== 'object') return undefined
   const change: Partial<Faults> = {}
   for (const [name, value] of Object.entries(body)) {
-    if (name === 'refuseWebSocket' || name === 'silenceWebSocket' || name === 'dropSse') {
+    if (name === 'refuseWebSocket' || name === 'silenceWebSocket' || name === 'dropSse' || name === 'bufferSse') {
       if (typeof value !== 'boolean') return undefined
       change[name] = value
     } else if (name === 'sseDelayMs') {
