@@ -139,7 +139,7 @@ async function runCase({ testCase, transport }: Planned, init: Omit<ConstructorP
   } else if (violations.length > 0 && outcome.status === 'failed') {
     outcome = { ...outcome, notes: violations.slice(0, 3).map((violation) => `also: ${violation.message}`) }
   }
-  return { ...base, ...outcome, durationMs: performance.now() - started }
+  return { ...base, ...outcome, durationMs: Math.round(performance.now() - started) }
 }
 
 /**
