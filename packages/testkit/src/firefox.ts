@@ -34,10 +34,18 @@ export async function launchFirefox(): Promise<Browser> {
     })
   const child = browser.process()!
   trackGroup(child.pid!)
-  const version = (await browser.version()).replace(/^firefox\//i, '')
+  const close = async () => {
+    await Promise.race([browser.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+    await stopGroup(child)
+    await profile.remove()
+  }
+  const version = await browser.version().catch(async (error: unknown) => {
+    await close()
+    throw error
+  })
   return {
     engine: 'firefox',
-    version,
+    version: version.replace(/^firefox\//i, ''),
     profileDir: profile.dir,
     processGroups: [child.pid!],
     async newPage({ width = DEFAULT_PAGE_SIZE.width, height = DEFAULT_PAGE_SIZE.height } = {}) {
@@ -53,10 +61,6 @@ export async function launchFirefox(): Promise<Browser> {
         close: () => page.close(),
       })
     },
-    async close() {
-      await Promise.race([browser.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
-      await stopGroup(child)
-      await profile.remove()
-    },
+    close,
   }
 }
