@@ -1,8 +1,8 @@
 import type { Browser } from './browser'
-import { launchChromium } from './chromium'
+import { launchChromium } from './launchChromium'
 import { assertInstalled, type Engine } from './engines'
-import { launchFirefox } from './firefox'
-import { launchWebKit } from './webkit'
+import { launchFirefox } from './launchFirefox'
+import { launchWebKit } from './launchWebKit'
 
 const LAUNCHERS: Record<Engine, () => Promise<Browser>> = { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }
 

@@ -6,7 +6,7 @@ import { freePort } from './freePort'
 import { freshProfile } from './freshProfile'
 import { spawnGroup } from './processGroup'
 import { newSession } from './webDriverSession'
-import { startXvfb } from './xvfb'
+import { startXvfb } from './startXvfb'
 
 const READY_TRIES = 200
 const READY_PAUSE_MS = 50
