@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -13,9 +13,17 @@ export const PUBLISHED = [
   { dir: 'mock-server', name: '@lifeline/mock-server' },
 ] as const
 
-/** Builds the packages when one has no dist (`pnpm test` builds first; a lone run of this project may not have). */
+const modified = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0
+const newestSource = (dir: string) =>
+  Math.max(...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => modified(join(entry.parentPath, entry.name))))
+
+/**
+ * Builds the packages when a dist is missing or older than the sources (`pnpm test` builds first;
+ * a lone run of this project may not have).
+ */
 export async function ensureBuilt(): Promise<void> {
-  if (PUBLISHED.every(({ dir }) => existsSync(join(ROOT, 'packages', dir, 'dist', 'index.js')))) return
+  const sources = Math.max(...[...PUBLISHED.map(({ dir }) => dir), 'protocol'].map((dir) => newestSource(join(ROOT, 'packages', dir, 'src'))))
+  if (PUBLISHED.every(({ dir }) => modified(join(ROOT, 'packages', dir, 'dist', 'index.js')) > sources)) return
   // `name...` is the package and what it depends on in the workspace (the protocol it inlines).
   const filters = PUBLISHED.flatMap(({ name }) => ['--filter', `${name}...`])
   await run('pnpm', [...filters, 'run', 'build'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })
