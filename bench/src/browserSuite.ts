@@ -31,6 +31,7 @@ interface Stage {
   proxy: FaultProxy
   docs: string
   runs: number
+  slowRuns: number
   tabs: number
   /** Client options for the page (the smoke run shortens the timers); empty: the defaults. */
   options: Record<string, unknown>
@@ -46,7 +47,7 @@ interface Stage {
 export async function runBrowserSuite(profile: Profile, log: (line: string) => void): Promise<BenchSection> {
   const server = await createServer({ port: 0, jwtSecret: BENCH_JWT_SECRET, broker: new AnnouncingBroker(), fallback: await benchPageHandler() })
   const proxy = await createFaultProxy({ target: server.url })
-  const stage: Stage = { server, proxy, docs: await docsLocations(), runs: profile.browserRuns, tabs: profile.browserTabs, options: profile.browserClientOptions, log }
+  const stage: Stage = { server, proxy, docs: await docsLocations(), runs: profile.browserRuns, slowRuns: profile.browserSlowRuns, tabs: profile.browserTabs, options: profile.browserClientOptions, log }
   const results: EngineResult[] = []
   try {
     for (const engine of profile.browserEngines) {
@@ -73,7 +74,7 @@ export async function runBrowserSuite(profile: Profile, log: (line: string) => v
 }
 
 async function measureEngine(browser: Browser, stage: Stage, result: EngineResult): Promise<void> {
-  const { server, proxy, docs, runs, log } = stage
+  const { server, proxy, docs, runs, slowRuns, log } = stage
   for (const mode of PROXY_MODES) {
     const row = { mode, times: [] as number[], transports: new Set<string>() }
     result.firstMessage.push(row)
@@ -98,9 +99,9 @@ async function measureEngine(browser: Browser, stage: Stage, result: EngineResul
   // Mid-session faults happen in the fault proxy between nginx (the docs' configuration) and the server.
   const nginx = await startNginx([new URL(proxy.url).host], { locations: docs })
   try {
-    for (let run = 0; run < runs; run++) await silentLink(browser, nginx, stage, result, run)
+    for (let run = 0; run < slowRuns; run++) await silentLink(browser, nginx, stage, result, run)
     log(`  silent link noticed after ${result.detected.map((ms) => fixed(ms, 0)).join(', ')} ms, messages again after ${result.recovered.map((ms) => fixed(ms, 0)).join(', ')} ms`)
-    for (let run = 0; run < runs; run++) await proxyFixed(browser, nginx, stage, result, run)
+    for (let run = 0; run < slowRuns; run++) await proxyFixed(browser, nginx, stage, result, run)
     log(`  back on WebSocket ${result.backOnWebSocket.map((ms) => fixed(ms, 0)).join(', ')} ms after the fix`)
     result.tabs = await connectionsForTabs(browser, nginx, stage, result.engine)
     log(`  ${result.tabs.tabs} tabs hold ${result.tabs.connections} server connections`)
@@ -198,7 +199,7 @@ function render(profile: Profile, results: EngineResult[]): string {
     result.tabs ? `${result.tabs.connections} for ${result.tabs.tabs} tabs` : 'n/a',
   ])
   return [
-    `Real browsers driven by @lifeline/testkit (${profile.browserEngines.join(', ')}; each page in its own window, never a throttled background tab) load a page from the mock server through a private nginx (Debian's package) running the docs' configuration (\`docs/nginx\`) or a broken variant of it. The page runs \`RealtimeClient\` bundled from its sources for the browser, with ${Object.keys(profile.browserClientOptions).length ? `the options \`${JSON.stringify(profile.browserClientOptions)}\`` : 'default options'} and \`storage: null\` (every run is a first visit); each page first makes one untimed run. The mock server publishes one message right after each subscription. Everything is on loopback, in the benchmark process and its children (not pinned), ${profile.browserRuns} run(s) per case: median (min–max).`,
+    `Real browsers driven by @lifeline/testkit (${profile.browserEngines.join(', ')}; each page in its own window, never a throttled background tab) load a page from the mock server through a private nginx (Debian's package) running the docs' configuration (\`docs/nginx\`) or a broken variant of it. The page runs \`RealtimeClient\` bundled from its sources for the browser, with ${Object.keys(profile.browserClientOptions).length ? `the options \`${JSON.stringify(profile.browserClientOptions)}\`` : 'default options'} and \`storage: null\` (every run is a first visit); each page first makes one untimed run. The mock server publishes one message right after each subscription. Everything is on loopback, in the benchmark process and its children (not pinned): ${profile.browserRuns} run(s) per case of connect() to first message, ${profile.browserSlowRuns} of each mid-session case; median (min–max).`,
     '',
     '### connect() to the first message',
     '',

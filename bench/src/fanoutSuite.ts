@@ -179,10 +179,14 @@ function goals(profile: Profile, contests: Contest[]): GoalVerdict[] {
   const size = Math.max(...profile.fanoutSizes)
   const overRaw = ratio(contests, size, 'fixedRate', RAW_BATCHED)
   const overSocketIo = ratio(contests, size, 'fixedRate', SOCKET_IO)
-  const lifelineRss = memoryOf(find(contests, profile.memorySize, LIFELINE), 'rss')
-  const rawRss = memoryOf(find(contests, profile.memorySize, RAW), 'rss')
-  const extra = pairedSpread(lifelineRss, rawRss, (a, b) => (a - b) / KB)
-  const lifelineKb = spreadOf(lifelineRss.map((bytes) => bytes / KB))
+  // Judged on heap used + external: the native part of a socket (its libuv handle, kernel buffers)
+  // is the same net.Socket under both, while RSS moves in allocator and heap-page steps far larger
+  // than a step's growth (see the RSS column).
+  const lifelineHeap = memoryOf(find(contests, profile.memorySize, LIFELINE), 'heap')
+  const rawHeap = memoryOf(find(contests, profile.memorySize, RAW), 'heap')
+  const extra = pairedSpread(lifelineHeap, rawHeap, (a, b) => (a - b) / KB)
+  const lifelineKb = spreadOf(lifelineHeap.map((bytes) => bytes / KB))
+  const rssExtra = pairedSpread(memoryOf(find(contests, profile.memorySize, LIFELINE), 'rss'), memoryOf(find(contests, profile.memorySize, RAW), 'rss'), (a, b) => (a - b) / KB)
   return [
     {
       goal: `Fan-out CPU per delivery, ${whole(size)} clients, fixed rate, against raw ws (same batching)`,
@@ -197,9 +201,9 @@ function goals(profile: Profile, contests: Contest[]): GoalVerdict[] {
       verdict: atMost(overSocketIo, CPU_OVER_SOCKET_IO),
     },
     {
-      goal: `Memory per WebSocket connection, ${whole(profile.memorySize)} clients (RSS, over raw ws of the same run)`,
+      goal: `Memory per idle WebSocket connection, ${whole(profile.memorySize)} clients (heap used + external, over raw ws of the same run)`,
       target: `≤ raw ws + ${MEMORY_OVER_RAW_KB} KB`,
-      measured: `+${showSpread(extra)} KB (Lifeline ${showSpread(lifelineKb, 1)} KB)`,
+      measured: `+${showSpread(extra)} KB (Lifeline ${showSpread(lifelineKb, 1)} KB; RSS: +${showSpread(rssExtra, 1)} KB)`,
       verdict: atMost(extra, MEMORY_OVER_RAW_KB),
     },
   ]

@@ -31,8 +31,10 @@ export interface Profile {
   clientRuns: number
   /** Fallback runs per case (Node client, no proxy). */
   fallbackRuns: number
-  /** Browser runs per case, engines, and tabs for the connection count. */
+  /** Browser runs per case (connect to first message), engines, and tabs for the connection count. */
   browserRuns: number
+  /** Runs of the mid-session cases, which wait out the liveness window or an upgrade probe each. */
+  browserSlowRuns: number
   browserEngines: ('chromium' | 'firefox' | 'webkit')[]
   browserTabs: number
   /** Client options of the browser page: none in the full run (defaults are what is measured). */
@@ -47,9 +49,9 @@ export const FULL: Profile = {
   memoryIdleMs: 6000,
   replicaClients: 999,
   replicaPublishes: 100,
-  replicaPublishesPerSecond: 20,
+  replicaPublishesPerSecond: 25,
   repetitions: 5,
-  rateDeliveriesPerSecond: 25_000,
+  rateDeliveriesPerSecond: 15_000,
   rateSeconds: 2,
   burstDeliveries: 25_000,
   minPublishes: 10,
@@ -57,6 +59,7 @@ export const FULL: Profile = {
   clientRuns: 5,
   fallbackRuns: 5,
   browserRuns: 3,
+  browserSlowRuns: 2,
   browserEngines: ['chromium', 'firefox', 'webkit'],
   browserTabs: 4,
   browserClientOptions: {},
@@ -80,6 +83,7 @@ export const SMOKE: Profile = {
   clientRuns: 1,
   fallbackRuns: 1,
   browserRuns: 1,
+  browserSlowRuns: 1,
   browserEngines: ['chromium'],
   browserTabs: 2,
   // Shorter timers: the smoke run checks that every case works, not how long the defaults take.

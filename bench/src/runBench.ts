@@ -11,7 +11,7 @@ import { runBundleSizeSuite } from './bundleSizeSuite'
 import { runClientThroughputSuite } from './clientThroughputSuite'
 import { runFallbackSuite } from './fallbackSuite'
 import { runFanoutSuite } from './fanoutSuite'
-import { FULL, SMOKE } from './profile'
+import { FULL, SMOKE, type Profile } from './profile'
 import { runProfileSuite } from './profileSuite'
 import { renderResults } from './renderResults'
 import { runReplicasSuite } from './replicasSuite'
@@ -21,7 +21,9 @@ const clientsFlag = args.find((arg) => arg.startsWith('--clients='))
 // `--clients=200,1000` replaces the fan-out sizes (development; the report then goes to stdout).
 const sizes = clientsFlag ? clientsFlag.slice(10).split(',').map(Number) : undefined
 const base = args.includes('--smoke') ? SMOKE : FULL
-const profile = { ...base, ...(sizes ? { fanoutSizes: sizes, memorySize: Math.max(...sizes) } : {}) }
+// `--engines=firefox,webkit` replaces the browsers (development).
+const engines = args.find((arg) => arg.startsWith('--engines='))?.slice(10).split(',') as Profile['browserEngines'] | undefined
+const profile: Profile = { ...base, ...(sizes ? { fanoutSizes: sizes, memorySize: Math.max(...sizes) } : {}), ...(engines ? { browserEngines: engines } : {}) }
 const only = args.filter((arg) => !arg.startsWith('--'))
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
 
@@ -62,7 +64,7 @@ for (const [name, run] of Object.entries(SUITES)) {
   }
 }
 const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000, loadAtStart)
-if (profile.name === 'full' && !only.length && !clientsFlag) {
+if (profile.name === 'full' && !only.length && !sizes && !engines) {
   await writeFile(new URL('../RESULTS.md', import.meta.url), report)
   log('wrote bench/RESULTS.md')
 } else {
