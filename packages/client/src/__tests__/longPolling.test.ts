@@ -90,6 +90,25 @@ describe('long-polling', () => {
     expect(client.stats().reconnects).toBe(0)
   })
 
+  it('drops a session whose poll answer is not a batch, reconnects, and recovers the messages in between', async () => {
+    startMock()
+    let mangled = 0
+    // A proxy that replaces one poll answer with an HTML error page served as 200.
+    const mangling: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).endsWith('/poll') || mangled > 0 || !(await response.clone().text()).includes('"score"')) return response
+      mangled += 1
+      return new Response('<html>gateway error</html>', { status: 200 })
+    }
+    const client = connectClient({ transports: ['long-polling'], fetch: mangling, reconnectDelay: { minMs: 10, maxMs: 10 } })
+    const received = await collect(client, 'board:1')
+    await publishAll('board:1', range(1, 5))
+    await vi.waitFor(() => expect(client.stats().reconnects).toBe(1))
+    await publishAll('board:1', range(6, 8))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 8)))
+    expect(mangled).toBe(1)
+  })
+
   it('takes over from an SSE stream a proxy holds back, says SSE_BUFFERED, and the next page load starts with long-polling', async () => {
     startMock()
     mock.faults.refuseWebSocket = true

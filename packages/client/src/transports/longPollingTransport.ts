@@ -5,6 +5,8 @@ import { ABNORMAL_CLOSURE, type Transport, type TransportFactory } from './trans
 /** Polls that fail in a row without any answer (network) before the transport counts as lost. */
 const MAX_FAILED_POLLS = 3
 
+const isBatch = (answer: Partial<PollBatch>): answer is PollBatch => Number.isSafeInteger(answer.seq) && Array.isArray(answer.frames)
+
 /**
  * Long-polling: every response is complete, so proxies that buffer or compress streams pass it.
  * `POST /poll/connect` opens the session and answers with the connect reply; then each
@@ -42,6 +44,7 @@ export const longPollingTransport: TransportFactory = (context) => {
         if (closed) return
         // SESSION_NOT_FOUND (the server closed the session), 401, 403: this session is over.
         if (answer.error) return end(`poll ${answer.error.code}`)
+        if (!isBatch(answer)) return end('unreadable poll answer')
         failures = 0
         deliver(answer)
         poll()
@@ -55,6 +58,7 @@ export const longPollingTransport: TransportFactory = (context) => {
     if (closed) return
     // A refused connect is the handshake's answer: it fails with the server's code.
     if (answer.error) return context.receive({ type: 'reply', id: connect.id, ok: false, error: answer.error })
+    if (!isBatch(answer)) return end('unreadable connect answer')
     deliver(answer)
     poll()
   }, () => end('connect failed'))
