@@ -7,7 +7,9 @@ export interface WebSocketLike {
   readonly readyState: number
   send(data: string | ArrayBufferView): void
   close(code?: number, reason?: string): void
-  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void
+  addEventListener(type: 'open' | 'error', listener: (event: unknown) => void): void
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike
 
