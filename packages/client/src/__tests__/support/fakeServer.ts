@@ -161,7 +161,7 @@ export class FakeServer {
 let sessions = 0
 
 /** The server's end of one connection, WebSocket or SSE; the test drives the server side through it. */
-abstract class FakePeer {
+export abstract class FakePeer {
   readonly session = `s${++sessions}`
   readonly subscriptions = new Set<string>()
   /** The client closed it (with this code). */
@@ -200,15 +200,18 @@ abstract class FakePeer {
     queueMicrotask(() => this.drop(code, 'test'))
   }
 
-  protected abstract deliver(data: string): void
+  onmessage: ((event: { data: unknown }) => void) | null = null
+
+  protected deliver(data: string): void {
+    this.onmessage?.({ data })
+  }
+
   protected abstract ended(code: number, reason: string): void
 }
-export type { FakePeer }
 
 /** One fake WebSocket. */
 export class FakeSocket extends FakePeer {
   onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: { data: unknown }) => void) | null = null
   onclose: ((event: { code: number; reason: string }) => void) | null = null
   onerror: ((event: unknown) => void) | null = null
 
@@ -226,10 +229,6 @@ export class FakeSocket extends FakePeer {
     if (frame.type !== 'pong') this.server.answer(frame, this)
   }
 
-  protected deliver(data: string): void {
-    this.onmessage?.({ data })
-  }
-
   protected ended(code: number, reason: string): void {
     this.onclose?.({ code, reason })
   }
@@ -237,7 +236,6 @@ export class FakeSocket extends FakePeer {
 
 /** One fake EventSource, opened with a ticket from the fake's `fetch`. */
 export class FakeStream extends FakePeer {
-  onmessage: ((event: { data: unknown }) => void) | null = null
   onerror: ((event: unknown) => void) | null = null
 
   constructor(url: string, server: FakeServer) {
@@ -245,10 +243,6 @@ export class FakeStream extends FakePeer {
     server.streams.push(this)
     const connect = server.redeem(new URL(url).searchParams.get('ticket') ?? '')
     queueMicrotask(() => (connect ? server.answer(connect, this) : this.drop()))
-  }
-
-  protected deliver(data: string): void {
-    this.onmessage?.({ data })
   }
 
   protected ended(): void {
