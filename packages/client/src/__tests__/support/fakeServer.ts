@@ -1,5 +1,4 @@
-import type { ClientFrame, Command, MessageFrame, Position, ResultMap, ServerFrame } from '@lifeline/protocol'
-import type { ErrorBody } from '@lifeline/protocol'
+import type { ClientFrame, Command, ErrorBody, MessageFrame, Position, ResultMap, ServerFrame } from '@lifeline/protocol'
 
 /** What a handler answers: a result, an error, or `'ignore'` to leave the command unanswered. */
 export type FakeAnswer = { result: ResultMap[keyof ResultMap] } | { error: ErrorBody } | 'ignore'
