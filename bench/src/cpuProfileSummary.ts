@@ -26,8 +26,13 @@ export interface HotSpot {
 export interface ProfileSummary {
   /** Busy (non-idle) time covered by the samples, in microseconds. */
   busyMicros: number
+  /** Self time of the native socket writes (the system calls and the kernel's send path behind them). */
+  socketWriteMicros: number
   top: HotSpot[]
 }
+
+/** libuv's stream writes as V8 shows them: every contender's writes end in one of these. */
+const SOCKET_WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String'])
 
 /**
  * Where a function lives, in words a reader can place: a package (`ws`), a Node module
@@ -53,6 +58,7 @@ export function hotSpots(profile: CpuProfile, top: number): ProfileSummary {
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
   const selfTime = new Map<string, number>()
   let total = 0
+  let socketWrites = 0
   const samples = profile.samples ?? []
   const deltas = profile.timeDeltas ?? []
   for (const [index, id] of samples.entries()) {
@@ -62,9 +68,11 @@ export function hotSpots(profile: CpuProfile, top: number): ProfileSummary {
     const delta = deltas[index] ?? 0
     selfTime.set(name, (selfTime.get(name) ?? 0) + delta)
     total += delta
+    if (!frame.url && SOCKET_WRITES.has(frame.functionName)) socketWrites += delta
   }
   return {
     busyMicros: total,
+    socketWriteMicros: socketWrites,
     top: [...selfTime]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)

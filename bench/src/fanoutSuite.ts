@@ -154,6 +154,8 @@ function render(profile: Profile, contests: Contest[]): string {
     '',
     markdownTable(header, phaseRows('burst')),
     '',
+    batchingNote(profile, contests),
+    '',
     '### CPU per delivery, ratios (paired by repetition)',
     '',
     'Each repetition\'s ratio uses the two contenders\' phases of that same round (run minutes apart at most, under the same machine load); median (min–max) over the rounds. The goals are judged against the raw loop with the same per-turn batching as Lifeline; at a fixed rate every socket gets one message per turn, so neither batches and the two raw loops should agree.',
@@ -168,6 +170,17 @@ function render(profile: Profile, contests: Contest[]): string {
     '',
     markdownTable(['Server', 'RSS KiB/conn', 'V8 heap committed KiB/conn', 'Heap used + external KiB/conn'], memoryRows),
   ].join('\n')
+}
+
+/** What per-turn batching buys and costs in a burst, from the two raw loops of the same run. */
+function batchingNote(profile: Profile, contests: Contest[]): string {
+  const parts = profile.fanoutSizes.map((clients) => {
+    const raw = find(contests, clients, RAW)
+    const batched = find(contests, clients, RAW_BATCHED)
+    const median = (contest: Contest | undefined, key: 'cpuMicrosPerDelivery' | 'p50' | 'p99') => fixed(spreadOf(series(contest, 'burst', key)).median, 2)
+    return `at ${whole(clients)} clients it takes the raw loop from ${median(raw, 'cpuMicrosPerDelivery')} to ${median(batched, 'cpuMicrosPerDelivery')} µs of CPU per delivery, p50 from ${median(raw, 'p50')} to ${median(batched, 'p50')} ms and p99 from ${median(raw, 'p99')} to ${median(batched, 'p99')} ms`
+  })
+  return `Per-turn batching (one write per socket for the whole burst instead of one per message): ${parts.join('; ')}. A burst's first message to each socket still leaves at once; the rest wait for the end of the turn, so batching trades some early deliveries' latency for far fewer system calls, and how that nets out on latency depends on whether the server or the client core is the bottleneck.`
 }
 
 function lostOf(contest: Contest, phase: Phase): number {
