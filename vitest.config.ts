@@ -93,6 +93,16 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // The Django Channels backend: its pytest suite and the conformance kit against daphne.
+          name: 'django',
+          root: 'servers/django',
+          environment: 'node',
+          include: ['*.test.ts'],
+          testTimeout: 300_000,
+        },
+      },
+      {
         ...source,
         test: {
           // Every story of the gallery in headless Chromium (playwright-core, Debian's chromium).

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The Debian programs the test suite runs besides Node: Redis for the multi-replica tests, nginx for
-// the proxy tests, Chromium, Firefox ESR and WebKitGTK (in a virtual X display) for the browser tests.
+// the proxy tests, Chromium, Firefox ESR and WebKitGTK (in a virtual X display) for the browser tests,
+// and Python's Django Channels stack for the Django backend.
 //
 //   node scripts/system-tools.mjs check     exits 1 at once, naming the apt-get command, when one is missing
 //   node scripts/system-tools.mjs install   apt-get installs the missing ones (root, Debian); `pnpm setup:system`
@@ -21,7 +22,21 @@ const TOOLS = [
   { name: 'firefox-esr', env: 'FIREFOX_PATH', paths: ['/usr/bin/firefox-esr'], aptPackage: 'firefox-esr' },
   { name: 'WebKitWebDriver', env: 'WEBKIT_WEBDRIVER_PATH', paths: ['/usr/bin/WebKitWebDriver'], aptPackage: 'webkit2gtk-driver' },
   { name: 'Xvfb', env: 'XVFB_PATH', paths: ['/usr/bin/Xvfb'], aptPackage: 'xvfb' },
+  // The Django backend's tests run on Debian's Python with Debian's packages (no PyPI here).
+  ...[
+    ['django', 'python3-django'],
+    ['channels', 'python3-django-channels'],
+    ['channels_redis', 'python3-channels-redis'],
+    ['daphne', 'python3-daphne'],
+    ['jwt', 'python3-jwt'],
+    ['redis', 'python3-redis'],
+    ['pytest', 'python3-pytest'],
+    ['pytest_django', 'python3-pytest-django'],
+  ].map(([module, aptPackage]) => ({ name: `python module ${module}`, env: undefined, paths: [], pythonModule: module, aptPackage })),
 ]
+
+const PYTHON = '/usr/bin/python3'
+const importable = (module) => spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0
 
 const executable = (path) => {
   try {
@@ -36,7 +51,9 @@ const executable = (path) => {
 const found = (path) =>
   path.includes('/') ? executable(path) : (process.env.PATH ?? '').split(delimiter).some((dir) => dir && executable(join(dir, path)))
 
-const missingTools = () => TOOLS.filter((tool) => !(tool.env && process.env[tool.env] ? [process.env[tool.env]] : tool.paths).some(found))
+const present = (tool) =>
+  tool.pythonModule ? importable(tool.pythonModule) : (tool.env && process.env[tool.env] ? [process.env[tool.env]] : tool.paths).some(found)
+const missingTools = () => TOOLS.filter((tool) => !present(tool))
 
 const installCommand = (packages) => `apt-get install -y --no-install-recommends ${packages.join(' ')}`
 const packagesOf = (tools) => [...new Set(tools.map((tool) => tool.aptPackage))]

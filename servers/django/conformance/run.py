@@ -4,7 +4,10 @@ redis-server and two daphne processes of the example project (free ports, stoppe
 short timings so the heartbeat and timeout cases take seconds. Extra arguments go to the kit.
 
     pnpm --filter @lifeline/conformance build
-    /usr/bin/python3 servers/django/conformance/run.py [--level core] [--transport sse] ...
+    /usr/bin/python3 servers/django/conformance/run.py [--replicas 1|2] [--level core] [--transport sse] ...
+
+With `--replicas 1` only one daphne process runs (every level but multi-replica); the default, 2,
+adds a second process on the same Redis and the multi-replica cases.
 
 Exit code: the kit's (0 when no case failed).
 """
@@ -34,12 +37,17 @@ def main():
     if not (KIT / "dist" / "cli.js").exists():
         print(f"{KIT / 'dist' / 'cli.js'} is missing: run `pnpm --filter @lifeline/conformance build` first", file=sys.stderr)
         return 2
+    args = sys.argv[1:]
+    replicas = 2
+    if args[:1] == ["--replicas"]:
+        replicas, args = int(args[1]), args[2:]
     redis = RedisProcess().start()
     servers = []
     try:
-        servers = [DaphneProcess(redis.url, **SERVER_ENV).start() for _ in range(2)]
-        command = ["node", str(KIT / "bin" / "lifeline-conformance.js"), "--url", servers[0].url, "--url2", servers[1].url,
-                   "--config", str(HERE / "config.json"), *sys.argv[1:]]
+        servers = [DaphneProcess(redis.url, **SERVER_ENV).start() for _ in range(replicas)]
+        second = ["--url2", servers[1].url] if replicas > 1 else []
+        command = ["node", str(KIT / "bin" / "lifeline-conformance.js"), "--url", servers[0].url, *second,
+                   "--config", str(HERE / "config.json"), *args]
         return subprocess.run(command, timeout=600).returncode
     finally:
         for server in servers:
