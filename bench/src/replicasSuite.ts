@@ -132,7 +132,7 @@ function render(profile: Profile, plan: PhasePlan, runs: Running[]): string {
     '',
     markdownTable(['Setup', 'Clients', 'p50 ms', 'p99 ms', 'Fastest delivery p50 ms', 'Added p50 ms', 'Added p99 ms', 'Added fastest ms', 'Server CPU µs/delivery, all replicas', 'Lost'], rows),
     '',
-    'Every delivery\'s latency includes its place in the one client core\'s queue (999 receipts per publish), which is the same in every setup; the added figures are differences within one round, which cancel it.',
+    `Every delivery's latency includes its place in the one client core's queue (${whole(GROUPS * perGroup)} receipts per publish), which is the same in every setup; the added figures are differences within one round, which cancel it.`,
   ].join('\n')
 }
 
