@@ -31,7 +31,7 @@ interface Stage {
   proxy: FaultProxy
   docs: string
   runs: number
-  slowRuns: number
+  slowRuns: Profile['browserSlowRuns']
   tabs: number
   /** Client options for the page (the smoke run shortens the timers); empty: the defaults. */
   options: Record<string, unknown>
@@ -99,9 +99,9 @@ async function measureEngine(browser: Browser, stage: Stage, result: EngineResul
   // Mid-session faults happen in the fault proxy between nginx (the docs' configuration) and the server.
   const nginx = await startNginx([new URL(proxy.url).host], { locations: docs })
   try {
-    for (let run = 0; run < slowRuns; run++) await silentLink(browser, nginx, stage, result, run)
+    for (let run = 0; run < slowRuns[result.engine]; run++) await silentLink(browser, nginx, stage, result, run)
     log(`  silent link noticed after ${result.detected.map((ms) => fixed(ms, 0)).join(', ')} ms, messages again after ${result.recovered.map((ms) => fixed(ms, 0)).join(', ')} ms`)
-    for (let run = 0; run < slowRuns; run++) await proxyFixed(browser, nginx, stage, result, run)
+    for (let run = 0; run < slowRuns[result.engine]; run++) await proxyFixed(browser, nginx, stage, result, run)
     log(`  back on WebSocket ${result.backOnWebSocket.map((ms) => fixed(ms, 0)).join(', ')} ms after the fix`)
     result.tabs = await connectionsForTabs(browser, nginx, stage, result.engine)
     log(`  ${result.tabs.tabs} tabs hold ${result.tabs.connections} server connections`)
@@ -199,7 +199,7 @@ function render(profile: Profile, results: EngineResult[]): string {
     result.tabs ? `${result.tabs.connections} for ${result.tabs.tabs} tabs` : 'n/a',
   ])
   return [
-    `Real browsers driven by @lifeline/testkit (${profile.browserEngines.join(', ')}; each page in its own window, never a throttled background tab) load a page from the mock server through a private nginx (Debian's package) running the docs' configuration (\`docs/nginx\`) or a broken variant of it. The page runs \`RealtimeClient\` bundled from its sources for the browser, with ${Object.keys(profile.browserClientOptions).length ? `the options \`${JSON.stringify(profile.browserClientOptions)}\`` : 'default options'} and \`storage: null\` (every run is a first visit); each page first makes one untimed run. The mock server publishes one message right after each subscription. Everything is on loopback, in the benchmark process and its children (not pinned): ${profile.browserRuns} run(s) per case of connect() to first message, ${profile.browserSlowRuns} of each mid-session case; median (min–max).`,
+    `Real browsers driven by @lifeline/testkit (${profile.browserEngines.join(', ')}; each page in its own window, never a throttled background tab) load a page from the mock server through a private nginx (Debian's package) running the docs' configuration (\`docs/nginx\`) or a broken variant of it. The page runs \`RealtimeClient\` bundled from its sources for the browser, with ${Object.keys(profile.browserClientOptions).length ? `the options \`${JSON.stringify(profile.browserClientOptions)}\`` : 'default options'} and \`storage: null\` (every run is a first visit); each page first makes one untimed run. The mock server publishes one message right after each subscription. Everything is on loopback, in the benchmark process and its children (not pinned): ${profile.browserRuns} run(s) per case of connect() to first message, ${profile.browserEngines.map((engine) => `${profile.browserSlowRuns[engine]} in ${engine}`).join(', ')} of each mid-session case; median (min–max).`,
     '',
     '### connect() to the first message',
     '',

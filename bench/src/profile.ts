@@ -33,8 +33,11 @@ export interface Profile {
   fallbackRuns: number
   /** Browser runs per case (connect to first message), engines, and tabs for the connection count. */
   browserRuns: number
-  /** Runs of the mid-session cases, which wait out the liveness window or an upgrade probe each. */
-  browserSlowRuns: number
+  /**
+   * Runs of the mid-session cases per engine, which wait out the liveness window or an upgrade
+   * probe each: Chromium is the reference, the others are checked more briefly.
+   */
+  browserSlowRuns: Record<'chromium' | 'firefox' | 'webkit', number>
   browserEngines: ('chromium' | 'firefox' | 'webkit')[]
   browserTabs: number
   /** Client options of the browser page: none in the full run (defaults are what is measured). */
@@ -46,7 +49,7 @@ export const FULL: Profile = {
   fanoutSizes: [1000, 5000],
   memorySize: 5000,
   memorySteps: 4,
-  memoryIdleMs: 6000,
+  memoryIdleMs: 5000,
   replicaClients: 999,
   replicaPublishes: 100,
   replicaPublishesPerSecond: 25,
@@ -59,7 +62,7 @@ export const FULL: Profile = {
   clientRuns: 5,
   fallbackRuns: 5,
   browserRuns: 3,
-  browserSlowRuns: 2,
+  browserSlowRuns: { chromium: 2, firefox: 1, webkit: 1 },
   browserEngines: ['chromium', 'firefox', 'webkit'],
   browserTabs: 4,
   browserClientOptions: {},
@@ -83,7 +86,7 @@ export const SMOKE: Profile = {
   clientRuns: 1,
   fallbackRuns: 1,
   browserRuns: 1,
-  browserSlowRuns: 1,
+  browserSlowRuns: { chromium: 1, firefox: 1, webkit: 1 },
   browserEngines: ['chromium'],
   browserTabs: 2,
   // Shorter timers: the smoke run checks that every case works, not how long the defaults take.
