@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { markdownTable } from './markdownTable'
@@ -11,6 +12,16 @@ async function versionOf(name: string): Promise<string> {
   } catch {
     return 'not installed'
   }
+}
+
+/** The commit measured, and how many files under packages/ differed from it (the working tree is what runs). */
+async function sourceState(): Promise<string> {
+  const git = (...args: string[]) =>
+    new Promise<string>((resolve) => execFile('git', args, { cwd: new URL('.', import.meta.url).pathname }, (error, stdout) => resolve(error ? '' : stdout.trim())))
+  const commit = await git('rev-parse', '--short', 'HEAD')
+  if (!commit) return 'not a git checkout'
+  const changed = (await git('status', '--porcelain', '--', '../../packages')).split('\n').filter(Boolean).length
+  return changed ? `${commit}, plus uncommitted changes to ${changed} files under packages/ (work in progress by others; the working tree is what was measured)` : commit
 }
 
 async function esbuildVersion(): Promise<string> {
@@ -27,6 +38,7 @@ export async function describeMachine(loadAtStart: number[]): Promise<string> {
     ['Kernel', `Linux ${release()}`],
     ['Load average (1/5/15 min) at the start of the run', loadAtStart.map((load) => load.toFixed(2)).join(' / ')],
     ['Load average (1/5/15 min) at the end of the run', loadavg().map((load) => load.toFixed(2)).join(' / ')],
+    ['Source', await sourceState()],
     ['Node', process.version],
     ['esbuild', await esbuildVersion()],
   ]
