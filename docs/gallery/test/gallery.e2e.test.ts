@@ -96,7 +96,7 @@ describe.each(ENGINES)('%s', (engine) => {
 
   afterEach(async () => {
     for (const page of otherTabs.splice(0)) await page.close()
-    Object.assign(gallery.server.faults, { refuseWebSocket: false, dropSse: false })
+    Object.assign(gallery.server.faults, { refuseWebSocket: false, bufferSse: false, dropSse: false })
   })
 
   afterAll(async () => {
@@ -251,6 +251,35 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(await errors()).toEqual([])
     })
     // end sample
+
+    it('fallback lab: behind a blocked WebSocket and a buffered SSE the client polls and says why; a silenced WebSocket is dropped and replaced; the counter never skips or repeats', async () => {
+      const { page, errors } = await openStory('labs-fallback-lab--default')
+      await expect.poll(() => attribute(page, { testId: 'buffer-sse' }, 'disabled')).toBe(null)
+      await expect.poll(() => number(page, 'message-count'), LIVE).toBeGreaterThan(2)
+
+      // The open WebSocket passes nothing from now on, without a close: the client's ping finds out.
+      await click(page, { testId: 'silence-websocket' })
+      await expect.poll(async () => (await texts(page, '[data-testid="timeline"] li')).some((entry) => entry.includes('reconnecting')), LIVE).toBe(true)
+      await expect.poll(() => text(page, 'inspector-status'), LIVE).toBe('connected')
+      expect(await text(page, 'transport')).toBe('websocket')
+
+      await click(page, { testId: 'block-websocket' })
+      await click(page, { testId: 'buffer-sse' })
+      await expect.poll(() => text(page, 'transport'), LIVE).toBe('long-polling')
+      await expect.poll(() => text(page, 'diagnosis'), LIVE).toBe('SSE_BUFFERED')
+      expect(await text(page, 'inspector-diagnosis')).toBe('SSE_BUFFERED')
+      const polling = await number(page, 'message-count')
+      await expect.poll(() => number(page, 'message-count'), LIVE).toBeGreaterThan(polling + 4)
+      await screenshot(page, 'labs-fallback-lab--long-polling')
+
+      await click(page, { testId: 'buffer-sse' })
+      await click(page, { testId: 'block-websocket' })
+      await expect.poll(() => text(page, 'transport'), LIVE).toBe('websocket')
+      expect(await text(page, 'diagnosis')).toBe('none')
+      expect(await text(page, 'gap-count')).toBe('0')
+      expect(await text(page, 'duplicate-count')).toBe('0')
+      expect(await errors()).toEqual([])
+    })
 
     it('fallback lab: leaving the lab lifts the block it set', async () => {
       const { page } = await openStory('labs-fallback-lab--default')

@@ -1,10 +1,11 @@
 import mitt, { type Emitter } from 'mitt'
+import { ChannelPresence } from './channelPresence'
 import type { Connection } from './connection'
 import type { CurrentConnection } from './currentConnection'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { noop } from './timers'
-import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/protocol'
+import type { MessageFrame, Position, PresenceFrame, PresenceRequest, PublishResult, SubscribeResult } from '@lifeline/protocol'
 
 /** Maps event names of a channel to their payload types. */
 export type EventMap = Record<string, unknown>
@@ -27,12 +28,30 @@ export interface Gap {
   to: Position
 }
 
-/** What a message handler receives besides the payload. */
+/** What a message handler receives besides the payload; `publisher` and `time` are stamped by the server. */
 export interface MessageMeta {
   channel: string
   event: string
   position: Position
+  /** The `sub` of the user who published, or `null` when the server did: checked by the server, unlike the payload. */
+  publisher: string | null
+  /** When the server accepted the message, in ms since the Unix epoch (the server's clock). */
+  time: number
 }
+
+/** Options of {@link Channel.subscribe}, merged over the calls made before the server subscription starts. */
+export interface SubscribeOptions {
+  /** Replay the channel's last `rewind` messages before the live ones (the largest asked wins). */
+  rewind?: number
+  /** Join the channel's presence, with `data` about this connection (the first data given wins). */
+  presence?: true | { data?: unknown }
+}
+
+/** A handler of every event: `(event, data, meta)`, typed per event of the channel's map. */
+export type AnyHandler<Events extends EventMap> = (...args: { [E in keyof Events & string]: [event: E, data: Events[E], meta: MessageMeta] }[keyof Events & string]) => void
+
+/** `E`, unless it is `'*'`: the catch-all is `onAny`, so `on('*')` does not type-check. */
+export type EventName<E extends string> = E & ([E] extends ['*'] ? never : unknown)
 
 /** What a channel needs from the client. */
 export interface ChannelDeps {
@@ -45,7 +64,7 @@ export interface ChannelDeps {
   releaseGraceMs: number
 }
 
-type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap }
+type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap; any: MessageFrame }
 
 /**
  * A named stream of events. Get it with `client.channel(name)`; the same name always gives the
@@ -53,8 +72,9 @@ type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap }
  * grace period after the last one ends, so a quick unmount/remount (React StrictMode) keeps it.
  * @example
  * const board = client.channel<{ card_moved: { card: string; to: string } }>('board:7')
- * const stop = board.subscribe()
- * board.on('card_moved', (move) => moveCard(move.card, move.to))
+ * const stop = board.subscribe({ rewind: 20, presence: { data: { name: 'Ada' } } })
+ * board.on('card_moved', (move, { publisher }) => moveCard(move.card, move.to, publisher))
+ * board.presence.on('change', (members) => showWhoIsHere(members))
  * board.onGap(() => refetchBoard())
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
  */
@@ -73,6 +93,13 @@ export class Channel<Events extends EventMap = EventMap> {
   #last: Position | undefined
   /** The connection the server subscription lives on. */
   #joined: Connection | undefined
+  /** What the next server subscription asks for: the merged options of the `subscribe()` calls since idle. */
+  #options: { rewind?: number; presence?: PresenceRequest } = {}
+  /** Whether the live server subscription (or the one on its way) joined presence. */
+  #inPresence = false
+  #joinQueued = false
+  /** Who is in the channel's presence, once a `subscribe({ presence })` joined it. */
+  readonly presence = new ChannelPresence()
 
   constructor(
     readonly name: string,
@@ -86,11 +113,23 @@ export class Channel<Events extends EventMap = EventMap> {
     return this.#state
   }
 
-  /** Holds the server subscription until the returned function is called (ref-counted). */
-  subscribe(): () => void {
+  /**
+   * Holds the server subscription until the returned function is called (ref-counted). The server
+   * subscription starts in a microtask, so the options of every call made in one go (the effects
+   * of one render) are merged into it; `rewind` applies only when it starts, while presence asked
+   * later joins then (by subscribing again from the last position: nothing lost or repeated).
+   * Presence, once joined, lasts as long as the server subscription.
+   * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
+   */
+  subscribe({ rewind, presence }: SubscribeOptions = {}): () => void {
     this.#refs += 1
     this.#cancelRelease()
-    if (this.#refs === 1 && this.#joined !== this.#deps.current.get()) this.#join()
+    const options = this.#options
+    if (rewind && rewind > (options.rewind ?? 0)) options.rewind = rewind
+    if (presence && !options.presence) options.presence = presence === true ? {} : presence
+    // Presence wanted by a later caller: the live subscription is made again with it.
+    if (options.presence && !this.#inPresence && this.#state.status === 'subscribed') this.#rejoin()
+    if (this.#refs === 1 && this.#joined !== this.#deps.current.get()) this.#queueJoin()
     let released = false
     return () => {
       if (released) return
@@ -100,9 +139,27 @@ export class Channel<Events extends EventMap = EventMap> {
     }
   }
 
-  /** Calls `handler` once per `event` message, in channel order. Returns the unsubscribe. */
-  on<E extends keyof Events & string>(event: E, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
+  /**
+   * Calls `handler(data, meta)` once per `event` message, in channel order. Returns the unsubscribe.
+   * @throws {TypeError} for `'*'`: use {@link onAny} to hear every event
+   */
+  on<E extends keyof Events & string>(event: EventName<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
+    if (event === '*') throw new TypeError("channel.on('*') is not an event: use channel.onAny((event, data, meta) => …) to hear every event")
     return listen(this.#messages, event, (message: MessageFrame) => handler(message.data as Events[E], meta(message)))
+  }
+
+  /** Like {@link on}, for the next `event` message only. Returns the unsubscribe (before it fired). */
+  once<E extends keyof Events & string>(event: EventName<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
+    const stop = this.on(event, (data, meta) => {
+      stop()
+      handler(data, meta)
+    })
+    return stop
+  }
+
+  /** Calls `handler(event, data, meta)` once per message of any event, in channel order. Returns the unsubscribe. */
+  onAny(handler: AnyHandler<Events>): () => void {
+    return listen(this.#lifecycle, 'any', (message) => (handler as (event: string, data: unknown, meta: MessageMeta) => void)(message.event, message.data, meta(message)))
   }
 
   /** Channel state changes (`subscribing`, `subscribed`, `failed`). */
@@ -128,6 +185,26 @@ export class Channel<Events extends EventMap = EventMap> {
     return this.#deps.publish(this.name, event, data)
   }
 
+  /** Joins in a microtask: the `subscribe()` calls of this turn merge their options first. */
+  #queueJoin(): void {
+    if (this.#joinQueued) return
+    this.#joinQueued = true
+    queueMicrotask(() => {
+      this.#joinQueued = false
+      if (this.#joined !== this.#deps.current.get()) this.#join()
+    })
+  }
+
+  /** Ends the server subscription and makes it again at once, from the last position, with the current options. */
+  #rejoin(): void {
+    const connection = this.#joined
+    if (!connection) return
+    this.#joined = undefined
+    // Commands are answered in order: the subscribe below is handled once this is.
+    connection.request({ type: 'unsubscribe', channel: this.name }, noop)
+    this.#join()
+  }
+
   /** (Re)subscribes on the current connection, replaying from the last delivered position. */
   #join(): void {
     this.#cancelRetry()
@@ -135,10 +212,13 @@ export class Channel<Events extends EventMap = EventMap> {
     if (!this.#refs || !connection) return
     this.#joined = connection
     const since = this.#last
+    const { rewind, presence } = this.#options
+    this.#inPresence = !!presence
     // While retrying, the last refusal stays visible until one succeeds.
     this.#set('subscribing', this.#refusals ? this.#state.error : undefined)
     // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
-    connection.request({ type: 'subscribe', channel: this.name, since }, (error, result) => {
+    // A rewind is for a first subscription: with `since`, what was delivered is not delivered again.
+    connection.request({ type: 'subscribe', channel: this.name, since, rewind: since ? undefined : rewind, presence }, (error, result) => {
       if (error) {
         if (this.#joined === connection) this.#joined = undefined
         // A lost connection resubscribes on the next one.
@@ -146,13 +226,16 @@ export class Channel<Events extends EventMap = EventMap> {
         return
       }
       this.#refusals = 0
-      const { position, recovered } = result as SubscribeResult
+      const { position, recovered, presence: members } = result as SubscribeResult
+      if (members) this.presence.reset(members)
       if (since && !recovered) {
         this.#last = position
         this.#lifecycle.emit('gap', { from: since, to: position })
       } else if (since) this.#lifecycle.emit('recovered', since)
       else this.#last = position
       this.#set('subscribed')
+      // Presence asked for while this subscribe was on its way.
+      if (this.#options.presence && !this.#inPresence) this.#rejoin()
     })
   }
 
@@ -166,6 +249,12 @@ export class Channel<Events extends EventMap = EventMap> {
     // The server never skips offsets on a live subscription; a jump or a new epoch means loss.
     if (last && (pos.epoch !== last.epoch || pos.offset > last.offset + 1)) this.#lifecycle.emit('gap', { from: last, to: pos })
     this.#messages.emit(message.event, message)
+    this.#lifecycle.emit('any', message)
+  }
+
+  /** @internal A change of this channel's presence. */
+  presenceChanged(connection: Connection, frame: PresenceFrame): void {
+    if (connection === this.#joined) this.presence.apply(frame)
   }
 
   /**
@@ -180,7 +269,10 @@ export class Channel<Events extends EventMap = EventMap> {
 
   #refused(error: RealtimeError): void {
     // A refusal that no retry can fix (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) is final for this channel.
-    if (!error.retryable) return this.#set('failed', error)
+    if (!error.retryable) {
+      this.presence.reset([])
+      return this.#set('failed', error)
+    }
     // One that can pass (INTERNAL, RATE_LIMITED, UNAVAILABLE) is tried again after a backoff.
     this.#set('subscribing', error)
     this.#cancelRetry = this.#deps.schedule(() => this.#join(), this.#deps.retryDelay(this.#refusals++, error))
@@ -191,6 +283,9 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#refusals = 0
     const connection = this.#joined
     this.#joined = this.#last = undefined
+    this.#options = {}
+    this.#inPresence = false
+    this.presence.reset([])
     this.#set('idle')
     // On a closed connection this is answered at once, and the subscription is gone anyway.
     connection?.request({ type: 'unsubscribe', channel: this.name }, noop)
@@ -203,6 +298,7 @@ export class Channel<Events extends EventMap = EventMap> {
   }
 }
 
-function meta(message: MessageFrame): MessageMeta {
-  return { channel: message.channel, event: message.event, position: message.pos }
+function meta({ channel, event, pos, meta }: MessageFrame): MessageMeta {
+  // A server of an older protocol revision sends no stamp: unknown publisher, time 0.
+  return { channel, event, position: pos, publisher: meta?.publisher ?? null, time: meta?.time ?? 0 }
 }

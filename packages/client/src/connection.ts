@@ -7,6 +7,7 @@ import {
   type DisconnectFrame,
   type ErrorBody,
   type MessageFrame,
+  type PresenceFrame,
   type ResultMap,
   type ServerFrame,
   type TransportName,
@@ -38,8 +39,8 @@ export interface ConnectionDeps extends NetworkDeps {
   /** Silence after which the connection counts as dead; the client pings before that. */
   livenessMs: number
   token(): string | undefined
-  /** A pushed message, `unsubscribed` or error frame. */
-  push(connection: Connection, frame: MessageFrame | UnsubscribedFrame | RealtimeError): void
+  /** A pushed message, presence, `unsubscribed` or error frame. */
+  push(connection: Connection, frame: MessageFrame | PresenceFrame | UnsubscribedFrame | RealtimeError): void
   /**
    * The connection ended on its own after its handshake. `code` is the close code, or the one of
    * the server's disconnect frame when one came (whose `retryAfterMs` is then on `error`).
@@ -179,6 +180,7 @@ export class Connection {
       case 'error':
         return deps.push(this, serverError(frame.error))
       case 'message':
+      case 'presence':
       case 'unsubscribed':
         return deps.push(this, frame)
       default:

@@ -1,5 +1,5 @@
 import type { Emitter } from 'mitt'
-import type { ConnectResult, MessageFrame, UnsubscribedFrame } from '@lifeline/protocol'
+import type { ConnectResult, MessageFrame, PresenceFrame, UnsubscribedFrame } from '@lifeline/protocol'
 import { backoff } from './backoff'
 import { Connection, type ConnectionDeps } from './connection'
 import { IDLE, reduceConnection, type ConnectionAction, type ConnectionSnapshot } from './connectionState'
@@ -29,7 +29,7 @@ export interface ConnectorParts {
   current: CurrentConnection
   schedule(callback: () => void, ms: number): () => void
   /** A message or `unsubscribed` frame for a channel. */
-  push(connection: Connection, frame: MessageFrame | UnsubscribedFrame): void
+  push(connection: Connection, frame: MessageFrame | PresenceFrame | UnsubscribedFrame): void
   trace: ConnectionDeps['trace']
 }
 

@@ -55,6 +55,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       push: (connection, frame) => {
         const channel = this.#channels.get(frame.channel)
         if (frame.type === 'message') channel?.receive(connection, frame)
+        else if (frame.type === 'presence') channel?.presenceChanged(connection, frame)
         else channel?.ended(connection, new RealtimeError(frame.error.code, frame.error.message, { retryAfterMs: frame.error.retryAfterMs }))
       },
       trace: (direction, frame) => {

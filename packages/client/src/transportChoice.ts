@@ -145,8 +145,12 @@ export class TransportChoice {
 
   #found(name: TransportName, error: RealtimeError, remember: boolean): void {
     if (!isDiagnosis(error.code)) return
-    if (remember) this.#deps.memory.remember(name, error.code)
-    this.#deps.found(error as RealtimeError & { code: Diagnosis })
+    const { transports, memory, current, found } = this.#deps
+    if (remember) memory.remember(name, error.code)
+    // What explains the transport in use is the trouble of the nearest better one: a probe of
+    // WebSocket failing again while on long-polling does not replace a known SSE_BUFFERED.
+    const between = transports.slice(transports.indexOf(name) + 1, transports.indexOf(current.get()!.name))
+    if (!between.some(memory.get)) found(error as RealtimeError & { code: Diagnosis })
   }
 
   /** Probes the first transport after a jittered delay, and schedules the next probe from there. */

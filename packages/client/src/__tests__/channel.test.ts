@@ -133,7 +133,7 @@ describe('Channel', () => {
 
   it('delivers a message once even when the server sends it twice', async () => {
     const { server, seen } = await subscribed()
-    const message = { type: 'message', channel: 'board:1', event: 'moved', data: 1, pos: { epoch: 'e1', offset: 1 } } as const
+    const message = { type: 'message', channel: 'board:1', event: 'moved', data: 1, pos: { epoch: 'e1', offset: 1 }, meta: { publisher: null, time: 0 } } as const
     server.socket.push(message)
     server.socket.push(message)
     server.socket.push({ ...message, data: 2, pos: { epoch: 'e1', offset: 2 } })
@@ -175,7 +175,7 @@ describe('Channel', () => {
 
   it('emits `gap` when a live message skips offsets', async () => {
     const { server, seen, gaps } = await subscribed()
-    server.socket.push({ type: 'message', channel: 'board:1', event: 'moved', data: 5, pos: { epoch: 'e1', offset: 5 } })
+    server.socket.push({ type: 'message', channel: 'board:1', event: 'moved', data: 5, pos: { epoch: 'e1', offset: 5 }, meta: { publisher: null, time: 0 } })
     await settle()
     expect(gaps).toEqual([{ from: { epoch: 'e1', offset: 0 }, to: { epoch: 'e1', offset: 5 } }])
     expect(seen).toEqual([5])

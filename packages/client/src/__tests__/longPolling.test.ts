@@ -115,15 +115,18 @@ describe('long-polling', () => {
     mock.faults.bufferSse = true
     const storage = memoryStorage()
     const errors: string[] = []
-    const first = connectClient({ storage, fallbackAfterMs: 200, connectTimeoutMs: 1000 })
+    // Probes of WebSocket every 50-100 ms: they fail, and must not take the diagnosis back to UPGRADE_REFUSED.
+    const first = connectClient({ storage, fallbackAfterMs: 200, connectTimeoutMs: 1000, upgradeDelay: { minMs: 100, maxMs: 100 } })
     first.on('error', (error: RealtimeError) => errors.push(error.code))
     await vi.waitFor(() => expect(first.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling' }))
     const received = await collect(first, 'leaderboard')
     await publishAll('leaderboard', range(1, 3))
     await vi.waitFor(() => expect(received).toEqual(range(1, 3)))
     await vi.waitFor(() => expect(first.getSnapshot().diagnosis).toBe('SSE_BUFFERED'))
+    // A probe confirmed the refusal: both are remembered, and what the client says stays SSE_BUFFERED.
+    await vi.waitFor(() => expect([...storage.items.keys()].sort()).toEqual([`lifeline:sse:${mock.url}`, `lifeline:websocket:${mock.url}`]))
+    expect(first.getSnapshot().diagnosis).toBe('SSE_BUFFERED')
     expect(errors).toEqual(['UPGRADE_REFUSED', 'SSE_BUFFERED'])
-    expect([...storage.items.keys()]).toContain(`lifeline:sse:${mock.url}`)
     first.disconnect()
 
     const requests: string[] = []

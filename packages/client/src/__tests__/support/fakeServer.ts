@@ -100,7 +100,7 @@ export class FakeServer {
     const history = this.#history.get(channel) ?? []
     this.#history.set(channel, history)
     const pos = { epoch: this.epoch, offset: history.length + 1 }
-    const message: MessageFrame = { type: 'message', channel, event, data, pos }
+    const message: MessageFrame = { type: 'message', channel, event, data, pos, meta: { publisher: null, time: Date.now() } }
     history.push(message)
     for (const peer of [...this.sockets, ...this.streams]) if (peer.subscriptions.has(channel)) peer.push(message)
     return pos
