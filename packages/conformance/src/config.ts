@@ -175,6 +175,14 @@ function numbersAt<T extends object>(value: unknown, path: string, defaults: T):
 /**
  * Checks a config (parsed JSON) and fills in the defaults. Throws a {@link ConfigError} naming the
  * first bad setting.
+ *
+ * @example
+ * const config = parseConfig({
+ *   users: { a: { secret: 's3cret', claims: { sub: 'ada' } }, b: { command: './mint-token bob' } },
+ *   channels: { both: 'board:{unique}', onlyA: 'user:ada' },
+ * })
+ * config.limits.historySize // 1000, the documented default
+ * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/conformance.md#the-config
  */
 export function parseConfig(value: unknown): ResolvedConfig {
   const config = objectAt(value, 'config', ['$schema', 'users', 'channels', 'apiKey', 'expiredToken', 'origin', 'refusedOrigin', 'limits', 'timeouts'])
@@ -200,7 +208,12 @@ export function parseConfig(value: unknown): ResolvedConfig {
   }
 }
 
-/** Reads and checks a config file (JSON). Throws a {@link ConfigError} naming the file and the bad setting. */
+/**
+ * Reads and checks a config file (JSON). Throws a {@link ConfigError} naming the file and the bad setting.
+ *
+ * @example
+ * const report = await runConformance({ url: 'http://127.0.0.1:8000', config: await loadConfig('conformance.json') })
+ */
 export async function loadConfig(path: string): Promise<ResolvedConfig> {
   let text: string
   try {

@@ -30,7 +30,17 @@ export function formatSummary(report: ConformanceReport): string {
   return `${failed === 0 ? 'PASSED' : 'FAILED'}: ${passed} passed, ${failed} failed, ${notApplicable} not applicable (${(report.durationMs / 1000).toFixed(1)} s)`
 }
 
-/** The whole readable report: header, results grouped by level, summary. */
+/**
+ * The whole readable report: header, results grouped by level, summary.
+ *
+ * @example
+ * console.log(formatReport(await runConformance({ url, config })))
+ * // Lifeline conformance: http://127.0.0.1:8000
+ * // …
+ * //   pass  handshake [websocket]  (12 ms)
+ * // …
+ * // PASSED: 73 passed, 0 failed, 4 not applicable (22.4 s)
+ */
 export function formatReport(report: ConformanceReport): string {
   const lines = [formatHeader(report), '']
   for (const level of report.levels) {
