@@ -1,4 +1,4 @@
-import { ROUTES, type ErrorCode, type TransportName } from '@lifeline/protocol'
+import { ROUTES, type ErrorCode, type RouteName, type TransportName } from '@lifeline/protocol'
 import { HTTP_TRANSPORTS, type ConformanceCase } from '../conformanceCase'
 import { httpError, httpStatus } from '../expectations'
 import { check, NotApplicable } from '../failure'
@@ -101,16 +101,26 @@ export const unknownPath: ConformanceCase = {
   },
 }
 
+/** The routes of each transport, for the cases that check the HTTP surface of the selected ones. */
+const ROUTES_OF: Record<TransportName, RouteName[]> = {
+  websocket: ['webSocket'],
+  sse: ['sseTicket', 'sse', 'send'],
+  'long-polling': ['pollConnect', 'poll', 'send'],
+}
+
 export const wrongMethod: ConformanceCase = {
   name: 'wrong-method',
   level: 'core',
   title: "a protocol path with a method it does not take is 405 METHOD_NOT_ALLOWED, with an allow header listing the path's methods",
   async run(ctx) {
-    const paths = [ROUTES.send.path, ...(ctx.transports.includes('sse') ? [ROUTES.sseTicket.path] : []), ...(ctx.transports.includes('long-polling') ? [ROUTES.poll.path] : [])]
-    for (const path of paths) {
-      const answer = await ctx.http('GET', path)
-      httpError(answer, 'METHOD_NOT_ALLOWED', `GET ${path}`, ['allow'])
-      check(/\bPOST\b/i.test(answer.headers.allow ?? ''), `GET ${path}: a 405 lists the path's methods in an allow header`, { expected: 'allow: POST', received: shown(answer, ['allow']) })
+    const routes = [...new Set(ctx.transports.flatMap((transport) => ROUTES_OF[transport]))].map((name) => ROUTES[name])
+    for (const { path, methods } of routes) {
+      const method = (methods as readonly string[]).includes('GET') ? 'POST' : 'GET'
+      const answer = await ctx.http(method, path)
+      httpError(answer, 'METHOD_NOT_ALLOWED', `${method} ${path}`, ['allow'])
+      const allowed = (answer.headers.allow ?? '').toUpperCase().split(',').map((name) => name.trim())
+      const missing = methods.filter((name) => !allowed.includes(name))
+      check(missing.length === 0, `${method} ${path}: a 405 lists the path's methods in an allow header`, { expected: `allow: ${methods.join(', ')}`, received: shown(answer, ['allow']) })
     }
   },
 }
@@ -122,6 +132,7 @@ export const refusedOrigin: ConformanceCase = {
   async run(ctx) {
     const origin = ctx.config.refusedOrigin
     if (!origin) throw new NotApplicable('config.refusedOrigin is not set (the server allows any origin)')
+    if (!ctx.transports.some((transport) => transport !== 'websocket')) throw new NotApplicable("checks the HTTP endpoints (a WebSocket's Origin is the browser's to set): select sse or long-polling")
     const preflight = await ctx.http('OPTIONS', ROUTES.send.path, { headers: { origin, 'access-control-request-method': 'POST' } })
     httpStatus(preflight, 403, `OPTIONS ${ROUTES.send.path} from the refused origin ${origin}`, CORS_HEADERS)
     const options = ctx.options('a')
