@@ -51,7 +51,7 @@ export interface SubscribeOptions {
 export type AnyHandler<Events extends EventMap> = (...args: { [E in keyof Events & string]: [event: E, data: Events[E], meta: MessageMeta] }[keyof Events & string]) => void
 
 /** `E`, unless it is `'*'`: the catch-all is `onAny`, so `on('*')` does not type-check. */
-export type EventName<E extends string> = E & ([E] extends ['*'] ? never : unknown)
+export type NotCatchAll<E extends string> = E & ([E] extends ['*'] ? never : unknown)
 
 /** What a channel needs from the client. */
 export interface ChannelDeps {
@@ -143,13 +143,13 @@ export class Channel<Events extends EventMap = EventMap> {
    * Calls `handler(data, meta)` once per `event` message, in channel order. Returns the unsubscribe.
    * @throws {TypeError} for `'*'`: use {@link onAny} to hear every event
    */
-  on<E extends keyof Events & string>(event: EventName<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
-    if (event === '*') throw new TypeError("channel.on('*') is not an event: use channel.onAny((event, data, meta) => …) to hear every event")
+  on<E extends keyof Events & string>(event: NotCatchAll<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
+    if (event === '*') throw new TypeError("on('*') is no event; use onAny(handler)")
     return listen(this.#messages, event, (message: MessageFrame) => handler(message.data as Events[E], meta(message)))
   }
 
   /** Like {@link on}, for the next `event` message only. Returns the unsubscribe (before it fired). */
-  once<E extends keyof Events & string>(event: EventName<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
+  once<E extends keyof Events & string>(event: NotCatchAll<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
     const stop = this.on(event, (data, meta) => {
       stop()
       handler(data, meta)

@@ -94,8 +94,8 @@ function channelRules(value: unknown, fail: (where: string, problem: string) => 
   return value.flatMap((entry, index): ChannelRule[] => {
     const where = `channelRules[${index}]`
     if (entry === 'defaults') return DEFAULT_CHANNEL_RULES
-    if (!isObject(entry)) return fail(`${where} `, `must be a rule {"pattern", "subscribe", "publish"?} or "defaults", got ${JSON.stringify(entry)}`)
-    for (const key of Object.keys(entry)) if (!['pattern', 'subscribe', 'publish'].includes(key)) fail(`${where}.${key} `, 'is not part of a rule; a rule has "pattern", "subscribe" and "publish"')
+    if (!isObject(entry)) return fail(`${where} `, `must be a rule {"pattern", "subscribe", "publish"?, "presence"?} or "defaults", got ${JSON.stringify(entry)}`)
+    for (const key of Object.keys(entry)) if (!['pattern', 'subscribe', 'publish', 'presence'].includes(key)) fail(`${where}.${key} `, 'is not part of a rule; a rule has "pattern", "subscribe", "publish" and "presence"')
     const pattern = entry.pattern
     if (typeof pattern !== 'string') return fail(`${where}.pattern `, 'is required: a channel name with {param} placeholders, e.g. "team:{id}"')
     const params = [...pattern.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!)
@@ -105,6 +105,7 @@ function channelRules(value: unknown, fail: (where: string, problem: string) => 
     if (entry.subscribe === undefined) fail(`${where}.subscribe `, `is required: ${ACCESS_FORMS}`)
     const rule: ChannelRule = { pattern, subscribe: access(entry.subscribe, `${where}.subscribe`, pattern, params, fail) }
     if (entry.publish !== undefined) rule.publish = access(entry.publish, `${where}.publish`, pattern, params, fail)
+    if (entry.presence !== undefined) rule.presence = access(entry.presence, `${where}.presence`, pattern, params, fail)
     return [rule]
   })
 }

@@ -7,6 +7,9 @@ import type { ErrorCode } from './codes'
 /** The protocol version this build speaks. */
 export const PROTOCOL_VERSION = 1
 
+/** The largest presence `data`, in UTF-8 bytes of its JSON. */
+export const MAX_PRESENCE_DATA_BYTES = 1024
+
 /** Where a message sits in its channel's history. `offset` strictly increases within an `epoch`. */
 export interface Position {
   epoch: string
@@ -29,6 +32,17 @@ export interface SubscribeCommand {
   channel: string
   /** The last position the client has seen; the server replays what came after it. */
   since?: Position
+  /**
+   * Without `since`: replay the channel's last `rewind` messages from history (at most what history
+   * holds) before the live ones. Ignored with `since`.
+   */
+  rewind?: number
+  /** Join the channel's presence (and receive its changes), with optional data about this connection. */
+  presence?: PresenceRequest
+}
+/** What a connection joins presence with: `data` (any JSON, at most {@link MAX_PRESENCE_DATA_BYTES}) describes it to the others. */
+export interface PresenceRequest {
+  data?: unknown
 }
 export interface UnsubscribeCommand {
   id: number
@@ -83,6 +97,8 @@ export interface SubscribeResult {
   position: Position
   /** `false` when `since` was given but the missed messages are gone (epoch changed or history trimmed). */
   recovered: boolean
+  /** With `presence` in the subscribe: who is in the channel's presence now, this connection's user included. */
+  presence?: PresenceMember[]
 }
 export interface PublishResult {
   position: Position
@@ -122,6 +138,31 @@ export interface MessageFrame {
   event: string
   data: unknown
   pos: Position
+  meta: ServerStamp
+}
+/** What the server stamps on every message when it accepts the publish; a client cannot set it. */
+export interface ServerStamp {
+  /** The token `sub` of the client that published, or `null` for the server (publish API, server code). */
+  publisher: string | null
+  /** When the server accepted the message, in milliseconds since the Unix epoch (the server's clock). */
+  time: number
+}
+/** One user in a channel's presence: all of its connections that joined count as one member. */
+export interface PresenceMember {
+  /** The token `sub` of the user. */
+  sub: string
+  /** How many of the user's connections are in the channel's presence (0 in a `leave`). */
+  connections: number
+  /** The presence data of the user's most recent connection, when it gave any. */
+  data?: unknown
+}
+/** A change in the presence of a channel this connection joined. */
+export interface PresenceFrame {
+  type: 'presence'
+  channel: string
+  /** `join`: the user's first connection joined; `leave`: its last one left; `update`: its connections or data changed. */
+  action: 'join' | 'leave' | 'update'
+  member: PresenceMember
 }
 export interface PingFrame {
   type: 'ping'
@@ -146,7 +187,7 @@ export interface UnsubscribedFrame {
   error: ErrorBody
 }
 
-export type ServerFrame = ReplyFrame | MessageFrame | PingFrame | ErrorFrame | DisconnectFrame | UnsubscribedFrame
+export type ServerFrame = ReplyFrame | MessageFrame | PresenceFrame | PingFrame | ErrorFrame | DisconnectFrame | UnsubscribedFrame
 
 /** One long-polling answer: the frames after the poll's `ack`, numbered per session from 1. */
 export interface PollBatch {

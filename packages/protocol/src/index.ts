@@ -2,11 +2,12 @@
  * `@lifeline/protocol`: protocol v1 defined once (frames, codes, routes, parsers), for the client,
  * the mock server and the conformance kit. Private: each of them inlines what it uses.
  */
-export { PROTOCOL_VERSION } from './frames'
+export { PROTOCOL_VERSION, MAX_PRESENCE_DATA_BYTES } from './frames'
 export type {
   Position,
   ConnectCommand,
   SubscribeCommand,
+  PresenceRequest,
   UnsubscribeCommand,
   PublishCommand,
   RefreshCommand,
@@ -22,6 +23,9 @@ export type {
   ErrorBody,
   ReplyFrame,
   MessageFrame,
+  ServerStamp,
+  PresenceMember,
+  PresenceFrame,
   PingFrame,
   ErrorFrame,
   DisconnectFrame,

@@ -1,5 +1,4 @@
-import type { ErrorBody } from './frames'
-import type { ClientFrame, Position } from './frames'
+import { MAX_PRESENCE_DATA_BYTES, type ClientFrame, type ErrorBody, type Position, type PresenceRequest } from './frames'
 
 export type ParsedCommand =
   | { ok: true; frame: ClientFrame }
@@ -63,6 +62,11 @@ export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand 
     case 'subscribe':
       if (!isChannel(value.channel)) return bad('subscribe needs a valid "channel"', cid)
       if (value.since !== undefined && !isPosition(value.since)) return bad('"since" must be {epoch, offset}', cid)
+      if (value.rewind !== undefined && !(Number.isSafeInteger(value.rewind) && (value.rewind as number) >= 1)) return bad('"rewind" must be a positive integer', cid)
+      if (value.presence !== undefined) {
+        const problem = presenceProblem(value.presence)
+        if (problem) return bad(problem, cid)
+      }
       return {
         ok: true,
         frame: {
@@ -70,6 +74,8 @@ export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand 
           type: 'subscribe',
           channel: value.channel,
           ...(value.since === undefined ? {} : { since: { epoch: value.since.epoch, offset: value.since.offset } }),
+          ...(value.rewind === undefined ? {} : { rewind: value.rewind as number }),
+          ...(value.presence === undefined ? {} : { presence: presenceOf(value.presence as Record<string, unknown>) }),
         },
       }
     case 'unsubscribe':
@@ -90,6 +96,21 @@ export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand 
       return { ok: false, id: cid, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command type ${JSON.stringify(value.type)}` } }
   }
 }
+
+/** What is wrong with a subscribe's `presence`, or `undefined`: an object whose optional `data` is small JSON. */
+function presenceProblem(presence: unknown): string | undefined {
+  if (!isObject(presence)) return '"presence" must be an object {data?}'
+  if (!('data' in presence)) return undefined
+  let text: string
+  try {
+    text = JSON.stringify(presence.data)
+  } catch {
+    return '"presence.data" cannot be encoded as JSON'
+  }
+  return byteLength(text) > MAX_PRESENCE_DATA_BYTES ? `"presence.data" exceeds ${MAX_PRESENCE_DATA_BYTES} bytes of JSON` : undefined
+}
+
+const presenceOf = (presence: Record<string, unknown>): PresenceRequest => ('data' in presence ? { data: presence.data } : {})
 
 /** A top-level `"id": n` as the first member (`{"id":7,…`) or the last (`…,"id":7}`), where clients put it. */
 const EDGE_IDS = [/^\s*\{\s*"id"\s*:\s*(\d{1,16})\s*[,}]/, /[,{]\s*"id"\s*:\s*(\d{1,16})\s*\}\s*$/]

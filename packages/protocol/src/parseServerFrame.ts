@@ -1,6 +1,6 @@
 import type { ServerFrame } from './frames'
 
-const SERVER_FRAME_TYPES = new Set(['reply', 'message', 'ping', 'error', 'disconnect', 'unsubscribed'])
+const SERVER_FRAME_TYPES = new Set(['reply', 'message', 'presence', 'ping', 'error', 'disconnect', 'unsubscribed'])
 
 /**
  * Reads one server frame, or returns `undefined` when it is not a frame of protocol v1.

@@ -1,4 +1,4 @@
-import type { ChannelMap, MessageMeta } from '@lifeline/client'
+import type { ChannelMap, MessageMeta, NotCatchAll } from '@lifeline/client'
 import { useEffect, useRef } from 'react'
 import type { EventName, EventsOf, RegisteredChannels } from './register'
 import { useChannel, type ChannelHookOptions } from './useChannel'
@@ -13,7 +13,7 @@ import { useChannel, type ChannelHookOptions } from './useChannel'
  */
 export function useChannelEvent<N extends string, E extends EventName<N, Channels>, Channels extends ChannelMap = RegisteredChannels>(
   name: N,
-  event: E,
+  event: NotCatchAll<E>,
   handler: (data: EventsOf<N, Channels>[E], meta: MessageMeta) => void,
   options?: ChannelHookOptions<Channels>,
 ): void {

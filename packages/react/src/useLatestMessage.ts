@@ -1,4 +1,4 @@
-import type { ChannelMap, RealtimeClient } from '@lifeline/client'
+import type { ChannelMap, NotCatchAll, RealtimeClient } from '@lifeline/client'
 import { useState } from 'react'
 import type { EventName, EventsOf, RegisteredChannels } from './register'
 import type { ChannelHookOptions } from './useChannel'
@@ -15,14 +15,17 @@ interface Latest<T> {
 
 /**
  * The payload of the latest `event` on `name` (or `initial` until one arrives). For state that
- * is "the current value" (a score, a status); use `useChannelEvent` for streams of changes.
+ * is "the current value" (a score, a status); use `useChannelEvent` for streams of changes. With
+ * `rewind: 1` (or more, when other events share the channel) the channel's last messages are
+ * replayed when its subscription starts, so the value shows on mount instead of after the next
+ * publish.
  * @example
- * const scores = useLatestMessage('leaderboard', 'scores', { initial: [] })
+ * const scores = useLatestMessage('leaderboard', 'scores', { initial: [], rewind: 1 })
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#uselatestmessage
  */
 export function useLatestMessage<N extends string, E extends EventName<N, Channels>, I = undefined, Channels extends ChannelMap = RegisteredChannels>(
   name: N,
-  event: E,
+  event: NotCatchAll<E>,
   options: ChannelHookOptions<Channels> & { initial?: I } = {},
 ): EventsOf<N, Channels>[E] | I {
   const client = useRealtimeClient(options.client)

@@ -71,7 +71,7 @@ describe('Channel', () => {
     server.publish('board:1', 'other', {})
     await settle()
     expect(states).toEqual(['subscribing', 'subscribed'])
-    expect(handler).toHaveBeenCalledExactlyOnceWith({ card: 'c1' }, { channel: 'board:1', event: 'moved', position: { epoch: 'e1', offset: 1 } })
+    expect(handler).toHaveBeenCalledExactlyOnceWith({ card: 'c1' }, { channel: 'board:1', event: 'moved', position: { epoch: 'e1', offset: 1 }, publisher: null, time: Date.now() })
   })
 
   it('fails with the server reason when the subscription is refused, and does not retry it', async () => {

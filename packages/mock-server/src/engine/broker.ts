@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorBody, Position } from '@lifeline/protocol'
+import type { ClientFrame, ErrorBody, Position, PresenceMember, ServerStamp } from '@lifeline/protocol'
 
 /** A message as stored and fanned out by a broker. */
 export interface Publication {
@@ -6,6 +6,8 @@ export interface Publication {
   event: string
   data: unknown
   pos: Position
+  /** Stamped by the broker when it accepted the publish, stored with the message: replays carry the same. */
+  meta: ServerStamp
 }
 
 export interface PublishInput {
@@ -18,11 +20,42 @@ export interface PublishInput {
    */
   key?: string
   /**
-   * Whose key it is: keys are scoped per publisher, so one user's key never suppresses another's
-   * publish. The engine passes `user:<sub>` for clients and `server` for the publish API.
+   * Who publishes: `user:<sub>` for a client (the engine passes the token's `sub`), anything else
+   * (`server`, the default) for the server. It scopes idempotency keys, so one user's key never
+   * suppresses another's publish, and it is the message's `meta.publisher`: the `sub` after `user:`,
+   * or `null` for the server (see {@link publisherOf}). Server code may publish on behalf of a user
+   * with `user:<sub>`; clients cannot choose it.
    * @default 'server'
    */
   publisher?: string
+}
+
+/** The `meta.publisher` of a publish by `publisher`: the `sub` of `user:<sub>`, else `null` (the server). */
+export const publisherOf = (publisher: string | undefined): string | null => (publisher?.startsWith('user:') ? publisher.slice(5) : null)
+
+/** One connection in a channel's presence. */
+export interface PresenceEntry {
+  channel: string
+  /** The session id: one user may be in a channel's presence with several connections. */
+  connection: string
+  /** The token `sub` of the connection's user. */
+  sub: string
+  /** What the connection joined with; absent when it gave none. */
+  data?: unknown
+}
+
+/** A change of one member of a channel's presence, numbered so that a snapshot can tell which came after it. */
+export interface PresenceChange {
+  action: 'join' | 'leave' | 'update'
+  member: PresenceMember
+  /** The channel's presence version after this change; versions of a channel only grow. */
+  version: number
+}
+
+/** A channel's presence at one moment: its members, and the version of the last change they include. */
+export interface PresenceSnapshot {
+  members: PresenceMember[]
+  version: number
 }
 
 export interface PublishOutcome {
@@ -36,14 +69,15 @@ export interface HistoryResult {
   /** `false` when `since` could not be served: other epoch, or history trimmed past it. */
   recovered: boolean
   /**
-   * Publications after `since`, oldest first. Empty without `since`, and when not recovered, except
-   * for a `since` of an epoch the channel no longer has while history still holds the whole
-   * current epoch: then all of it, from offset 1 (see `replayFrom`).
+   * Publications after `since`, oldest first. Without `since`, the last `rewind` ones (none without
+   * `rewind`). When not recovered, none, except for a `since` of an epoch the channel no longer has
+   * while history still holds the whole current epoch: then all of it, from offset 1 (see `replayFrom`).
    */
   publications: Publication[]
   /**
-   * The position just before the first of `publications` when they do not follow `since` (the
-   * current epoch replayed from its start: `{ epoch, offset: 0 }`). Absent otherwise.
+   * The position just before the first of `publications` when they do not follow `since`: the
+   * current epoch replayed from its start (`{ epoch, offset: 0 }`), or a rewind's start (the latest
+   * position when there was nothing to rewind). Absent otherwise.
    */
   replayFrom?: Position
 }
@@ -98,17 +132,32 @@ export interface Broker {
    */
   publish(input: PublishInput): Promise<PublishOutcome>
   /**
-   * Live publications of `channel` from every replica. Resolves once the subscription is in
-   * effect, so a history read that follows cannot miss a message. Calls `ended` (and nothing
-   * more) if it must end the subscription later; rejects with `RefusedError('UNAVAILABLE')` when
-   * it cannot subscribe now.
+   * Live publications of `channel` from every replica, and with `presence` the changes of its
+   * presence. Resolves once the subscription is in effect, so a history or presence read that
+   * follows cannot miss a message or a change. Calls `ended` (and nothing more) if it must end the
+   * subscription later; rejects with `RefusedError('UNAVAILABLE')` when it cannot subscribe now.
    */
-  subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded): Promise<() => void>
+  subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded, presence?: (change: PresenceChange) => void): Promise<() => void>
   /**
    * The channel's position, and with `since` the publications after it when still in history.
+   * Without `since`, `rewind` asks for the last `rewind` publications history holds (fewer when it
+   * holds fewer), with `replayFrom` just before the first of them.
    * Rejects with `RefusedError('UNAVAILABLE')` when it cannot read the channel's history now.
    */
-  history(channel: string, since?: Position): Promise<HistoryResult>
+  history(channel: string, since?: Position, rewind?: number): Promise<HistoryResult>
+  /**
+   * Adds a connection of this replica to a channel's presence. The changes it makes reach the
+   * `presence` listeners of {@link Broker.subscribe} on every replica. Rejects with
+   * `RefusedError('UNAVAILABLE')` when it cannot now; a {@link Broker.leavePresence} still follows.
+   */
+  joinPresence(entry: PresenceEntry): Promise<void>
+  /**
+   * Removes a connection from a channel's presence (a no-op when it is not there). Never fails: a
+   * broker that cannot tell its store now keeps trying until it can.
+   */
+  leavePresence(channel: string, connection: string): void
+  /** The channel's presence now, on every replica. Rejects with `RefusedError('UNAVAILABLE')` when it cannot read it. */
+  presence(channel: string): Promise<PresenceSnapshot>
   /** Receives upstream commands addressed to a session held by this replica. */
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void
   /** Delivers an upstream command to whichever replica holds `session`. */

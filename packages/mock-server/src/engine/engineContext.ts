@@ -32,6 +32,8 @@ export interface EngineContext {
   authorize: (claims: Claims, channel: string, action: ChannelAction) => boolean
   /** Checks a publication at the door, then hands it to the broker; rejects with a `RefusedError`. */
   publish(input: PublishInput): Promise<PublishOutcome>
+  /** Presence data checked at the door like a payload (at most 1 KiB of JSON): a copy, or a `RefusedError`. */
+  presenceData(data: unknown): unknown
   opened(session: Session): void
   /** Every session, opened or not, reports here once when it ends. */
   closed(session: Session, wasOpen: boolean): void

@@ -1,9 +1,13 @@
 import type { Position } from '@lifeline/protocol'
 import {
+  publisherOf,
   SESSION_NOT_FOUND,
   type Broker,
   type BrokerHealth,
   type HistoryResult,
+  type PresenceChange,
+  type PresenceEntry,
+  type PresenceSnapshot,
   type Publication,
   type PublishInput,
   type PublishOutcome,
@@ -14,6 +18,7 @@ import {
 } from './broker'
 import { systemClock, type Clock } from './clock'
 import { ListenerSet } from './listenerSet'
+import { MemoryPresence } from './memoryPresence'
 import { randomId } from './randomId'
 
 export interface HistoryOptions {
@@ -75,12 +80,14 @@ export class MemoryBroker implements Broker {
   /** Idempotency keys of every channel, by scope, oldest first. */
   readonly #keys = new Map<string, { outcome: PublishOutcome; at: number }>()
   readonly #logError: (message: string, error: unknown) => void
+  readonly #presence: MemoryPresence
 
   constructor(options: MemoryBrokerOptions = {}) {
     const { clock, log, ...history } = options
     this.#options = { ...DEFAULT_HISTORY_OPTIONS, ...stripUndefined(history) }
     this.#clock = clock ?? systemClock
     this.#logError = log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
+    this.#presence = new MemoryPresence(this.#logError)
   }
 
   async publish(input: PublishInput): Promise<PublishOutcome> {
@@ -95,7 +102,7 @@ export class MemoryBroker implements Broker {
       if (seen) return { position: seen.outcome.position, duplicate: true }
     }
     log.offset += 1
-    const publication: Publication = { channel, event, data, pos: { epoch: log.epoch, offset: log.offset } }
+    const publication: Publication = { channel, event, data, pos: { epoch: log.epoch, offset: log.offset }, meta: { publisher: publisherOf(input.publisher), time: now } }
     log.entries.push({ publication, at: now })
     if (log.entries.length > this.#options.historySize) log.entries.shift()
     const outcome = { position: publication.pos, duplicate: false }
@@ -111,18 +118,25 @@ export class MemoryBroker implements Broker {
   }
 
   /** Never ends a subscription on its own: every publication reaches every listener of the process. */
-  async subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
+  async subscribe(channel: string, listener: (publication: Publication) => void, _ended?: unknown, presence?: (change: PresenceChange) => void): Promise<() => void> {
     const log = this.#log(channel)
     log.listeners.add(listener)
+    const stopPresence = presence ? this.#presence.listen(channel, presence) : undefined
     return () => {
       log.listeners.delete(listener)
+      stopPresence?.()
     }
   }
 
-  async history(channel: string, since?: Position): Promise<HistoryResult> {
+  async history(channel: string, since?: Position, rewind?: number): Promise<HistoryResult> {
     const log = this.#log(channel)
     this.#trim(log, this.#clock.now())
     const position = { epoch: log.epoch, offset: log.offset }
+    if (!since && rewind) {
+      const publications = log.entries.slice(-rewind).map((entry) => entry.publication)
+      const first = publications[0]?.pos.offset ?? log.offset + 1
+      return { position, recovered: true, publications, replayFrom: { epoch: log.epoch, offset: first - 1 } }
+    }
     if (!since) return { position, recovered: true, publications: [] }
     const oldest = log.entries[0]?.publication.pos.offset ?? log.offset + 1
     if (since.epoch !== log.epoch) {
@@ -134,6 +148,18 @@ export class MemoryBroker implements Broker {
     if (since.offset > log.offset || oldest > since.offset + 1) return { position, recovered: false, publications: [] }
     const publications = log.entries.filter((entry) => entry.publication.pos.offset > since.offset).map((entry) => entry.publication)
     return { position, recovered: true, publications }
+  }
+
+  async joinPresence(entry: PresenceEntry): Promise<void> {
+    this.#presence.join(entry)
+  }
+
+  leavePresence(channel: string, connection: string): void {
+    this.#presence.leave(channel, connection)
+  }
+
+  async presence(channel: string): Promise<PresenceSnapshot> {
+    return this.#presence.snapshot(channel)
   }
 
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
@@ -188,6 +214,7 @@ export class MemoryBroker implements Broker {
 
   async close(): Promise<void> {
     this.#channels.clear()
+    this.#presence.clear()
     this.#sessions.clear()
     this.#kept.clear()
     this.#pollers.clear()

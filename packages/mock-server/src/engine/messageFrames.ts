@@ -20,7 +20,7 @@ export class MessageFrames {
   of(channel: string, publication: Publication): SerializedMessage {
     const last = this.#last
     if (last && last.publication === publication && last.frame.channel === channel) return last
-    const frame: MessageFrame = { type: 'message', channel, event: publication.event, data: publication.data, pos: publication.pos }
+    const frame: MessageFrame = { type: 'message', channel, event: publication.event, data: publication.data, pos: publication.pos, meta: publication.meta }
     this.#last = { publication, frame, text: JSON.stringify(frame) }
     return this.#last
   }

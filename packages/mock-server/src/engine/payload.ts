@@ -41,10 +41,18 @@ export function isWellFormed(text: string): boolean {
 export function encodePublication({ event, data, key }: Pick<PublishInput, 'event' | 'data' | 'key'>, limits: PayloadLimits): string {
   if (!isName(event)) throw bad(`"event" must be a well-formed string of 1 to ${MAX_NAME_LENGTH} characters`)
   if (key !== undefined && !isName(key)) throw bad(`"key" must be a well-formed string of 1 to ${MAX_NAME_LENGTH} characters`)
+  return encodeData(data, limits)
+}
+
+/**
+ * The JSON text of `data` under the same rules as a publication's (see {@link encodePublication}),
+ * for other values the server stores and sends on (presence data); `name` says which in a refusal.
+ */
+export function encodeData(data: unknown, limits: PayloadLimits, name = '"data"', tooLarge: 'FRAME_TOO_LARGE' | 'BAD_REQUEST' = 'FRAME_TOO_LARGE'): string {
   const problem = problemOf(data, limits.maxDepth)
-  if (problem) throw bad(`"data" cannot be carried as JSON: ${problem}`)
+  if (problem) throw bad(`${name} cannot be carried as JSON: ${problem}`)
   const text = JSON.stringify(data)
-  if (text.length > limits.maxBytes || byteLength(text) > limits.maxBytes) throw new RefusedError('FRAME_TOO_LARGE', `"data" exceeds ${limits.maxBytes} bytes of JSON`)
+  if (text.length > limits.maxBytes || byteLength(text) > limits.maxBytes) throw new RefusedError(tooLarge, `${name} exceeds ${limits.maxBytes} bytes of JSON`)
   return text
 }
 

@@ -1,4 +1,4 @@
-import { CloseCode, ERRORS, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/protocol'
+import { CloseCode, ERRORS, MAX_PRESENCE_DATA_BYTES, parseCommand, PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from '@lifeline/protocol'
 import { AuthError, bearerToken, jwtVerifier, type Claims, type TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
 import { channelNameProblem } from './channelName'
@@ -9,7 +9,7 @@ import type { SessionLimits } from './engineContext'
 import { MemoryBroker, stripUndefined } from './memoryBroker'
 import { MessageFrames } from './messageFrames'
 import { Metrics } from './metrics'
-import { encodePublication, type PayloadLimits } from './payload'
+import { encodeData, encodePublication, type PayloadLimits } from './payload'
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rateLimiter'
 import { randomId } from './randomId'
 import { RefusedError } from './refusedError'
@@ -182,6 +182,7 @@ export class ProtocolEngine {
       verify: this.#verify,
       authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),
       publish: (input: PublishInput) => this.#publishChecked(input),
+      presenceData: (data: unknown) => JSON.parse(encodeData(data, { ...this.#payload, maxBytes: MAX_PRESENCE_DATA_BYTES }, '"presence.data"', 'BAD_REQUEST')) as unknown,
       log,
       opened: (session: Session) => this.#emit('open', session),
       closed: (session: Session, wasOpen: boolean) => {

@@ -9,10 +9,11 @@ import {
   type Position,
   type ResultMap,
   type ServerFrame,
+  type SubscribeCommand,
   type TransportName,
 } from '@lifeline/protocol'
 import { AuthError, type Claims } from './auth'
-import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
+import type { PresenceChange, PresenceSnapshot, Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
 import { RefusedError } from './refusedError'
 import { rateLimiter } from './rateLimiter'
@@ -45,6 +46,13 @@ interface Subscription {
   unsubscribe?: () => void
   /** Why the server ended it before the subscribe was answered: that answer carries it. */
   ended?: ErrorBody
+  /** Set when the subscription joined the channel's presence. */
+  presence?: {
+    /** Changes held back until the snapshot is sent; `undefined` once it was. */
+    queue?: PresenceChange[]
+    /** The version of the last change the client has (first the snapshot's): older ones are in it already. */
+    version: number
+  }
 }
 
 /** Answers the command being run; only the first answer of a command goes out. */
@@ -297,7 +305,7 @@ export class Session {
       case 'refresh':
         return this.#refresh(command.token)
       case 'subscribe':
-        return this.#subscribe(command.channel, command.since, answer)
+        return this.#subscribe(command, answer)
       case 'unsubscribe': {
         const subscription = this.subscriptions.get(command.channel)
         if (!subscription) return fail('NOT_SUBSCRIBED', `Not subscribed to ${command.channel}`)
@@ -346,27 +354,46 @@ export class Session {
     this.#scheduleExpiry(claims)
     // The new token may carry fewer roles: a subscription it no longer allows ends here, told.
     for (const [channel, subscription] of [...this.subscriptions]) {
-      if (!this.#context.authorize(claims, channel, 'subscribe')) this.#end(channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}` })
+      const allowed = this.#context.authorize(claims, channel, subscription.presence ? 'presence' : 'subscribe')
+      if (!allowed) this.#end(channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}${subscription.presence ? ' with presence' : ''}` })
     }
     const expiresInMs = this.#expiresInMs(claims)
     return { ok: true, result: expiresInMs === undefined ? {} : { expiresInMs } }
   }
 
-  async #subscribe(channel: string, since: Position | undefined, answer: Answer): Promise<Reply | undefined> {
+  async #subscribe({ channel, since, rewind, presence }: SubscribeCommand, answer: Answer): Promise<Reply | undefined> {
     const { broker, options, authorize } = this.#context
     if (this.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED', `Already subscribed to ${channel}`)
     if (this.subscriptions.size >= options.maxSubscriptions) return fail('TOO_MANY_SUBSCRIPTIONS', `At most ${options.maxSubscriptions} subscriptions per connection`)
     if (!authorize(this.claims!, channel, 'subscribe')) return fail('FORBIDDEN', `Not allowed to subscribe to ${channel}`)
-    // Live first, history second, then merge by offset: nothing published in between is lost.
-    const subscription: Subscription = { pending: [] }
+    if (presence && !authorize(this.claims!, channel, 'presence')) return fail('FORBIDDEN', `Not allowed to see the presence of ${channel}`)
+    // Checked like a payload, before anything is joined: refused with BAD_REQUEST.
+    const data = presence && 'data' in presence ? { data: this.#context.presenceData(presence.data) } : {}
+    // Live first, history second, then merge by offset: nothing published in between is lost. The
+    // same for presence: changes heard while the snapshot is read are sorted out by version.
+    const subscription: Subscription = { pending: [], ...(presence ? { presence: { queue: [], version: 0 } } : {}) }
     this.subscriptions.set(channel, subscription)
     try {
-      subscription.unsubscribe = await broker.subscribe(
+      const stop = await broker.subscribe(
         channel,
         (publication) => this.deliver(channel, publication),
         (error) => this.#end(channel, subscription, error),
+        presence ? (change) => this.#presenceChanged(channel, subscription, change) : undefined,
       )
-      const history = await broker.history(channel, since)
+      subscription.unsubscribe = stop
+      let snapshot: PresenceSnapshot | undefined
+      if (presence) {
+        // Leaving is part of unsubscribing from here on, so a join that fails or is overtaken by the
+        // end of the session still leaves (the broker retries a leave it cannot tell at once).
+        subscription.unsubscribe = () => {
+          stop()
+          broker.leavePresence(channel, this.id)
+        }
+        await broker.joinPresence({ channel, connection: this.id, sub: this.claims!.sub, ...data })
+        snapshot = await broker.presence(channel)
+      }
+      // `rewind` is for a first subscription: with `since` the client resumes after what it has.
+      const history = await broker.history(channel, since, since ? undefined : rewind)
       if (this.status === 'closed' || subscription.ended) {
         subscription.unsubscribe()
         return subscription.ended && { ok: false, error: subscription.ended }
@@ -374,16 +401,32 @@ export class Session {
       const pending = subscription.pending ?? []
       subscription.pending = undefined
       // Recovered: the replay follows `since`. An epoch the channel no longer has, with the current
-      // one held whole: that is replayed from its start. Otherwise live from the latest position.
+      // one held whole: that is replayed from its start; a rewind from its first message. Otherwise
+      // live from the latest position.
       subscription.last = since && history.recovered ? since : (history.replayFrom ?? startOf(history.position, pending))
-      answer({ ok: true, result: { position: subscription.last, recovered: history.recovered } })
+      answer({ ok: true, result: { position: subscription.last, recovered: history.recovered, ...(snapshot ? { presence: snapshot.members } : {}) } })
       for (const publication of [...history.publications, ...pending]) this.deliver(channel, publication)
+      if (snapshot && subscription.presence) {
+        const queued = subscription.presence.queue ?? []
+        subscription.presence = { version: snapshot.version }
+        for (const change of queued) this.#presenceChanged(channel, subscription, change)
+      }
       return undefined
     } catch (error) {
       if (this.subscriptions.get(channel) === subscription) this.subscriptions.delete(channel)
       subscription.unsubscribe?.()
       throw error
     }
+  }
+
+  /** A change of the presence of `channel`: held back until the snapshot went out, then sent unless the snapshot has it. */
+  #presenceChanged(channel: string, subscription: Subscription, { action, member, version }: PresenceChange): void {
+    const presence = subscription.presence
+    if (this.subscriptions.get(channel) !== subscription || !presence) return
+    if (presence.queue) return void presence.queue.push({ action, member, version })
+    if (version <= presence.version) return
+    presence.version = version
+    this.#send({ type: 'presence', channel, action, member })
   }
 
   #scheduleExpiry(claims: Claims): void {

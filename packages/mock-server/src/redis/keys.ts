@@ -15,7 +15,15 @@ export interface RedisKeys {
   claim(key: string): string
   /** Values kept for one `take` (SSE ticket grants). */
   kept(key: string): string
-  /** Pub/sub channel that carries a Lifeline channel's publications to every replica. */
+  /** Hash of the channel's presence: `v` its version, `m:<sub>` each user's connections (see `presenceScripts.ts`). */
+  presence(channel: string): string
+  /** Set of the channels where `replica` has connections in presence. */
+  presenceChannels(replica: string): string
+  /** Set of the replicas that have had connections in presence (dead ones are removed when swept). */
+  readonly presenceReplicas: string
+  /** Expiring key a replica renews while it lives; when it is gone, its presence is removed. */
+  alive(replica: string): string
+  /** Pub/sub channel that carries a Lifeline channel's publications and presence changes to every replica. */
   fanout(channel: string): string
   /** The Lifeline channel of a fan-out pub/sub channel, or `undefined` for other pub/sub traffic. */
   channelOf(fanout: string): string | undefined
@@ -37,6 +45,10 @@ export function redisKeys(prefix: string): RedisKeys {
     idempotency: (scope) => `${prefix}key:${scope}`,
     claim: (key) => `${prefix}claim:${key}`,
     kept: (key) => `${prefix}kept:${key}`,
+    presence: (channel) => `${prefix}{${channel}}:presence`,
+    presenceChannels: (replica) => `${prefix}presence:channels:${replica}`,
+    presenceReplicas: `${prefix}presence:replicas`,
+    alive: (replica) => `${prefix}presence:alive:${replica}`,
     fanout: (channel) => `${fanoutPrefix}${channel}`,
     channelOf: (fanout) => (fanout.startsWith(fanoutPrefix) ? fanout.slice(fanoutPrefix.length) : undefined),
     upstream: `${prefix}upstream`,

@@ -1,17 +1,21 @@
 import type { Position } from '@lifeline/protocol'
 import type { RedisOptions } from 'ioredis'
-import type {
-  Broker,
-  BrokerHealth,
-  HistoryResult,
-  Publication,
-  PublishInput,
-  PublishOutcome,
-  PollEnvelope,
-  PollVerdict,
-  SubscriptionEnded,
-  UpstreamEnvelope,
-  UpstreamVerdict,
+import {
+  publisherOf,
+  type Broker,
+  type BrokerHealth,
+  type HistoryResult,
+  type PresenceChange,
+  type PresenceEntry,
+  type PresenceSnapshot,
+  type Publication,
+  type PublishInput,
+  type PublishOutcome,
+  type PollEnvelope,
+  type PollVerdict,
+  type SubscriptionEnded,
+  type UpstreamEnvelope,
+  type UpstreamVerdict,
 } from '../engine/broker'
 import { ListenerSet } from '../engine/listenerSet'
 import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
@@ -19,6 +23,8 @@ import { randomId } from '../engine/randomId'
 import { unavailable } from '../engine/refusedError'
 import { redisKeys, type RedisKeys } from './keys'
 import { RedisConnections } from './redisConnections'
+import { definePresenceScripts, type PresenceScriptCommands } from './presenceScripts'
+import { RedisPresence } from './redisPresence'
 import { defineScripts, type ScriptCommands } from './scripts'
 import { pollRouter } from './pollRouter'
 import type { SessionRouter } from './sessionRouter'
@@ -54,6 +60,13 @@ export interface RedisBrokerOptions extends HistoryOptions {
    * @default 2000
    */
   reconnectMaxDelayMs?: number
+  /**
+   * Lifetime of a replica's liveness key for presence, renewed every third of it. When a replica
+   * dies, its connections leave presence within this plus a third of it (about 13.3 s by default),
+   * announced by another replica.
+   * @default 10_000
+   */
+  presenceTtlMs?: number
   /** Receives Redis errors and failures. @default console.error */
   log?: (message: string, error: unknown) => void
 }
@@ -64,22 +77,26 @@ const DEFAULTS = {
   routeTimeoutMs: 2000,
   commandTimeoutMs: 2000,
   reconnectMaxDelayMs: 2000,
+  presenceTtlMs: 10_000,
 }
 
-/** A publication as it travels on a fan-out pub/sub channel (built by `PUBLISH_SCRIPT`). */
-interface FanoutMessage {
-  e: string
-  o: number
-  m: StoredMessage
-}
+/**
+ * What travels on a fan-out pub/sub channel: a publication (built by `PUBLISH_SCRIPT`, with Redis'
+ * time of acceptance `t`) or a presence change (built by the presence scripts).
+ */
+type FanoutMessage = { e: string; o: number; t: number; m: StoredMessage } | { p: { a: PresenceChange['action']; v: number; m: PresenceChange['member'] } }
 
 interface StoredMessage {
   event: string
   data: unknown
+  /** `meta.publisher`; absent in messages stored before it was kept. */
+  publisher?: string | null
 }
 
 interface LocalChannel {
   listeners: ListenerSet<Publication>
+  /** The presence listeners of the subscribers that joined presence. */
+  watchers: ListenerSet<PresenceChange>
   /** Told when the broker ends the subscription (the fan-out connection dropped). */
   ended: Map<(publication: Publication) => void, SubscriptionEnded | undefined>
   /** Settles once the fan-out SUBSCRIBE is in effect; rejects when it could not be made. */
@@ -119,7 +136,7 @@ export class RedisBroker implements Broker {
   readonly #history: Required<HistoryOptions>
   readonly #keys: RedisKeys
   readonly #redis: RedisConnections
-  readonly #commands: RedisConnections['commands'] & ScriptCommands
+  readonly #commands: RedisConnections['commands'] & ScriptCommands & PresenceScriptCommands
   readonly #router: UpstreamRouter
   readonly #replica = randomId('r_', 8)
   readonly #channels = new Map<string, LocalChannel>()
@@ -127,14 +144,15 @@ export class RedisBroker implements Broker {
   readonly #pollers = new Map<string, (envelope: PollEnvelope) => Promise<PollVerdict>>()
   readonly #polls: SessionRouter<PollEnvelope, PollVerdict>
   readonly #routeTimeoutMs: number
+  readonly #presence: RedisPresence
   readonly #log: (message: string, error: unknown) => void
   #closed = false
 
   constructor(options: RedisBrokerOptions = {}) {
     const defined = stripUndefined(options)
-    const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs } = { ...DEFAULTS, ...defined }
+    const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs } = { ...DEFAULTS, ...defined }
     this.#history = { ...DEFAULT_HISTORY_OPTIONS, ...pickHistory(defined) }
-    for (const [name, value] of Object.entries({ ...this.#history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs })) {
+    for (const [name, value] of Object.entries({ ...this.#history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs })) {
       if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`RedisBroker option "${name}" must be a positive integer, got ${String(value)}`)
     }
     this.#keys = redisKeys(keyPrefix)
@@ -155,7 +173,17 @@ export class RedisBroker implements Broker {
       onSubscriberLost: () => this.#endAll(),
       log: this.#log,
     })
-    this.#commands = defineScripts(this.#redis.commands)
+    this.#commands = definePresenceScripts(defineScripts(this.#redis.commands))
+    this.#presence = new RedisPresence({
+      replica: this.#replica,
+      keys: this.#keys,
+      commands: this.#commands,
+      ttlMs: presenceTtlMs,
+      ready: () => this.#redis.health().status === 'ok',
+      log: this.#log,
+    })
+    // Listed among the living as soon as Redis is there, not only at the first presence join.
+    this.#redis.onHealthChange((health) => void (health.status === 'ok' && this.#presence.heartbeat()))
     this.#router = new UpstreamRouter({
       replica: this.#replica,
       requestChannel: this.#keys.upstream,
@@ -184,7 +212,7 @@ export class RedisBroker implements Broker {
     this.#assertReady('publish')
     const { channel, event, data, key } = input
     const keys = [this.#keys.meta(channel), this.#keys.log(channel), ...(key === undefined ? [] : [this.#keys.idempotency(idempotencyScope(input))])]
-    const message: StoredMessage = { event, data }
+    const message: StoredMessage = { event, data, publisher: publisherOf(input.publisher) }
     const { historySize, historyTtlMs, idempotencyWindowMs } = this.#history
     let reply: Awaited<ReturnType<ScriptCommands['lifelinePublish']>>
     try {
@@ -207,11 +235,11 @@ export class RedisBroker implements Broker {
     return { position: { epoch, offset }, duplicate: duplicate === 1 }
   }
 
-  async subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded): Promise<() => void> {
+  async subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded, presence?: (change: PresenceChange) => void): Promise<() => void> {
     this.#assertReady('subscribe')
     let local = this.#channels.get(channel)
     if (!local) {
-      local = { listeners: new ListenerSet(), ended: new Map(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
+      local = { listeners: new ListenerSet(), watchers: new ListenerSet(), ended: new Map(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
       // Every listener that waits on it hears of a failure; this one is only there for the unhandled case.
       local.subscribed.catch(() => {})
       this.#channels.set(channel, local)
@@ -219,9 +247,11 @@ export class RedisBroker implements Broker {
     const entry = local
     entry.listeners.add(listener)
     entry.ended.set(listener, ended)
+    if (presence) entry.watchers.add(presence)
     const unsubscribe = () => {
       entry.listeners.delete(listener)
       entry.ended.delete(listener)
+      if (presence) entry.watchers.delete(presence)
       if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return
       this.#channels.delete(channel)
       this.#redis.unsubscribe(this.#keys.fanout(channel))
@@ -242,7 +272,7 @@ export class RedisBroker implements Broker {
     return unsubscribe
   }
 
-  async history(channel: string, since?: Position): Promise<HistoryResult> {
+  async history(channel: string, since?: Position, rewind?: number): Promise<HistoryResult> {
     this.#assertReady('read history')
     let reply: Awaited<ReturnType<ScriptCommands['lifelineHistory']>>
     try {
@@ -254,19 +284,32 @@ export class RedisBroker implements Broker {
         since?.epoch ?? '',
         since?.offset ?? 0,
         this.#history.historyTtlMs,
+        since ? 0 : Math.min(rewind ?? 0, this.#history.historySize),
       )
     } catch (error) {
       this.#log('Redis history read failed', error)
       throw unavailable('Redis did not answer the history read; retry')
     }
-    const [epoch, offset, recovered, messages, from] = reply
+    const [epoch, offset, recovered, messages, from, times] = reply
     const publications = messages.map((text, index): Publication => {
-      const { event, data } = JSON.parse(text) as StoredMessage
-      return { channel, event, data, pos: { epoch, offset: from + index + 1 } }
+      const { event, data, publisher = null } = JSON.parse(text) as StoredMessage
+      return { channel, event, data, pos: { epoch, offset: from + index + 1 }, meta: { publisher, time: Number(times[index]) } }
     })
     const position = { epoch, offset }
-    if (recovered === 1) return { position, recovered: true, publications }
+    if (recovered === 1) return { position, recovered: true, publications, ...(!since && rewind ? { replayFrom: { epoch, offset: from } } : {}) }
     return { position, recovered: false, publications, ...(from >= 0 ? { replayFrom: { epoch, offset: from } } : {}) }
+  }
+
+  joinPresence(entry: PresenceEntry): Promise<void> {
+    return this.#presence.join(entry)
+  }
+
+  leavePresence(channel: string, connection: string): void {
+    this.#presence.leave(channel, connection)
+  }
+
+  presence(channel: string): Promise<PresenceSnapshot> {
+    return this.#presence.members(channel)
   }
 
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
@@ -345,6 +388,7 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await this.#presence.close()
     this.#router.close()
     this.#polls.close()
     this.#redis.close()
@@ -361,8 +405,10 @@ export class RedisBroker implements Broker {
       if (pubsubChannel === this.#keys.pollReplies(this.#replica)) return this.#polls.handleAnswer(text)
       const channel = this.#keys.channelOf(pubsubChannel)
       if (channel === undefined) return
-      const { e: epoch, o: offset, m: message } = JSON.parse(text) as FanoutMessage
-      this.#dispatch({ channel, event: message.event, data: message.data, pos: { epoch, offset } })
+      const fanout = JSON.parse(text) as FanoutMessage
+      if ('p' in fanout) return this.#announce(channel, { action: fanout.p.a, member: fanout.p.m, version: fanout.p.v })
+      const { e: epoch, o: offset, t: time, m: message } = fanout
+      this.#dispatch({ channel, event: message.event, data: message.data, pos: { epoch, offset }, meta: { publisher: message.publisher ?? null, time } })
     } catch (error) {
       this.#log(`bad message on Redis channel ${pubsubChannel}`, error)
     }
@@ -376,6 +422,18 @@ export class RedisBroker implements Broker {
         listener(publication)
       } catch (error) {
         this.#log('channel listener failed', error)
+      }
+    }
+  }
+
+  #announce(channel: string, change: PresenceChange): void {
+    const local = this.#channels.get(channel)
+    if (!local) return
+    for (const watcher of local.watchers.snapshot()) {
+      try {
+        watcher(change)
+      } catch (error) {
+        this.#log('presence listener failed', error)
       }
     }
   }

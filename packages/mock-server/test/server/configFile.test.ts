@@ -79,7 +79,7 @@ describe('the config file', () => {
       [{ rateLimit: { perSecond: -1 } }, '"rateLimit.perSecond" must be a positive number, got -1'],
       [{ rateLimit: { rate: 1 } }, '"rateLimit.rate" is not a setting; use "perSecond" and "burst"'],
       [{ channelRules: {} }, '"channelRules" must be a list of rules'],
-      [{ channelRules: ['default'] }, 'channelRules[0] must be a rule {"pattern", "subscribe", "publish"?} or "defaults", got "default"'],
+      [{ channelRules: ['default'] }, 'channelRules[0] must be a rule {"pattern", "subscribe", "publish"?, "presence"?} or "defaults", got "default"'],
       [{ channelRules: [{ subscribe: 'anyone' }] }, 'channelRules[0].pattern is required'],
       [{ channelRules: [{ pattern: 'team room', subscribe: 'anyone' }] }, 'channelRules[0].pattern "team room" cannot match a valid channel: channel "team room" has a character outside letters, digits and _ - : . @: " "'],
       [{ channelRules: [{ pattern: 'a:{id}:{id}', subscribe: 'anyone' }] }, 'names a {param} twice'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCommand } from '../index'
+import { MAX_PRESENCE_DATA_BYTES, parseCommand } from '../index'
 
 const LIMIT = 1024
 
@@ -62,5 +62,25 @@ describe('parseCommand', () => {
     ]
     for (const frame of cases) expect(parseCommand(JSON.stringify(frame), LIMIT)).toMatchObject({ ok: false, id: 1, error: { code: 'BAD_REQUEST' } })
     expect(parseCommand('{"type":"ping"}', LIMIT)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } })
+  })
+
+  it('reads rewind and presence of a subscribe, and only the data of presence', () => {
+    const frame = { id: 3, type: 'subscribe', channel: 'comments:9', rewind: 5, presence: { data: { name: 'Ada' }, meta: { publisher: 'root' } } }
+    expect(parseCommand(JSON.stringify(frame), 65_536)).toEqual({ ok: true, frame: { id: 3, type: 'subscribe', channel: 'comments:9', rewind: 5, presence: { data: { name: 'Ada' } } } })
+    expect(parseCommand('{"id":4,"type":"subscribe","channel":"c","presence":{}}', LIMIT)).toEqual({ ok: true, frame: { id: 4, type: 'subscribe', channel: 'c', presence: {} } })
+  })
+
+  it('refuses a rewind that is not a positive integer, and presence data over its limit, with BAD_REQUEST', () => {
+    const fitting = 'x'.repeat(MAX_PRESENCE_DATA_BYTES - 2) // with its quotes, exactly the limit
+    expect(parseCommand(JSON.stringify({ id: 1, type: 'subscribe', channel: 'c', presence: { data: fitting } }), 65_536)).toMatchObject({ ok: true })
+    const cases = [
+      { id: 1, type: 'subscribe', channel: 'c', rewind: 0 },
+      { id: 1, type: 'subscribe', channel: 'c', rewind: -3 },
+      { id: 1, type: 'subscribe', channel: 'c', rewind: 2.5 },
+      { id: 1, type: 'subscribe', channel: 'c', presence: 'yes' },
+      { id: 1, type: 'subscribe', channel: 'c', presence: { data: `${fitting}x` } },
+      { id: 1, type: 'subscribe', channel: 'c', presence: { data: 'é'.repeat(MAX_PRESENCE_DATA_BYTES / 2) } },
+    ]
+    for (const frame of cases) expect(parseCommand(JSON.stringify(frame), 65_536), JSON.stringify(frame).slice(0, 80)).toMatchObject({ ok: false, id: 1, error: { code: 'BAD_REQUEST' } })
   })
 })

@@ -84,7 +84,9 @@ const position = { epoch: 'k3x9a1', offset: 17 }
 const connect = { id: 1, type: 'connect', v: 1, token: 'eyJ.e30.sig' }
 const subscribe = { id: 2, type: 'subscribe', channel: 'user:42', since: position }
 const publish = { id: 5, type: 'publish', channel: 'board:7', event: 'card_moved', data: { card: 'c1' }, key: '7f3a9c2e' }
-const message = { type: 'message', channel: 'user:42', event: 'notification', data: { text: 'hi' }, pos: { epoch: 'k3x9a1', offset: 18 } }
+const message = { type: 'message', channel: 'user:42', event: 'notification', data: { text: 'hi' }, pos: { epoch: 'k3x9a1', offset: 18 }, meta: { publisher: '42', time: 1_714_557_600_123 } }
+const member = { sub: '43', connections: 2, data: { name: 'Grace' } }
+const presence = { type: 'presence', channel: 'comments:9', action: 'join', member }
 const errorBody = { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: 10 }
 const connectReply = { type: 'reply', id: 1, ok: true, result: { session: 's_9f2c', heartbeatMs: 25_000, expiresInMs: 299_000 } }
 /** The defs of HTTP bodies; every other def of the corpus is a frame. */
@@ -100,6 +102,11 @@ const VALID: [description: string, def: string, value: unknown][] = [
   ['subscribe since an empty channel', 'SubscribeCommand', { ...subscribe, since: { epoch: 'k3x9a1', offset: 0 } }],
   ['subscribe to a 128-character channel', 'SubscribeCommand', { ...subscribe, channel: 'c'.repeat(128) }],
   ['subscribe to a channel with every allowed punctuation', 'SubscribeCommand', { ...subscribe, channel: 'Ab_9-x:y.z@w' }],
+  ['subscribe with rewind', 'SubscribeCommand', { ...without(subscribe, 'since'), rewind: 1 }],
+  ['subscribe with since and rewind (rewind ignored)', 'SubscribeCommand', { ...subscribe, rewind: 50 }],
+  ['subscribe joining presence without data', 'SubscribeCommand', { ...subscribe, presence: {} }],
+  ['subscribe joining presence with data', 'SubscribeCommand', { ...subscribe, presence: { data: { name: 'Ada', tags: ['mentor'] } } }],
+  ['subscribe joining presence with null data', 'SubscribeCommand', { ...subscribe, presence: { data: null } }],
   ['unsubscribe', 'UnsubscribeCommand', { id: 3, type: 'unsubscribe', channel: 'user:42' }],
   ['publish', 'PublishCommand', publish],
   ['publish with null data', 'PublishCommand', { ...publish, data: null }],
@@ -110,6 +117,8 @@ const VALID: [description: string, def: string, value: unknown][] = [
   ['pong', 'PongFrame', { type: 'pong' }],
   ['a connect reply', 'ConnectReply', connectReply],
   ['a connect reply for a token without expiry', 'ConnectReply', { ...connectReply, result: { session: 's_9f2c', heartbeatMs: 25_000 } }],
+  ['a subscribe reply with a presence snapshot', 'SubscribeReply', { type: 'reply', id: 2, ok: true, result: { position, recovered: true, presence: [member, { sub: '42', connections: 1 }] } }],
+  ['a subscribe reply with an empty presence snapshot', 'SubscribeReply', { type: 'reply', id: 2, ok: true, result: { position, recovered: true, presence: [] } }],
   ['a subscribe reply on an empty channel', 'SubscribeReply', { type: 'reply', id: 2, ok: true, result: { position: { epoch: 'c9f0aa', offset: 0 }, recovered: true } }],
   ['a duplicate publish reply', 'PublishReply', { type: 'reply', id: 5, ok: true, result: { position: { epoch: 'p0c4b2', offset: 8 }, duplicate: true } }],
   ['a refresh reply', 'RefreshReply', { type: 'reply', id: 6, ok: true, result: { expiresInMs: 3_599_000 } }],
@@ -118,6 +127,10 @@ const VALID: [description: string, def: string, value: unknown][] = [
   ['an error reply', 'ErrorReply', { type: 'reply', id: 7, ok: false, error: errorBody }],
   ['a message', 'MessageFrame', message],
   ['a message with null data', 'MessageFrame', { ...message, data: null }],
+  ['a message the server published', 'MessageFrame', { ...message, meta: { publisher: null, time: 0 } }],
+  ['a presence join', 'PresenceFrame', presence],
+  ['a presence update without data', 'PresenceFrame', { ...presence, action: 'update', member: { sub: '43', connections: 1 } }],
+  ['a presence leave', 'PresenceFrame', { ...presence, action: 'leave', member: { sub: '43', connections: 0 } }],
   ['a server ping', 'PingFrame', { type: 'ping' }],
   ['an error frame', 'ErrorFrame', { type: 'error', error: { code: 'BAD_REQUEST', message: 'Frame is not valid JSON' } }],
   ['a disconnect', 'DisconnectFrame', { type: 'disconnect', code: 4100, reason: 'server restarting', retryAfterMs: 2000 }],
@@ -150,6 +163,11 @@ const INVALID: [description: string, def: string, value: unknown][] = [
   ['a subscribe since a fractional offset', 'SubscribeCommand', { ...subscribe, since: { epoch: 'k3x9a1', offset: 1.5 } }],
   ['a subscribe since an empty epoch', 'SubscribeCommand', { ...subscribe, since: { epoch: '', offset: 1 } }],
   ['a subscribe since a 65-character epoch', 'SubscribeCommand', { ...subscribe, since: { epoch: 'e'.repeat(65), offset: 1 } }],
+  ['a subscribe with rewind 0', 'SubscribeCommand', { ...subscribe, rewind: 0 }],
+  ['a subscribe with a fractional rewind', 'SubscribeCommand', { ...subscribe, rewind: 1.5 }],
+  ['a subscribe with a string rewind', 'SubscribeCommand', { ...subscribe, rewind: '1' }],
+  ['a subscribe with presence: true', 'SubscribeCommand', { ...subscribe, presence: true }],
+  ['a subscribe with presence data as an array of members', 'SubscribeCommand', { ...subscribe, presence: [] }],
   ['a command with a negative id', 'PingCommand', { id: -1, type: 'ping' }],
   ['a command with an id past 2^53 − 1', 'PingCommand', { id: MAX_SAFE + 1, type: 'ping' }],
   ['a command with a string id', 'PingCommand', { id: '7', type: 'ping' }],
@@ -168,6 +186,13 @@ const INVALID: [description: string, def: string, value: unknown][] = [
   ['an error with a negative retryAfterMs', 'ErrorFrame', { type: 'error', error: { ...errorBody, retryAfterMs: -5 } }],
   ['a message at offset 0 (messages start at 1)', 'MessageFrame', { ...message, pos: { epoch: 'k3x9a1', offset: 0 } }],
   ['a message without pos', 'MessageFrame', without(message, 'pos')],
+  ['a message without meta', 'MessageFrame', without(message, 'meta')],
+  ['a message whose publisher is a number', 'MessageFrame', { ...message, meta: { publisher: 42, time: 1 } }],
+  ['a message without a time', 'MessageFrame', { ...message, meta: { publisher: null } }],
+  ['a presence frame with an unknown action', 'PresenceFrame', { ...presence, action: 'typing' }],
+  ['a presence member without sub', 'PresenceFrame', { ...presence, member: { connections: 1 } }],
+  ['a presence member with a negative count', 'PresenceFrame', { ...presence, member: { sub: '43', connections: -1 } }],
+  ['a subscribe result whose presence is not a list', 'SubscribeReply', { type: 'reply', id: 2, ok: true, result: { position, recovered: true, presence: member } }],
   ['a disconnect with a transport close code', 'DisconnectFrame', { type: 'disconnect', code: 1006, reason: 'gone' }],
   ['an unsubscribed frame without error', 'UnsubscribedFrame', { type: 'unsubscribed', channel: 'board:7' }],
   ['a server ping with an id', 'ServerFrame', { type: 'ping', id: 1 }],

@@ -167,7 +167,7 @@ describe('docs/protocol.md', () => {
     const shown = [
       ...['ConnectCommand', 'SubscribeCommand', 'UnsubscribeCommand', 'PublishCommand', 'RefreshCommand', 'PingCommand', 'PongFrame'],
       ...['ConnectReply', 'SubscribeReply', 'UnsubscribeReply', 'PublishReply', 'RefreshReply', 'ErrorReply'],
-      ...['MessageFrame', 'PingFrame', 'ErrorFrame', 'DisconnectFrame', 'UnsubscribedFrame'],
+      ...['MessageFrame', 'PresenceFrame', 'PingFrame', 'ErrorFrame', 'DisconnectFrame', 'UnsubscribedFrame'],
       ...['ConnectRequest', 'TicketAnswer', 'PollConnectAnswer', 'PollRequest', 'PollBatch', 'SendAnswer', 'PublishApiRequest', 'PublishApiAnswer', 'ErrorResponse', 'Health'],
     ]
     expect(shown.filter((def) => !examples.some(({ value }) => isValid(def, value)))).toEqual([])

@@ -9,7 +9,7 @@ import ts from 'typescript'
 
 export type Literal = string | number | boolean
 export type Shape =
-  | { kind: 'unknown' | 'string' | 'number' | 'boolean' }
+  | { kind: 'unknown' | 'string' | 'number' | 'boolean' | 'null' }
   | { kind: 'literal'; values: Literal[] }
   | { kind: 'ref'; name: string }
   | { kind: 'array'; items: Shape }
@@ -53,6 +53,7 @@ export function typeShapes(file: string, sources: Record<string, string> = {}): 
     if (type.isUnion()) return unionOf(type.types.filter((member) => !(member.flags & ts.TypeFlags.Undefined)).map((member) => describe(member)))
     if (type.isStringLiteral() || type.isNumberLiteral()) return { kind: 'literal', values: [type.value] }
     if (type.flags & ts.TypeFlags.BooleanLiteral) return { kind: 'literal', values: [checker.typeToString(type) === 'true'] }
+    if (type.flags & ts.TypeFlags.Null) return { kind: 'null' }
     if (type.flags & ts.TypeFlags.String) return { kind: 'string' }
     if (type.flags & ts.TypeFlags.Number) return { kind: 'number' }
     if (type.flags & ts.TypeFlags.Boolean) return { kind: 'boolean' }
@@ -103,6 +104,8 @@ export function schemaShape(defs: Defs, name: string, named: ReadonlySet<string>
         return { kind: 'number' }
       case 'boolean':
         return { kind: 'boolean' }
+      case 'null':
+        return { kind: 'null' }
       case 'array':
         return { kind: 'array', items: describe((node.items ?? true) as SchemaNode) }
       case 'object': {

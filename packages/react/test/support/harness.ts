@@ -1,5 +1,5 @@
 import { RealtimeClient, type RealtimeClientOptions } from '@lifeline/client'
-import { createServer, DEFAULT_JWT_SECRET, MemoryBroker, signToken, type MockServer, type Publication, type ServerOptions } from '@lifeline/mock-server'
+import { createServer, DEFAULT_JWT_SECRET, MemoryBroker, signToken, type MockServer, type ServerOptions } from '@lifeline/mock-server'
 import { cleanup } from '@testing-library/react'
 import { afterEach, beforeEach, vi } from 'vitest'
 import { WebSocket } from 'ws'
@@ -20,9 +20,10 @@ vi.mock('ws', async () => {
 class CountingBroker extends MemoryBroker {
   readonly subscribes = new Map<string, number>()
 
-  override subscribe(channel: string, listener: (publication: Publication) => void): Promise<() => void> {
+  override subscribe(...args: Parameters<MemoryBroker['subscribe']>): Promise<() => void> {
+    const [channel] = args
     this.subscribes.set(channel, (this.subscribes.get(channel) ?? 0) + 1)
-    return super.subscribe(channel, listener)
+    return super.subscribe(...args)
   }
 }
 
