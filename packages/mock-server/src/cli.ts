@@ -22,6 +22,7 @@ Server options (flag, or environment variable):
   --redis <url>           REDIS_URL         Redis broker for several replicas (default: in memory)
   --history-size <n>      HISTORY_SIZE      default ${DEFAULT_HISTORY_OPTIONS.historySize}
   --history-ttl <ms>      HISTORY_TTL_MS    default ${DEFAULT_HISTORY_OPTIONS.historyTtlMs}
+  --presence-ttl <ms>     PRESENCE_TTL_MS   with --redis: a dead replica's presence ends within this plus a third (default 10000)
   --demo                  DEMO=1            publish sample traffic on the demo channels
   --config <file.json>    CONFIG_FILE       channel rules, limits and heartbeat (a flag wins over the file)
   -v, --version                             print the version
@@ -63,6 +64,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
       redis: { type: 'string' },
       'history-size': { type: 'string' },
       'history-ttl': { type: 'string' },
+      'presence-ttl': { type: 'string' },
       demo: { type: 'boolean' },
       config: { type: 'string' },
       version: { type: 'boolean', short: 'v' },
@@ -96,7 +98,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const apiKey = values['api-key'] ?? env.API_KEY
   const redisUrl = values.redis ?? env.REDIS_URL
   // ioredis is an optional peer dependency: loaded only when a Redis URL is given.
-  const broker = redisUrl ? new (await import('./redis/redisBroker')).RedisBroker({ url: redisUrl, historySize, historyTtlMs }) : new MemoryBroker({ historySize, historyTtlMs })
+  const presenceTtl = values['presence-ttl'] ?? env.PRESENCE_TTL_MS
+  const presenceTtlMs = presenceTtl === undefined ? undefined : number('presence-ttl', presenceTtl, 10_000)
+  if (presenceTtlMs === 0) throw new UsageError('--presence-ttl must be a positive number of milliseconds')
+  const broker = redisUrl
+    ? new (await import('./redis/redisBroker')).RedisBroker({ url: redisUrl, historySize, historyTtlMs, ...(presenceTtlMs === undefined ? {} : { presenceTtlMs }) })
+    : new MemoryBroker({ historySize, historyTtlMs })
   if (redisUrl) {
     // Serves local clients at once; Redis joins in (and comes back after outages) on its own.
     broker.onHealthChange((health) => console.log(health.status === 'ok' ? 'Redis broker: ok' : `Redis broker degraded: ${health.reason}`))
