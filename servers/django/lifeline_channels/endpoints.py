@@ -125,3 +125,13 @@ class MetricsEndpoint(HttpEndpoint):
         await request.send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain; version=0.0.4"), *request.cors]})
         await request.send({"type": "http.response.body", "body": text})
         return None
+
+
+class WebSocketPath(HttpEndpoint):
+    """`/ws` reached without an upgrade: `GET` is told to upgrade (400), other methods get 405 with
+    `allow: GET`, like every other known path with a wrong method."""
+
+    methods = ("GET",)
+
+    async def handle(self, runtime, request):
+        return error_answer("BAD_REQUEST", "/ws is the WebSocket transport: send a WebSocket upgrade request")

@@ -12,15 +12,17 @@ Example `asgi.py`::
 from channels.routing import ProtocolTypeRouter, URLRouter
 from django.urls import path, re_path
 
-from .endpoints import HealthEndpoint, MetricsEndpoint, PublishEndpoint, SendEndpoint, TicketEndpoint
+from .endpoints import HealthEndpoint, MetricsEndpoint, PublishEndpoint, SendEndpoint, TicketEndpoint, WebSocketPath
 from .poll import PollConnectEndpoint, PollEndpoint
 from .sse import SseStream
 from .websocket import WebSocketConsumer
 
 
 def http_urlpatterns():
-    """`/sse`, `/sse/ticket`, `/sse/send`, `/poll/connect`, `/poll`, `/publish`, `/healthz`, `/metrics`."""
+    """`/sse`, `/sse/ticket`, `/sse/send`, `/poll/connect`, `/poll`, `/publish`, `/healthz`, `/metrics`,
+    and `/ws` for plain HTTP requests (400 for GET, 405 for other methods)."""
     return [
+        path("ws", WebSocketPath()),
         path("sse/ticket", TicketEndpoint()),
         path("sse/send", SendEndpoint()),
         path("sse", SseStream()),

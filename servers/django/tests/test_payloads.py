@@ -72,3 +72,13 @@ def test_unknown_paths_and_methods_are_typed(server):
     assert missing.status == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
     assert wrong_method.status == 405 and wrong_method.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
     assert wrong_method.headers["allow"] == "POST"
+
+
+def test_the_websocket_path_without_an_upgrade_is_told_what_to_do(server):
+    async def scenario():
+        return (await request("GET", f"{server.url}/ws"), await request("POST", f"{server.url}/ws"))
+
+    plain_get, post = run(scenario())
+    assert plain_get.status == 400 and "upgrade" in plain_get.json()["error"]["message"]
+    assert post.status == 405 and post.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert post.headers["allow"] == "GET"
