@@ -21,8 +21,14 @@ export interface PhaseResult {
    * slot), or at the last receipt if that came later; a burst ends at the last receipt.
    */
   deliveredPerSecond: number
-  /** Server CPU (user + system) per delivery, microseconds. */
+  /** Server CPU (user + system) per delivery, microseconds: everything the process did in the phase. */
   cpuMicrosPerDelivery: number
+  /**
+   * The same less what the process spends when idle (heartbeats, timers), at the idle rate measured
+   * just before, over the phase's duration: the fan-out's own cost per delivery. NaN when no idle
+   * rate was given.
+   */
+  fanoutMicrosPerDelivery: number
   p50: number
   p99: number
   max: number
@@ -61,12 +67,14 @@ export const publishInProcess =
  * server processes in `cpuOf` over the whole phase (summed). `expected` counts deliveries across
  * all client groups.
  */
-export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: PinnedChild, plan: PhasePlan, expected: number): Promise<PhaseResult> {
+export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: PinnedChild, plan: PhasePlan, expected: number, idleMicrosPerSecond = Number.NaN): Promise<PhaseResult> {
   await clients.call('expect', { count: expected })
   await Promise.all(cpuOf.map((server) => server.call('cpuStart')))
+  const startedAt = performance.now()
   const published = await publish(plan)
   const groups = await clients.call<Record<string, LatencySummary>>('settle', { timeoutMs: 10_000 + expected / 5 }, 180_000)
   const used = await Promise.all(cpuOf.map((server) => server.call<{ micros: number }>('cpuStop')))
+  const seconds = (performance.now() - startedAt) / 1000
   const micros = used.reduce((sum, { micros }) => sum + micros, 0)
   const all = Object.values(groups)
   const received = all.reduce((sum, group) => sum + group.received, 0)
@@ -75,6 +83,7 @@ export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: 
   return {
     deliveredPerSecond: received / Math.max(1e-6, (end - published.first) / 1e6),
     cpuMicrosPerDelivery: micros / Math.max(1, received),
+    fanoutMicrosPerDelivery: (micros - idleMicrosPerSecond * seconds) / Math.max(1, received),
     ...mergedLatencies(all),
     lost: expected - received,
     groups,
@@ -250,6 +259,18 @@ export function perConnection(memory: Scenario['memory'], key: keyof Memory): nu
 }
 
 /** One measured phase on a set-up contender, published in its server process. */
-export function measurePhase(scenario: Scenario, plan: PhasePlan): Promise<PhaseResult> {
-  return runPhase(publishInProcess(scenario.server), [scenario.server], scenario.clients, plan, plan.publishes * scenario.connected)
+export function measurePhase(scenario: Scenario, plan: PhasePlan, idleMicrosPerSecond = Number.NaN): Promise<PhaseResult> {
+  return runPhase(publishInProcess(scenario.server), [scenario.server], scenario.clients, plan, plan.publishes * scenario.connected, idleMicrosPerSecond)
+}
+
+/**
+ * The server's CPU time per second while its clients are connected and nothing is published:
+ * heartbeats, their answers, timers. What every phase pays besides the fan-out.
+ */
+export async function measureIdle(scenario: Scenario, ms: number): Promise<number> {
+  await scenario.server.call('cpuStart')
+  const startedAt = performance.now()
+  await sleep(ms)
+  const { micros } = await scenario.server.call<{ micros: number }>('cpuStop')
+  return micros / ((performance.now() - startedAt) / 1000)
 }

@@ -57,9 +57,16 @@ export const method = (profile: Profile) => `- **One command, one run.** \`pnpm 
   when it fails for every round, otherwise "unclear". Bundle sizes are exact and judged once.
 - **Server CPU per delivery.** \`process.cpuUsage()\` (user + system) of the server process(es),
   from just before the first publish until every delivery of the phase was received, divided by
-  the deliveries received. It includes everything the process did in that window (JSON, socket
-  writes, GC, timers, heartbeats: Lifeline and socket.io ping every 25 s per connection, the raw
-  loops never do) and, at a fixed rate, the cost of waking up between publishes.
+  the deliveries received: *all server CPU*. It includes what the process does whether or not it
+  publishes: heartbeats (Lifeline sends a ping frame and a WebSocket ping per connection every 25 s
+  and reads both answers, socket.io one ping, the raw loops nothing) and timers. That part grows
+  with connections × phase duration, not with deliveries: at 5,000 clients and a few publishes a
+  second it is a sizeable share of a fixed-rate phase, and it would grow without bound at lower
+  rates. So each contender's idle CPU rate is measured in every round (${profile.idleWindowMs} ms
+  with every client connected, nothing published, just before its fixed-rate phase) and that rate
+  × the phase's duration is subtracted: *fan-out CPU*, the cost of delivering. The CPU goals are
+  judged on fan-out CPU; all server CPU and its ratios are shown beside it. Both include, at a
+  fixed rate, the cost of waking up between publishes.
 - **Latency.** The publisher stamps each message with \`process.hrtime.bigint()\` (µs) right before
   the publish call (or, across replicas, before its HTTP request leaves); the client process reads
   the same clock on receipt. On Linux that is \`CLOCK_MONOTONIC\`, one system-wide clock, so no

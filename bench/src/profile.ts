@@ -26,6 +26,8 @@ export interface Profile {
   /** Burst phase: about this many deliveries in total, never fewer than `minPublishes` publishes. */
   burstDeliveries: number
   minPublishes: number
+  /** Idle window per contender and round, whose CPU rate is subtracted from the phases (fan-out CPU). */
+  idleWindowMs: number
   /** Messages per client-throughput run. */
   clientMessages: number
   clientRuns: number
@@ -58,6 +60,7 @@ export const FULL: Profile = {
   rateSeconds: 2,
   burstDeliveries: 25_000,
   minPublishes: 10,
+  idleWindowMs: 600,
   clientMessages: 200_000,
   clientRuns: 5,
   fallbackRuns: 5,
@@ -82,6 +85,7 @@ export const SMOKE: Profile = {
   rateSeconds: 0.2,
   burstDeliveries: 600,
   minPublishes: 10,
+  idleWindowMs: 100,
   clientMessages: 5_000,
   clientRuns: 1,
   fallbackRuns: 1,
