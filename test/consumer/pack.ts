@@ -11,6 +11,7 @@ export const PUBLISHED = [
   { dir: 'client', name: '@lifeline/client' },
   { dir: 'react', name: '@lifeline/react' },
   { dir: 'mock-server', name: '@lifeline/mock-server' },
+  { dir: 'conformance', name: '@lifeline/conformance' },
 ] as const
 
 const modified = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0
