@@ -1,10 +1,9 @@
 import { createServer, type MockServer } from '@lifeline/mock-server'
 import { RedisBroker } from '@lifeline/mock-server/redis'
+import { startNginx, startRedis, type Nginx } from '@lifeline/testkit/tools'
 import { describe, expect, it, vi } from 'vitest'
 import { useHarness } from './support/harness'
-import { startNginx, type Nginx } from './support/nginx'
 import { perTest } from './support/perTest'
-import { startRedis } from './reliability/support/redisServer'
 import { publishNumbered, verdict, watch, type Published } from './reliability/support/tally'
 
 // Real processes on a shared machine: wait generously, never assert on speed.

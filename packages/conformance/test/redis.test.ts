@@ -1,7 +1,7 @@
 import { createServer, type MockServer } from '@lifeline/mock-server'
 import { RedisBroker } from '@lifeline/mock-server/redis'
+import { startRedis } from '@lifeline/testkit/tools'
 import { describe, expect, it } from 'vitest'
-import { startRedis } from '../../mock-server/test/redis/support/redisServer'
 import { runConformance } from '../src/index'
 import { failures, idsWith, LIMITS, serverOptions, testConfig } from './support'
 
@@ -38,6 +38,9 @@ describe('the kit against two mock servers on one Redis', () => {
         'multi-replica/cross-replica-recovery [websocket]',
         'multi-replica/cross-replica-recovery [sse]',
         'multi-replica/cross-replica-recovery [long-polling]',
+        'multi-replica/cross-replica-presence [websocket]',
+        'multi-replica/cross-replica-presence [sse]',
+        'multi-replica/cross-replica-presence [long-polling]',
       ])
     } finally {
       await Promise.all(replicas.map((item) => item.stop()))

@@ -1,7 +1,7 @@
 import { createServer, type Faults, type MockServer, type TransportName } from '@lifeline/mock-server'
 import { ENGINES, launchBrowser, type Browser, type Page } from '@lifeline/testkit'
+import { docsLocations, startNginx, type Nginx } from '@lifeline/testkit/tools'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { docsLocations, startNginx, type Nginx } from '../support/nginx'
 import type { Diagnosis, Gap } from '../../src/index'
 import { publishNumbered, verdict } from '../reliability/support/tally'
 import { ensureClientBuilt, serveClientPage } from './support/clientPage'

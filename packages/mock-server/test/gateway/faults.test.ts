@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { PollClient, pollConnect } from '../server/pollClient'
-import { eventually, mintToken, openRawStream, request, SseClient, TestClock, useIntegrationHooks } from '../server/support'
-import { GlobalWsClient, HOSTS, startHost } from './support/hosts'
+import { openRawStream, PollClient, pollConnect, request, SseClient } from '@lifeline/testkit/raw'
+import { eventually, mintToken, TestClock, useIntegrationHooks } from '../server/support'
+import { connectGlobalWebSocket, HOSTS, startHost } from './support/hosts'
 
 useIntegrationHooks()
 
@@ -44,11 +44,11 @@ describe.each(HOSTS)('fault switches on the %s host', (kind) => {
 
   it('silenceWebSocketNow() silences live WebSockets both ways, and leaves new ones alone', async () => {
     const host = await startHost(kind)
-    const silenced = await GlobalWsClient.connect(host, await mintToken('ada'))
+    const silenced = await connectGlobalWebSocket(host, await mintToken('ada'))
     await silenced.command('subscribe', { channel: 'leaderboard' })
     expect(host.silenceWebSocketNow()).toBe(1)
-    const pingId = silenced.send('ping', {})
-    const healthy = await GlobalWsClient.connect(host, await mintToken('grace'))
+    const pingId = silenced.commandNoWait('ping', {})
+    const healthy = await connectGlobalWebSocket(host, await mintToken('grace'))
     await healthy.command('subscribe', { channel: 'leaderboard' })
     await host.publish('leaderboard', 'score', 1)
     // The healthy socket got the message: the silenced one, subscribed before, did not.

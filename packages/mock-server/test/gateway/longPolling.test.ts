@@ -1,7 +1,7 @@
 import { CloseCode, type MessageFrame, type ServerFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
-import { PollClient, pollConnect } from '../server/pollClient'
-import { mintToken, request, TestClock, useIntegrationHooks, type HttpResult } from '../server/support'
+import { PollClient, pollConnect, request, type HttpResult } from '@lifeline/testkit/raw'
+import { mintToken, TestClock, useIntegrationHooks } from '../server/support'
 import { HOSTS, startHost } from './support/hosts'
 
 useIntegrationHooks()

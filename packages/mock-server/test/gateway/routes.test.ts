@@ -2,8 +2,9 @@ import { ROUTES } from '@lifeline/protocol'
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { describe, expect, it } from 'vitest'
+import { closeAfterTest, request } from '@lifeline/testkit/raw'
 import { createMswHandlers } from '../../src/msw/index'
-import { closeAfterTest, request, startServer, useIntegrationHooks } from '../server/support'
+import { startServer, useIntegrationHooks } from '../server/support'
 import { HOSTS, startHost } from './support/hosts'
 
 useIntegrationHooks()

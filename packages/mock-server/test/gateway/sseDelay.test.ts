@@ -1,6 +1,7 @@
 import type { MessageFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
-import { mintToken, SseClient, useIntegrationHooks } from '../server/support'
+import { SseClient } from '@lifeline/testkit/raw'
+import { mintToken, useIntegrationHooks } from '../server/support'
 import { HOSTS, startHost } from './support/hosts'
 
 useIntegrationHooks()

@@ -1,7 +1,7 @@
 import type { MessageFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
+import { PollClient, pollConnect } from '@lifeline/testkit/raw'
 import { DEFAULT_JWT_SECRET, type MockServer } from '../../src/index'
-import { PollClient, pollConnect } from '../server/pollClient'
 import { mintToken, useIntegrationHooks } from '../server/support'
 import { allowSlowMachines } from './support/patience'
 import { publishApi } from './support/replicas'

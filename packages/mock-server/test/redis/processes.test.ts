@@ -1,9 +1,10 @@
 import { expect, it, vi } from 'vitest'
+import { closeAfterTest } from '@lifeline/testkit/raw'
+import { startRedis } from '@lifeline/testkit/tools'
 import { listeningUrl, runCli } from '../server/runCli'
-import { closeAfterTest, useIntegrationHooks } from '../server/support'
+import { useIntegrationHooks } from '../server/support'
 import { PATIENCE } from './support/patience'
 import { recordingClient } from './support/recordingClient'
-import { startRedis } from './support/redisServer'
 import { API_KEY, publishApi } from './support/replicas'
 
 useIntegrationHooks()

@@ -1,14 +1,14 @@
 import type { Position } from '@lifeline/protocol'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startRedis, type RedisServer } from '@lifeline/testkit/tools'
 import type { Publication, UpstreamEnvelope } from '../../src/engine/index'
 import { RedisBroker, type RedisBrokerOptions } from '../../src/redis/redisBroker'
-import { freePort, startRedis, startRedisOn, type RedisProcess } from './support/redisServer'
 import { PATIENCE, allowSlowMachines } from './support/patience'
 
 allowSlowMachines()
 
-let redis: RedisProcess
+let redis: RedisServer
 let admin: Redis
 const brokers: RedisBroker[] = []
 
@@ -161,8 +161,8 @@ describe('RedisBroker', () => {
   })
 
   it('refuses publishes, subscribes, history reads, claims and kept values with UNAVAILABLE until it reaches Redis, then serves them', async () => {
-    const port = await freePort()
-    const broker = new RedisBroker({ url: `redis://127.0.0.1:${port}`, reconnectMaxDelayMs: 100, log: () => {} })
+    const late = await startRedis({ running: false })
+    const broker = new RedisBroker({ url: late.url, reconnectMaxDelayMs: 100, log: () => {} })
     brokers.push(broker)
     expect(broker.health()).toEqual({ status: 'degraded', reason: expect.any(String) })
     const refusals = await Promise.allSettled([
@@ -179,7 +179,7 @@ describe('RedisBroker', () => {
     expect(await broker.routeToSession('s_3', envelope)).toEqual({ accepted: true })
     expect(await broker.routeToSession('s_elsewhere', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'UNAVAILABLE' } })
 
-    const late = await startRedisOn(port)
+    await late.start()
     try {
       await broker.ready()
       // Nothing of the refused publish was kept anywhere: the retry is the first.

@@ -2,7 +2,8 @@ import { CloseCode, type RefreshResult } from '@lifeline/protocol'
 import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { errorOf, eventually, mintToken, request, requestTicket, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
+import { errorOf, request, requestTicket, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
+import { eventually, mintToken, startServer, TestClock, useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

@@ -1,8 +1,9 @@
 import { connect as connectTcp } from 'node:net'
 import { CloseCode, type DisconnectFrame, type ErrorFrame, type SubscribeResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
+import { errorOf, request, requestTicket, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { AuthError, MemoryBroker, type MockServer } from '../../src/index'
-import { errorOf, eventually, mintToken, request, requestTicket, resultOf, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+import { eventually, mintToken, startServer, stillServes, useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { closeAfterTest, request, WsClient } from '@lifeline/testkit/raw'
 import { listeningUrl, runCli } from './runCli'
-import { closeAfterTest, mintToken, request, useIntegrationHooks, WsClient } from './support'
+import { mintToken, useIntegrationHooks } from './support'
 
 /** Writes `config` as JSON into a temporary file, removed after the test. */
 async function configFile(config: unknown): Promise<string> {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { closeAfterTest } from '@lifeline/testkit/raw'
 import { ConfigError, parseConfig, readConfigFile } from '../../src/configFile'
 import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type Claims } from '../../src/engine/index'
-import { closeAfterTest, useIntegrationHooks } from './support'
+import { useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

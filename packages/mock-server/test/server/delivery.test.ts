@@ -1,7 +1,8 @@
 import type { MessageFrame, Position, PublishResult, SubscribeResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
+import { openRawStream, request, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { MemoryBroker, systemClock } from '../../src/engine/index'
-import { eventually, mintToken, openRawStream, request, resultOf, SseClient, startServer, TestClock, useIntegrationHooks, WsClient } from './support'
+import { eventually, mintToken, startServer, TestClock, useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

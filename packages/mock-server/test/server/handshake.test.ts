@@ -1,7 +1,8 @@
 import { CloseCode, PROTOCOL_VERSION, type ConnectResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
+import { errorOf, openRawStream, request, requestTicket, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { MemoryBroker } from '../../src/index'
-import { errorOf, eventually, mintToken, openRawStream, request, requestTicket, resultOf, SseClient, startServer, useIntegrationHooks, WsClient } from './support'
+import { eventually, mintToken, startServer, useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

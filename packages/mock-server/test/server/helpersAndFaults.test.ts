@@ -1,6 +1,7 @@
 import { CloseCode, type DisconnectFrame, type MessageFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
-import { eventually, mintToken, request, requestTicket, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+import { request, requestTicket, SseClient, WsClient } from '@lifeline/testkit/raw'
+import { eventually, mintToken, startServer, stillServes, useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

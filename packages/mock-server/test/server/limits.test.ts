@@ -2,9 +2,10 @@ import { createServer as createHttpServer } from 'node:http'
 import { connect as connectTcp, type AddressInfo } from 'node:net'
 import { CloseCode, type ErrorFrame, type ReplyFrame, type ServerFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
+import { closeAfterTest, errorOf, request, requestTicket, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { ProtocolEngine } from '../../src/engine/index'
 import { readBody } from '../../src/readBody'
-import { closeAfterTest, errorOf, eventually, mintToken, request, requestTicket, resultOf, SseClient, startServer, stillServes, useIntegrationHooks, WsClient } from './support'
+import { eventually, mintToken, startServer, stillServes, useIntegrationHooks } from './support'
 
 useIntegrationHooks()
 

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
-import { closeAfterTest, eventually } from './support'
+import { closeAfterTest } from '@lifeline/testkit/raw'
+import { eventually } from './support'
 
 /** The built CLI: CI runs `pnpm build` before `pnpm test`, and users run this very file. */
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http'
+import { startRedis, type RedisServer } from '@lifeline/testkit/tools'
 import { afterEach, beforeEach, expect } from 'vitest'
 import { startLoadBalancer, type LoadBalancer } from './loadBalancer'
 import { recordingClient, type RecordingClient } from './recordingClient'
-import { startRedis, type RedisProcess } from './redisServer'
 import { startReplicas, type Replica } from './replicas'
 import { collectUnhandledRejections } from './unhandledRejections'
 
 export interface ReplicaSetup {
-  readonly redis: RedisProcess
+  readonly redis: RedisServer
   readonly replicas: Replica[]
   /** A recording client on `url`, connected now and disconnected after the test. */
   connect(url: string, transport: 'websocket' | 'sse'): RecordingClient
@@ -16,7 +16,7 @@ export interface ReplicaSetup {
 }
 
 interface Running {
-  redis: RedisProcess
+  redis: RedisServer
   replicas: Replica[]
   clients: RecordingClient[]
   balancers: LoadBalancer[]

@@ -1,19 +1,21 @@
-import { PROTOCOL_VERSION, type CommandType, type ReplyFrame, type ServerFrame } from '@lifeline/protocol'
-import { closeAfterTest, eventually, FrameLog, request, type CommandFields, type HttpResult, type Target } from './support'
+import { SESSION_HEADER, type CommandType, type ReplyFrame, type ServerFrame } from '@lifeline/protocol'
+import { closeAfterTest } from './closeAfterTest'
+import { FrameLog } from './frameLog'
+import { pollConnect, request, sendUpstream, type CommandFields, type HttpResult, type Target } from './request'
 
-/** `POST /poll/connect` with the token in `Authorization` and a connect command (or `body`) as the body. */
-export function pollConnect(server: Target, token: string | undefined, body: string | object = { id: 1, type: 'connect', v: PROTOCOL_VERSION }): Promise<HttpResult> {
-  return request(server, '/poll/connect', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  })
+/** A 200 answer to a poll: the frames after the ack, and the seq of the last one. */
+export interface PollBatch {
+  seq: number
+  frames: ServerFrame[]
 }
 
 /**
- * A raw long-polling client: `POST /poll/connect`, then `POST /poll` with the seq of the last
- * frame received as `ack`, and commands by `POST /sse/send`. Polls are explicit (`poll()`), or
+ * A hand-driven long-polling session: `POST /poll/connect`, then `POST /poll` with the seq of the
+ * last frame received as `ack`, and commands by `POST /sse/send`. Polls are explicit (`poll()`), or
  * run one after another in the background (`pump()`) until the test ends or the session is gone.
+ * @example
+ * const client = await PollClient.connect(server, token)
+ * await client.command('subscribe', { channel: 'board:1' }) // polls until the reply arrives
  */
 export class PollClient extends FrameLog {
   /** Where polls and commands go: another replica than the one that opened the session, in routing tests. */
@@ -22,8 +24,8 @@ export class PollClient extends FrameLog {
   session = ''
   /** Sequence number of the last frame received: the next poll's `ack`. */
   seq = 0
-  /** Every 200 answer to a poll, in order, as `{seq, frames}`. */
-  readonly batches: { seq: number; frames: ServerFrame[] }[] = []
+  /** Every 200 answer to a poll, in order. */
+  readonly batches: PollBatch[] = []
   #nextId = 2
   #pumping: AbortController | undefined
 
@@ -38,7 +40,7 @@ export class PollClient extends FrameLog {
     const answer = await pollConnect(server, token)
     if (answer.status !== 200) throw new Error(`poll connect refused with ${answer.status}: ${JSON.stringify(answer.body)}`)
     const client = new PollClient(server, token)
-    client.#record(answer.body)
+    client.#recordBatch(answer.body)
     const reply = client.frames[0]
     if (reply?.type !== 'reply' || !reply.ok) throw new Error(`connect refused: ${JSON.stringify(reply)}`)
     client.session = (reply.result as { session: string }).session
@@ -50,11 +52,11 @@ export class PollClient extends FrameLog {
   async poll({ ack = this.seq, token = this.token, session = this.session, signal }: { ack?: number; token?: string; session?: string; signal?: AbortSignal } = {}): Promise<HttpResult> {
     const answer = await request(this.server, '/poll', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'lifeline-session': session },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, [SESSION_HEADER]: session },
       body: JSON.stringify({ ack }),
       ...(signal ? { signal } : {}),
     })
-    if (answer.status === 200) this.#record(answer.body)
+    if (answer.status === 200) this.#recordBatch(answer.body)
     return answer
   }
 
@@ -76,13 +78,9 @@ export class PollClient extends FrameLog {
     this.#pumping = undefined
   }
 
-  /** `POST /sse/send` with this client's token and session. */
+  /** `POST /sse/send` with this client's token and session (or others'). */
   post(frame: string | object, { token = this.token, session = this.session }: { token?: string; session?: string } = {}): Promise<HttpResult> {
-    return request(this.server, '/sse/send', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'lifeline-session': session },
-      body: typeof frame === 'string' ? frame : JSON.stringify(frame),
-    })
+    return sendUpstream(this.server, frame, { token, session })
   }
 
   /** Sends a command upstream (must be accepted with 202); resolves with its reply, polling for it unless pumping. */
@@ -100,16 +98,12 @@ export class PollClient extends FrameLog {
       const answer = await this.poll()
       if (answer.status !== 200) throw new Error(`poll refused with ${answer.status} while waiting for ${what}: ${JSON.stringify(answer.body)}`)
     }
-    return eventually(() => {
-      const found = this.frames.find(predicate)
-      if (!found) throw new Error(`No frame ${what} after 50 polls; received: ${this.describe()}`)
-      return found
-    })
+    return this.frame(predicate, `${what} after 50 polls`)
   }
 
-  #record(body: { seq: number; frames: ServerFrame[] }): void {
+  #recordBatch(body: PollBatch): void {
     this.batches.push(body)
-    this.frames.push(...body.frames)
+    for (const frame of body.frames) this.record(frame)
     this.seq = body.seq
   }
 }
