@@ -2,7 +2,7 @@ import type { TransportName } from '@lifeline/protocol'
 import type { CaseContext } from './caseContext'
 
 /** The levels of the suite, in the order they run. A partial implementation runs the levels it supports. */
-export const LEVELS = ['core', 'recovery', 'limits', 'multi-replica'] as const
+export const LEVELS = ['core', 'recovery', 'presence', 'limits', 'multi-replica'] as const
 export type Level = (typeof LEVELS)[number]
 
 /** One case of the suite: a small named check of one protocol rule. */

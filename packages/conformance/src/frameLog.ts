@@ -1,4 +1,4 @@
-import type { DisconnectFrame, MessageFrame, Position, ReplyFrame, ServerFrame } from '@lifeline/protocol'
+import type { DisconnectFrame, MessageFrame, Position, PresenceFrame, ReplyFrame, ServerFrame } from '@lifeline/protocol'
 import { brief, CaseFailure } from './failure'
 import { readServerFrame } from './frameShape'
 
@@ -81,6 +81,7 @@ export class FrameLog {
     if (eventId !== undefined) this.#eventIds.set(frame, eventId)
     if (frame.type === 'reply') this.#checkReply(frame)
     else if (frame.type === 'message') this.#checkMessage(frame)
+    else if (frame.type === 'presence') this.#checkPresence(frame)
     else if (frame.type === 'unsubscribed') this.#channel(frame.channel).status = 'ended-by-server'
     this.frames.push(frame)
     for (const waiter of [...this.#waiters]) {
@@ -200,6 +201,15 @@ export class FrameLog {
       else if (frame.pos.offset > last.offset + 1) this.violate(`${where} skips offsets ${last.offset + 1}..${frame.pos.offset - 1}: a subscription delivers every offset after its cursor (${brief(last)}) in order`, frame)
     }
     if (frame.pos.epoch !== last.epoch || frame.pos.offset > last.offset) state.last = frame.pos
+  }
+
+  /** Presence frames, like messages, belong to a live subscription, after its reply. */
+  #checkPresence(frame: PresenceFrame): void {
+    const state = this.#channel(frame.channel)
+    if (state.status === 'subscribed') return
+    const where = `presence ${frame.action} of ${frame.member?.sub} on ${frame.channel}`
+    if (state.pending.length > 0) return this.violate(`${where} before the reply to subscribe (command ${state.pending[0]}): the snapshot in the reply comes first`, frame)
+    this.violate(`${where}, a channel this connection is not subscribed to`, frame)
   }
 
   /** Records something the server did wrong that no frame wait would catch (a bad poll answer). */

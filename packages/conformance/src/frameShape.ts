@@ -17,6 +17,23 @@ function positionProblem(pos: unknown, name: string): string | undefined {
   return undefined
 }
 
+function metaProblem(meta: unknown): string | undefined {
+  if (!isObject(meta) || !(meta.publisher === null || typeof meta.publisher === 'string') || !isCount(meta.time)) {
+    return 'message "meta" must be {publisher: string or null, time: integer >= 0}, stamped by the server'
+  }
+  return undefined
+}
+
+const PRESENCE_ACTIONS = new Set(['join', 'leave', 'update'])
+
+function presenceProblem(value: Record<string, unknown>): string | undefined {
+  if (typeof value.channel !== 'string' || !PRESENCE_ACTIONS.has(value.action as string)) return 'presence needs a "channel" and an "action" of join, leave or update'
+  const member = value.member
+  if (!isObject(member) || typeof member.sub !== 'string' || !isCount(member.connections)) return 'presence "member" must be {sub, connections, data?}'
+  if ((value.action === 'leave') !== (member.connections === 0)) return 'a presence member has 0 connections in a leave, and only there'
+  return undefined
+}
+
 /**
  * Reads one server frame and says what is wrong with its shape, if anything. A frame with a known
  * `type` is returned even when a field is off, so a case can go on and report the field.
@@ -38,7 +55,9 @@ export function readServerFrame(text: string): { frame?: ServerFrame; problem?: 
       return { frame, problem: 'reply "ok" must be true or false' }
     case 'message':
       if (typeof value.channel !== 'string' || typeof value.event !== 'string' || !('data' in value)) return { frame, problem: 'message needs "channel", "event" and "data"' }
-      return { frame, ...optional(positionProblem(value.pos, 'pos') ?? ((value.pos as { offset: number }).offset < 1 ? 'message offsets start at 1' : undefined)) }
+      return { frame, ...optional(positionProblem(value.pos, 'pos') ?? ((value.pos as { offset: number }).offset < 1 ? 'message offsets start at 1' : metaProblem(value.meta))) }
+    case 'presence':
+      return { frame, ...optional(presenceProblem(value)) }
     case 'ping':
       return { frame }
     case 'error':

@@ -105,7 +105,7 @@ describe('lifeline-conformance', () => {
   it.each([
     [[], '--url is required'],
     [['--url', 'http://127.0.0.1:1'], '--config is required'],
-    [['--url', 'http://127.0.0.1:1', '--config', 'x.json', '--level', 'core,extreme'], '"levels" must list some of core, recovery, limits, multi-replica; got ["core","extreme"]'],
+    [['--url', 'http://127.0.0.1:1', '--config', 'x.json', '--level', 'core,extreme'], '"levels" must list some of core, recovery, presence, limits, multi-replica; got ["core","extreme"]'],
     [['--url', 'http://127.0.0.1:1', '--config', 'x.json', '--case', 'handshak'], 'unknown case handshak; cases are: handshake,'],
     [['--url', '127.0.0.1:8000', '--config', 'x.json'], '"url" must be a server\'s base URL like http://127.0.0.1:8000, got "127.0.0.1:8000"'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],

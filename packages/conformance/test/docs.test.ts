@@ -43,7 +43,7 @@ describe('docs/conformance.md', () => {
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec((await server.done).stdout)?.[1]
       expect(url).toBeDefined()
       const run = await node(['packages/conformance/bin/lifeline-conformance.js', '--url', url!, '--config', 'packages/conformance/examples/conformance.json']).done
-      expect(run.stdout).toMatch(/PASSED: 73 passed, 0 failed, 4 not applicable/)
+      expect(run.stdout).toMatch(/PASSED: 82 passed, 0 failed, 5 not applicable/)
       expect(run.code).toBe(0)
     } finally {
       server.stop()

@@ -29,7 +29,7 @@ describe('the kit against the MSW handlers', () => {
         notApplicable: { 'unknown-path': "the MSW handlers serve the protocol's paths only; others fall through to the app's own handlers" },
       })
       expect(failures(report)).toEqual([])
-      expect(idsWith(report, 'not-applicable')).toEqual(['core/unknown-path', 'multi-replica/cross-replica-delivery', 'multi-replica/cross-replica-upstream', 'multi-replica/cross-replica-poll', 'multi-replica/cross-replica-recovery'])
+      expect(idsWith(report, 'not-applicable')).toEqual(['core/unknown-path', 'multi-replica/cross-replica-delivery', 'multi-replica/cross-replica-upstream', 'multi-replica/cross-replica-poll', 'multi-replica/cross-replica-recovery', 'multi-replica/cross-replica-presence'])
     } finally {
       await mock.close()
       server.close()

@@ -5,8 +5,11 @@ import { badToken, commandBeforeConnect, expiredToken, handshake, sseTicket, uns
 import { corsPreflight, refusedOrigin, unknownPath, upstreamErrors, wrongMethod } from './httpSurface'
 import { frameTooLarge, rateLimit, tooManySubscriptions } from './limits'
 import { crossReplicaDelivery, crossReplicaPoll, crossReplicaRecovery, crossReplicaUpstream } from './multiReplica'
+import { messageMeta } from './messageMeta'
+import { crossReplicaPresence, presence } from './presence'
 import { idempotentPublish, publishApi, publishReceive } from './publish'
 import { recoverOtherEpoch, recoverTrimmed, recoverWithinHistory } from './recovery'
+import { rewind } from './rewind'
 import { forbiddenChannel, subscribeUnsubscribe } from './subscribe'
 import { heartbeat, refresh } from './session'
 
@@ -27,6 +30,7 @@ export const CASES: readonly ConformanceCase[] = [
   publishReceive,
   idempotentPublish,
   publishApi,
+  messageMeta,
   refresh,
   heartbeat,
   upstreamErrors,
@@ -38,6 +42,9 @@ export const CASES: readonly ConformanceCase[] = [
   recoverWithinHistory,
   recoverOtherEpoch,
   recoverTrimmed,
+  rewind,
+  // presence
+  presence,
   // limits
   frameTooLarge,
   tooManySubscriptions,
@@ -51,4 +58,5 @@ export const CASES: readonly ConformanceCase[] = [
   crossReplicaUpstream,
   crossReplicaPoll,
   crossReplicaRecovery,
+  crossReplicaPresence,
 ]
