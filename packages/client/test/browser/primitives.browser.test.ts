@@ -1,6 +1,6 @@
 import { ENGINES, launchBrowser, type Browser, type Engine, type Page } from '@lifeline/testkit'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { freePort } from '../support/freePort'
+import { freePort } from '@lifeline/testkit/tools'
 import { startPrimitivesServer, type PrimitivesServer } from './support/primitivesServer'
 
 // What each engine's own WebSocket and EventSource report in the situations the client reads

@@ -1,10 +1,10 @@
 import { createFaultProxy, createServer, type FaultProxy, type MockServer } from '@lifeline/mock-server'
 import { RedisBroker } from '@lifeline/mock-server/redis'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startRedis, type RedisServer } from '@lifeline/testkit/tools'
 import type { RealtimeClient } from '../../src/index'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
-import { startRedis, type RedisServer } from './support/redisServer'
 import { publishNumbered, publishUntil, verdict, watch, type Published, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.

@@ -1,9 +1,9 @@
 import { signToken } from '@lifeline/mock-server'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ServerFrame } from '@lifeline/protocol'
+import { closeOpened, replyTo, WsClient } from '@lifeline/testkit/raw'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
-import { connectedSocket, rawSocket, replyTo, type RawSocket } from './support/rawSocket'
 import { publishNumbered, watch, type Published, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
@@ -12,7 +12,6 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 let harness: Harness
 let bystander: Watch
 let published: Published
-const sockets: RawSocket[] = []
 
 /** Every attack runs next to a well-behaved client that must not notice it. */
 async function start(options: Parameters<typeof startHarness>[0] = {}): Promise<void> {
@@ -25,7 +24,7 @@ async function start(options: Parameters<typeof startHarness>[0] = {}): Promise<
 }
 beforeEach(() => start())
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close()
+  await closeOpened()
   await harness.close()
 })
 
@@ -38,18 +37,17 @@ async function expectStillServing(): Promise<void> {
   await expect.poll(() => bystander.received).toEqual([...published.keys()])
 }
 
-async function raw(token?: string): Promise<RawSocket> {
-  const socket = token === undefined ? await rawSocket(harness.server.url) : await connectedSocket(harness.server.url, token)
-  sockets.push(socket)
-  return socket
+/** A raw WebSocket, past the handshake when there is a token; closed after the test. */
+function raw(token?: string): Promise<WsClient> {
+  return token === undefined ? WsClient.open(harness.server) : WsClient.connect(harness.server, token)
 }
 
 /** The handshake's answer and close code for a connect frame carrying `token`. */
 async function connectWith(token: string | undefined): Promise<{ error: unknown; closeCode: number }> {
   const socket = await raw()
   socket.send({ id: 1, type: 'connect', v: 1, ...(token === undefined ? {} : { token }) })
-  const reply = await socket.next(replyTo(1))
-  return { error: reply.type === 'reply' && !reply.ok ? reply.error.code : 'accepted', closeCode: await socket.closed }
+  const reply = await socket.frame(replyTo(1))
+  return { error: reply.type === 'reply' && !reply.ok ? reply.error.code : 'accepted', closeCode: (await socket.closed).code }
 }
 
 async function ticketWith(authorization: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; code: unknown }> {
@@ -129,29 +127,29 @@ describe('bad frames', () => {
   it('oversized frame: FRAME_TOO_LARGE (a reply when its id can be read) and the connection stays; over four times the limit it closes 1009', async () => {
     const socket = await raw(await harness.token('ada'))
     socket.send({ id: 2, type: 'publish', channel: 'board:1', event: 'big', data: 'x'.repeat(100 * 1024), key: 'k1' })
-    expect(codeOf(await socket.next(replyTo(2)))).toBe('FRAME_TOO_LARGE')
+    expect(codeOf(await socket.frame(replyTo(2)))).toBe('FRAME_TOO_LARGE')
     socket.send({ type: 'publish', id: 5, channel: 'board:1', event: 'big', data: 'x'.repeat(100 * 1024), key: 'k1' })
-    expect(codeOf(await socket.next((frame) => frame.type === 'error'))).toBe('FRAME_TOO_LARGE')
+    expect(codeOf(await socket.frame((frame) => frame.type === 'error'))).toBe('FRAME_TOO_LARGE')
     socket.send({ id: 3, type: 'ping' })
-    await socket.next(replyTo(3))
+    await socket.frame(replyTo(3))
     socket.send({ id: 4, type: 'publish', channel: 'board:1', event: 'huge', data: 'x'.repeat(300 * 1024), key: 'k2' })
-    expect(await socket.closed).toBe(1009)
+    expect((await socket.closed).code).toBe(1009)
     await expectStillServing()
   })
 
   it('malformed JSON: BAD_REQUEST error frame, and the connection stays', async () => {
     const socket = await raw(await harness.token('ada'))
     socket.send('{"id":2,"type":"subscribe",')
-    expect(codeOf(await socket.next((frame) => frame.type === 'error'))).toBe('BAD_REQUEST')
+    expect(codeOf(await socket.frame((frame) => frame.type === 'error'))).toBe('BAD_REQUEST')
     socket.send({ id: 3, type: 'ping' })
-    expect(await socket.next(replyTo(3))).toMatchObject({ ok: true })
+    expect(await socket.frame(replyTo(3))).toMatchObject({ ok: true })
     await expectStillServing()
   })
 
   it('unknown command: UNKNOWN_COMMAND reply', async () => {
     const socket = await raw(await harness.token('ada'))
     socket.send({ id: 2, type: 'shutdown_server' })
-    expect(codeOf(await socket.next(replyTo(2)))).toBe('UNKNOWN_COMMAND')
+    expect(codeOf(await socket.frame(replyTo(2)))).toBe('UNKNOWN_COMMAND')
     await expectStillServing()
   })
 })
@@ -160,7 +158,7 @@ describe('floods', () => {
   it('10,000 subscribe requests: at most 128 subscriptions, then RATE_LIMITED, then closed 4002', async () => {
     const socket = await raw(await harness.token('ada'))
     for (let index = 0; index < 10_000; index++) socket.send({ id: index + 2, type: 'subscribe', channel: `board:${index}` })
-    expect(await socket.closed).toBe(4002)
+    expect((await socket.closed).code).toBe(4002)
     const replies = socket.frames.filter((frame) => frame.type === 'reply' && frame.id > 1)
     const accepted = replies.filter((frame) => frame.type === 'reply' && frame.ok).length
     const codes = new Set(replies.map(codeOf))
@@ -178,7 +176,7 @@ describe('floods', () => {
     await watch(listener, 'board:flood').subscribed
     const socket = await raw(await harness.token('ada'))
     for (let index = 0; index < 5000; index++) socket.send({ id: index + 2, type: 'publish', channel: 'board:flood', event: 'spam', data: index, key: `flood-${index}` })
-    expect(await socket.closed).toBe(4002)
+    expect((await socket.closed).code).toBe(4002)
     const accepted = socket.frames.filter((frame) => frame.type === 'reply' && frame.ok && frame.id > 1).length
     expect(socket.frames.some((frame) => codeOf(frame) === 'RATE_LIMITED')).toBe(true)
     expect(accepted).toBeLessThan(5000)
@@ -212,10 +210,10 @@ describe('origins', () => {
   it('a disallowed origin is refused on WebSocket (403) and SSE (ORIGIN_NOT_ALLOWED); an allowed one gets in', async () => {
     await harness.close()
     await start({ allowedOrigins: ['https://app.example'] })
-    await expect(rawSocket(harness.server.url, { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403')
+    await expect(WsClient.open(harness.server, { origin: 'https://evil.example' })).rejects.toThrow('upgrade refused with 403')
     const token = await harness.token('ada')
     expect(await ticketWith(`Bearer ${token}`, { origin: 'https://evil.example' })).toEqual({ status: 403, code: 'ORIGIN_NOT_ALLOWED' })
-    sockets.push(await rawSocket(harness.server.url, { origin: 'https://app.example' }))
+    await WsClient.open(harness.server, { origin: 'https://app.example' })
     expect(await ticketWith(`Bearer ${token}`, { origin: 'https://app.example' })).toEqual({ status: 200, code: undefined })
     await expectStillServing()
   })

@@ -6,10 +6,10 @@
 import { createFaultProxy, type FaultProxy } from '@lifeline/mock-server'
 import { RedisBroker } from '@lifeline/mock-server/redis'
 import { afterAll, expect, it } from 'vitest'
+import { startRedis, type RedisServer } from '@lifeline/testkit/tools'
 import type { RealtimeClient } from '../../src/index'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
-import { startRedis, type RedisServer } from './support/redisServer'
 import { NUMBERED, sum, verdict, watch, type Published, type Verdict, type Watch } from './support/tally'
 
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 300)
