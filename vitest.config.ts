@@ -84,6 +84,7 @@ export default defineConfig({
         },
       },
       {
+        ...source,
         test: {
           // The guides' code samples against the files they are printed from.
           name: 'docs',
