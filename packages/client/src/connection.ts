@@ -48,6 +48,8 @@ export interface ConnectionDeps extends NetworkDeps {
   lost(connection: Connection, code: number, error: RealtimeError): void
   /** Every frame in and out, for the debug logger and stats. */
   trace(direction: 'in' | 'out', frame: ServerFrame | ClientFrame): void
+  /** @internal Carries the frames instead of the transport `name` stands for (tab sharing links tabs this way). */
+  transport?: TransportFactory
 }
 
 const PONG: ClientFrame = { type: 'pong' }
@@ -104,7 +106,7 @@ export class Connection {
         resolve(connected)
       }) as ConnectCommand
       try {
-        this.#transport = FACTORIES[this.name]({
+        this.#transport = (deps.transport ?? FACTORIES[this.name])({
           ...deps,
           connect,
           session: () => this.session,

@@ -27,6 +27,11 @@ export interface ConnectionSnapshot {
    * first transport.
    */
   readonly diagnosis: Diagnosis | undefined
+  /**
+   * With tab sharing: `leader` when this tab holds the connection, `follower` when it goes through
+   * the tab that does. Absent without sharing, and until the tab found its leader.
+   */
+  readonly role?: 'leader' | 'follower' | undefined
 }
 
 export type ConnectionAction =

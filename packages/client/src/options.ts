@@ -3,6 +3,7 @@ import { globalTimers, type Timers } from './timers'
 import type { GetToken } from './tokenManager'
 import { TRANSPORTS, type TransportName } from '@lifeline/protocol'
 import type { NetworkDeps } from './transports/transport'
+import type { Share } from './share'
 
 /** Where the client remembers which transports do not get through for an origin (a `localStorage` subset). */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
@@ -117,6 +118,13 @@ export interface RealtimeClientOptions extends NetworkDeps {
   lifecycleTarget?: EventTarget | null
   /** Receives a line per notable event (state changes, frames, retries). @default undefined */
   logger?: ((message: string, detail?: unknown) => void) | undefined
+  /**
+   * Share one connection among this browser's tabs of one user: `tabSharing({ key: userId })` from
+   * `@lifeline/client/tabs`. Opt-in, because tabs may only share when the app says they are the
+   * same identity.
+   * @default undefined (each tab connects on its own)
+   */
+  share?: Share | undefined
 }
 
 export const DEFAULT_OPTIONS = {

@@ -2,12 +2,14 @@ import mitt from 'mitt'
 import { isChannel, type PublishResult } from '@lifeline/protocol'
 import { Channel, type ChannelDeps, type EventMap } from './channel'
 import type { ConnectionSnapshot } from './connectionState'
-import { Connector, kChange, type ClientEmitter } from './connector'
+import { Connection } from './connection'
+import { Connector, kChange, type ClientEmitter, type ConnectorParts } from './connector'
 import { CurrentConnection } from './currentConnection'
 import { RealtimeError } from './errors'
 import { listen } from './listen'
 import { resolveOptions, type RealtimeClientOptions } from './options'
 import { Outbox } from './outbox'
+import type { ConnectionDriver } from './share'
 import { noop } from './timers'
 import { TokenManager } from './tokenManager'
 import type { ChannelEvents, ChannelMap, ClientEvents, ClientStats } from './types'
@@ -27,7 +29,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
   readonly #events: ClientEmitter = mitt()
   readonly #channels = new Map<string, Channel>()
   readonly #current = new CurrentConnection()
-  readonly #connector: Connector
+  readonly #connector: ConnectionDriver
   readonly #channelDeps: ChannelDeps
   readonly #frames = { framesIn: 0, framesOut: 0 }
   readonly #schedule: (callback: () => void, ms: number) => () => void
@@ -45,7 +47,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     const keyPrefix = random().toString(36).slice(2, 10)
     let published = 0
     const outbox = new Outbox({ ...resolved, current, schedule })
-    this.#connector = new Connector(resolved, {
+    const parts: ConnectorParts = {
       events: this.#events,
       // getToken is part of a connect attempt, so it gets the attempt's time limit.
       tokens: new TokenManager(resolved.getToken, now, schedule, resolved.connectTimeoutMs),
@@ -62,7 +64,9 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         this.#frames[direction === 'in' ? 'framesIn' : 'framesOut'] += 1
         logger?.(direction, frame)
       },
-    })
+    }
+    // A share gets the core's classes from here, so its own entry point carries no copy of them.
+    this.#connector = resolved.share ? resolved.share(resolved, parts, { Connector, Connection, CurrentConnection, RealtimeError, kChange }) : new Connector(resolved, parts)
     this.#channelDeps = {
       ...resolved,
       current,
@@ -130,7 +134,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
 
   stats(): ClientStats {
     const { status, transport } = this.getSnapshot()
-    return { status, transport, rttMs: this.#current.get()?.rttMs, reconnects: this.#connector.reconnects, ...this.#frames }
+    return { status, transport, rttMs: this.#current.get()?.rttMs, reconnects: this.#connector.reconnects, ...this.#frames, ...this.#connector.stats }
   }
 }
 

@@ -1,0 +1,173 @@
+import type { ErrorBody } from '@lifeline/protocol'
+import type { Connection } from '../connection'
+import type { ConnectionSnapshot } from '../connectionState'
+import type { ConnectorParts } from '../connector'
+import type { ResolvedOptions } from '../options'
+import type { ConnectionDriver, ShareKit } from '../share'
+import { createHub } from './hub'
+import type { StatsWire, Wire } from './wire'
+
+/** How the tabs of one share find each other: the lock that elects the leader, and the BroadcastChannel. */
+export interface TabNetwork {
+  /** The name of both: one per share key and server. */
+  name: string
+  locks: LockManager
+  BroadcastChannel: typeof BroadcastChannel
+}
+
+const IDLE: ConnectionSnapshot = { status: 'idle', transport: undefined, attempt: 0, retryAt: undefined, error: undefined, diagnosis: undefined }
+
+/**
+ * One tab's side of a share. While started, the tab holds a lock of its own (so the leader notices
+ * when it goes, crash included) and waits for the share's lock: whoever holds that leads, through
+ * its hub. Every tab, the leader's included, reaches the hub through a link to each of the leader's
+ * connections: a protocol connection over the BroadcastChannel, so the tab's channels and outbox
+ * work as over a server connection, with their own positions. The tab shows the leader's connection
+ * state. It leaves on `pagehide` and `freeze` (a leader hands over at once) and comes back on
+ * `pageshow` and `resume`.
+ */
+export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: ShareKit, { name, locks, BroadcastChannel }: TabNetwork): ConnectionDriver {
+  const { RealtimeError } = kit
+  const { events, current, outbox } = parts
+  const id = Math.random().toString(36).slice(2)
+  const hub = createHub(options, parts, kit, name, id, locks, BroadcastChannel)
+  let snapshot = IDLE
+  /** The last announcement shown, as JSON: an unchanged state is not shown again. */
+  let shown = ''
+  let lastTransport: ConnectionSnapshot['transport']
+  let figures: StatsWire | undefined
+  /** While in the share: its channel, the releases of the locks held, and the abort of the lock requests. */
+  let member: { channel: BroadcastChannel; held: (() => void)[]; abort: AbortController } | undefined
+  /** The leader connection linked to (`leader session`), and the link to it with its transport's receiver. */
+  let linked: string | undefined
+  let link: { connection: Connection; id: string; receive(frame: unknown): void } | undefined
+  let links = 0
+  /** Removes the page listeners `start()` added. */
+  let listening = new AbortController()
+
+  const post = (message: Wire) => member?.channel.postMessage(message)
+  const revive = (body: ErrorBody | undefined) => body && new RealtimeError(body.code, body.message, body)
+
+  function show(next: ConnectionSnapshot): void {
+    const previous = snapshot
+    snapshot = next
+    events.emit(kit.kChange)
+    if (next.status !== previous.status) events.emit('status', { status: next.status, prevStatus: previous.status })
+    if (next.transport && next.transport !== lastTransport) {
+      events.emit('transport', { transport: next.transport, prevTransport: lastTransport })
+      lastTransport = next.transport
+    }
+  }
+
+  /** Links to the hub of `leader`: current once the hub answers the handshake, made again if it drops. */
+  function linkTo(leader: string): void {
+    const linkId = `${id}.${++links}`
+    const connection: Connection = new kit.Connection('websocket', {
+      ...options,
+      transport(context) {
+        link = { connection, id: linkId, receive: context.receive }
+        const send = (frame: unknown) => post({ to: leader, from: linkId, frame: frame as never })
+        // The handshake is the transport's to send, as the WebSocket transport does on `open`.
+        send(context.connect)
+        return { send, close() {} }
+      },
+      schedule: parts.schedule,
+      token: () => undefined,
+      trace: parts.trace,
+      push: (from, frame) => (frame instanceof RealtimeError ? events.emit('error', frame) : parts.push(from, frame)),
+      lost: () => relink(connection, leader),
+    })
+    connection.open(undefined).then(() => {
+      current.set(connection)
+      outbox.flush(connection)
+    }, () => relink(connection, leader))
+  }
+
+  /** A link that failed or dropped is made again, unless another one replaced it. */
+  const relink = (connection: Connection, leader: string) => link?.connection === connection && linkTo(leader)
+
+  function receive(message: Wire): void {
+    if ('leader' in message) {
+      const { leader, session } = message
+      figures = message.figures
+      // A link per connection of the leader, made once it is connected: a new connection starts
+      // without subscriptions, and each tab's channels subscribe to it from their own positions.
+      const next = message.snapshot.status === 'connected' ? `${leader} ${session}` : undefined
+      if (next !== linked) {
+        linked = next
+        link = undefined
+        current.set(undefined)
+        if (next) linkTo(leader)
+      }
+      const state = { ...message.snapshot, role: leader === id ? ('leader' as const) : ('follower' as const) }
+      const json = JSON.stringify(state)
+      if (json === shown) return
+      shown = json
+      show({ ...state, error: revive(state.error) })
+      // Stopped for good (signed out, too many attempts): what waits to be published fails, as in one tab.
+      if (snapshot.status === 'disconnected') outbox.rejectAll(snapshot.error ?? new RealtimeError('CLIENT_CLOSED'))
+    } else if ('links' in message) {
+      if (link && message.links.includes(link.id)) link.receive(message.frame)
+    } else if ('error' in message) events.emit('error', revive(message.error)!)
+  }
+
+  /** Takes part: holds this tab's own lock, then waits for the share's lock and asks who leads. */
+  function join(): void {
+    const joined = { channel: new BroadcastChannel(name), held: [] as (() => void)[], abort: new AbortController() }
+    member = joined
+    joined.channel.onmessage = ({ data }: MessageEvent<Wire>) => receive(data)
+    const hold = (lock: string, then: () => void) =>
+      locks.request(lock, { signal: joined.abort.signal }, () => new Promise<void>((release) => (joined.held.push(release), then()))).catch(() => {})
+    hold(`${name}|${id}`, () => {
+      hold(name, hub.lead)
+      post({ hello: 1 })
+    })
+  }
+
+  /** Stops taking part: hands leadership over and drops the link; the channels keep their positions for the next. */
+  function leave(): void {
+    if (!member) return
+    member.abort.abort()
+    for (const release of member.held) release()
+    member.channel.close()
+    member = linked = link = undefined
+    shown = ''
+    hub.stop()
+    current.set(undefined)
+  }
+
+  return {
+    get snapshot() {
+      return snapshot
+    },
+    get started() {
+      return snapshot.status !== 'idle' && snapshot.status !== 'disconnected'
+    },
+    reconnects: 0,
+    get stats() {
+      return figures
+    },
+    start() {
+      // Still in the share: the leader's connection stopped for good, and this tab wants it again.
+      if (member) return post({ start: 1 })
+      show({ ...IDLE, status: 'connecting' })
+      join()
+      const target = options.lifecycleTarget === undefined ? globalThis : options.lifecycleTarget
+      const listen = { signal: (listening = new AbortController()).signal }
+      const back = (event: Event) => member || (event as PageTransitionEvent).persisted === false || join()
+      // `freeze` and `resume` are fired at the document, the others at the window.
+      for (const on of [target, target && (globalThis as { document?: EventTarget }).document]) {
+        for (const type of ['pagehide', 'freeze']) on?.addEventListener?.(type, leave, listen)
+        for (const type of ['pageshow', 'resume']) on?.addEventListener?.(type, back, listen)
+      }
+    },
+    // Only `disconnect()` stops a tab: the leader's terminal errors reach it as the leader's state.
+    stop() {
+      listening.abort()
+      leave()
+      show({ ...snapshot, status: 'disconnected', transport: undefined, retryAt: undefined, error: undefined, role: undefined })
+      outbox.rejectAll(new RealtimeError('CLIENT_CLOSED'))
+    },
+    backoff: (attempt, error) => hub.backoff(attempt, error),
+  }
+}

@@ -1,0 +1,34 @@
+import type { Command, ErrorBody, ServerFrame } from '@lifeline/protocol'
+import type { ConnectionSnapshot } from '../connectionState'
+import type { RealtimeError } from '../errors'
+import type { ClientStats } from '../types'
+
+/** A snapshot as it crosses between tabs: errors as plain data (structured clone drops their class). */
+export type SnapshotWire = Omit<ConnectionSnapshot, 'error'> & { error: ErrorBody | undefined }
+
+/** The leader's figures for `stats()`. */
+export type StatsWire = Pick<ClientStats, 'rttMs' | 'reconnects'>
+
+/**
+ * What the tabs of one share say to each other over their BroadcastChannel. Every tab hears every
+ * message and keeps what is meant for it.
+ */
+export type Wire =
+  /** A tab (re)joined: the leader answers with an announcement. */
+  | { hello: 1 }
+  /** A tab called `connect()` while the shared connection was stopped: the leader starts it again. */
+  | { start: 1 }
+  /**
+   * The leader's id, the session of its connection (tabs link to each one anew), its connection
+   * state and figures: on election, on every change, on request.
+   */
+  | { leader: string; session: string | undefined; snapshot: SnapshotWire; figures: StatsWire }
+  /** A command from link `from` to the leader `to`. */
+  | { to: string; from: string; frame: Command }
+  /** A frame from the leader for the links listed in `links`. */
+  | { links: string[]; frame: ServerFrame }
+  /** An `error` event of the shared connection, for every tab. */
+  | { error: ErrorBody }
+
+/** An error as data, for a reply frame or a snapshot (code, message, `retryAfterMs`). */
+export const errorBody = ({ code, message, retryAfterMs }: RealtimeError): ErrorBody => ({ code: code as ErrorBody['code'], message, retryAfterMs })
