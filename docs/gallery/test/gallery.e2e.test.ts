@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { ENGINES, launchBrowser, type Browser, type Page } from '@lifeline/testkit'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it, vi, type ExpectStatic } from 'vitest'
 import { startGalleryServer, type GalleryServer } from '../src/server/startGalleryServer'
 import { attribute, click, count, fill, number, occurrences, text, texts, waitForElement, waitForText, type Target } from './support/dom'
 import { ensureGalleryBuilt, SITE_DIR } from './support/ensureGalleryBuilt'
@@ -19,62 +19,71 @@ const someRows = (rows: string[]) => rows.length > 0
 const notification = (id: string, text: string) => ({ id, text, at: Date.now() })
 
 /** Waits for a first value that `ready` accepts, then for a different one: data that updates on its own. */
-async function changes<T>(read: () => Promise<T>, ready: (value: T) => boolean): Promise<void> {
+async function changes<T>(expect: ExpectStatic, read: () => Promise<T>, ready: (value: T) => boolean): Promise<void> {
   await expect.poll(async () => ready(await read()), LIVE).toBe(true)
   const first = JSON.stringify(await read())
   await expect.poll(async () => JSON.stringify(await read()), LIVE).not.toBe(first)
 }
 
+/** What a story's check gets: its tab, the engine's gallery server, and the running test's `expect`. */
+interface StoryCheck {
+  page: Page
+  gallery: GalleryServer
+  expect: ExpectStatic
+}
+
 /** Per story: what "shows live data" means for it. */
-const STORIES: Record<string, (page: Page, gallery: GalleryServer) => Promise<void>> = {
-  'demos-notification-centre--for-ada': async (page, gallery) => {
+const STORIES: Record<string, (story: StoryCheck) => Promise<void>> = {
+  'demos-notification-centre--for-ada': async ({ page, gallery, expect }) => {
     await gallery.server.publish('user:ada', 'notification', notification('e2e-ada', 'Sent by the e2e test'))
     await waitForText(page, 'Sent by the e2e test')
   },
-  'demos-notification-centre--for-grace': async (page, gallery) => {
+  'demos-notification-centre--for-grace': async ({ page, gallery, expect }) => {
     await gallery.server.publish('user:grace', 'notification', notification('e2e-grace', 'For grace only'))
     await waitForText(page, 'For grace only')
   },
-  'demos-live-dashboard--as-mentor': (page) => changes(() => text(page, 'submissions'), isNumber),
-  'demos-live-dashboard--as-admin': (page) => changes(() => text(page, 'submissions'), isNumber),
-  'demos-live-dashboard--as-student': async (page) => {
+  'demos-live-dashboard--as-mentor': ({ page, expect }) => changes(expect, () => text(page, 'submissions'), isNumber),
+  'demos-live-dashboard--as-admin': ({ page, expect }) => changes(expect, () => text(page, 'submissions'), isNumber),
+  'demos-live-dashboard--as-student': async ({ page, expect }) => {
     await expect.poll(() => text(page, 'dashboard-denied'), LIVE).toContain('FORBIDDEN')
   },
-  'demos-leaderboard--default': (page) => changes(() => texts(page, '[data-testid="points"]'), someRows),
-  'demos-leaderboard--top-three': async (page) => {
-    await changes(() => texts(page, '[data-testid="points"]'), someRows)
+  'demos-leaderboard--default': ({ page, expect }) => changes(expect, () => texts(page, '[data-testid="points"]'), someRows),
+  'demos-leaderboard--top-three': async ({ page, expect }) => {
+    await changes(expect, () => texts(page, '[data-testid="points"]'), someRows)
     expect(await count(page, '[data-testid="leaderboard-row"]')).toBe(3)
   },
-  'demos-kanban-board--shared-board': async (page) => {
+  'demos-kanban-board--shared-board': async ({ page, expect }) => {
     // The demo traffic moves a card on board:demo every other second.
     await waitForElement(page, { css: '[data-testid="activity"] li' })
   },
-  'demos-kanban-board--private-board': async (page, gallery) => {
+  'demos-kanban-board--private-board': async ({ page, gallery, expect }) => {
     await gallery.server.publish('board:team-7', 'card_moved', { card: 'card-4', to: 'done', by: 'grace' })
     await waitForElement(page, { css: '[data-testid="column-done"] [data-testid="card-4"][data-by="grace"]' })
   },
-  'demos-comments-on-a-track--type-script-track': async (page, gallery) => {
+  'demos-comments-on-a-track--type-script-track': async ({ page, gallery, expect }) => {
     await gallery.server.publish('comments:typescript', 'comment', { id: 'e2e-c1', author: 'grace', text: 'Live from the server', at: Date.now() })
     await waitForText(page, 'Live from the server')
   },
-  'demos-comments-on-a-track--as-grace': async (page, gallery) => {
+  'demos-comments-on-a-track--as-grace': async ({ page, gallery, expect }) => {
     await gallery.server.publish('comments:typescript', 'comment', { id: 'e2e-c2', author: 'ada', text: 'Hello grace', at: Date.now() })
     await waitForText(page, 'Hello grace')
   },
-  'labs-fallback-lab--default': async (page) => {
+  'labs-fallback-lab--default': async ({ page, expect }) => {
     await expect.poll(() => number(page, 'message-count'), LIVE).toBeGreaterThan(3)
     expect(await text(page, 'transport')).toBe('websocket')
   },
-  'labs-auth-lab--short-lived-tokens': async (page) => {
+  'labs-auth-lab--short-lived-tokens': async ({ page, expect }) => {
     await expect.poll(() => text(page, 'expires-in'), LIVE).toMatch(/^\d+ s$/)
   },
-  'tools-connection-inspector--watching-the-leaderboard': async (page) => {
+  'tools-connection-inspector--watching-the-leaderboard': async ({ page, expect }) => {
     await waitForText(page, 'leaderboard scores', { within: 'frames' })
     await expect.poll(() => text(page, 'inspector-rtt')).toMatch(/^\d+ ms$/)
   },
 }
 
-describe.each(ENGINES)('%s', (engine) => {
+// The engines run side by side (each with its own server, browser and tab), their tests one after
+// another: most of a test is waiting for the server's traffic, which the engines can share.
+describe.concurrent.each(ENGINES)('%s', (engine) => {
   let gallery: GalleryServer
   let browser: Browser
   /**
@@ -85,6 +94,15 @@ describe.each(ENGINES)('%s', (engine) => {
   /** Second and third viewers of a test, closed after it. */
   const otherTabs: Page[] = []
   let reloads = 0
+  /**
+   * The running test's own `expect`: the engines' tests run side by side, and the global one
+   * cannot tell whose test it is in (`expect.poll` throws outside one).
+   */
+  let expect: ExpectStatic
+
+  beforeEach((context) => {
+    expect = context.expect
+  })
 
   beforeAll(async () => {
     await mkdir(`${SCREENSHOTS}${engine}`, { recursive: true })
@@ -96,7 +114,7 @@ describe.each(ENGINES)('%s', (engine) => {
 
   afterEach(async () => {
     for (const page of otherTabs.splice(0)) await page.close()
-    Object.assign(gallery.server.faults, { refuseWebSocket: false, bufferSse: false, dropSse: false })
+    Object.assign(gallery.server.faults, { refuseWebSocket: false, silenceWebSocket: false, bufferSse: false, dropSse: false, dropPoll: false })
   })
 
   afterAll(async () => {
@@ -141,7 +159,7 @@ describe.each(ENGINES)('%s', (engine) => {
   const screenshot = (page: Page, name: string) => page.screenshot(`${SCREENSHOTS}${engine}/${name}.png`)
   const clientsOf = (user: string) => gallery.server.clients.filter((client) => client.user === user)
 
-  describe('gallery page', () => {
+  describe.sequential('gallery page', () => {
     it('lists every story in the sidebar and shows the selected story with its args', async () => {
       const { page, errors } = await openStory('demos-leaderboard--top-three')
       const listed = await page.evaluate(() => [...document.querySelectorAll('nav a[data-story-id]')].map((link) => link.getAttribute('data-story-id')))
@@ -153,17 +171,17 @@ describe.each(ENGINES)('%s', (engine) => {
     })
   })
 
-  describe('every story renders, connects and shows live data', () => {
+  describe.sequential('every story renders, connects and shows live data', () => {
     it.each(Object.keys(STORIES))('%s', async (id) => {
       const { page, errors } = await openStory(id)
-      await STORIES[id]!(page, gallery)
+      await STORIES[id]!({ page, gallery, expect })
       expect(await count(page, '[data-testid="story-error"]')).toBe(0)
       await screenshot(page, id)
       expect(await errors()).toEqual([])
     })
   })
 
-  describe('stories in action', () => {
+  describe.sequential('stories in action', () => {
     it('StrictMode mounts a story twice but the server sees one connection and one subscription', async () => {
       await openStory('demos-leaderboard--default', { user: 'strict-mode-check' })
       await expect.poll(() => clientsOf('strict-mode-check').flatMap((client) => client.channels), LIVE).toEqual(['leaderboard'])
@@ -186,12 +204,13 @@ describe.each(ENGINES)('%s', (engine) => {
       const user = 'gap-check'
       const { page } = await openStory('demos-notification-centre--for-ada', { user })
       await expect.poll(() => clientsOf(user).flatMap((client) => client.channels), LIVE).toEqual([`user:${user}`])
-      Object.assign(gallery.server.faults, { refuseWebSocket: true, dropSse: true })
+      // Every transport refused, so the tab is truly away while the history overflows.
+      Object.assign(gallery.server.faults, { refuseWebSocket: true, dropSse: true, dropPoll: true })
       for (const client of clientsOf(user)) client.disconnect(4000, 'test: connection lost')
       await expect.poll(() => text(page, 'inspector-status'), LIVE).toBe('reconnecting')
       // More than the in-memory history keeps (1,000 per channel), published while the tab is away.
       for (let n = 0; n <= 1000; n++) await gallery.server.publish(`user:${user}`, 'notification', notification(`away-${n}`, `missed ${n}`))
-      Object.assign(gallery.server.faults, { refuseWebSocket: false, dropSse: false })
+      Object.assign(gallery.server.faults, { refuseWebSocket: false, dropSse: false, dropPoll: false })
       await waitForElement(page, { testId: 'missed' })
       expect(await text(page, 'inspector-status')).toBe('connected')
       await screenshot(page, 'demos-notification-centre--missed')
