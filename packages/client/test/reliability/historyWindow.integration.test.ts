@@ -2,7 +2,8 @@ import { MemoryBroker } from '@lifeline/mock-server'
 import { describe, expect, it, vi } from 'vitest'
 import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
-import { publishNumbered, streaming, verdict } from './support/tally'
+import { account } from './support/invariant'
+import { publishNumbered, streaming } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -34,6 +35,6 @@ describe('the history window', () => {
     await expect.poll(() => seen.received.length).toBe(lastSeen + 5)
 
     expect(seen.gaps[0]!.from).toEqual(published.get(lastSeen))
-    expect(verdict(published, seen)).toEqual({ published: published.size, delivered: lastSeen + 5, lost: HISTORY + 20, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+    expect(account(published, seen)).toEqual({ acknowledged: published.size, delivered: lastSeen + 5, duplicated: 0, reordered: 0, gapCovered: HISTORY + 20, silent: 0 })
   })
 })

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest'
 import type { RealtimeClient } from '../../src/index'
 import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
-import { publishNumbered, sum, verdict, watch, type Watch } from './support/tally'
+import { account, everyMessage, sum } from './support/invariant'
+import { publishNumbered, watch, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -49,7 +50,7 @@ describe('1,000 clients cut at once', () => {
     await harness.server.connected({ count: CLIENTS })
     await publishNumbered(harness.server, CHANNEL, 7, 9, published)
     await expect.poll(() => watches.every((seen) => new Set(seen.received).size === 9), { timeout: 30_000 }).toBe(true)
-    expect(sum(watches.map((seen) => verdict(published, seen)))).toEqual({ published: 9 * CLIENTS, delivered: 9 * CLIENTS, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+    expect(sum(watches.map((seen) => account(published, seen)))).toEqual(everyMessage(9 * CLIENTS))
     expect(watches.flatMap((seen) => seen.gaps)).toEqual([])
   })
 })

@@ -3,7 +3,8 @@ import type { RealtimeClient, TransportName } from '../../src/index'
 import { useHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { useFaultProxy } from './support/useFaultProxy'
-import { publishNumbered, publishUntil, verdict, watch, type Published, type Watch } from './support/tally'
+import { account, everyMessage } from './support/invariant'
+import { publishNumbered, publishUntil, watch, type Published, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -37,9 +38,8 @@ async function everyoneHas(watches: Watch[], published: Published): Promise<void
 }
 
 function expectExactlyOnce(watches: Watch[], published: Published): void {
-  const clean = { published: published.size, delivered: published.size, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 }
   for (const seen of watches) {
-    expect(verdict(published, seen)).toEqual(clean)
+    expect(account(published, seen)).toEqual(everyMessage(published.size))
     expect(seen.gaps).toEqual([])
   }
 }

@@ -3,7 +3,8 @@ import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
 import { useFaultProxy } from './support/useFaultProxy'
 import { sleepyClock } from './support/sleepyClock'
-import { publishNumbered, streaming, verdict } from './support/tally'
+import { account, everyMessage } from './support/invariant'
+import { publishNumbered, streaming } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -43,7 +44,7 @@ describe('laptop sleep', () => {
       clock.wake(sleepMs)
 
       await expect.poll(() => new Set(seen.received).size, { timeout: 30_000 }).toBe(30)
-      expect(verdict(published, seen)).toEqual({ published: 30, delivered: 30, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
+      expect(account(published, seen)).toEqual(everyMessage(30))
       expect(seen.gaps).toEqual([])
       expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport })
     })

@@ -1,36 +1,40 @@
 import type { MockServer } from '@lifeline/mock-server'
 import { expect } from 'vitest'
 import type { Gap, Position, RealtimeClient } from '../../../src/index'
+import { account, type Published, type Seen } from './invariant'
+
+export type { Published } from './invariant'
 
 /** The event every scenario publishes: `{ n }`, numbered from 1 per channel. */
 export const NUMBERED = 'n'
 
-/** What one client saw on one channel. */
-export interface Watch {
+/** What one client saw on one channel, for the invariant checker (`account`). */
+export interface Watch extends Seen {
   readonly channel: string
-  /** Message numbers in arrival order. */
   readonly received: number[]
+  readonly positions: Position[]
   readonly gaps: Gap[]
   /** Resolves once the channel is first subscribed. */
   readonly subscribed: Promise<void>
 }
 
-/** Subscribes `client` to `channel` and records every numbered message and every gap. */
+/** Subscribes `client` to `channel` and records every numbered message, its position, and every gap. */
 export function watch(client: RealtimeClient, channel: string): Watch {
   const handle = client.channel(channel)
   const received: number[] = []
+  const positions: Position[] = []
   const gaps: Gap[] = []
-  handle.on(NUMBERED, (data) => received.push((data as { n: number }).n))
+  handle.on(NUMBERED, (data, meta) => {
+    received.push((data as { n: number }).n)
+    positions.push(meta.position)
+  })
   handle.onGap((gap) => gaps.push(gap))
   const subscribed = new Promise<void>((resolve) => {
     const stop = handle.onState((state) => state.status === 'subscribed' && (stop(), resolve()))
   })
   handle.subscribe()
-  return { channel, received, gaps, subscribed }
+  return { channel, received, positions, gaps, subscribed }
 }
-
-/** Positions of the numbered messages published so far on one channel, by number. */
-export type Published = Map<number, Position>
 
 /** Publishes `{ n }` for every n in `[from, to]`, one after another, recording the positions. */
 export async function publishNumbered(server: Pick<MockServer, 'publish'>, channel: string, from: number, to: number, published: Published = new Map()): Promise<Published> {
@@ -62,58 +66,18 @@ export async function publishUntil(server: Pick<MockServer, 'publish'>, channel:
   }
 }
 
+/** The old shape of an account (published, lost, lost unannounced), for tests written against it. */
 export interface Verdict {
   published: number
   delivered: number
-  /** Published but never delivered. */
   lost: number
-  /** Of those, how many no `gap` event accounts for: must always be 0. */
   lostUnannounced: number
   duplicated: number
-  /** Deliveries that came after a higher number. */
   reordered: number
 }
 
-/**
- * Counts what `seen` got of `published`. A loss is announced when a reported gap spans it, judged by
- * publish order in `channelHistory` (every message of the channel so far, in order; by default
- * `published` itself).
- */
-export function verdict(published: Published, seen: Pick<Watch, 'received' | 'gaps'>, channelHistory: Published = published): Verdict {
-  const unique = new Set(seen.received)
-  const ours = seen.received.filter((n) => published.has(n))
-  const delivered = [...published.keys()].filter((n) => unique.has(n)).length
-  const lostNumbers = [...published.keys()].filter((n) => !unique.has(n))
-  const spans = seen.gaps.map((gap) => [indexOf(gap.from, channelHistory), indexOf(gap.to, channelHistory)] as const)
-  let reordered = 0
-  for (let index = 1; index < ours.length; index++) if (ours[index]! < ours[index - 1]!) reordered += 1
-  return {
-    published: published.size,
-    delivered,
-    lost: lostNumbers.length,
-    lostUnannounced: lostNumbers.filter((n) => !spans.some(([from, to]) => n > from && n <= to)).length,
-    duplicated: ours.length - delivered,
-    reordered,
-  }
-}
-
-/** Adds verdicts up, for a table row over many clients. */
-export function sum(verdicts: Verdict[]): Verdict {
-  const total: Verdict = { published: 0, delivered: 0, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 }
-  for (const one of verdicts) for (const key of Object.keys(total) as (keyof Verdict)[]) total[key] += one[key]
-  return total
-}
-
-/**
- * Where `position` falls in publish order: the number of the message at it, or, for a position no
- * message has (a fresh epoch at offset 0), the number of the last message before its epoch's next one.
- */
-function indexOf(position: Position, channelHistory: Published): number {
-  let before = 0
-  for (const [n, at] of channelHistory) {
-    if (at.epoch === position.epoch && at.offset === position.offset) return n
-    if (at.epoch === position.epoch && at.offset > position.offset) return before
-    before = n
-  }
-  return before
+/** {@link account} in the old shape: `lost` is gap-covered plus silent, `lostUnannounced` is silent. */
+export function verdict(published: Published, seen: Seen, channelHistory: Published = published): Verdict {
+  const { acknowledged, delivered, duplicated, reordered, gapCovered, silent } = account(published, seen, channelHistory)
+  return { published: acknowledged, delivered, lost: gapCovered + silent, lostUnannounced: silent, duplicated, reordered }
 }
