@@ -8,6 +8,11 @@ export interface Faults {
   refuseWebSocket: boolean
   /** Complete WebSocket upgrades, then pass nothing either way (a proxy that swallows frames). */
   silenceWebSocket: boolean
+  /**
+   * Hold every frame the server sends on a WebSocket back this many milliseconds, in order
+   * (changing it never reorders), like a slow network: a handshake that completes late.
+   */
+  webSocketDelayMs: number
   /** Hold every SSE write back this many milliseconds, in order (changing it never reorders). */
   sseDelayMs: number
   /**
@@ -25,4 +30,4 @@ export interface Faults {
   dropPoll: boolean
 }
 
-export const NO_FAULTS: Faults = { refuseWebSocket: false, silenceWebSocket: false, sseDelayMs: 0, bufferSse: false, dropSse: false, dropPoll: false }
+export const NO_FAULTS: Faults = { refuseWebSocket: false, silenceWebSocket: false, webSocketDelayMs: 0, sseDelayMs: 0, bufferSse: false, dropSse: false, dropPoll: false }

@@ -1,4 +1,5 @@
 import type { ByteSink } from './exchange'
+import { orderedDelay } from './orderedDelay'
 
 /** A stream's writes as the fault switches let them through. */
 export interface HeldWrites {
@@ -17,28 +18,13 @@ export interface HoldOptions {
 }
 
 /**
- * Writes to `sink` in the order they were made, whatever the fault switches do: while a delay is
- * on, writes wait in one queue that drains in order, so lowering the delay never lets a later
- * write overtake an earlier one; a buffered stream holds them all until it ends. Timers are the
- * globals, looked up at call time, so fake timers apply.
+ * Writes to `sink` in the order they were made, whatever the fault switches do: a delay never
+ * reorders them (see {@link orderedDelay}); a buffered stream holds them all until it ends.
  */
 export function heldWrites(sink: ByteSink, { delayMs, buffered }: HoldOptions): HeldWrites {
-  const queue: { due: number; run: () => void }[] = []
+  const { later, cancel } = orderedDelay(delayMs)
   const buffer: Uint8Array[] = []
-  let timer: ReturnType<typeof setTimeout> | undefined
   let done = false
-
-  const drain = () => {
-    timer = undefined
-    while (queue.length > 0 && queue[0]!.due <= Date.now()) queue.shift()!.run()
-    if (queue.length > 0) timer = setTimeout(drain, queue[0]!.due - Date.now())
-  }
-  const later = (run: () => void) => {
-    const delay = delayMs()
-    if (delay <= 0 && queue.length === 0) return run()
-    queue.push({ due: Date.now() + Math.max(0, delay), run })
-    timer ??= setTimeout(drain, queue[0]!.due - Date.now())
-  }
 
   return {
     write(bytes) {
@@ -57,10 +43,8 @@ export function heldWrites(sink: ByteSink, { delayMs, buffered }: HoldOptions): 
     },
     abort() {
       done = true
-      queue.length = 0
+      cancel()
       buffer.length = 0
-      clearTimeout(timer)
-      timer = undefined
       sink.abort()
     },
   }

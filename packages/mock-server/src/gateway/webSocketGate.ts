@@ -1,6 +1,7 @@
 import { ROUTES } from '@lifeline/protocol'
 import type { Link, ProtocolEngine } from '../engine/index'
 import type { Faults } from '../faults'
+import { orderedDelay } from './orderedDelay'
 
 /** What the host does with a WebSocket upgrade: refuse it with an HTTP status, or complete it. */
 export type UpgradeVerdict = { accept: false; status: 403 | 404 | 503 } | { accept: true; silent: boolean }
@@ -26,23 +27,26 @@ export function webSocketGate(faults: Faults) {
     },
 
     /**
-     * A completed upgrade: a session on `link`, which a later `silenceNow()` turns into a socket
-     * that stays open and passes nothing either way (no frames, no transport pings), while the
-     * session lives on until the client gives up and closes it.
+     * A completed upgrade: a session on `link`, whose frames out wait `webSocketDelayMs` (in
+     * order), and which a later `silenceNow()` turns into a socket that stays open and passes
+     * nothing either way (no frames, no transport pings), while the session lives on until the
+     * client gives up and closes it.
      */
     open(engine: ProtocolEngine, link: Link, peer: string | undefined): WebSocketSession {
       let silent = false
       const silence = () => {
         silent = true
       }
+      // A close waits behind the frames before it, so a delayed `disconnect` still arrives first.
+      const { later } = orderedDelay(() => faults.webSocketDelayMs)
       const session = engine.acceptWebSocket(
         {
           transport: 'websocket',
-          send: (text, frame) => silent || link.send(text, frame),
+          send: (text, frame) => silent || later(() => silent || link.send(text, frame)),
           bufferedBytes: () => link.bufferedBytes(),
           close(code, reason) {
             live.delete(silence)
-            link.close(code, reason)
+            later(() => link.close(code, reason))
           },
           keepalive: () => silent || link.keepalive?.(),
         },
