@@ -4,6 +4,7 @@ import type { ServerFrame } from '@lifeline/protocol'
 import { closeOpened, replyTo, WsClient } from '@lifeline/testkit/raw'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
+import { account, everyMessage } from './support/invariant'
 import { publishNumbered, watch, type Published, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
@@ -35,6 +36,7 @@ async function expectStillServing(): Promise<void> {
   const n = published.size + 1
   await publishNumbered(harness.server, 'leaderboard', n, n, published)
   await expect.poll(() => bystander.received).toEqual([...published.keys()])
+  expect(account(published, bystander)).toEqual(everyMessage(published.size))
 }
 
 /** A raw WebSocket, past the handshake when there is a token; closed after the test. */

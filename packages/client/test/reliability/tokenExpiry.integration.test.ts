@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest'
 import type { TokenReason } from '../../src/index'
 import { useHarness } from '../support/harness'
 import { FAST } from './support/fast'
-import { publishNumbered, publishUntil, verdict, watch, type Published } from './support/tally'
+import { account, everyMessage } from './support/invariant'
+import { publishNumbered, publishUntil, watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -10,7 +11,6 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 const harness = useHarness()
 
 const CHANNEL = 'user:ada'
-const clean = (published: Published) => ({ published: published.size, delivered: published.size, lost: 0, lostUnannounced: 0, duplicated: 0, reordered: 0 })
 
 describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', (transport) => {
   function shortLivedClient(reasons: TokenReason[]) {
@@ -34,7 +34,7 @@ describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', 
     const published = await publishNumbered(harness.server, CHANNEL, 1, 1)
     await publishUntil(harness.server, CHANNEL, published, () => reasons.filter((reason) => reason === 'refresh').length >= 2, { paceMs: 50, max: 400 })
     await expect.poll(() => seen.received.length).toBe(published.size)
-    expect(verdict(published, seen)).toEqual(clean(published))
+    expect(account(published, seen)).toEqual(everyMessage(published.size))
     expect(client.stats().reconnects).toBe(0)
   })
 
@@ -49,7 +49,7 @@ describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', 
     await publishUntil(harness.server, CHANNEL, published, () => reasons.includes('rejected') && client.getSnapshot().status === 'connected')
     await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
     await expect.poll(() => new Set(seen.received).size).toBe(published.size)
-    expect(verdict(published, seen)).toEqual(clean(published))
+    expect(account(published, seen)).toEqual(everyMessage(published.size))
     expect(seen.gaps).toEqual([])
     expect(client.getSnapshot().status).toBe('connected')
   })
