@@ -13,14 +13,16 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8" />
 <title>Lifeline benchmark</title>
 <script type="module">
-  import { RealtimeClient } from '/bench/client.js'
+  import * as lifeline from '/bench/client.js'
 
   const options = JSON.parse(new URLSearchParams(location.search).get('options') || '{}')
-  const newClient = () =>
-    new RealtimeClient({
+  /** share: one connection for the tabs of this browser (tab sharing), when the client has it. */
+  const newClient = (share = false) =>
+    new lifeline.RealtimeClient({
       url: location.origin,
       storage: null,
       ...options,
+      ...(share ? { share: lifeline.tabSharing({ key: 'browser' }) } : {}),
       async getToken() {
         const response = await fetch('/bench/token')
         if (!response.ok) throw new Error('/bench/token answered ' + response.status)
@@ -51,13 +53,14 @@ const PAGE = `<!doctype html>
         client.connect()
       })
     },
-    /** A client that stays: every status, transport and message, with Date.now() stamps. */
-    start(channelName) {
-      const client = newClient()
+    /** A client that stays: every status, transport, channel state and message, with Date.now() stamps. */
+    start(channelName, share = false) {
+      const client = newClient(share)
       const channel = client.channel(channelName)
       const events = []
       client.on('status', ({ status }) => events.push({ at: Date.now(), status }))
       client.on('transport', ({ transport }) => events.push({ at: Date.now(), transport }))
+      channel.onState(({ status }) => events.push({ at: Date.now(), channel: status }))
       channel.on('hello', () => events.push({ at: Date.now(), message: true }))
       channel.subscribe()
       client.connect()
@@ -67,14 +70,26 @@ const PAGE = `<!doctype html>
       window.session?.client.disconnect()
     },
   }
+  window.benchSharing = typeof lifeline.tabSharing === 'function'
   window.benchReady = true
 </script>
 `
 
-/** The client as an app's bundler would ship it: ESM, for the browser, from the TypeScript sources. */
+/**
+ * The client as an app's bundler would ship it: ESM, for the browser, from the TypeScript sources,
+ * with tab sharing (`@lifeline/client/tabs`) when the client has that entry point.
+ */
 async function bundleClient(): Promise<string> {
+  try {
+    return await bundle(`export { RealtimeClient } from '@lifeline/client'\nexport { tabSharing } from '@lifeline/client/tabs'`)
+  } catch {
+    return bundle(`export { RealtimeClient } from '@lifeline/client'`)
+  }
+}
+
+async function bundle(contents: string): Promise<string> {
   const result = await build({
-    stdin: { contents: `export { RealtimeClient } from '@lifeline/client'`, resolveDir: new URL('.', import.meta.url).pathname, loader: 'ts' },
+    stdin: { contents, resolveDir: new URL('.', import.meta.url).pathname, loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -82,7 +97,7 @@ async function bundleClient(): Promise<string> {
     conditions: ['@lifeline/source'],
     define: { 'process.env.NODE_ENV': '"production"' },
     write: false,
-    logLevel: 'error',
+    logLevel: 'silent',
   })
   return result.outputFiles[0]!.text
 }

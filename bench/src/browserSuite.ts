@@ -22,7 +22,8 @@ interface EngineResult {
   recovered: number[]
   /** Proxy fixed: when the client was back on WebSocket (ms after the fix). */
   backOnWebSocket: number[]
-  tabs?: { tabs: number; connections: number }
+  /** Server sessions for N tabs, each tab on its own and with tab sharing (undefined: not built). */
+  tabs?: { tabs: number; connections: number; shared: number | undefined }
   error?: string
 }
 
@@ -104,7 +105,7 @@ async function measureEngine(browser: Browser, stage: Stage, result: EngineResul
     for (let run = 0; run < slowRuns[result.engine]; run++) await proxyFixed(browser, nginx, stage, result, run)
     log(`  back on WebSocket ${result.backOnWebSocket.map((ms) => fixed(ms, 0)).join(', ')} ms after the fix`)
     result.tabs = await connectionsForTabs(browser, nginx, stage, result.engine)
-    log(`  ${result.tabs.tabs} tabs hold ${result.tabs.connections} server connections`)
+    log(`  ${result.tabs.tabs} tabs hold ${result.tabs.connections} server connections, ${result.tabs.shared ?? 'n/a'} with tab sharing`)
   } finally {
     proxy.upgrades = 'pass'
     await nginx.close()
@@ -167,18 +168,37 @@ async function proxyFixed(browser: Browser, nginx: Nginx, { proxy, options }: St
   }
 }
 
-/** N tabs of one browser, each with its client connected: how many server sessions hold the tabs' channel. */
-async function connectionsForTabs(browser: Browser, nginx: Nginx, { server, tabs, options }: Stage, engine: Engine): Promise<{ tabs: number; connections: number }> {
-  const tabsChannel = channel(engine, 'tabs', 0)
+/**
+ * N tabs of one browser, each running a client subscribed to one channel: how many server sessions
+ * hold that channel, with each tab on its own and with tab sharing (when the client has it). Every
+ * tab must then get a message published on the channel, so the count is of working tabs.
+ */
+async function connectionsForTabs(browser: Browser, nginx: Nginx, stage: Stage, engine: Engine): Promise<{ tabs: number; connections: number; shared: number | undefined }> {
+  const connections = await sessionsForTabs(browser, nginx, stage, engine, false)
+  const sharing = await openPage(browser, nginx, stage.options).then(async (page) => {
+    try {
+      return await page.evaluate<boolean>('window.benchSharing')
+    } finally {
+      await page.close()
+    }
+  })
+  return { tabs: stage.tabs, connections, shared: sharing ? await sessionsForTabs(browser, nginx, stage, engine, true) : undefined }
+}
+
+async function sessionsForTabs(browser: Browser, nginx: Nginx, { server, tabs, options }: Stage, engine: Engine, share: boolean): Promise<number> {
+  const tabsChannel = channel(engine, share ? 'shared-tabs' : 'tabs', 0)
   const pages: Page[] = []
   try {
     for (let tab = 0; tab < tabs; tab++) {
       const page = await openPage(browser, nginx, options)
       pages.push(page)
-      await page.evaluate(`window.bench.start(${JSON.stringify(tabsChannel)})`)
+      await page.evaluate(`window.bench.start(${JSON.stringify(tabsChannel)}, ${share})`)
     }
-    for (const page of pages) await eventAfter(page, 0, 'event.message')
-    return { tabs, connections: server.clients.filter((client) => client.channels.includes(tabsChannel)).length }
+    for (const page of pages) await eventAfter(page, 0, "event.channel === 'subscribed'")
+    const publishedAt = Date.now()
+    await server.publish(tabsChannel, 'hello', { to: 'every tab' })
+    for (const page of pages) await eventAfter(page, publishedAt, 'event.message')
+    return server.clients.filter((client) => client.channels.includes(tabsChannel)).length
   } finally {
     for (const page of pages) {
       await page.evaluate('window.bench.stop()').catch(() => undefined)
@@ -196,7 +216,7 @@ function render(profile: Profile, results: EngineResult[]): string {
     showSpread(spreadOf(result.detected), 0),
     showSpread(spreadOf(result.recovered), 0),
     showSpread(spreadOf(result.backOnWebSocket), 0),
-    result.tabs ? `${result.tabs.connections} for ${result.tabs.tabs} tabs` : 'n/a',
+    result.tabs ? `${result.tabs.connections} for ${result.tabs.tabs} tabs; with tab sharing ${result.tabs.shared ?? 'not built'}` : 'n/a',
   ])
   return [
     `Real browsers driven by @lifeline/testkit (${profile.browserEngines.join(', ')}; each page in its own window, never a throttled background tab) load a page from the mock server through a private nginx (Debian's package) running the docs' configuration (\`docs/nginx\`) or a broken variant of it. The page runs \`RealtimeClient\` bundled from its sources for the browser, with ${Object.keys(profile.browserClientOptions).length ? `the options \`${JSON.stringify(profile.browserClientOptions)}\`` : 'default options'} and \`storage: null\` (every run is a first visit); each page first makes one untimed run. The mock server publishes one message right after each subscription. Everything is on loopback, in the benchmark process and its children (not pinned): ${profile.browserRuns} run(s) per case of connect() to first message, ${profile.browserEngines.map((engine) => `${profile.browserSlowRuns[engine]} in ${engine}`).join(', ')} of each mid-session case; median (min–max).`,
@@ -207,7 +227,7 @@ function render(profile: Profile, results: EngineResult[]): string {
     '',
     '### Mid-session',
     '',
-    'Here nginx (the docs\' configuration) passes everything to a fault proxy in front of the server. *Silent link*: connected over WebSocket, then the fault proxy swallows every byte of the open connections without closing them (a lost NAT mapping, a sleeping laptop); times from that moment until the client reports the connection lost (it pings once the link has been quiet for most of `livenessMs`, 10 s by default, and gives up at 10 s) and until a message arrives again over a new connection. *Proxy fixed*: the fault proxy refuses upgrades (403) until the client runs on SSE, then passes them again; time until the client is back on WebSocket (it probes WebSocket again after a jittered 2.5–5 s, `upgradeDelay`, doubling while it fails). *Tabs*: server sessions while N tabs of one browser each run a client.',
+    'Here nginx (the docs\' configuration) passes everything to a fault proxy in front of the server. *Silent link*: connected over WebSocket, then the fault proxy swallows every byte of the open connections without closing them (a lost NAT mapping, a sleeping laptop); times from that moment until the client reports the connection lost (it pings once the link has been quiet for most of `livenessMs`, 10 s by default, and gives up at 10 s) and until a message arrives again over a new connection. *Proxy fixed*: the fault proxy refuses upgrades (403) until the client runs on SSE, then passes them again; time until the client is back on WebSocket (it probes WebSocket again after a jittered 2.5–5 s, `upgradeDelay`, doubling while it fails). *Tabs*: server sessions holding a channel while N tabs of one browser each run a client subscribed to it, each tab on its own and with \`share: tabSharing({ key })\` (\`@lifeline/client/tabs\`); every tab must then receive a message published on that channel.',
     '',
     markdownTable(['Browser', 'Silent link noticed after, ms', 'Messages again after, ms', 'Back on WebSocket after the fix, ms', 'Server connections'], sessionRows),
   ].join('\n')
@@ -215,12 +235,14 @@ function render(profile: Profile, results: EngineResult[]): string {
 
 function goals(profile: Profile, results: EngineResult[]): GoalVerdict[] {
   const counted = results.filter((result) => result.tabs)
+  const shared = counted.map((result) => result.tabs!.shared)
+  const built = shared.length > 0 && shared.every((count) => count !== undefined)
   return [
     {
-      goal: `Server connections for ${profile.browserTabs} tabs of one browser (tab sharing)`,
+      goal: `Server connections for ${profile.browserTabs} tabs of one browser, with tab sharing`,
       target: '1',
-      measured: counted.length ? counted.map((result) => `${result.engine}: ${result.tabs!.connections}`).join(', ') : 'n/a',
-      verdict: 'not built',
+      measured: counted.length ? counted.map((result) => `${result.engine}: ${result.tabs!.shared ?? 'not built'} (${result.tabs!.connections} without)`).join(', ') : 'n/a',
+      verdict: !counted.length ? 'not measured' : !built ? 'not built' : shared.every((count) => count === 1) ? 'met' : 'missed',
     },
   ]
 }

@@ -6,12 +6,18 @@ import { BENCH_API_KEY, BENCH_CHANNEL, BENCH_EVENT, TICK_FILLER } from './benchS
 import { monotonicMicros, sleep } from './stats'
 
 /**
+ * An idle pooled connection is dropped after this long, well before the server's keep-alive timeout
+ * (Node's 5 s): a request on a connection the server is closing at that moment fails with ECONNRESET.
+ */
+const FREE_SOCKET_MS = 1000
+
+/**
  * Keep-alive connections, as many as publishes in flight, like a backend's HTTP client pool. One
  * connection would serialize the publishes: each request would wait for the answer to the one
  * before (the server answers once it has fanned the message out), and under load the queue, not
  * the server, would set the latency.
  */
-const agent = new Agent({ keepAlive: true })
+const agent = new Agent({ keepAlive: true, timeout: FREE_SOCKET_MS })
 let seq = 0
 
 function post(url: string, body: string): Promise<void> {
@@ -34,6 +40,8 @@ function post(url: string, body: string): Promise<void> {
  */
 async function publish({ url, count, intervalMs }: { url: string; count: number; intervalMs: number }): Promise<{ first: number; last: number }> {
   const pending: Promise<void>[] = []
+  // A failed publish fails the phase, after the schedule: never an unhandled rejection meanwhile.
+  let failure: Error | undefined
   const startedAt = performance.now()
   let first = 0
   let last = 0
@@ -42,9 +50,11 @@ async function publish({ url, count, intervalMs }: { url: string; count: number;
     if (due > 0) await sleep(due)
     last = monotonicMicros()
     if (index === 0) first = last
-    pending.push(post(url, JSON.stringify({ channel: BENCH_CHANNEL, event: BENCH_EVENT, data: { seq: ++seq, t: last, text: TICK_FILLER } })))
+    const sent = post(url, JSON.stringify({ channel: BENCH_CHANNEL, event: BENCH_EVENT, data: { seq: ++seq, t: last, text: TICK_FILLER } }))
+    pending.push(sent.catch((error: Error) => void (failure ??= error)))
   }
   await Promise.all(pending)
+  if (failure) throw failure
   return { first, last }
 }
 
