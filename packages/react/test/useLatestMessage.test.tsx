@@ -1,4 +1,5 @@
 import { render, screen, waitFor } from '@testing-library/react'
+import { StrictMode } from 'react'
 import { describe, expect, it } from 'vitest'
 import { RealtimeProvider, useLatestMessage } from '../src/index'
 import { useHarness, WAIT } from './support/harness'
@@ -47,5 +48,26 @@ describe('useLatestMessage', () => {
       </RealtimeProvider>,
     )
     expect(screen.getByText('demo:b: nobody 0')).toBeDefined()
+  }, 30_000)
+
+  it('shows the last value on mount with rewind: 1, before anything new is published', async () => {
+    await harness.server.publish('demo:board', 'score', { user: 'ada', points: 3 })
+    await harness.server.publish('demo:board', 'score', { user: 'grace', points: 7 })
+    function Current() {
+      const score = useLatestMessage('demo:board', 'score', { initial: { user: 'nobody', points: 0 }, rewind: 1 }) as Score
+      return <p>{`now: ${score.user} ${score.points}`}</p>
+    }
+    render(
+      <StrictMode>
+        <RealtimeProvider client={harness.client()}>
+          <Current />
+        </RealtimeProvider>
+      </StrictMode>,
+    )
+    expect(screen.getByText('now: nobody 0')).toBeDefined()
+    await waitFor(() => expect(screen.getByText('now: grace 7')).toBeDefined(), WAIT)
+    await harness.server.publish('demo:board', 'score', { user: 'ada', points: 9 })
+    await waitFor(() => expect(screen.getByText('now: ada 9')).toBeDefined(), WAIT)
+    expect(harness.subscribes('demo:board')).toBe(1)
   }, 30_000)
 })

@@ -1,6 +1,6 @@
-import { RealtimeClient, type ConnectionStatus, type MessageMeta, type PublishResult } from '@lifeline/client'
+import { RealtimeClient, type ConnectionStatus, type MessageMeta, type PresenceMember, type PublishResult } from '@lifeline/client'
 import { describe, expectTypeOf, it } from 'vitest'
-import { useChannel, useChannelEvent, useConnectionState, useLatestMessage, usePublish } from '../index'
+import { useChannel, useChannelEvent, useConnectionState, useLatestMessage, usePresence, usePublish } from '../index'
 
 interface Score {
   user: string
@@ -69,6 +69,29 @@ describe('hooks typed by the Register', () => {
 
   it('leave channels that are not registered open', () => {
     useChannelEvent('demo:1', 'anything', (data) => expectTypeOf(data).toEqualTypeOf<unknown>())
+  })
+
+  it("leave '*' out: the catch-all is channel.onAny, typed per event", () => {
+    // @ts-expect-error '*' is not an event name, on a registered channel or any other
+    useChannelEvent('demo:1', '*', () => {})
+    // @ts-expect-error the same for useLatestMessage
+    useLatestMessage('demo:1', '*')
+    const { channel } = useChannel('leaderboard')
+    // @ts-expect-error nor for the channel handle
+    channel.on('*', () => {})
+    channel.onAny((event, data, meta) => {
+      expectTypeOf(meta).toEqualTypeOf<MessageMeta>()
+      if (event === 'scores') expectTypeOf(data).toEqualTypeOf<Score[]>()
+      else expectTypeOf(data).toEqualTypeOf<null>()
+    })
+  })
+
+  it('type presence members and the options that start a subscription', () => {
+    expectTypeOf(usePresence('comments:1', { data: { name: 'Ada' } })).toEqualTypeOf<readonly PresenceMember[]>()
+    useChannel('leaderboard', { rewind: 1, presence: true })
+    expectTypeOf(useLatestMessage('leaderboard', 'scores', { rewind: 1 })).toEqualTypeOf<Score[] | undefined>()
+    // @ts-expect-error rewind is a count
+    useChannel('leaderboard', { rewind: 'all' })
   })
 })
 

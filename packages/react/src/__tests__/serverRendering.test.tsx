@@ -3,7 +3,7 @@
 import { RealtimeClient } from '@lifeline/client'
 import { renderToString } from 'react-dom/server'
 import { describe, expect, it, vi } from 'vitest'
-import { RealtimeProvider, useChannel, useChannelEvent, useConnectionState, useLatestMessage, usePublish } from '../index'
+import { RealtimeProvider, useChannel, useChannelEvent, useConnectionState, useLatestMessage, usePresence, usePublish } from '../index'
 
 /** A client whose every way out is a spy: any connection attempt would show up on one of them. */
 function recordingClient() {
@@ -26,12 +26,13 @@ function recordingClient() {
 function Page() {
   const status = useConnectionState((state) => state.status)
   const { state } = useChannel('board:1')
-  const latest = useLatestMessage('board:1', 'moved', { initial: 'no moves yet' })
+  const latest = useLatestMessage('board:1', 'moved', { initial: 'no moves yet', rewind: 1 })
+  const online = usePresence('board:1', { data: { name: 'Ada' } })
   useChannelEvent('board:1', 'moved', () => {
     throw new Error('no message can arrive during a server render')
   })
   usePublish('board:1')
-  return <p>{`${status} / ${state.status} / ${String(latest)}`}</p>
+  return <p>{`${status} / ${state.status} / ${String(latest)} / ${online.length} online`}</p>
 }
 
 describe('server rendering', () => {
@@ -45,7 +46,7 @@ describe('server rendering', () => {
     // Anything started during the render would have got past its first await by now.
     await new Promise((resolve) => setImmediate(resolve))
 
-    expect(html).toBe('<p>idle / idle / no moves yet</p>')
+    expect(html).toBe('<p>idle / idle / no moves yet / 0 online</p>')
     expect(client.getSnapshot().status).toBe('idle')
     expect(client.channel('board:1').state.status).toBe('idle')
     expect(network.getToken).not.toHaveBeenCalled()
@@ -64,6 +65,6 @@ describe('server rendering', () => {
       </RealtimeProvider>,
     )
     client.disconnect()
-    expect(html).toBe('<p>idle / idle / no moves yet</p>')
+    expect(html).toBe('<p>idle / idle / no moves yet / 0 online</p>')
   })
 })

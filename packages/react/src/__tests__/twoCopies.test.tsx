@@ -16,7 +16,10 @@ function unreachableClient() {
     transports: ['websocket'],
     storage: null,
     lifecycleTarget: null,
-    WebSocket: vi.fn() as unknown as typeof WebSocket,
+    // A socket that never opens, and that the client can close when it gives up or disconnects.
+    WebSocket: vi.fn(function () {
+      return { close: () => {} }
+    }) as unknown as typeof WebSocket,
     getToken: async () => 'ada',
   })
 }

@@ -95,6 +95,9 @@ export async function startHarness(options: ServerOptions = {}): Promise<Harness
   }
 }
 
+/** Client options that connect as user `sub` (the harness' clients are `ada` otherwise). */
+export const asUser = (sub: string): Pick<RealtimeClientOptions, 'getToken'> => ({ getToken: () => signToken({ secret: DEFAULT_JWT_SECRET, sub }) })
+
 /** Patience for what a test waits to see on a busy machine (`waitFor` options). */
 export const WAIT = { timeout: 20_000 }
 
