@@ -1,7 +1,7 @@
 import { createServer, type Faults, type MockServer, type TransportName } from '@lifeline/mock-server'
 import { ENGINES, launchBrowser, type Browser, type Page } from '@lifeline/testkit'
 import { docsLocations, startNginx, type Nginx } from '@lifeline/testkit/tools'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, it, vi } from 'vitest'
 import type { Diagnosis, Gap } from '../../src/index'
 import { publishNumbered, verdict } from '../reliability/support/tally'
 import { ensureClientBuilt, serveClientPage } from './support/clientPage'
@@ -85,7 +85,9 @@ const readRecord = (page: Page) => page.evaluate(() => window.lifeline.record)
 
 beforeAll(() => ensureClientBuilt(), 180_000)
 
-describe.each(ENGINES)('%s', (engine) => {
+// The engines run side by side, each with its own browser, servers and nginx; the modes of one
+// engine one after another.
+describe.concurrent.each(ENGINES)('%s', (engine) => {
   let browser: Browser
 
   beforeAll(async () => {
@@ -94,7 +96,7 @@ describe.each(ENGINES)('%s', (engine) => {
 
   afterAll(() => browser?.close())
 
-  describe.each(MODES)('behind nginx, $name', (mode) => {
+  describe.sequential.each(MODES)('behind nginx, $name', (mode) => {
     let server: MockServer
     let nginx: Nginx
 
@@ -110,7 +112,7 @@ describe.each(ENGINES)('%s', (engine) => {
       await server?.close()
     })
 
-    it(`the built client gets every message once, in order, over ${mode.transport}, and publishes`, async ({ annotate }) => {
+    it(`the built client gets every message once, in order, over ${mode.transport}, and publishes`, async ({ annotate, expect }) => {
       const page = await browser.newPage()
       try {
         await page.goto(`${nginx.url}/?sub=${engine}-${mode.name}&channel=${CHANNEL}`)

@@ -1,5 +1,5 @@
 import { ENGINES, launchBrowser, type Browser, type Engine, type Page } from '@lifeline/testkit'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, it, vi } from 'vitest'
 import { freePort } from '@lifeline/testkit/tools'
 import { startPrimitivesServer, type PrimitivesServer } from './support/primitivesServer'
 
@@ -78,7 +78,9 @@ declare global {
  */
 const UNREACHABLE_STREAM_STATE: Record<Engine, number> = { chromium: CONNECTING, firefox: CLOSED, webkit: CONNECTING }
 
-describe.each(ENGINES)('%s', (engine) => {
+// The engines run side by side, each with its own server and browser; the cases of one engine
+// one after another, in one page.
+describe.concurrent.each(ENGINES)('%s', (engine) => {
   let browser: Browser
   let server: PrimitivesServer
   let page: Page
@@ -95,24 +97,24 @@ describe.each(ENGINES)('%s', (engine) => {
     await server?.close()
   })
 
-  describe('WebSocket', () => {
-    it('a refused upgrade fires error, then close 1006, not clean', async () => {
+  describe.sequential('WebSocket', () => {
+    it('a refused upgrade fires error, then close 1006, not clean', async ({ expect }) => {
       expect(await webSocketEvents(page, `${server.url}/ws/refused`)).toEqual([{ type: 'error' }, { type: 'close', code: 1006, reason: '', wasClean: false }])
     })
 
-    it('an unreachable server fires error, then close 1006, not clean', async () => {
+    it('an unreachable server fires error, then close 1006, not clean', async ({ expect }) => {
       expect(await webSocketEvents(page, `http://127.0.0.1:${await freePort()}/ws`)).toEqual([{ type: 'error' }, { type: 'close', code: 1006, reason: '', wasClean: false }])
     })
 
-    it("a server's close passes its code and reason, clean", async () => {
+    it("a server's close passes its code and reason, clean", async ({ expect }) => {
       expect(await webSocketEvents(page, `${server.url}/ws/close-4001`)).toEqual([{ type: 'open' }, { type: 'close', code: 4001, reason: 'try later', wasClean: true }])
     })
 
-    it('a connection cut after open closes with 1006 and no error event', async () => {
+    it('a connection cut after open closes with 1006 and no error event', async ({ expect }) => {
       expect(await webSocketEvents(page, `${server.url}/ws/drop`)).toEqual([{ type: 'open' }, { type: 'close', code: 1006, reason: '', wasClean: false }])
     })
 
-    it('an accepted upgrade that stays silent opens, and stays OPEN with nothing received after the server got a frame', async () => {
+    it('an accepted upgrade that stays silent opens, and stays OPEN with nothing received after the server got a frame', async ({ expect }) => {
       await page.evaluate((target: string) => {
         const silent = { events: [] as string[], socket: new WebSocket(target) }
         window.silent = silent
@@ -127,12 +129,12 @@ describe.each(ENGINES)('%s', (engine) => {
     })
   })
 
-  describe('EventSource', () => {
-    it('a refused stream (HTTP 401) fires one error with readyState CLOSED and is not retried', async () => {
+  describe.sequential('EventSource', () => {
+    it('a refused stream (HTTP 401) fires one error with readyState CLOSED and is not retried', async ({ expect }) => {
       expect(await eventSourceEvents(page, `${server.url}/sse/refused`)).toEqual([{ type: 'error', readyState: CLOSED }])
     })
 
-    it('a stream that ends fires error while CONNECTING and comes back with Last-Event-ID; a 204 stops it', async () => {
+    it('a stream that ends fires error while CONNECTING and comes back with Last-Event-ID; a 204 stops it', async ({ expect }) => {
       expect(await eventSourceEvents(page, `${server.url}/sse/ends?stream=${engine}`)).toEqual([
         { type: 'open' },
         { type: 'message', data: 'one', lastEventId: '7' },
@@ -142,7 +144,7 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(server.streams.get(engine)).toEqual({ lastEventIds: [null, '7'] })
     })
 
-    it(`an unreachable server fires error with readyState ${UNREACHABLE_STREAM_STATE[engine] === CLOSED ? 'CLOSED' : 'CONNECTING'}`, async () => {
+    it(`an unreachable server fires error with readyState ${UNREACHABLE_STREAM_STATE[engine] === CLOSED ? 'CLOSED' : 'CONNECTING'}`, async ({ expect }) => {
       expect(await eventSourceEvents(page, `http://127.0.0.1:${await freePort()}/sse`, { firstErrorOnly: true })).toEqual([{ type: 'error', readyState: UNREACHABLE_STREAM_STATE[engine] }])
     })
   })

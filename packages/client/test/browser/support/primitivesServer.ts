@@ -21,7 +21,8 @@ export interface PrimitivesServer {
  * what each engine reports for them is what the client has to read.
  *
  * - `/ws/refused`: the upgrade answered 403 (a proxy or server refusing it).
- * - `/ws/close-4001`: accepted, then closed by the server with code 4001 and reason `try later`.
+ * - `/ws/close-4001`: accepted, then closed by the server with code 4001 and reason `try later`
+ *   once the page sent something.
  * - `/ws/drop`: accepted, then the TCP connection cut without a close frame once the page sent
  *   something (so the page has seen `open`).
  * - `/ws/silent`: accepted, then nothing (frames from the page are recorded, never answered).
@@ -58,7 +59,9 @@ export async function startPrimitivesServer(): Promise<PrimitivesServer> {
     if (path === '/ws/refused') return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
     webSockets.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', () => ws.terminate())
-      if (path === '/ws/close-4001') ws.close(4001, 'try later')
+      // Both wait for the page's first frame: the page has seen `open` before the server acts, and
+      // no frame of the page crosses the server's close.
+      if (path === '/ws/close-4001') ws.once('message', () => ws.close(4001, 'try later'))
       else if (path === '/ws/drop') ws.once('message', () => socket.destroy())
       else if (path === '/ws/silent') ws.on('message', (data) => silentReceived.push(String(data)))
     })
