@@ -1,22 +1,26 @@
 import type { Socket } from 'node:net'
-import { CloseCode } from '@lifeline/protocol'
+import { CloseCode, type ServerFrame } from '@lifeline/protocol'
 import { WebSocket } from 'ws'
 import { encodedPerFrame } from './encodedPerFrame'
 import type { Link } from './engine/index'
 
 
 /**
- * Ends the turn for the sockets that got channel messages in it. A burst or a history replay sends
- * one client many messages within one turn: the first is written at once, the rest wait corked and
- * leave together in one write instead of one system call each (Node's HTTP response corks a turn's
- * writes the same way, until the next tick). A client that gets one message per turn, the usual
- * case, is never corked.
+ * The event-loop turn, counted. A burst or a history replay sends one client many messages within
+ * one turn: the first is written at once, the rest wait corked and leave together in one write
+ * instead of one system call each (Node's HTTP response corks a turn's writes the same way, until
+ * the next tick). A client that gets one message per turn, the usual case, is never corked and
+ * needs nothing at the end of the turn: its link only remembers the turn it last wrote in.
  */
-let turnEnds: (() => void)[] = []
+let turn = 0
+let turnEnding = false
+let corkedThisTurn: WebSocketLink[] = []
 function endTurn(): void {
-  const pending = turnEnds
-  turnEnds = []
-  for (const end of pending) end()
+  turn += 1
+  turnEnding = false
+  const corked = corkedThisTurn
+  corkedThisTurn = []
+  for (const link of corked) link.uncork()
 }
 
 /** `text` as one final, unmasked WebSocket text frame (RFC 6455, section 5.2), header and payload in one Buffer. */
@@ -55,48 +59,72 @@ const messageFrame = encodedPerFrame((text) => textFrame(text))
  * is judged after the turn (`SendBufferWatch`), once the tick has uncorked them.
  */
 export function webSocketLink(socket: WebSocket, stream: Socket): Link {
-  let alive = true
-  let sentThisTurn = false
-  let corked = false
-  const end = () => {
-    sentThisTurn = false
-    if (!corked) return
-    corked = false
-    stream.uncork()
+  return new WebSocketLink(socket, stream)
+}
+
+/**
+ * A class rather than an object of closures: one per connection, so its methods live once on the
+ * prototype instead of once per idle connection.
+ */
+class WebSocketLink implements Link {
+  readonly transport = 'websocket'
+  readonly #socket: WebSocket
+  readonly #stream: Socket
+  #alive = true
+  /** The turn this socket last got a channel message in (-1: none yet). */
+  #sentInTurn = -1
+  #corked = false
+
+  constructor(socket: WebSocket, stream: Socket) {
+    this.#socket = socket
+    this.#stream = stream
+    socket.on('pong', () => {
+      this.#alive = true
+    })
   }
-  socket.on('pong', () => {
-    alive = true
-  })
-  return {
-    transport: 'websocket',
-    send(text, frame) {
-      if (frame.type !== 'message') return socket.send(text)
-      // What `ws.send()` does on a socket that is closing or closed: nothing goes out.
-      if (socket.readyState !== WebSocket.OPEN) return
-      const bytes = messageFrame(text, frame)
-      if (!sentThisTurn) {
-        sentThisTurn = true
-        if (turnEnds.push(end) === 1) process.nextTick(endTurn)
-      } else if (!corked) {
-        corked = true
-        stream.cork()
-      }
-      stream.write(bytes)
-    },
-    bufferedBytes: () => socket.bufferedAmount,
-    close(code, reason) {
-      // A slow consumer's close handshake would queue behind the very backlog that got it cut.
-      if (code === CloseCode.SLOW_CONSUMER) socket.terminate()
-      else socket.close(code, closeReason(reason))
-    },
-    keepalive() {
-      if (!alive) {
-        socket.terminate()
-        return
-      }
-      alive = false
-      socket.ping()
-    },
+
+  send(text: string, frame: ServerFrame): void {
+    const socket = this.#socket
+    if (frame.type !== 'message') return socket.send(text)
+    // What `ws.send()` does on a socket that is closing or closed: nothing goes out.
+    if (socket.readyState !== WebSocket.OPEN) return
+    const bytes = messageFrame(text, frame)
+    if (!turnEnding) {
+      turnEnding = true
+      process.nextTick(endTurn)
+    }
+    if (this.#sentInTurn !== turn) this.#sentInTurn = turn
+    else if (!this.#corked) {
+      this.#corked = true
+      this.#stream.cork()
+      corkedThisTurn.push(this)
+    }
+    this.#stream.write(bytes)
+  }
+
+  /** @internal At the end of the turn it corked in. */
+  uncork(): void {
+    this.#corked = false
+    this.#stream.uncork()
+  }
+
+  bufferedBytes(): number {
+    return this.#socket.bufferedAmount
+  }
+
+  close(code: number, reason: string): void {
+    // A slow consumer's close handshake would queue behind the very backlog that got it cut.
+    if (code === CloseCode.SLOW_CONSUMER) this.#socket.terminate()
+    else this.#socket.close(code, closeReason(reason))
+  }
+
+  keepalive(): void {
+    if (!this.#alive) {
+      this.#socket.terminate()
+      return
+    }
+    this.#alive = false
+    this.#socket.ping()
   }
 }
 

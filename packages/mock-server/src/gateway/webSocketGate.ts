@@ -1,5 +1,5 @@
-import { ROUTES } from '@lifeline/protocol'
-import type { Link, ProtocolEngine } from '../engine/index'
+import { ROUTES, type ServerFrame } from '@lifeline/protocol'
+import type { Link, ProtocolEngine, Session } from '../engine/index'
 import type { Faults } from '../faults'
 import { orderedDelay } from './orderedDelay'
 
@@ -17,7 +17,7 @@ export interface WebSocketSession {
  * the live sockets, so `silenceWebSocketNow()` can silence them mid-session.
  */
 export function webSocketGate(faults: Faults) {
-  const live = new Set<() => void>()
+  const live = new Set<GatedSocket>()
   return {
     verdict(engine: ProtocolEngine, path: string, origin: string | undefined): UpgradeVerdict {
       if (path !== ROUTES.webSocket.path) return { accept: false, status: 404 }
@@ -33,42 +33,80 @@ export function webSocketGate(faults: Faults) {
      * client gives up and closes it.
      */
     open(engine: ProtocolEngine, link: Link, peer: string | undefined): WebSocketSession {
-      let silent = false
-      const silence = () => {
-        silent = true
-      }
-      // A close waits behind the frames before it, so a delayed `disconnect` still arrives first.
-      const { later } = orderedDelay(() => faults.webSocketDelayMs)
-      const session = engine.acceptWebSocket(
-        {
-          transport: 'websocket',
-          send: (text, frame) => silent || later(() => silent || link.send(text, frame)),
-          bufferedBytes: () => link.bufferedBytes(),
-          close(code, reason) {
-            live.delete(silence)
-            later(() => link.close(code, reason))
-          },
-          keepalive: () => silent || link.keepalive?.(),
-        },
-        peer,
-      )
-      live.add(silence)
-      return {
-        receive: (text) => silent || session.receive(text),
-        closed() {
-          live.delete(silence)
-          session.closed()
-        },
-      }
+      const socket = new GatedSocket(link, faults, live)
+      socket.session = engine.acceptWebSocket(socket, peer)
+      live.add(socket)
+      return socket
     },
 
     /** Silences every live WebSocket; answers how many. */
     silenceNow(): number {
       const count = live.size
-      for (const silence of live) silence()
+      for (const socket of live) socket.silence()
       live.clear()
       return count
     },
+  }
+}
+
+/**
+ * One live WebSocket between the host's link and its session: the link the engine sends on, and
+ * the session the host feeds. A class, so an idle connection holds its state and not a closure per
+ * method; the ordered delay exists only once `webSocketDelayMs` was set while it lived.
+ */
+class GatedSocket implements Link, WebSocketSession {
+  readonly transport = 'websocket'
+  session: Session | undefined
+  readonly #link: Link
+  readonly #faults: Faults
+  readonly #live: Set<GatedSocket>
+  #silent = false
+  /** A close waits behind the frames before it, so a delayed `disconnect` still arrives first. */
+  #delay: ReturnType<typeof orderedDelay> | undefined
+
+  constructor(link: Link, faults: Faults, live: Set<GatedSocket>) {
+    this.#link = link
+    this.#faults = faults
+    this.#live = live
+  }
+
+  /** Runs `run` now, or after `webSocketDelayMs` behind whatever waits already. */
+  #later(run: () => void): void {
+    if (!this.#delay && this.#faults.webSocketDelayMs <= 0) return run()
+    this.#delay ??= orderedDelay(() => this.#faults.webSocketDelayMs)
+    this.#delay.later(run)
+  }
+
+  send(text: string, frame: ServerFrame): void {
+    if (this.#silent) return
+    if (!this.#delay && this.#faults.webSocketDelayMs <= 0) return this.#link.send(text, frame)
+    this.#later(() => this.#silent || this.#link.send(text, frame))
+  }
+
+  bufferedBytes(): number {
+    return this.#link.bufferedBytes()
+  }
+
+  close(code: number, reason: string): void {
+    this.#live.delete(this)
+    this.#later(() => this.#link.close(code, reason))
+  }
+
+  keepalive(): void {
+    if (!this.#silent) this.#link.keepalive?.()
+  }
+
+  receive(text: string): void {
+    if (!this.#silent) this.session!.receive(text)
+  }
+
+  closed(): void {
+    this.#live.delete(this)
+    this.session!.closed()
+  }
+
+  silence(): void {
+    this.#silent = true
   }
 }
 
