@@ -20,17 +20,16 @@ export interface Score {
   points: number
 }
 
+/** Who moved a card is not in the payload: the server stamps it on the message (`meta.publisher`). */
 export interface CardMove {
   card: string
   to: string
-  by: string
 }
 
+/** The author and the time come from the server's stamp (`meta.publisher`, `meta.time`), not the payload. */
 export interface Comment {
   id: string
-  author: string
   text: string
-  at: number
 }
 
 export interface Tick {

@@ -57,7 +57,8 @@ const STORIES: Record<string, (story: StoryCheck) => Promise<void>> = {
     await waitForElement(page, { css: '[data-testid="activity"] li' })
   },
   'demos-kanban-board--private-board': async ({ page, gallery, expect }) => {
-    await gallery.server.publish('board:team-7', 'card_moved', { card: 'card-4', to: 'done', by: 'grace' })
+    // As grace: who moved a card is the message's stamp (meta.publisher), which server code may set for a user.
+    await gallery.server.engine.publish({ channel: 'board:team-7', event: 'card_moved', data: { card: 'card-4', to: 'done' }, publisher: 'user:grace' })
     await waitForElement(page, { css: '[data-testid="column-done"] [data-testid="card-4"][data-by="grace"]' })
   },
   'demos-comments-on-a-track--type-script-track': async ({ page, gallery, expect }) => {

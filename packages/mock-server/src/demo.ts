@@ -19,7 +19,8 @@ export interface DemoOptions {
 
 /**
  * Publishes sample traffic on the demo channels: per-user notifications (`user:<name>`), dashboard
- * stats, leaderboard scores and kanban card moves (`board:demo`). Returns the stop function.
+ * stats, leaderboard scores and kanban card moves (`board:demo`, published as a team member, who
+ * is the message's `meta.publisher`). Returns the stop function.
  */
 export function startDemo(publish: (input: PublishInput) => Promise<PublishOutcome>, { intervalMs = 1000, random = Math.random }: DemoOptions = {}): () => void {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
@@ -35,7 +36,8 @@ export function startDemo(publish: (input: PublishInput) => Promise<PublishOutco
       { channel: 'leaderboard', event: 'scores', data: { scores: [...scores].map(([name, points]) => ({ name, points })).sort((a, b) => b.points - a.points) } },
     ]
     if (round % 3 === 0) batch.push({ channel: `user:${user}`, event: 'notification', data: { id: `n${round}`, text: pick(NOTIFICATIONS), at: Date.now() } })
-    if (round % 2 === 0) batch.push({ channel: 'board:demo', event: 'card_moved', data: { card: `card-${1 + Math.floor(random() * 6)}`, to: pick(COLUMNS), by: pick(TEAM) } })
+    // Moved on behalf of a team member: the message's meta.publisher names them, as if they had published.
+    if (round % 2 === 0) batch.push({ channel: 'board:demo', event: 'card_moved', data: { card: `card-${1 + Math.floor(random() * 6)}`, to: pick(COLUMNS) }, publisher: `user:${pick(TEAM)}` })
     for (const input of batch) publish(input).catch((error: unknown) => console.error('[lifeline] demo publish failed', error))
   }
   const timer = setInterval(tick, intervalMs)

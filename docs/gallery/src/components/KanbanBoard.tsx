@@ -2,9 +2,10 @@ import type { RealtimeError } from '@lifeline/client'
 import { useChannel, useChannelEvent, usePublish } from '@lifeline/react'
 import { useState } from 'react'
 import type { CardMove } from '../channels'
+import { WhoIsOnline } from './WhoIsOnline'
 
 export interface KanbanBoardProps {
-  /** The viewer; your moves are published with `by: user`. */
+  /** The viewer: the token's `sub`, which the server stamps on your moves. */
   user: string
   /**
    * The board id: its moves travel on `board:{id}`.
@@ -26,8 +27,11 @@ const TITLES: Record<string, string> = {
 
 interface Placement {
   column: string
-  by: string | undefined
+  /** Who moved it last, as the server says (`null`: the server itself). */
+  by: string | null | undefined
 }
+
+type Move = CardMove & { by: string | null }
 
 /**
  * A shared board: cards moved by anyone appear in place for everyone. Your own moves are
@@ -38,17 +42,18 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
   const { state } = useChannel(channelName)
   const publish = usePublish(channelName)
   const [cards, setCards] = useState<Record<string, Placement>>(() => Object.fromEntries(CARDS.map((card) => [card, { column: 'todo', by: undefined }])))
-  const [activity, setActivity] = useState<CardMove[]>([])
+  const [activity, setActivity] = useState<Move[]>([])
   const [failed, setFailed] = useState<string>()
   // sample: publish
-  useChannelEvent(channelName, 'card_moved', (move) => {
-    setCards((current) => ({ ...current, [move.card]: { column: move.to, by: move.by } }))
-    setActivity((list) => [move, ...list].slice(0, 6))
+  // Who moved it is the server's stamp, not a field any publisher could fill in.
+  useChannelEvent(channelName, 'card_moved', (move, { publisher }) => {
+    setCards((current) => ({ ...current, [move.card]: { column: move.to, by: publisher } }))
+    setActivity((list) => [{ ...move, by: publisher }, ...list].slice(0, 6))
   })
   const move = (card: string, step: -1 | 1) => {
     const index = COLUMNS.indexOf(cards[card]!.column as (typeof COLUMNS)[number])
     const to = COLUMNS[index + step]
-    if (to) publish('card_moved', { card, to, by: user }).then(() => setFailed(undefined), (error: RealtimeError) => setFailed(error.code))
+    if (to) publish('card_moved', { card, to }).then(() => setFailed(undefined), (error: RealtimeError) => setFailed(error.code))
   }
   // end sample
 
@@ -59,6 +64,7 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
         You are <b>{user}</b> · channel <code>{channelName}</code> · <span data-testid="channel-status">{state.status}</span>
         {failed && <span className="error"> · move refused: {failed}</span>}
       </p>
+      <WhoIsOnline channel={channelName} user={user} />
       <div className="columns">
         {COLUMNS.map((column) => (
           <div key={column} className="column" data-testid={`column-${column}`}>
@@ -66,7 +72,7 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
             {CARDS.filter((card) => cards[card]!.column === column).map((card) => (
               <article key={card} className="kanban-card" data-testid={card} data-by={cards[card]!.by ?? ''}>
                 <span>{TITLES[card]}</span>
-                <small>{cards[card]!.by ? `moved by ${cards[card]!.by === user ? 'you' : cards[card]!.by}` : card}</small>
+                <small>{cards[card]!.by === undefined ? card : `moved by ${nameOf(cards[card]!.by, user)}`}</small>
                 <div className="card-actions">
                   <button type="button" aria-label={`move ${card} left`} disabled={column === COLUMNS[0]} onClick={() => move(card, -1)}>
                     ◀
@@ -84,10 +90,13 @@ export function KanbanBoard({ user, board = 'demo' }: KanbanBoardProps) {
       <ul className="activity" data-testid="activity">
         {activity.map((entry, index) => (
           <li key={activity.length - index}>
-            {entry.by === user ? 'You' : entry.by} moved {TITLES[entry.card] ?? entry.card} to {entry.to}
+            {entry.by === user ? 'You' : nameOf(entry.by, user)} moved {TITLES[entry.card] ?? entry.card} to {entry.to}
           </li>
         ))}
       </ul>
     </section>
   )
 }
+
+/** How a publisher reads on the board: `you`, a user, or the server (`null`). */
+const nameOf = (publisher: string | null | undefined, user: string) => (publisher === user ? 'you' : (publisher ?? 'the server'))

@@ -15,7 +15,8 @@ export interface LeaderboardProps {
 
 /** Live rankings from the `leaderboard` channel; rows glide to their new place when ranks change. */
 export function Leaderboard({ user, top = 10 }: LeaderboardProps) {
-  const latest = useLatestMessage('leaderboard', 'scores', { initial: undefined })
+  // rewind: 1 replays the last scores the server holds, so the table shows at once on load.
+  const latest = useLatestMessage('leaderboard', 'scores', { initial: undefined, rewind: 1 })
   const scores: Score[] = (latest?.scores ?? []).slice(0, top)
   const ranks = useRankChanges(latest?.scores)
   const flip = useFlip(scores.map((score) => score.name))

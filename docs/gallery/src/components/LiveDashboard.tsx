@@ -15,7 +15,8 @@ export interface LiveDashboardProps {
 /** Stats for admins and mentors, ticking every second, with a sparkline of active users. */
 export function LiveDashboard({ user, roles = [], points = 30 }: LiveDashboardProps) {
   // sample: hooks
-  const { state } = useChannel('dashboard')
+  // On load, the last `points` stats from history fill the sparkline and the tiles at once.
+  const { state } = useChannel('dashboard', { rewind: points })
   const stats = useLatestMessage('dashboard', 'stats', { initial: undefined })
   const [history, setHistory] = useState<number[]>([])
   useChannelEvent('dashboard', 'stats', (next) => setHistory((list) => [...list.slice(-(points - 1)), next.activeUsers]))
@@ -59,13 +60,13 @@ export function LiveDashboard({ user, roles = [], points = 30 }: LiveDashboardPr
 }
 
 function Sparkline({ values, width = 160, height = 36 }: { values: number[]; width?: number; height?: number }) {
-  if (values.length < 2) return <svg width={width} height={height} aria-hidden />
+  if (values.length < 2) return <svg width={width} height={height} aria-hidden data-testid="sparkline" data-points={values.length} />
   const min = Math.min(...values)
   const span = Math.max(1, Math.max(...values) - min)
   const step = width / (values.length - 1)
   const path = values.map((value, index) => `${index ? 'L' : 'M'}${(index * step).toFixed(1)},${(height - ((value - min) / span) * height).toFixed(1)}`).join(' ')
   return (
-    <svg width={width} height={height} className="sparkline" aria-label="active users over time">
+    <svg width={width} height={height} className="sparkline" aria-label="active users over time" data-testid="sparkline" data-points={values.length}>
       <path d={path} fill="none" stroke="currentColor" strokeWidth="2" />
     </svg>
   )

@@ -14,6 +14,8 @@ export interface NotificationCentreProps {
 
 interface Item extends Notification {
   read: boolean
+  /** Who sent it, as the server stamped it: a user's `sub`, or `null` for the server (your backend). */
+  from: string | null
 }
 
 /**
@@ -27,7 +29,10 @@ export function NotificationCentre({ user, limit = 20 }: NotificationCentreProps
   const publish = usePublish(channelName)
   const [items, setItems] = useState<Item[]>([])
   const [missedSome, setMissedSome] = useState(false)
-  useChannelEvent(channelName, 'notification', (note) => setItems((list) => [{ ...note, read: false }, ...list.filter((item) => item.id !== note.id)].slice(0, limit)))
+  // `from` is the server's stamp: who published, which no payload can fake.
+  useChannelEvent(channelName, 'notification', (note, { publisher }) =>
+    setItems((list) => [{ ...note, read: false, from: publisher }, ...list.filter((item) => item.id !== note.id)].slice(0, limit)),
+  )
   useChannelEvent(channelName, 'read', ({ id }) => setItems((list) => list.map((item) => (item.id === id ? { ...item, read: true } : item))))
   // Away longer than the server's history covers: what was missed must come from your API.
   useEffect(() => channel.onGap(() => setMissedSome(true)), [channel])
@@ -57,6 +62,9 @@ export function NotificationCentre({ user, limit = 20 }: NotificationCentreProps
         {items.map((item) => (
           <li key={item.id} className={item.read ? 'read' : 'unread'} data-testid="notification" data-read={item.read}>
             <span>{item.text}</span>
+            <small className="sender" data-testid="sender">
+              from {item.from === null ? 'the server' : item.from === user ? 'you' : item.from}
+            </small>
             <time>{new Date(item.at).toLocaleTimeString()}</time>
             {!item.read && (
               <button type="button" onClick={() => void publish('read', { id: item.id })}>

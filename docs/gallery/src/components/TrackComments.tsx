@@ -1,6 +1,7 @@
 import { useChannel, useChannelEvent, usePublish } from '@lifeline/react'
 import { useState, type FormEvent } from 'react'
 import type { Comment } from '../channels'
+import { WhoIsOnline } from './WhoIsOnline'
 
 export interface TrackCommentsProps {
   user: string
@@ -32,20 +33,26 @@ export function TrackComments({ user, track: initialTrack, tracks = ['typescript
   )
 }
 
+/** A comment with who posted it and when, as the server stamped them. */
+interface Posted extends Comment {
+  author: string | null
+  at: number
+}
+
 function Thread({ user, track }: { user: string; track: string }) {
   const channelName = `comments:${track}` as const
   const { state } = useChannel(channelName)
   const publish = usePublish(channelName)
-  const [comments, setComments] = useState<Comment[]>([])
+  const [comments, setComments] = useState<Posted[]>([])
   const [draft, setDraft] = useState('')
-  useChannelEvent(channelName, 'comment', (comment) => setComments((list) => [...list, comment]))
+  useChannelEvent(channelName, 'comment', (comment, { publisher, time }) => setComments((list) => [...list, { ...comment, author: publisher, at: time }]))
 
   const submit = (event: FormEvent) => {
     event.preventDefault()
     const text = draft.trim()
     if (!text) return
     setDraft('')
-    void publish('comment', { id: crypto.randomUUID(), author: user, text, at: Date.now() })
+    void publish('comment', { id: crypto.randomUUID(), text })
   }
 
   return (
@@ -53,10 +60,11 @@ function Thread({ user, track }: { user: string; track: string }) {
       <p className="muted">
         channel <code>{channelName}</code> · <span data-testid="channel-status">{state.status}</span> · new comments arrive live; older ones would come from your API
       </p>
+      <WhoIsOnline channel={channelName} user={user} />
       <ul className="thread" data-testid="comments">
         {comments.map((comment) => (
           <li key={comment.id} data-testid="comment">
-            <b>{comment.author === user ? 'you' : comment.author}</b> <span>{comment.text}</span>
+            <b>{comment.author === user ? 'you' : (comment.author ?? 'the server')}</b> <span>{comment.text}</span>
             <time>{new Date(comment.at).toLocaleTimeString()}</time>
           </li>
         ))}
