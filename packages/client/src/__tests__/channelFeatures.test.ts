@@ -44,10 +44,13 @@ const subscribed = (client: RealtimeClient, name: string) => vi.waitFor(() => ex
 describe('channel handlers', () => {
   it('get the payload and the stamp the server put on it: who published, and when', async () => {
     const { client } = clientOf('grace')
+    // sample: meta
     const board = client.channel<{ moved: { card: string } }>('board:1')
     const seen: [unknown, MessageMeta][] = []
+    // meta: { channel, event, position, publisher, time }; publisher is null when the server published.
     board.on('moved', (data, meta) => seen.push([data, meta]))
     board.subscribe()
+    // end sample
     await subscribed(client, 'board:1')
     const ada = clientOf('ada').client
     const fromAda = await ada.channel('board:1').publish('moved', { card: 'c1' })
@@ -65,10 +68,12 @@ describe('channel handlers', () => {
     const board = client.channel<{ moved: { card: string }; renamed: { title: string } }>('board:2')
     const any: unknown[][] = []
     const once = vi.fn()
+    // sample: on-any
     board.onAny((event, data, meta) => any.push([event, data, meta.position.offset]))
     board.once('moved', once)
     const cancelled = vi.fn()
-    board.once('renamed', cancelled)()
+    board.once('renamed', cancelled)() // a once handler can be cancelled before it fires
+    // end sample
     // The catch-all is onAny: '*' is not an event name, for the types nor at run time.
     // @ts-expect-error '*' is not an event of the channel
     expect(() => board.on('*', () => {})).toThrow(TypeError)
@@ -99,10 +104,12 @@ describe('subscribe({ rewind })', () => {
     const leaderboard = client.channel('leaderboard')
     const scores: unknown[] = []
     leaderboard.on('score', (data) => scores.push(data))
+    // sample: rewind
     // Three users of the channel mount together: the largest rewind wins, one subscribe goes out.
     leaderboard.subscribe()
     leaderboard.subscribe({ rewind: 2 })
     leaderboard.subscribe({ rewind: 1 })
+    // end sample
     await subscribed(client, 'leaderboard')
     await mock.publish('leaderboard', 'score', { n: 6 })
     await vi.waitFor(() => expect(scores).toEqual([{ n: 4 }, { n: 5 }, { n: 6 }]))
@@ -127,12 +134,14 @@ describe('subscribe({ rewind })', () => {
 describe('channel.presence', () => {
   it('holds the members, with join, update, leave and change as they come, and empties when released', async () => {
     const ada = clientOf('ada').client
+    // sample: presence
     const comments = ada.channel('comments:1')
     const events: string[] = []
     const lists: (readonly PresenceMember[])[] = []
     for (const type of ['join', 'update', 'leave'] as const) comments.presence.on(type, (member) => events.push(`${type} ${member.sub} ${member.connections}`))
     comments.presence.on('change', (members) => lists.push(members))
     const release = comments.subscribe({ presence: { data: { name: 'Ada' } } })
+    // end sample
     await vi.waitFor(() => expect(comments.presence.members()).toEqual([{ sub: 'ada', connections: 1, data: { name: 'Ada' } }]))
 
     const grace = clientOf('grace').client
