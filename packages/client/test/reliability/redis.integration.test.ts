@@ -38,9 +38,10 @@ function subscribedClient(harness: Harness, url: string, index: number): { clien
 
 /**
  * Publishes the next number through the next replica, retrying with the same idempotency key until
- * one acknowledges it: a refusal (Redis away) must never count as published.
+ * one acknowledges it: a refusal (Redis away) must never count as published. Numbers with a refused
+ * attempt go into `refused`: one refused as Redis died may have been stored and fanned out anyway.
  */
-function publisher(replicas: MockServer[], published: Published) {
+function publisher(replicas: MockServer[], published: Published, refused: Set<number>) {
   let turn = 0
   return async function publishNext(): Promise<void> {
     const n = published.size + 1
@@ -51,6 +52,7 @@ function publisher(replicas: MockServer[], published: Published) {
         return
       } catch (error) {
         expect(error).toMatchObject({ code: 'UNAVAILABLE' })
+        refused.add(n)
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
     }
@@ -67,7 +69,8 @@ describe('Redis', () => {
     const fleet = [0, 1, 2, 3, 4, 5].map((index) => subscribedClient(harness, balancer.url, index))
     await Promise.all(fleet.map(({ seen }) => seen.subscribed))
     const published: Published = new Map()
-    const publishNext = publisher(replicas.map(({ server }) => server), published)
+    const refused = new Set<number>()
+    const publishNext = publisher(replicas.map(({ server }) => server), published, refused)
     for (let n = 0; n < 15; n++) await publishNext()
 
     // Publishing goes on in the background through the outage: refused there, retried after.
@@ -92,7 +95,7 @@ describe('Redis', () => {
 
     const afterOutage = [...published].filter(([, at]) => at.epoch !== oldEpoch)
     await expect.poll(() => fleet.every(({ seen }) => afterOutage.every(([n]) => seen.received.includes(n))), { timeout: 20_000 }).toBe(true)
-    const accounts = fleet.map(({ seen }) => account(published, seen))
+    const accounts = fleet.map(({ seen }) => account(published, seen, published, refused))
     expectInvariant(accounts, 'six clients behind the balancer')
     for (const { seen } of fleet) {
       // One gap per outage, not one per epoch switch or per replica: from the old epoch to the new one.

@@ -34,18 +34,35 @@ export interface Account {
   gapCovered: number
   /** Acknowledged, not delivered, and in no gap: must always be 0. */
   silent: number
+  /**
+   * Deliveries of an attempt the server did not acknowledge: a number whose publish was refused
+   * once (it may have been stored all the same, as when Redis died before answering), delivered at
+   * another position than the one its acknowledged retry got. Not the acknowledged publish, so not
+   * counted as its duplicate; shown apart because the app did receive it.
+   */
+  unacknowledged: number
 }
 
-export const EMPTY_ACCOUNT: Account = { acknowledged: 0, delivered: 0, duplicated: 0, reordered: 0, gapCovered: 0, silent: 0 }
+export const EMPTY_ACCOUNT: Account = { acknowledged: 0, delivered: 0, duplicated: 0, reordered: 0, gapCovered: 0, silent: 0, unacknowledged: 0 }
 
 /**
  * Accounts for `acknowledged` in what `seen` got. `channelHistory` is every acknowledged message
  * of the channel so far (default: `acknowledged` itself), whose order of epochs places a gap that
- * spans epochs the client never saw.
+ * spans epochs the client never saw. `refused` holds the numbers that had a refused attempt before
+ * they were acknowledged.
  */
-export function account(acknowledged: Published, seen: Seen, channelHistory: Published = acknowledged): Account {
+export function account(acknowledged: Published, seen: Seen, channelHistory: Published = acknowledged, refused: ReadonlySet<number> = new Set()): Account {
   const epochs = epochOrder(channelHistory, seen)
-  const deliveries = seen.received.flatMap((n, index) => (acknowledged.has(n) ? [{ n, at: seen.positions?.[index] ?? acknowledged.get(n)! }] : []))
+  let unacknowledged = 0
+  const deliveries = seen.received.flatMap((n, index) => {
+    if (!acknowledged.has(n)) return []
+    const at = seen.positions?.[index] ?? acknowledged.get(n)!
+    if (refused.has(n) && !samePosition(at, acknowledged.get(n)!)) {
+      unacknowledged += 1
+      return []
+    }
+    return [{ n, at }]
+  })
   // Order is judged on first deliveries: a repeat counts as duplicated, not also as reordered.
   const firsts = new Map<number, Position>()
   for (const { n, at } of deliveries) if (!firsts.has(n)) firsts.set(n, at)
@@ -58,8 +75,11 @@ export function account(acknowledged: Published, seen: Seen, channelHistory: Pub
     reordered: countReordered([...firsts.values()], epochs),
     gapCovered: covered.length,
     silent: lost.length - covered.length,
+    unacknowledged,
   }
 }
+
+const samePosition = (a: Position, b: Position) => a.epoch === b.epoch && a.offset === b.offset
 
 /** Adds accounts up, for a table row over many clients. */
 export function sum(accounts: readonly Account[]): Account {

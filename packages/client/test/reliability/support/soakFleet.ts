@@ -88,10 +88,11 @@ export function rebalance(fleet: Fleet): void {
 
 /**
  * Publishes the next `{ n }` of `channel` through the replicas in turn, with its idempotency key,
- * until one acknowledges it: a refusal (Redis away, a replica not ready) is never counted. Answers
- * `false` when `stop()` held before that.
+ * until one acknowledges it: a refusal (Redis away, a replica not ready) is never counted, and its
+ * number goes into `refused` (a refused attempt may have been stored all the same). Answers `false`
+ * when `stop()` held before that.
  */
-export async function publishThroughAny(fleet: Fleet, channel: string, published: Published, turn: { next: number }, stop: () => boolean): Promise<boolean> {
+export async function publishThroughAny(fleet: Fleet, channel: string, published: Published, refused: Set<number>, turn: { next: number }, stop: () => boolean): Promise<boolean> {
   const n = published.size + 1
   while (!stop()) {
     const replica = fleet.replicas[turn.next++ % fleet.replicas.length]!
@@ -100,6 +101,7 @@ export async function publishThroughAny(fleet: Fleet, channel: string, published
       return true
     } catch {
       // Refused (UNAVAILABLE) or the replica is going away: the same number again, elsewhere.
+      refused.add(n)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
