@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backoff } from '../backoff'
-import { settle, testClient } from './support/testClient'
+import { settle, testClient, useFakeTime } from './support/testClient'
+import { closeNetwork } from './support/testNetwork'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  useFakeTime()
 })
-afterEach(() => {
+afterEach(async () => {
+  await closeNetwork()
   vi.useRealTimers()
 })
 
@@ -29,8 +31,8 @@ const nextDelay = (client: { getSnapshot(): { retryAt: number | undefined } }) =
 
 describe('reconnecting with backoff', () => {
   it('doubles the window after each failed attempt, up to the cap', async () => {
-    const { server, client } = testClient({ reconnectDelay: { minMs: 1000, maxMs: 4000 } })
-    server.mode = 'refuse'
+    const { network, client } = testClient({ reconnectDelay: { minMs: 1000, maxMs: 4000 } })
+    network.mock.faults.refuseWebSocket = true
     client.connect()
     const delays: number[] = []
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -39,13 +41,13 @@ describe('reconnecting with backoff', () => {
       await settle(nextDelay(client))
     }
     expect(delays).toEqual([500, 1000, 2000, 2000, 2000])
-    expect(server.sockets).toHaveLength(6)
+    expect(network.sockets).toHaveLength(6)
   })
 
   it('accepts a function for the delay, called with the attempt and the error', async () => {
     const reconnectDelay = vi.fn((attempt: number) => 100 * (attempt + 1))
-    const { server, client } = testClient({ reconnectDelay })
-    server.mode = 'refuse'
+    const { network, client } = testClient({ reconnectDelay })
+    network.mock.faults.refuseWebSocket = true
     client.connect()
     await settle()
     expect(nextDelay(client)).toBe(100)
@@ -56,8 +58,8 @@ describe('reconnecting with backoff', () => {
   })
 
   it('takes the default bound (500 ms, 30 s) for one left out', async () => {
-    const { server, client } = testClient({ reconnectDelay: { maxMs: 1000 } })
-    server.mode = 'refuse'
+    const { network, client } = testClient({ reconnectDelay: { maxMs: 1000 } })
+    network.mock.faults.refuseWebSocket = true
     client.connect()
     await settle()
     // random() is 0.5: half of the default minMs, 500.
@@ -67,50 +69,50 @@ describe('reconnecting with backoff', () => {
   })
 
   it('stops with MAX_ATTEMPTS after maxReconnectAttempts retries failed', async () => {
-    const { server, client, errors } = testClient({ maxReconnectAttempts: 2, reconnectDelay: () => 10 })
-    server.mode = 'refuse'
+    const { network, client, errors } = testClient({ maxReconnectAttempts: 2, reconnectDelay: () => 10 })
+    network.mock.faults.refuseWebSocket = true
     client.connect()
     await settle(1000)
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'MAX_ATTEMPTS' } })
-    expect(server.sockets).toHaveLength(3)
+    expect(network.sockets).toHaveLength(3)
     expect(errors.at(-1)).toBe('MAX_ATTEMPTS')
   })
 
   it('resets the attempt count only after the connection stayed up for minUptimeMs', async () => {
-    const { server, client } = testClient({ minUptimeMs: 5000, reconnectDelay: { minMs: 1000, maxMs: 60_000 } })
+    const { network, client } = testClient({ minUptimeMs: 5000, reconnectDelay: { minMs: 1000, maxMs: 60_000 } })
     client.connect()
     await settle()
     // Up for 1 s only, three times in a row: the window keeps growing.
     for (let drop = 0; drop < 3; drop++) {
       await settle(1000)
-      server.socket.drop()
+      network.socket.drop()
       await settle()
       await settle(nextDelay(client))
     }
     expect(client.getSnapshot()).toMatchObject({ status: 'connected', attempt: 3 })
     await settle(5000)
     expect(client.getSnapshot().attempt).toBe(0)
-    server.socket.drop()
+    network.socket.drop()
     await settle()
     expect(nextDelay(client)).toBe(500)
   })
 
   it("waits at least the server's retryAfterMs from its disconnect advice", async () => {
-    const { server, client } = testClient({ reconnectDelay: { minMs: 100, maxMs: 1000 } })
+    const { network, client } = testClient({ reconnectDelay: { minMs: 100, maxMs: 1000 } })
     client.connect()
     await settle()
-    server.socket.disconnect(4000, 7000)
+    network.mock.disconnectAll({ code: 4000, retryAfterMs: 7000 })
     await settle()
     expect(nextDelay(client)).toBe(7000)
     await settle(6999)
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
     await settle(1)
     expect(client.getSnapshot().status).toBe('connected')
   })
 
   it("waits at least the retryAfterMs of a refused connect (RATE_LIMITED)", async () => {
-    const { server, client, errors } = testClient({ reconnectDelay: { minMs: 100, maxMs: 1000 } })
-    server.handlers.connect = () => ({ error: { code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 3000 } })
+    const { network, client, errors } = testClient({ reconnectDelay: { minMs: 100, maxMs: 1000 } })
+    network.refuse('connect', () => ({ code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 3000 }))
     client.connect()
     await settle()
     expect(errors).toEqual(['RATE_LIMITED'])
@@ -118,10 +120,10 @@ describe('reconnecting with backoff', () => {
   })
 
   it('comes back at once, spread over retryAfterMs, when the server says "reconnect now" (4100-4199)', async () => {
-    const { server, client } = testClient({ reconnectDelay: { minMs: 10_000, maxMs: 60_000 } })
+    const { network, client } = testClient({ reconnectDelay: { minMs: 10_000, maxMs: 60_000 } })
     client.connect()
     await settle()
-    server.socket.disconnect(4100, 2000)
+    network.mock.disconnectAll({ code: 4100, retryAfterMs: 2000 })
     await settle()
     // random() is 0.5: the middle of the server's window, not the (much longer) backoff.
     expect(nextDelay(client)).toBe(1000)

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { settle, testClient } from './support/testClient'
+import { settle, testClient, useFakeTime } from './support/testClient'
+import { closeNetwork } from './support/testNetwork'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  useFakeTime()
 })
-afterEach(() => {
+afterEach(async () => {
+  await closeNetwork()
   vi.useRealTimers()
 })
 
@@ -21,43 +23,46 @@ async function connected(options: Parameters<typeof testClient>[0] = {}) {
 
 describe('page and network lifecycle', () => {
   it('goes offline without retrying while the browser is offline, and reconnects at once on `online`', async () => {
-    const { server, client, target } = await connected()
+    const { network, client, target } = await connected()
     target.dispatchEvent(new Event('offline'))
     expect(client.getSnapshot().status).toBe('offline')
-    expect(server.sockets[0]!.open).toBe(false)
+    await settle()
+    expect(network.sockets[0]!.open).toBe(false)
     await settle(10 * 60_000)
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
     target.dispatchEvent(new Event('online'))
     await settle()
     expect(client.getSnapshot()).toMatchObject({ status: 'connected' })
-    expect(server.sockets).toHaveLength(2)
+    expect(network.sockets).toHaveLength(2)
   })
 
   it('closes the connection on pagehide into the back/forward cache and reconnects on pageshow', async () => {
-    const { server, client, target } = await connected()
+    const { network, client, target } = await connected()
     target.dispatchEvent(pageEvent('pagehide'))
-    expect(server.sockets[0]!.open).toBe(false)
     expect(client.getSnapshot().status).toBe('reconnecting')
+    await settle()
+    expect(network.sockets[0]!.open).toBe(false)
     await settle(120_000)
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
     target.dispatchEvent(pageEvent('pageshow'))
     await settle()
     expect(client.getSnapshot().status).toBe('connected')
   })
 
   it('ignores a pagehide that is not entering the back/forward cache', async () => {
-    const { server, target } = await connected()
+    const { network, target } = await connected()
     target.dispatchEvent(new Event('pagehide'))
-    expect(server.socket.open).toBe(true)
+    await settle()
+    expect(network.socket.open).toBe(true)
   })
 
   it('retries at once instead of waiting out the backoff when the page becomes visible', async () => {
-    const { server, client } = await connected({ lifecycleTarget: window })
-    server.mode = 'refuse'
-    server.socket.drop()
+    const { network, client } = await connected({ lifecycleTarget: window })
+    network.mock.faults.refuseWebSocket = true
+    network.socket.drop()
     await settle()
     expect(client.getSnapshot().status).toBe('reconnecting')
-    server.mode = 'accept'
+    network.mock.faults.refuseWebSocket = false
     document.dispatchEvent(new Event('visibilitychange'))
     await settle()
     expect(document.visibilityState).toBe('visible')
@@ -65,8 +70,8 @@ describe('page and network lifecycle', () => {
   })
 
   it('detects a wake from sleep by timer drift and retries at once', async () => {
-    const { server, client } = await connected()
-    server.socket.drop()
+    const { network, client } = await connected()
+    network.socket.drop()
     await settle()
     expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryAt: Date.now() + 30_000 })
     // The machine sleeps: the clock jumps while timers stand still.
@@ -74,26 +79,26 @@ describe('page and network lifecycle', () => {
     // The sleep detector's next tick, plus 1 ms: fake timers run a 0 ms timer set inside a timer 1 ms later.
     await settle(2001)
     expect(client.getSnapshot().status).toBe('connected')
-    expect(server.sockets).toHaveLength(2)
+    expect(network.sockets).toHaveLength(2)
   })
 
   it('does not mistake a merely busy page for a wake', async () => {
-    const { server, client } = await connected()
-    server.socket.drop()
+    const { network, client } = await connected()
+    network.socket.drop()
     await settle()
     vi.setSystemTime(Date.now() + 5000)
     await settle(2001)
     expect(client.getSnapshot().status).toBe('reconnecting')
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
   })
 
   it('stops listening on disconnect()', async () => {
-    const { server, client, target } = await connected()
+    const { network, client, target } = await connected()
     client.disconnect()
     target.dispatchEvent(new Event('offline'))
     target.dispatchEvent(new Event('online'))
     await settle(60_000)
     expect(client.getSnapshot().status).toBe('disconnected')
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
   })
 })

@@ -1,16 +1,40 @@
+import { EventSource } from 'eventsource'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeClient } from '../realtimeClient'
 import { DEFAULT_OPTIONS, type RealtimeClientOptions } from '../options'
-import { FakeServer } from './support/fakeServer'
 
-const { WebSocket, EventSource, fetch } = new FakeServer()
-const valid: RealtimeClientOptions = { url: 'https://rt.example.com', WebSocket, EventSource, fetch, storage: null, lifecycleTarget: null }
+/** Records the URLs the client asks to open, and never answers: enough to see where it goes. */
+function recordingNetwork() {
+  const opened: string[] = []
+  class RecordingWebSocket extends EventTarget {
+    constructor(url: string) {
+      super()
+      opened.push(url)
+    }
+    send() {}
+    close() {}
+  }
+  const fetch = (input: RequestInfo | URL) => {
+    opened.push(String(input))
+    return new Promise<Response>(() => {})
+  }
+  return { opened, WebSocket: RecordingWebSocket as unknown as typeof globalThis.WebSocket, fetch: fetch as typeof globalThis.fetch }
+}
+
+const valid: RealtimeClientOptions = {
+  url: 'https://rt.example.com',
+  WebSocket: globalThis.WebSocket,
+  EventSource: EventSource as unknown as typeof globalThis.EventSource,
+  fetch: globalThis.fetch,
+  storage: null,
+  lifecycleTarget: null,
+}
 
 describe('RealtimeClient options', () => {
   it('accepts a minimal configuration and never connects on construction', () => {
-    const server = new FakeServer()
-    new RealtimeClient({ ...valid, WebSocket: server.WebSocket })
-    expect(server.sockets).toHaveLength(0)
+    const network = recordingNetwork()
+    new RealtimeClient({ ...valid, WebSocket: network.WebSocket, fetch: network.fetch })
+    expect(network.opened).toEqual([])
   })
 
   // Each message says what is wrong and what to do about it.
@@ -55,14 +79,12 @@ describe('RealtimeClient options', () => {
 
     /** The URL the client's first WebSocket (or SSE ticket request) goes to. */
     async function firstRequest(url: string, transports: RealtimeClientOptions['transports'] = ['websocket']): Promise<string> {
-      const server = new FakeServer()
-      const requests: string[] = []
-      const fetch = ((input: string, init: RequestInit) => (requests.push(input), server.fetch(input, init))) as typeof globalThis.fetch
-      const client = new RealtimeClient({ ...valid, url, transports, WebSocket: server.WebSocket, EventSource: server.EventSource, fetch })
+      const network = recordingNetwork()
+      const client = new RealtimeClient({ ...valid, url, transports, WebSocket: network.WebSocket, fetch: network.fetch })
       client.connect()
-      await vi.waitFor(() => expect(server.sockets.length + requests.length).toBeGreaterThan(0))
+      await vi.waitFor(() => expect(network.opened.length).toBeGreaterThan(0))
       client.disconnect()
-      return server.sockets[0]?.url ?? requests[0]!
+      return network.opened[0]!
     }
 
     it('takes a path, resolved against the page (as in the RealtimeProvider example)', async () => {

@@ -1,12 +1,14 @@
+import { http, HttpResponse } from 'msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RealtimeError } from '../errors'
-import { FakeServer } from './support/fakeServer'
-import { settle, testClient } from './support/testClient'
+import { settle, testClient, useFakeTime } from './support/testClient'
+import { closeNetwork, SERVER_URL } from './support/testNetwork'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  useFakeTime()
 })
-afterEach(() => {
+afterEach(async () => {
+  await closeNetwork()
   vi.useRealTimers()
 })
 
@@ -17,41 +19,42 @@ describe('publishing', () => {
     const { client } = testClient()
     client.connect()
     await settle()
-    await expect(client.channel('board:1').publish('moved', { card: 'c1' })).resolves.toEqual({ position: { epoch: 'e1', offset: 1 }, duplicate: false })
+    await expect(client.channel('board:1').publish('moved', { card: 'c1' })).resolves.toEqual({ position: { epoch: expect.any(String), offset: 1 }, duplicate: false })
   })
 
   it('rejects with the server error code (FORBIDDEN) and does not retry', async () => {
-    const { server, client } = testClient()
-    server.handlers.publish = () => ({ error: { code: 'FORBIDDEN', message: 'read-only' } })
+    // Only admins publish on the leaderboard.
+    const { network, client } = testClient()
     client.connect()
     await settle()
     // sample: publish-refused
-    await expect(client.channel('board:1').publish('moved', 1)).rejects.toMatchObject({ name: 'RealtimeError', code: 'FORBIDDEN', retryable: false })
+    await expect(client.channel('leaderboard').publish('score', 1)).rejects.toMatchObject({ name: 'RealtimeError', code: 'FORBIDDEN', retryable: false })
     // end sample
-    expect(server.sent('publish')).toHaveLength(1)
+    expect(network.sent('publish')).toHaveLength(1)
   })
 
   it('queues publishes while disconnected and flushes them in order once connected', async () => {
-    const { server, client } = testClient()
+    const { network, client } = testClient()
     const channel = client.channel('board:1')
     const results = [1, 2, 3].map((n) => channel.publish('moved', n))
     client.connect()
     await settle()
     expect((await Promise.all(results)).map((result) => result.position.offset)).toEqual([1, 2, 3])
-    expect(server.sent('publish').map((command) => command.data)).toEqual([1, 2, 3])
+    expect(network.sent('publish').map((command) => command.data)).toEqual([1, 2, 3])
   })
 
   it('sends a publish lost with its connection again with the same idempotency key', async () => {
-    const { server, client } = testClient({ reconnectDelay: () => 100 })
-    server.handlers.publish = (_command, socket) => (socket === server.sockets[0] ? 'ignore' : undefined)
+    const { network, client } = testClient({ reconnectDelay: () => 100 })
     client.connect()
     await settle()
+    // The publish goes out on a socket that no longer passes anything, which then drops.
+    network.mock.silenceWebSocketNow()
     const result = client.channel('board:1').publish('moved', 1)
     await settle()
-    server.socket.drop()
+    network.socket.drop()
     await settle(100)
     await expect(result).resolves.toMatchObject({ duplicate: false })
-    const [first, again] = server.sent('publish')
+    const [first, again] = network.sent('publish')
     expect(again!.key).toBe(first!.key)
   })
 
@@ -78,19 +81,19 @@ describe('publishing', () => {
   })
 
   it('rejects a publish over maxFrameBytes with FRAME_TOO_LARGE at once, without sending or queueing it', async () => {
-    const { server, client } = testClient({ maxFrameBytes: 1024, queueSize: 1 })
+    const { network, client } = testClient({ maxFrameBytes: 1024, queueSize: 1 })
     client.connect()
     await settle()
     const channel = client.channel('board:1')
     // 400 three-byte characters: under the limit in UTF-16 units, over it in UTF-8 bytes.
     await expect(channel.publish('moved', '€'.repeat(400))).rejects.toMatchObject({ name: 'RealtimeError', code: 'FRAME_TOO_LARGE', retryable: false })
     await expect(channel.publish('moved', 'x'.repeat(900))).resolves.toMatchObject({ duplicate: false })
-    expect(server.sent('publish').map((command) => command.data)).toEqual(['x'.repeat(900)])
+    expect(network.sent('publish').map((command) => command.data)).toEqual(['x'.repeat(900)])
   })
 
   it('rejects waiting publishes with CLIENT_CLOSED on disconnect()', async () => {
-    const { server, client } = testClient()
-    server.mode = 'refuse'
+    const { network, client } = testClient()
+    network.mock.faults.refuseWebSocket = true
     client.connect()
     const outcome = codeOf(client.channel('board:1').publish('moved', 1))
     await settle()
@@ -99,15 +102,16 @@ describe('publishing', () => {
   })
 
   it('reconnects when the server no longer knows the SSE session, and the publish goes out on the new one', async () => {
-    const server = new FakeServer()
-    const { client } = testClient({ transports: ['sse'], EventSource: server.EventSource, fetch: server.fetch, reconnectDelay: () => 100 }, server)
+    const { network, client } = testClient({ transports: ['sse'], reconnectDelay: () => 100 })
     client.connect()
-    await settle()
-    server.loseSession(server.streams[0]!.session)
+    // Over HTTP some steps take real I/O (signing the ticket): wait for them instead of stepping time.
+    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connected'))
+    // The next upstream POST reaches a replica that does not know the session, as a load balancer without sticky sessions would send it.
+    network.use(http.post(`${SERVER_URL}/sse/send`, () => HttpResponse.json({ error: { code: 'SESSION_NOT_FOUND', message: 'unknown session' } }, { status: 404 }), { once: true }))
     const result = client.channel('board:1').publish('moved', 1)
-    await settle(100)
+    await vi.waitFor(() => expect(network.requests.filter((request) => request === 'GET /sse')).toHaveLength(2))
     await expect(result).resolves.toMatchObject({ duplicate: false })
-    expect(server.streams).toHaveLength(2)
-    expect(server.streams[0]!.open).toBe(false)
+    // The first stream was closed: one session is left on the server.
+    await vi.waitFor(() => expect(network.mock.clients.map((info) => info.transport)).toEqual(['sse']))
   })
 })

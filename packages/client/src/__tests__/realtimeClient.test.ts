@@ -1,14 +1,16 @@
+import { EventSource } from 'eventsource'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RealtimeClient } from '../realtimeClient'
 import { UnauthorizedError } from '../errors'
-import { FakeServer } from './support/fakeServer'
-import { settle, testClient } from './support/testClient'
+import { settle, testClient, useFakeTime } from './support/testClient'
+import { closeNetwork, testNetwork } from './support/testNetwork'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  useFakeTime()
   vi.spyOn(console, 'error').mockImplementation(() => {})
 })
-afterEach(() => {
+afterEach(async () => {
+  await closeNetwork()
   vi.useRealTimers()
   vi.restoreAllMocks()
   vi.unstubAllGlobals()
@@ -16,10 +18,9 @@ afterEach(() => {
 
 describe('RealtimeClient', () => {
   it("uses the browser's own WebSocket, EventSource and fetch when none are passed", async () => {
-    const server = new FakeServer()
-    vi.stubGlobal('WebSocket', server.WebSocket)
-    vi.stubGlobal('EventSource', server.EventSource)
-    vi.stubGlobal('fetch', server.fetch)
+    // msw patches the page's WebSocket and fetch; jsdom has no EventSource of its own.
+    const network = testNetwork()
+    vi.stubGlobal('EventSource', EventSource)
     const fetchToken = async () => 'token-for-ada'
     const render = vi.fn()
     // sample: browser-client
@@ -40,10 +41,10 @@ describe('RealtimeClient', () => {
     leaderboard.on('scores', (scores) => render(scores))
     // end sample
     await settle()
-    server.publish('leaderboard', 'scores', [{ user: 'ada', points: 3 }])
+    await network.mock.publish('leaderboard', 'scores', [{ user: 'ada', points: 3 }])
     await settle()
     expect(render).toHaveBeenCalledWith([{ user: 'ada', points: 3 }])
-    expect(server.sent('connect')).toEqual([expect.objectContaining({ token: 'token-for-ada' })])
+    expect(network.sent('connect')).toEqual([expect.objectContaining({ token: 'token-for-ada' })])
     release()
     client.disconnect()
   })
@@ -80,7 +81,7 @@ describe('RealtimeClient', () => {
   })
 
   it('keeps working when app listeners throw', async () => {
-    const { server, client } = testClient()
+    const { network, client } = testClient()
     client.on('status', () => {
       throw new Error('bug in app')
     })
@@ -99,8 +100,8 @@ describe('RealtimeClient', () => {
     channel.subscribe()
     client.connect()
     await settle()
-    server.publish('board:1', 'moved', 1)
-    server.publish('board:1', 'moved', 2)
+    await network.mock.publish('board:1', 'moved', 1)
+    await network.mock.publish('board:1', 'moved', 2)
     await settle()
     expect(client.getSnapshot().status).toBe('connected')
     expect(seen).toEqual([1, 2])
@@ -113,91 +114,86 @@ describe('RealtimeClient', () => {
     ['a frame of an unknown type', '{"type":"surprise"}'],
     ['null', 'null'],
   ])('answers %s with a PROTOCOL_ERROR event and a reconnect, never an exception', async (_case, raw) => {
-    const { server, client, errors } = testClient({ reconnectDelay: () => 100 })
+    const { network, client, errors } = testClient({ reconnectDelay: () => 100 })
     client.connect()
     await settle()
-    server.socket.push(raw)
+    network.socket.push(raw)
     await settle()
     expect(errors).toEqual(['PROTOCOL_ERROR'])
-    expect(server.sockets[0]!.open).toBe(false)
+    expect(network.sockets[0]!.open).toBe(false)
     await settle(100)
     expect(client.getSnapshot().status).toBe('connected')
-    expect(server.sockets).toHaveLength(2)
+    expect(network.sockets).toHaveLength(2)
   })
 
   it('reports server error frames without dropping the connection', async () => {
-    const { server, client, errors } = testClient()
+    const { network, client, errors } = testClient()
     client.connect()
     await settle()
-    server.socket.push({ type: 'error', error: { code: 'FRAME_TOO_LARGE', message: 'too big' } })
+    network.socket.push({ type: 'error', error: { code: 'FRAME_TOO_LARGE', message: 'too big' } })
     await settle()
     expect(errors).toEqual(['FRAME_TOO_LARGE'])
-    expect(server.socket.open).toBe(true)
+    expect(network.socket.open).toBe(true)
   })
 
-  it('pings a quiet link every 8 s and keeps it while the answers come (the server heartbeat is 25 s)', async () => {
-    const { server, client } = testClient()
+  it('pings a quiet link every 8 s and keeps it while the answers come (a server that never pings)', async () => {
+    const { network, client } = testClient({}, testNetwork({ heartbeatMs: 600_000 }))
     client.connect()
     await settle()
     await settle(60_000)
     // 2 s answer deadline (the floor), so a ping after 8 s of silence: at 8, 16, … 56 s.
-    expect(server.sent('ping')).toHaveLength(7)
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sent('ping')).toHaveLength(7)
+    expect(network.sockets).toHaveLength(1)
     expect(client.getSnapshot().status).toBe('connected')
   })
 
   it('finds a link gone silent within livenessMs, drops it and reconnects', async () => {
-    const { server, client, errors } = testClient({ reconnectDelay: () => 100 })
+    const { network, client, errors } = testClient({ reconnectDelay: () => 100 })
     client.connect()
     await settle()
     await settle(3000)
-    server.socket.push({ type: 'ping' })
+    network.socket.push({ type: 'ping' })
     await settle()
     // The link goes silent right after that frame: nothing in, nothing out.
-    server.mode = 'silent'
+    network.mock.silenceWebSocketNow()
     await settle(9999)
-    expect(server.sockets[0]!.open).toBe(true)
+    expect(network.sockets[0]!.open).toBe(true)
     await settle(1)
     expect(errors).toEqual(['TRANSPORT_CLOSED'])
-    expect(server.sockets[0]!.open).toBe(false)
-    server.mode = 'accept'
+    expect(network.sockets[0]!.open).toBe(false)
     await settle(100)
     expect(client.getSnapshot().status).toBe('connected')
   })
 
   it("answers the server's pings with a pong over WebSocket, which keeps the link from needing a ping of its own", async () => {
-    const { server, client } = testClient()
+    const { network, client } = testClient({}, testNetwork({ heartbeatMs: 5000 }))
     client.connect()
     await settle()
-    for (let beat = 0; beat < 6; beat++) {
-      await settle(5000)
-      server.socket.push({ type: 'ping' })
-    }
-    await settle()
-    expect(server.received.filter((frame) => frame.type === 'pong')).toHaveLength(6)
-    expect(server.sent('ping')).toEqual([])
+    await settle(30_000)
+    expect(network.socket.received.filter((frame) => frame.type === 'pong')).toHaveLength(6)
+    expect(network.sent('ping')).toEqual([])
   })
 
   it('stops for good on a "stop" close code (4300 FORBIDDEN) and reports it', async () => {
-    const { server, client, errors } = testClient({ reconnectDelay: () => 100 })
+    const { network, client, errors } = testClient({ reconnectDelay: () => 100 })
     client.connect()
     await settle()
-    server.socket.disconnect(4300)
+    network.mock.disconnectAll({ code: 4300 })
     await settle(60_000)
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'FORBIDDEN', retryable: false } })
     expect(errors).toEqual(['FORBIDDEN'])
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
   })
 
   it('ready() resolves once connected, rejects with TIMEOUT, or with the terminal error', async () => {
-    const { server, client } = testClient({ reconnectDelay: () => 100 })
-    server.mode = 'refuse'
+    const { network, client } = testClient({ reconnectDelay: () => 100 })
+    network.mock.faults.refuseWebSocket = true
     client.connect()
     const late = expect(client.ready(1000)).rejects.toMatchObject({ code: 'TIMEOUT' })
     await settle(1000)
     await late
     const ready = client.ready()
-    server.mode = 'accept'
+    network.mock.faults.refuseWebSocket = false
     await settle(100)
     await expect(ready).resolves.toBeUndefined()
 
@@ -207,12 +203,12 @@ describe('RealtimeClient', () => {
   })
 
   it('counts frames, reconnects and the round-trip time in stats()', async () => {
-    const { server, client } = testClient({ reconnectDelay: () => 100 })
+    const { network, client } = testClient({ reconnectDelay: () => 100 })
     client.connect()
     await settle()
-    server.socket.push({ type: 'ping' })
+    network.socket.push({ type: 'ping' })
     await settle()
-    server.socket.drop()
+    network.socket.drop()
     await settle(100)
     // sample: stats
     expect(client.stats()).toEqual({ status: 'connected', transport: 'websocket', rttMs: 0, reconnects: 1, framesIn: 3, framesOut: 3 })

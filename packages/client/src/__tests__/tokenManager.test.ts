@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { UnauthorizedError } from '../errors'
 import { TokenManager } from '../tokenManager'
-import { settle, testClient } from './support/testClient'
+import { settle, testClient, useFakeTime } from './support/testClient'
+import { closeNetwork, testNetwork } from './support/testNetwork'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  useFakeTime()
 })
-afterEach(() => {
+afterEach(async () => {
+  await closeNetwork()
   vi.useRealTimers()
 })
 
@@ -70,59 +72,56 @@ describe('TokenManager', () => {
 
 describe('token refresh in the client', () => {
   it('refreshes in-band before the token expires, on the same connection', async () => {
-    const { server, client, tokenCalls } = testClient()
-    server.expiresInMs = 10_000
+    const { network, client, tokenCalls } = testClient({}, testNetwork({ tokenLifetimeMs: 10_000 }))
     client.connect()
     await settle()
     await settle(7999)
-    expect(server.sent('refresh')).toEqual([])
+    expect(network.sent('refresh')).toEqual([])
     await settle(1)
-    expect(server.sent('refresh')).toEqual([expect.objectContaining({ token: 'token-2' })])
+    expect(network.sent('refresh')).toEqual([expect.objectContaining({ token: 'token-2' })])
     await settle(8000)
     expect(tokenCalls).toEqual(['connect', 'refresh', 'refresh'])
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
     expect(client.stats().reconnects).toBe(0)
   })
 
   it('after a refused connect, forces one refresh, then stops with UNAUTHORIZED instead of retrying', async () => {
-    const { server, client, tokenCalls, errors } = testClient({ reconnectDelay: () => 100 })
-    server.handlers.connect = () => ({ error: { code: 'UNAUTHORIZED', message: 'bad token' } })
+    const { network, client, tokenCalls, errors } = testClient({ reconnectDelay: () => 100 }, testNetwork({ acceptToken: () => false }))
     // sample: unauthorized
     client.connect()
     await settle(60_000)
     expect(tokenCalls).toEqual(['connect', 'rejected'])
-    expect(server.sockets).toHaveLength(2)
+    expect(network.sockets).toHaveLength(2)
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
     // end sample
     expect(errors).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED'])
   })
 
   it('after a refused in-band refresh, forces one more, then stops with UNAUTHORIZED', async () => {
-    const { server, client, tokenCalls } = testClient()
-    server.expiresInMs = 10_000
-    server.handlers.refresh = () => ({ error: { code: 'UNAUTHORIZED', message: 'bad token' } })
+    // The server takes the first token only.
+    const { network, client, tokenCalls } = testClient({}, testNetwork({ tokenLifetimeMs: 10_000, acceptToken: (token) => token === 'token-1' }))
     client.connect()
     await settle(8000)
     expect(tokenCalls).toEqual(['connect', 'refresh', 'rejected'])
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
   })
 
   it('reconnects with a new token when the server closes for an expired token (4200)', async () => {
-    const { server, client, tokenCalls } = testClient({ reconnectDelay: () => 100 })
+    const { network, client, tokenCalls } = testClient({ reconnectDelay: () => 100 })
     client.connect()
     await settle()
-    server.socket.disconnect(4200)
+    network.mock.expireTokens()
     await settle(100)
     expect(tokenCalls).toEqual(['connect', 'rejected'])
-    expect(server.sent('connect').map((command) => command.token)).toEqual(['token-1', 'token-2'])
+    expect(network.sent('connect').map((command) => command.token)).toEqual(['token-1', 'token-2'])
     expect(client.getSnapshot().status).toBe('connected')
   })
 
   it('backs off when getToken fails, and connects once it works', async () => {
     let failures = 2
     const getToken = vi.fn(() => (failures-- > 0 ? Promise.reject(new Error('token service down')) : Promise.resolve('t')))
-    const { server, client, errors } = testClient({ getToken, reconnectDelay: { minMs: 1000, maxMs: 10_000 } })
+    const { network, client, errors } = testClient({ getToken, reconnectDelay: { minMs: 1000, maxMs: 10_000 } })
     client.connect()
     await settle()
     expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryAt: Date.now() + 500 })
@@ -132,12 +131,12 @@ describe('token refresh in the client', () => {
     expect(client.getSnapshot().status).toBe('connected')
     expect(getToken).toHaveBeenCalledTimes(3)
     expect(errors).toEqual(['TOKEN_FAILED', 'TOKEN_FAILED'])
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
   })
 
   it('gives up on a getToken call that never settles after connectTimeoutMs, backs off, and asks again', async () => {
     const getToken = vi.fn().mockReturnValueOnce(new Promise<string>(() => {})).mockResolvedValue('t')
-    const { server, client, errors } = testClient({ getToken, connectTimeoutMs: 5000, reconnectDelay: () => 100 })
+    const { network, client, errors } = testClient({ getToken, connectTimeoutMs: 5000, reconnectDelay: () => 100 })
     client.connect()
     await settle(4999)
     expect(client.getSnapshot().status).toBe('connecting')
@@ -147,34 +146,36 @@ describe('token refresh in the client', () => {
     await settle(100)
     expect(client.getSnapshot().status).toBe('connected')
     expect(getToken).toHaveBeenCalledTimes(2)
-    expect(server.sockets).toHaveLength(1)
+    expect(network.sockets).toHaveLength(1)
   })
 
   it('stops with UNAUTHORIZED, without opening a socket, when getToken throws UnauthorizedError', async () => {
     // sample: signed-out
-    const { server, client } = testClient({ getToken: () => Promise.reject(new UnauthorizedError('signed out')) })
+    const { network, client } = testClient({ getToken: () => Promise.reject(new UnauthorizedError('signed out')) })
     client.connect()
     await settle(60_000)
     expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
-    expect(server.sockets).toHaveLength(0)
+    expect(network.sockets).toHaveLength(0)
     // end sample
   })
 
   it('never sends a refresh started for an older connection on a newer one', async () => {
     const late = deferred<string>()
-    const { server, client } = testClient({
-      reconnectDelay: () => 100,
-      getToken: ({ reason }) => (reason === 'refresh' ? late.promise : 'first'),
-    })
-    server.expiresInMs = 20_000
+    const { network, client } = testClient(
+      {
+        reconnectDelay: () => 100,
+        getToken: ({ reason }) => (reason === 'refresh' ? late.promise : 'first'),
+      },
+      testNetwork({ tokenLifetimeMs: 20_000 }),
+    )
     client.connect()
     await settle(16_000) // the refresh starts and waits for getToken
-    server.socket.drop()
+    network.socket.drop()
     await settle(100)
-    expect(server.sockets).toHaveLength(2)
+    expect(network.sockets).toHaveLength(2)
     late.resolve('late')
     await settle()
-    expect(server.sent('refresh')).toEqual([])
+    expect(network.sent('refresh')).toEqual([])
     expect(client.getSnapshot().status).toBe('connected')
   })
 })
