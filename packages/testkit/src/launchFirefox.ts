@@ -2,7 +2,7 @@ import puppeteer from 'puppeteer-core'
 import { DEFAULT_PAGE_SIZE, toPage, type Browser } from './browser'
 import { binaryPath } from './engines'
 import { freshProfile } from './freshProfile'
-import { stopGroup, trackGroup } from './processGroup'
+import { scriptDyingWithParent, stopGroup, trackGroup } from './processGroup'
 
 const LAUNCH_TIMEOUT_MS = 30_000
 
@@ -17,7 +17,8 @@ export async function launchFirefox(): Promise<Browser> {
     .launch({
       browser: 'firefox',
       protocol: 'webDriverBiDi',
-      executablePath: binaryPath('firefox', 'firefox-esr'),
+      // puppeteer spawns Firefox itself: through a script that makes it die with this process.
+      executablePath: await scriptDyingWithParent(profile.dir, binaryPath('firefox', 'firefox-esr')),
       userDataDir: profile.dir,
       headless: true,
       timeout: LAUNCH_TIMEOUT_MS,

@@ -1,10 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { readdirSync, readFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { delimiter, join } from 'node:path'
 
 /** Process groups this worker started and has not stopped yet, killed if it exits first. */
 const live = new Set<number>()
 let exitHookInstalled = false
+
+/**
+ * util-linux's setpriv (Essential in Debian). A program started through it gets SIGKILL from the
+ * kernel when the test process dies, however it dies (even SIGKILL, when no hook of ours can run).
+ */
+const SETPRIV = '/usr/bin/setpriv'
+
+/**
+ * `command` and `args` so that the started program dies with the test process (see SETPRIV); as
+ * given where setpriv is missing. setpriv execs the program, so the pid stays the program's.
+ */
+export function diesWithParent(command: string, args: string[]): [string, string[]] {
+  return existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args]
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -15,16 +31,55 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /**
+ * The path of `command` (as is when it has a slash, else looked up on PATH). Throws ENOENT like
+ * `spawn` would, which a program started through setpriv would not: setpriv would exit 127.
+ */
+function findProgram(command: string, env: NodeJS.ProcessEnv): string {
+  const candidates = command.includes('/') ? [command] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command))
+  const found = candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+  if (found) return found
+  throw Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT', path: command })
+}
+
+/**
+ * Writes an executable script to `dir` that runs `command` (with the arguments it is given) so
+ * that it dies with the test process: for a program some library starts, where we cannot wrap
+ * the spawn itself. Returns its path.
+ */
+export async function scriptDyingWithParent(dir: string, command: string): Promise<string> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`
+  const path = join(dir, 'dies-with-parent.sh')
+  await writeFile(path, `#!/bin/sh\nexec ${diesWithParent(command, []).flat().map(quote).join(' ')} "$@"\n`, { mode: 0o755 })
+  return path
+}
+
+/**
  * Tracks a process group for cleanup: a test worker that exits (a failed `beforeAll`, an
- * unhandled error) kills what it started instead of leaving browsers behind.
+ * unhandled error) or is interrupted kills what it started instead of leaving browsers behind.
+ * The groups are detached, so a Ctrl-C in the terminal does not reach them by itself.
  */
 export function trackGroup(pgid: number): void {
   live.add(pgid)
   if (exitHookInstalled) return
   exitHookInstalled = true
-  process.once('exit', () => {
+  const killAll = () => {
     for (const group of live) killGroup(group, 'SIGKILL')
-  })
+  }
+  process.once('exit', killAll)
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll()
+      // Then as if we had not listened: the default (or the test runner's own) handling.
+      process.kill(process.pid, signal)
+    })
+  }
 }
 
 /**
@@ -64,7 +119,7 @@ const KEEP_OUTPUT = 16_384
  * tracks it for cleanup. Its output is always drained (a full pipe would block the browser).
  */
 export async function spawnGroup(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Group> {
-  const child = spawn(command, args, { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...diesWithParent(findProgram(command, env), args), { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const spawned = await Promise.race([once(child, 'spawn').then(() => undefined), once(child, 'error').then(([error]) => error as Error)])
   if (spawned) throw spawned
   const pgid = child.pid!
