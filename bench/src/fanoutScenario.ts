@@ -23,12 +23,10 @@ export interface PhaseResult {
   deliveredPerSecond: number
   /** Server CPU (user + system) per delivery, microseconds: everything the process did in the phase. */
   cpuMicrosPerDelivery: number
-  /**
-   * The same less what the process spends when idle (heartbeats, timers), at the idle rate measured
-   * just before, over the phase's duration: the fan-out's own cost per delivery. NaN when no idle
-   * rate was given.
-   */
-  fanoutMicrosPerDelivery: number
+  /** Server CPU time over the phase (µs), the phase's duration (s) and the deliveries received. */
+  cpuMicros: number
+  seconds: number
+  received: number
   p50: number
   p99: number
   max: number
@@ -67,7 +65,7 @@ export const publishInProcess =
  * server processes in `cpuOf` over the whole phase (summed). `expected` counts deliveries across
  * all client groups.
  */
-export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: PinnedChild, plan: PhasePlan, expected: number, idleMicrosPerSecond = Number.NaN): Promise<PhaseResult> {
+export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: PinnedChild, plan: PhasePlan, expected: number): Promise<PhaseResult> {
   await clients.call('expect', { count: expected })
   await Promise.all(cpuOf.map((server) => server.call('cpuStart')))
   const startedAt = performance.now()
@@ -83,7 +81,9 @@ export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: 
   return {
     deliveredPerSecond: received / Math.max(1e-6, (end - published.first) / 1e6),
     cpuMicrosPerDelivery: micros / Math.max(1, received),
-    fanoutMicrosPerDelivery: (micros - idleMicrosPerSecond * seconds) / Math.max(1, received),
+    cpuMicros: micros,
+    seconds,
+    received,
     ...mergedLatencies(all),
     lost: expected - received,
     groups,
@@ -259,8 +259,8 @@ export function perConnection(memory: Scenario['memory'], key: keyof Memory): nu
 }
 
 /** One measured phase on a set-up contender, published in its server process. */
-export function measurePhase(scenario: Scenario, plan: PhasePlan, idleMicrosPerSecond = Number.NaN): Promise<PhaseResult> {
-  return runPhase(publishInProcess(scenario.server), [scenario.server], scenario.clients, plan, plan.publishes * scenario.connected, idleMicrosPerSecond)
+export function measurePhase(scenario: Scenario, plan: PhasePlan): Promise<PhaseResult> {
+  return runPhase(publishInProcess(scenario.server), [scenario.server], scenario.clients, plan, plan.publishes * scenario.connected)
 }
 
 /**

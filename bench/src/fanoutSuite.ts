@@ -80,11 +80,11 @@ async function runSize(profile: Profile, clients: number, token: string, log: (l
       for (const phase of PHASES) {
         for (const contest of order) {
           if (phase === 'fixedRate') contest.idle[round] = await idle(contest, profile.idleWindowMs, fail)
-          contest.rounds[phase][round] = await measure(contest, plans[phase], contest.idle[round] ?? Number.NaN, fail)
+          contest.rounds[phase][round] = await measure(contest, plans[phase], fail)
         }
       }
-      const cpu = contests.map((contest) => `${fixed(contest.rounds.fixedRate[round]?.fanoutMicrosPerDelivery ?? Number.NaN, 2)} (${fixed(contest.rounds.fixedRate[round]?.cpuMicrosPerDelivery ?? Number.NaN, 2)})`).join(' / ')
-      log(`  round ${round + 1}: fixed-rate fan-out (all) CPU µs/delivery ${cpu} (${contests.map((contest) => contest.label).join(' / ')})`)
+      const cpu = contests.map((contest) => fixed(contest.rounds.fixedRate[round]?.cpuMicrosPerDelivery ?? Number.NaN, 2)).join(' / ')
+      log(`  round ${round + 1}: fixed-rate server CPU µs/delivery ${cpu} (${contests.map((contest) => contest.label).join(' / ')})`)
     }
   } finally {
     await Promise.all(contests.map((contest) => contest.scenario?.stop()))
@@ -92,10 +92,10 @@ async function runSize(profile: Profile, clients: number, token: string, log: (l
   return contests
 }
 
-async function measure(contest: Contest, plan: PhasePlan, idleRate: number, fail: (contest: Contest, error: unknown) => void): Promise<PhaseResult | undefined> {
+async function measure(contest: Contest, plan: PhasePlan, fail: (contest: Contest, error: unknown) => void): Promise<PhaseResult | undefined> {
   if (!contest.scenario || contest.error) return undefined
   try {
-    return await measurePhase(contest.scenario, plan, idleRate)
+    return await measurePhase(contest.scenario, plan)
   } catch (error) {
     fail(contest, error)
     return undefined
@@ -114,8 +114,14 @@ async function idle(contest: Contest, ms: number, fail: (contest: Contest, error
 
 /** Every repetition's value of `key` (NaN for a failed one, so rounds stay aligned for pairing). */
 type Figure = 'cpuMicrosPerDelivery' | 'fanoutMicrosPerDelivery' | 'p50' | 'p99' | 'max' | 'deliveredPerSecond'
-const series = (contest: Contest | undefined, phase: Phase, key: Figure) =>
-  contest ? contest.rounds[phase].map((result) => result?.[key] ?? Number.NaN) : []
+const series = (contest: Contest | undefined, phase: Phase, key: Figure) => {
+  if (!contest) return []
+  if (key !== 'fanoutMicrosPerDelivery') return contest.rounds[phase].map((result) => result?.[key] ?? Number.NaN)
+  // The median idle rate of the contender, not the round's own: one GC in a short idle window
+  // would otherwise be subtracted as if it ran all phase long.
+  const idle = spreadOf(contest.idle).median
+  return contest.rounds[phase].map((result) => (result ? (result.cpuMicros - idle * result.seconds) / Math.max(1, result.received) : Number.NaN))
+}
 
 const find = (contests: Contest[], clients: number, label: string) => contests.find((contest) => contest.clients === clients && contest.label === label)
 
@@ -181,7 +187,7 @@ function render(profile: Profile, contests: Contest[]): string {
     '',
     markdownTable(['Case', 'Lifeline WS ÷ raw ws, batched', 'Lifeline WS ÷ raw ws', 'Lifeline WS ÷ socket.io', 'Lifeline SSE ÷ raw ws, batched', 'All CPU: Lifeline WS ÷ raw ws, batched', 'All CPU: Lifeline WS ÷ socket.io'], ratioRows),
     '',
-    `Idle CPU (heartbeats and timers with every client connected, nothing published; ${profile.idleWindowMs} ms before each round's fixed-rate phase), in % of a core: ${idleSummary(profile, contests)}.`,
+    `Idle CPU (heartbeats and timers with every client connected, nothing published; ${profile.idleWindowMs} ms before each round's fixed-rate phase), in % of one core, median (min–max) over the rounds; fan-out CPU subtracts each contender's median: ${idleSummary(profile, contests)}.`,
     '',
     `### Memory per idle connection (${whole(profile.memorySize)} clients)`,
     '',

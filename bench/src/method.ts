@@ -60,13 +60,13 @@ export const method = (profile: Profile) => `- **One command, one run.** \`pnpm 
   the deliveries received: *all server CPU*. It includes what the process does whether or not it
   publishes: heartbeats (Lifeline sends a ping frame and a WebSocket ping per connection every 25 s
   and reads both answers, socket.io one ping, the raw loops nothing) and timers. That part grows
-  with connections × phase duration, not with deliveries: at 5,000 clients and a few publishes a
-  second it is a sizeable share of a fixed-rate phase, and it would grow without bound at lower
-  rates. So each contender's idle CPU rate is measured in every round (${profile.idleWindowMs} ms
-  with every client connected, nothing published, just before its fixed-rate phase) and that rate
-  × the phase's duration is subtracted: *fan-out CPU*, the cost of delivering. The CPU goals are
-  judged on fan-out CPU; all server CPU and its ratios are shown beside it. Both include, at a
-  fixed rate, the cost of waking up between publishes.
+  with connections × phase duration, not with deliveries, so each contender's idle CPU rate is
+  measured in every round (${profile.idleWindowMs} ms with every client connected, nothing
+  published, just before its fixed-rate phase) and its median over the rounds × the phase's
+  duration is subtracted: *fan-out CPU*, the cost of delivering. On this machine the idle rate is
+  small (see the idle figures), so the two barely differ. The CPU goals are judged on fan-out CPU,
+  with all server CPU beside. Both include, at a fixed rate, the cost of waking up between
+  publishes.
 - **Latency.** The publisher stamps each message with \`process.hrtime.bigint()\` (µs) right before
   the publish call (or, across replicas, before its HTTP request leaves); the client process reads
   the same clock on receipt. On Linux that is \`CLOCK_MONOTONIC\`, one system-wide clock, so no
