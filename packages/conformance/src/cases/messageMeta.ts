@@ -3,6 +3,7 @@ import type { MessageFrame, Position } from '@lifeline/protocol'
 import { EVERY_TRANSPORT, type ConformanceCase } from '../conformanceCase'
 import { httpStatus } from '../expectations'
 import { brief, check } from '../failure'
+import { metaProblem } from '../frameShape'
 import { publishMany } from '../publishMany'
 import { newKey, publish, publishResult, subscribe } from '../steps'
 import type { Connection } from '../transports/connection'
@@ -30,6 +31,11 @@ export const messageMeta: ConformanceCase = {
     const forged = publishResult(await b.log.reply(id), `${b.label}: a publish with a meta field`).position
     const fromApi = ctx.config.apiKey ? (await publishMany(ctx, b, channel, 1))[0] : undefined
 
+    for (const position of [fromA, fromB, forged]) {
+      const message = await messageAt(a, channel, position)
+      const problem = metaProblem(message.meta)
+      check(!problem, `${a.label}: ${problem} (the message at offset ${position.offset})`, { expected: '"meta":{"publisher":"<sub>" or null,"time":<ms since the epoch>}', received: message })
+    }
     const [metaA, metaB, metaForged] = await Promise.all([fromA, fromB, forged].map(async (position) => (await messageAt(a, channel, position)).meta))
     check(typeof metaA?.publisher === 'string' && typeof metaB?.publisher === 'string' && metaA.publisher !== metaB.publisher, `${a.label}: messages of A and B name their publishers, two different subs`, {
       expected: 'meta.publisher: the sub of A, then the sub of B',
