@@ -13,7 +13,7 @@ const react18 = fileURLToPath(new URL('packages/react/react-18/node_modules/', i
 const onReact18 = Object.fromEntries(['react', 'react-dom', '@testing-library/react'].map((name) => [name, react18 + name]))
 
 // The hook tests, run once per supported React major.
-const reactHookTests = { root: 'packages/react', environment: 'jsdom', include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'] }
+const reactHookTests = { root: 'packages/react', environment: 'jsdom', include: ['src/**/*.test.{ts,tsx}', 'test/**/*.integration.test.{ts,tsx}'] }
 
 export default defineConfig({
   test: {
@@ -70,7 +70,7 @@ export default defineConfig({
           name: 'mock-server',
           root: 'packages/mock-server',
           environment: 'node',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.integration.test.ts'],
         },
       },
       {
@@ -80,7 +80,7 @@ export default defineConfig({
           name: 'conformance',
           root: 'packages/conformance',
           environment: 'node',
-          include: ['test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.integration.test.ts'],
         },
       },
       {

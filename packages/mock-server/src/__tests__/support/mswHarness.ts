@@ -3,7 +3,7 @@ import { EventSource } from 'eventsource'
 import { setupServer, type SetupServer } from 'msw/node'
 import { vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, type MswHandlersOptions } from '../../../src/msw/index'
+import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, type MswHandlersOptions } from '../../msw/index'
 
 /** Everything a test started, closed together in `afterEach`. */
 export interface MswHarness {

@@ -3,7 +3,7 @@ import { RedisBroker } from '@lifeline/mock-server/redis'
 import { startRedis } from '@lifeline/testkit/tools'
 import { describe, expect, it } from 'vitest'
 import { runConformance } from '../src/index'
-import { failures, idsWith, LIMITS, serverOptions, testConfig } from './support'
+import { failures, idsWith, LIMITS, serverOptions, testConfig } from '../src/__tests__/support/testConfig'
 
 /** A mock server with its own connection to the shared Redis, ready to serve. */
 async function replica(redisUrl: string): Promise<{ server: MockServer; stop(): Promise<void> }> {

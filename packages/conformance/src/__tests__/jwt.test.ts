@@ -1,6 +1,6 @@
 import { jwtVerifier } from '@lifeline/mock-server'
 import { describe, expect, it } from 'vitest'
-import { forgeToken, jwtPayload, signHs256, unsignedToken } from '../src/jwt'
+import { forgeToken, jwtPayload, signHs256, unsignedToken } from '../jwt'
 
 const exp = () => Math.floor(Date.now() / 1000) + 600
 

@@ -3,8 +3,8 @@ import { EventSource } from 'eventsource'
 import { setupServer } from 'msw/node'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { runConformance, type WebSocketConstructor } from '../src/index'
-import { failures, idsWith, serverOptions, testConfig } from './support'
+import { runConformance, type WebSocketConstructor } from '../index'
+import { failures, idsWith, serverOptions, testConfig } from './support/testConfig'
 
 afterEach(() => {
   vi.unstubAllGlobals()

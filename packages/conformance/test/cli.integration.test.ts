@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli, USAGE } from '../src/cliMain'
 import { signHs256 } from '../src/jwt'
 import { KIT_VERSION, type ConformanceReport } from '../src/index'
-import { SECRET, serverOptions } from './support'
+import { SECRET, serverOptions } from '../src/__tests__/support/testConfig'
 
 const now = () => Math.floor(Date.now() / 1000)
 const tokenFor = (sub: string, lifetime = 3600) => signHs256({ sub, iat: now(), exp: now() + lifetime }, SECRET)

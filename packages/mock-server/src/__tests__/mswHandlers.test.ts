@@ -1,6 +1,6 @@
 import type { RealtimeClient, TokenReason, TransportName } from '@lifeline/client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { MemoryBroker } from '../../src/msw/index'
+import { MemoryBroker } from '../msw/index'
 import { startMsw, type MswHarness } from './support/mswHarness'
 
 let harness: MswHarness

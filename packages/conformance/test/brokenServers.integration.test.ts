@@ -1,8 +1,8 @@
 import type { MockServer } from '@lifeline/mock-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runConformance, type CaseResult, type ConformanceOptions } from '../src/index'
-import { brokenServer, deliversTwice, ignoringExpiry, latestInsteadOfCursor, neverPings, repliesTwice } from './brokenServer'
-import { testConfig } from './support'
+import { brokenServer, deliversTwice, ignoringExpiry, latestInsteadOfCursor, neverPings, repliesTwice } from './support/brokenServer'
+import { testConfig } from '../src/__tests__/support/testConfig'
 
 const servers: MockServer[] = []
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { reconnectDelay } from '../../src/redis/reconnectDelay'
+import { reconnectDelay } from '../redis/reconnectDelay'
 
 afterEach(() => {
   vi.restoreAllMocks()

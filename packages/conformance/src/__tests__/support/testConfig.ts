@@ -4,8 +4,8 @@
  */
 import type { ServerOptions } from '@lifeline/mock-server'
 import { MemoryBroker } from '@lifeline/mock-server'
-import type { ConformanceConfig, ConformanceReport } from '../src/index'
-import { formatResult } from '../src/index'
+import type { ConformanceConfig, ConformanceReport } from '../../index'
+import { formatResult } from '../../index'
 
 export const SECRET = 'conformance-kit-test-secret'
 export const API_KEY = 'conformance-kit-api-key'

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, DEFAULT_LIMITS, loadConfig, parseConfig } from '../src/index'
-import { testConfig } from './support'
+import { ConfigError, DEFAULT_LIMITS, loadConfig, parseConfig } from '../index'
+import { testConfig } from './support/testConfig'
 
 const minimal = {
   users: { a: { token: 'token-of-a' }, b: { command: 'echo token-of-b' } },

@@ -2,13 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
-import { closeAfterTest } from '@lifeline/testkit/raw'
-import { ConfigError, parseConfig, readConfigFile } from '../../src/configFile'
-import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type Claims } from '../../src/engine/index'
-import { useIntegrationHooks } from './support'
+import { closeAfterTest, closeOpened } from '@lifeline/testkit/raw'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig, readConfigFile } from '../configFile'
+import { channelAuthorizer, DEFAULT_CHANNEL_RULES, type Claims } from '../engine/index'
 
-useIntegrationHooks()
+afterEach(closeOpened)
 
 const user = (sub: string, roles: string[] = [], extra: Record<string, unknown> = {}): Claims => ({ sub, roles, ...extra })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sseParser, type SseEvent } from '../src/sseParser'
+import { sseParser, type SseEvent } from '../sseParser'
 
 function parse(chunks: string[]): { events: SseEvent[]; comments: string[] } {
   const events: SseEvent[] = []

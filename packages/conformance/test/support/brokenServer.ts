@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto'
 import { AuthError, createServer, type Claims, type MockServer } from '@lifeline/mock-server'
 import type { Link } from '@lifeline/mock-server/engine'
 import type { ServerFrame } from '@lifeline/protocol'
-import { SECRET, serverOptions } from './support'
+import { SECRET, serverOptions } from '../../src/__tests__/support/testConfig'
 
 /** Turns each link the engine opens (every transport) into a tampered one. */
 export type Tamper = (link: Link) => Link

@@ -1,7 +1,7 @@
 import { createServer } from '@lifeline/mock-server'
 import { describe, expect, it } from 'vitest'
 import { runConformance } from '../src/index'
-import { failures, idsWith, serverOptions, testConfig } from './support'
+import { failures, idsWith, serverOptions, testConfig } from '../src/__tests__/support/testConfig'
 
 describe('the kit against the mock server, in memory', () => {
   it('passes every case of the core, recovery and limits levels on every transport', async () => {

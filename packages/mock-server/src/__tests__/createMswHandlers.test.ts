@@ -3,7 +3,7 @@ import { EventSource } from 'eventsource'
 import { setupServer } from 'msw/node'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { createMswHandlers, DEFAULT_JWT_SECRET, signToken } from '../../src/msw/index'
+import { createMswHandlers, DEFAULT_JWT_SECRET, signToken } from '../msw/index'
 
 afterEach(() => {
   vi.unstubAllGlobals()
