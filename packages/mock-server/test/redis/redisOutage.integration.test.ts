@@ -50,16 +50,18 @@ describe('Redis outage', () => {
     const healthOfA: BrokerHealth['status'][] = []
     a.broker.onHealthChange((health) => healthOfA.push(health.status))
 
-    // Traffic through both replicas the whole time, each label retried with its key until acknowledged.
+    // Traffic through both replicas the whole time, each label retried with its key until acknowledged,
+    // every attempt through the other entry than the one before.
     const acknowledged = new Map<string, Position>()
     const refused: string[] = []
     let publishing = true
     let sent = 0
+    let attempts = 0
     const traffic = (async () => {
       while (publishing && sent < 2000) {
         const label = `m${++sent}`
-        for (let attempt = 0; publishing && attempt < 500 && !acknowledged.has(label); attempt++) {
-          if (sent % 2) {
+        for (let attempt = 0; publishing && attempt < 5000 && !acknowledged.has(label); attempt++) {
+          if (++attempts % 2) {
             await a.server.publish(CHANNEL, 'score', label, label).then(
               (outcome) => acknowledged.set(label, outcome.position),
               (error: { code?: string }) => refused.push(String(error.code)),
