@@ -33,6 +33,12 @@ SERVER_ENV = {
 }
 
 
+#: What this backend does not implement yet (protocol features newer than it): the server's stamp on
+#: messages (meta), rewind, and presence. Declared, so the report says so instead of failing;
+#: a --level or --not-applicable given on the command line comes after these and wins.
+NOT_YET = ["--level", "core,recovery,limits,multi-replica", "--not-applicable", "message-meta,rewind,cross-replica-presence"]
+
+
 def main():
     if not (KIT / "dist" / "cli.js").exists():
         print(f"{KIT / 'dist' / 'cli.js'} is missing: run `pnpm --filter @lifeline/conformance build` first", file=sys.stderr)
@@ -47,7 +53,7 @@ def main():
         servers = [DaphneProcess(redis.url, **SERVER_ENV).start() for _ in range(replicas)]
         second = ["--url2", servers[1].url] if replicas > 1 else []
         command = ["node", str(KIT / "bin" / "lifeline-conformance.js"), "--url", servers[0].url, *second,
-                   "--config", str(HERE / "config.json"), *args]
+                   "--config", str(HERE / "config.json"), *NOT_YET, *args]
         return subprocess.run(command, timeout=600).returncode
     finally:
         for server in servers:
