@@ -45,7 +45,7 @@ function publisher(replicas: MockServer[], published: Published, refused: Set<nu
   let turn = 0
   return async function publishNext(): Promise<void> {
     const n = published.size + 1
-    for (let attempt = 0; attempt < 400; attempt++) {
+    for (let attempt = 0; attempt < 1200; attempt++) {
       const server = replicas[turn++ % replicas.length]!
       try {
         published.set(n, (await server.publish(CHANNEL, NUMBERED, { n }, `n${n}`)).position)

@@ -58,7 +58,7 @@ describe('server killed mid-stream', () => {
       const published: Published = new Map()
       const publishNext = async () => {
         const n = published.size + 1
-        for (let attempt = 0; attempt < 400; attempt++) {
+        for (let attempt = 0; attempt < 1200; attempt++) {
           const position = await publishOverHttp(server, { channel: CHANNEL, event: NUMBERED, data: { n }, key: `n${n}` })
           if (position) return void published.set(n, position)
           await new Promise((resolve) => setTimeout(resolve, 25))
