@@ -68,6 +68,11 @@ export class SseClient extends FrameLog {
     return this.reply(id)
   }
 
+  /** Closes the stream. */
+  close(): void {
+    this.source.close()
+  }
+
   /** Resolves once the server ended the stream (the EventSource is no longer open). */
   ended(timeoutMs = WAIT_MS): Promise<void> {
     if (this.source.readyState !== EventSource.OPEN) return Promise.resolve()

@@ -3,13 +3,12 @@ import { MemoryBroker } from '@lifeline/mock-server'
 import { createMswHandlers } from '@lifeline/mock-server/msw'
 import type { ServerFrame } from '@lifeline/protocol'
 import { setupServer } from 'msw/node'
-import { closeOpened, replyTo, WsClient } from '@lifeline/testkit/raw'
+import { closeOpened, replyTo, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startHarness, type Harness } from '../support/harness'
 import { FAST } from './support/fast'
 import { expectedFor, hostilePayload, seeded, type Expected } from './support/hostilePayloads'
 import { account, expectInvariant, type Published } from './support/invariant'
-import { rawEventStream } from './support/rawEventStream'
 import { publishNumbered, watch, type Watch } from './support/tally'
 
 // Real sockets on a shared machine: wait generously, never assert on speed.
@@ -70,7 +69,7 @@ describe('hostile payloads', () => {
 
     const socket = await WsClient.connect(server, await harness.token('ws-fuzzer'))
     cleanups.push(() => socket.close())
-    const stream = await rawEventStream(server.url, await harness.token('sse-fuzzer'))
+    const stream = await SseClient.connect(server, await harness.token('sse-fuzzer'))
     cleanups.push(() => stream.close())
     let id = 10
     const entries: [string, Entry][] = [
@@ -87,9 +86,9 @@ describe('hostile payloads', () => {
         'SSE upstream',
         async (raw, key) => {
           const command = commandText(++id, raw, key)
-          const posted = await stream.post(command)
-          if (posted.status !== 202) return { outcome: posted.code!, frameBytes: Buffer.byteLength(command) }
-          const reply = await stream.next(replyTo(id))
+          const posted = await stream.post(server, command)
+          if (posted.status !== 202) return { outcome: posted.body.error.code, frameBytes: Buffer.byteLength(command) }
+          const reply = await stream.frame(replyTo(id))
           return { outcome: reply.type === 'reply' && reply.ok ? 'accepted' : reply.type === 'reply' && !reply.ok ? reply.error.code : 'none', frameBytes: Buffer.byteLength(command) }
         },
       ],

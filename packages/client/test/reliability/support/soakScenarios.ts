@@ -1,7 +1,6 @@
 import type { FaultProxy } from '@lifeline/mock-server'
-import { replyTo, WsClient } from '@lifeline/testkit/raw'
+import { replyTo, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { expectedFor, hostilePayload, seeded } from './hostilePayloads'
-import { rawEventStream } from './rawEventStream'
 import { API_KEY, CHANNELS, rebalance, startReplica, stopReplica, type Fleet } from './soakFleet'
 
 /** A fault: `apply` starts it, `heal` (if any) ends it `FAULT_MS` later. */
@@ -74,7 +73,7 @@ function fuzz(fleet: Fleet): () => Promise<void> {
   const done = (async () => {
     const token = await fleet.harness.token('fuzzer')
     const entries = await Promise.all(
-      fleet.replicas.map(async ({ server }) => ({ url: server.url, socket: await WsClient.connect(server, token), stream: await rawEventStream(server.url, token) })),
+      fleet.replicas.map(async ({ server }) => ({ url: server.url, socket: await WsClient.connect(server, token), stream: await SseClient.connect(server, token) })),
     )
     let id = 10
     try {
@@ -91,9 +90,9 @@ function fuzz(fleet: Fleet): () => Promise<void> {
           const reply = await socket.frame(replyTo(id))
           outcome = reply.type === 'reply' && reply.ok ? 'accepted' : reply.type === 'reply' && !reply.ok ? reply.error.code : 'none'
         } else if (entry === 1) {
-          const posted = await stream.post(command)
-          const reply = posted.status === 202 ? await stream.next(replyTo(id)) : undefined
-          outcome = !reply ? posted.code! : reply.type === 'reply' && reply.ok ? 'accepted' : reply.type === 'reply' && !reply.ok ? reply.error.code : 'none'
+          const posted = await stream.post({ url }, command)
+          const reply = posted.status === 202 ? await stream.frame(replyTo(id)) : undefined
+          outcome = !reply ? posted.body.error.code : reply.type === 'reply' && reply.ok ? 'accepted' : reply.type === 'reply' && !reply.ok ? reply.error.code : 'none'
         } else {
           const body = `{"channel":"${channel}","event":"h","key":"f${id}","data":${raw}}`
           frameBytes = body.length
