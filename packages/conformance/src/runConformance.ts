@@ -20,7 +20,7 @@ export interface ConformanceOptions {
   config: unknown
   /**
    * Levels to run.
-   * @default every level: core, recovery, limits, multi-replica
+   * @default every level: core, recovery, presence, limits, multi-replica
    */
   levels?: readonly Level[]
   /**
