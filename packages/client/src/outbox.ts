@@ -1,11 +1,18 @@
 import type { Connection } from './connection'
 import type { CurrentConnection } from './currentConnection'
 import { RealtimeError } from './errors'
+import { noop } from './timers'
 import type { PublishCommand, PublishResult } from '@lifeline/protocol'
 
 interface Entry {
   request: Omit<PublishCommand, 'id'>
   settle(error: RealtimeError | undefined, result?: PublishResult): void
+  /** Refusals so far that a later try can fix (the backoff's attempt number). */
+  refusals: number
+  /** The last such refusal: the cause of `QUEUE_EXPIRED`. */
+  refused?: RealtimeError
+  /** Cancels the wait before the next try after a refusal. */
+  wait(): void
 }
 
 export interface OutboxOptions {
@@ -15,12 +22,16 @@ export interface OutboxOptions {
   queueTtlMs: number
   maxFrameBytes: number
   schedule(callback: () => void, ms: number): () => void
+  /** The wait before try `attempt + 1` after a retryable refusal (the reconnect backoff, never under `retryAfterMs`). */
+  retryDelay(attempt: number, error: RealtimeError): number
 }
 
 /**
  * Publishes waiting for the server's reply (C7). Each keeps its idempotency key for life, so
  * sending it again after a reconnect is safe: the server acknowledges a repeat without delivering
- * it twice. Flushed in order on every new connection.
+ * it twice. Flushed in order on every new connection. A publish the server refuses with a code a
+ * later try can fix (`UNAVAILABLE`, `RATE_LIMITED`, `INTERNAL`) stays queued and goes out again,
+ * with the same key, after a backoff, until it is acknowledged or `queueTtlMs` runs out.
  */
 export class Outbox {
   /** In insertion order, which is the order of sending. */
@@ -39,12 +50,15 @@ export class Outbox {
       // connection adds later is counted at its widest (16 digits, as 2 ** 53).
       if (new Blob([JSON.stringify({ ...request, id: 2 ** 53 })]).size > maxFrameBytes) return reject(new RealtimeError('FRAME_TOO_LARGE'))
       if (this.#entries.size >= queueSize) return reject(new RealtimeError('QUEUE_FULL'))
-      const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED')), queueTtlMs)
+      const cancel = schedule(() => entry.settle(new RealtimeError('QUEUE_EXPIRED', undefined, { cause: entry.refused })), queueTtlMs)
       const entry: Entry = {
         request,
+        refusals: 0,
+        wait: noop,
         settle: (error, result) => {
           if (!this.#entries.delete(entry)) return
           cancel()
+          entry.wait()
           if (error) reject(error)
           else resolve(result!)
         },
@@ -66,7 +80,19 @@ export class Outbox {
   }
 
   #send(entry: Entry, connection: Connection): void {
-    // Lost with the connection, it stays queued and goes out again on the next one.
-    connection.request(entry.request, (error, result) => (error && connection.closed) || entry.settle(error, result as PublishResult))
+    // A try is going out now: the one a refusal scheduled is no longer needed.
+    entry.wait()
+    connection.request(entry.request, (error, result) => {
+      // Lost with the connection, it stays queued and goes out again on the next one.
+      if (error && connection.closed) return
+      if (!error?.retryable) return entry.settle(error, result as PublishResult)
+      // Refused for now (the server is busy or degraded): try again later with the same key. On a
+      // new connection before then, the flush sends it at once.
+      entry.refused = error
+      entry.wait = this.#options.schedule(() => {
+        const current = this.#options.current.get()
+        if (current) this.#send(entry, current)
+      }, this.#options.retryDelay(entry.refusals++, error))
+    })
   }
 }

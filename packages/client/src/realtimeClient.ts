@@ -46,7 +46,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     // Idempotency keys: unique to this client, numbered per publish.
     const keyPrefix = random().toString(36).slice(2, 10)
     let published = 0
-    const outbox = new Outbox({ ...resolved, current, schedule })
+    const outbox = new Outbox({ ...resolved, current, schedule, retryDelay: (attempt, error) => this.#connector.backoff(attempt, error) })
     const parts: ConnectorParts = {
       events: this.#events,
       // getToken is part of a connect attempt, so it gets the attempt's time limit.

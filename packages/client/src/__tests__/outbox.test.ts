@@ -33,6 +33,49 @@ describe('publishing', () => {
     expect(network.sent('publish')).toHaveLength(1)
   })
 
+  it('retries a publish refused with UNAVAILABLE with the same idempotency key after retryAfterMs, until acknowledged', async () => {
+    const { network, client } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    // The server refuses the first try (its broker is degraded) and advises waiting 2 s.
+    network.refuse('publish', () => (network.sent('publish').length === 1 ? { code: 'UNAVAILABLE', message: 'broker degraded', retryAfterMs: 2000 } : undefined))
+    const result = client.channel('board:1').publish('moved', 1)
+    await settle(1999)
+    expect(network.sent('publish')).toHaveLength(1)
+    await settle(1)
+    await expect(result).resolves.toMatchObject({ position: { offset: 1 }, duplicate: false })
+    const [first, again] = network.sent('publish')
+    expect(again!.key).toBe(first!.key)
+    // Only the publish was retried: the connection stayed up.
+    expect(network.sockets).toHaveLength(1)
+  })
+
+  it('rejects with QUEUE_EXPIRED, the last refusal as its cause, when retryable refusals outlast queueTtlMs', async () => {
+    const { network, client } = testClient({ reconnectDelay: () => 300, queueTtlMs: 1000 })
+    client.connect()
+    await settle()
+    network.refuse('publish', () => ({ code: 'RATE_LIMITED', message: 'slow down' }))
+    const result = client.channel('board:1').publish('moved', 1)
+    const rejected = result.catch((error: RealtimeError) => error)
+    await settle(1000)
+    const error = await rejected
+    expect(error).toMatchObject({ name: 'RealtimeError', code: 'QUEUE_EXPIRED', cause: { code: 'RATE_LIMITED' } })
+    // Tried at 0, 300, 600 and 900 ms, then no more.
+    expect(network.sent('publish')).toHaveLength(4)
+    await settle(1000)
+    expect(network.sent('publish')).toHaveLength(4)
+  })
+
+  it('rejects at once, without retrying, when the refusal is not retryable (BAD_REQUEST)', async () => {
+    const { network, client } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    await settle()
+    network.refuse('publish', () => ({ code: 'BAD_REQUEST', message: 'bad payload' }))
+    await expect(client.channel('board:1').publish('moved', 1)).rejects.toMatchObject({ code: 'BAD_REQUEST', retryable: false })
+    await settle(1000)
+    expect(network.sent('publish')).toHaveLength(1)
+  })
+
   it('queues publishes while disconnected and flushes them in order once connected', async () => {
     const { network, client } = testClient()
     const channel = client.channel('board:1')
