@@ -109,6 +109,8 @@ describe('presence on two replicas of one Redis', () => {
     const { redisUrl, replicas: [survivor] } = await replicas(1)
     const doomed = runCli(['--port', '0', '--redis', redisUrl, '--api-key', API_KEY, '--presence-ttl', String(PRESENCE_TTL_MS)])
     const doomedUrl = { url: await listeningUrl(doomed) }
+    // It listens at once and joins Redis on its own: presence needs Redis.
+    await eventually(() => expect(doomed.stdout()).toContain('Redis broker: ok'), PATIENCE.timeout)
     const watcher = await connect(survivor!.server, 'grace')
     await join(watcher, 'board:k')
     const adaHere = await connect(survivor!.server, 'ada')
