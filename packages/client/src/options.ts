@@ -1,4 +1,5 @@
 import type { ReconnectDelay } from './backoff'
+import { DEV } from './dev'
 import { globalTimers, type Timers } from './timers'
 import type { GetToken } from './tokenManager'
 import { TRANSPORTS, type TransportName } from '@lifeline/protocol'
@@ -154,7 +155,7 @@ export type ResolvedOptions = typeof DEFAULT_OPTIONS &
  * and what to do about it.
  */
 export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
-  if (!options || typeof options !== 'object') fail(`needs options { url, getToken }, ${EXAMPLE}`)
+  if (!options || typeof options !== 'object') fail(DEV ? `needs options { url, getToken }, ${EXAMPLE}` : 'options')
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = baseUrl(options.url)
   // Bounds given in part take the rest from the defaults.
@@ -162,30 +163,40 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (typeof resolved.reconnectDelay === 'object') resolved.reconnectDelay = { ...DEFAULT_OPTIONS.reconnectDelay, ...resolved.reconnectDelay }
   for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
     const given = resolved[name as 'queueSize']
-    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(`option "${name}" must be a number >= 0, got ${show(given)}`)
+    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(DEV ? `option "${name}" must be a number >= 0, got ${show(given)}` : name)
   }
   const { transports } = resolved
   if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) {
-    fail(`option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}`)
+    fail(DEV ? `option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}` : 'transports')
   }
   // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
   const needed = {
-    WebSocket: transports.includes('websocket') && 'pass `WebSocket` from the ws package, or leave "websocket" out of `transports`',
-    EventSource: transports.includes('sse') && 'pass `EventSource` from the eventsource package, or leave "sse" out of `transports`',
-    fetch: transports.some((name) => name !== 'websocket') && 'pass `fetch` (SSE and long-polling send with it), or use transports: ["websocket"]',
+    WebSocket: transports.includes('websocket'),
+    EventSource: transports.includes('sse'),
+    fetch: transports.some((name) => name !== 'websocket'),
   }
-  for (const [name, remedy] of Object.entries(needed)) {
-    if (remedy && typeof resolved[name as 'fetch'] !== 'function') fail(`${name} ${options[name as 'fetch'] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${remedy}`)
+  for (const [name, used] of Object.entries(needed)) {
+    if (used && typeof resolved[name as 'fetch'] !== 'function') {
+      fail(DEV ? `${name} ${options[name as 'fetch'] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${REMEDIES[name as 'fetch']}` : name)
+    }
   }
-  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail(`option "getToken" must be a function, got ${show(resolved.getToken)}`)
+  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail(DEV ? `option "getToken" must be a function, got ${show(resolved.getToken)}` : 'getToken')
   resolved.timers ??= globalTimers
   resolved.random ??= Math.random
   resolved.now ??= Date.now
   return resolved
 }
 
+/** How to fix a missing constructor, for the development message. */
+const REMEDIES = {
+  WebSocket: 'pass `WebSocket` from the ws package, or leave "websocket" out of `transports`',
+  EventSource: 'pass `EventSource` from the eventsource package, or leave "sse" out of `transports`',
+  fetch: 'pass `fetch` (SSE and long-polling send with it), or use transports: ["websocket"]',
+}
+
+/** Throws the misconfiguration: the development message, or in production `invalid <option>`. */
 function fail(message: string): never {
-  throw new TypeError(`RealtimeClient: ${message}`)
+  throw new TypeError(`RealtimeClient: ${DEV ? message : `invalid ${message}`}`)
 }
 
 const show = (value: unknown) => (typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value))
@@ -198,18 +209,18 @@ const EXAMPLE = "e.g. 'https://rt.example.com' or '/realtime'"
  * (as `ws(s):`), `/sse` and `/sse/send` to it. A path is resolved against the page's location.
  */
 function baseUrl(url: unknown): string {
-  if (typeof url !== 'string' || !url) fail(`option "url" is required, ${EXAMPLE}`)
+  if (typeof url !== 'string' || !url) fail(DEV ? `option "url" is required, ${EXAMPLE}` : 'url')
   const page = (globalThis as { location?: { href?: string } }).location?.href
   const path = /^\/(?!\/)/.test(url)
-  if (path && !page) fail(`url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL`)
+  if (path && !page) fail(DEV ? `url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL` : 'url')
   let parsed: URL
   try {
     parsed = new URL(url, path ? page : undefined)
   } catch {
-    fail(`url '${url}' is not a URL, ${EXAMPLE}`)
+    fail(DEV ? `url '${url}' is not a URL, ${EXAMPLE}` : 'url')
   }
   const scheme = SCHEMES[parsed.protocol]
-  if (!scheme) fail(`url '${url}' must start with https://, http://, wss://, ws:// or /`)
-  if (parsed.search || parsed.hash) fail(`url '${url}' must not have a query or fragment`)
+  if (!scheme) fail(DEV ? `url '${url}' must start with https://, http://, wss://, ws:// or /` : 'url')
+  if (parsed.search || parsed.hash) fail(DEV ? `url '${url}' must not have a query or fragment` : 'url')
   return `${scheme}//${parsed.host}${parsed.pathname}`.replace(/\/+$/, '')
 }
