@@ -11,7 +11,7 @@ import { resolveOptions, type RealtimeClientOptions } from './options'
 import { Outbox } from './outbox'
 import type { ConnectionDriver } from './share'
 import { noop } from './timers'
-import { TokenManager } from './tokenManager'
+import { tokenManager } from './tokenManager'
 import type { ChannelEvents, ChannelMap, ClientEvents, ClientStats } from './types'
 
 /**
@@ -50,7 +50,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     const parts: ConnectorParts = {
       events: this.#events,
       // getToken is part of a connect attempt, so it gets the attempt's time limit.
-      tokens: new TokenManager(resolved.getToken, now, schedule, resolved.connectTimeoutMs),
+      tokens: tokenManager(resolved.getToken, now, schedule, resolved.connectTimeoutMs),
       outbox,
       current,
       schedule,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { UnauthorizedError } from '../errors'
-import { TokenManager } from '../tokenManager'
+import { tokenManager } from '../tokenManager'
 import { settle, testClient, useFakeTime } from './support/testClient'
 import { closeNetwork, testNetwork } from './support/testNetwork'
 
@@ -27,7 +27,7 @@ describe('TokenManager', () => {
   it('shares one getToken call among concurrent callers', async () => {
     const pending = deferred<string>()
     const getToken = vi.fn(() => pending.promise)
-    const tokens = new TokenManager(getToken, Date.now, schedule, 5000)
+    const tokens = tokenManager(getToken, Date.now, schedule, 5000)
     const calls = [tokens.get('connect'), tokens.fetch('refresh'), tokens.get('connect')]
     pending.resolve('t1')
     expect(await Promise.all(calls)).toEqual(['t1', 't1', 't1'])
@@ -37,7 +37,7 @@ describe('TokenManager', () => {
   it('reuses the token until shortly before the expiry the server gave, then asks again', async () => {
     let n = 0
     const getToken = vi.fn(() => `t${++n}`)
-    const tokens = new TokenManager(getToken, Date.now, schedule, 5000)
+    const tokens = tokenManager(getToken, Date.now, schedule, 5000)
     await tokens.get('connect')
     tokens.accepted(10_000)
     vi.advanceTimersByTime(7000)
@@ -49,24 +49,24 @@ describe('TokenManager', () => {
 
   it('calls getToken again after a failed call instead of caching the failure', async () => {
     const getToken = vi.fn().mockRejectedValueOnce(new Error('network')).mockResolvedValueOnce('t2')
-    const tokens = new TokenManager(getToken, Date.now, schedule, 5000)
+    const tokens = tokenManager(getToken, Date.now, schedule, 5000)
     await expect(tokens.fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED', retryable: true })
     await expect(tokens.fetch('connect')).resolves.toBe('t2')
   })
 
   it('maps UnauthorizedError to UNAUTHORIZED and anything that is not a token to TOKEN_FAILED', async () => {
-    await expect(new TokenManager(() => Promise.reject(new UnauthorizedError('signed out')), Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'UNAUTHORIZED', retryable: false })
-    await expect(new TokenManager(() => '' as string, Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED' })
+    await expect(tokenManager(() => Promise.reject(new UnauthorizedError('signed out')), Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'UNAUTHORIZED', retryable: false })
+    await expect(tokenManager(() => '' as string, Date.now, schedule, 5000).fetch('connect')).rejects.toMatchObject({ code: 'TOKEN_FAILED' })
   })
 
   it('can renew a refused token once, but not one fetched after a refusal, nor without getToken', () => {
-    const tokens = new TokenManager(() => 't', Date.now, schedule, 5000)
+    const tokens = tokenManager(() => 't', Date.now, schedule, 5000)
     expect(tokens.renewable).toBe(true)
     tokens.rejected()
     expect(tokens.renewable).toBe(false)
     tokens.accepted(undefined)
     expect(tokens.renewable).toBe(true)
-    expect(new TokenManager(undefined, Date.now, schedule, 5000).renewable).toBe(false)
+    expect(tokenManager(undefined, Date.now, schedule, 5000).renewable).toBe(false)
   })
 })
 
