@@ -73,6 +73,11 @@ const STORIES: Record<string, (story: StoryCheck) => Promise<void>> = {
     await expect.poll(() => number(page, 'message-count'), LIVE).toBeGreaterThan(3)
     expect(await text(page, 'transport')).toBe('websocket')
   },
+  'labs-tabs-lab--default': async ({ page, expect }) => {
+    // Alone in the browser, the tab leads its share.
+    await expect.poll(() => text(page, 'inspector-role'), LIVE).toBe('leader')
+    await expect.poll(() => number(page, 'message-count'), LIVE).toBeGreaterThan(3)
+  },
   'labs-auth-lab--short-lived-tokens': async ({ page, expect }) => {
     await expect.poll(() => text(page, 'expires-in'), LIVE).toMatch(/^\d+ s$/)
   },

@@ -6,6 +6,7 @@ import * as kanbanBoard from '../stories/KanbanBoard.stories'
 import * as trackComments from '../stories/TrackComments.stories'
 import * as fallbackLab from '../stories/FallbackLab.stories'
 import * as authLab from '../stories/AuthLab.stories'
+import * as tabsLab from '../stories/TabsLab.stories'
 import * as connectionInspector from '../stories/ConnectionInspector.stories'
 
-export const STORY_MODULES = [notificationCentre, liveDashboard, leaderboard, kanbanBoard, trackComments, fallbackLab, authLab, connectionInspector]
+export const STORY_MODULES = [notificationCentre, liveDashboard, leaderboard, kanbanBoard, trackComments, fallbackLab, authLab, tabsLab, connectionInspector]

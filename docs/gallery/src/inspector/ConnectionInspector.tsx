@@ -21,7 +21,7 @@ const time = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false
  */
 export function ConnectionInspector({ watch = [], recentFrames = 12 }: ConnectionInspectorProps) {
   const session = useDemoSession()
-  const { status, transport, diagnosis } = useConnectionState()
+  const { status, transport, diagnosis, role } = useConnectionState()
   const stats = useClientStats()
   const timeline = useEventLog(session.timeline)
   const frames = useEventLog(session.frames)
@@ -38,6 +38,13 @@ export function ConnectionInspector({ watch = [], recentFrames = 12 }: Connectio
         <dd data-testid="inspector-transport">{transport ?? '—'}</dd>
         <dt>Diagnosis</dt>
         <dd data-testid="inspector-diagnosis">{diagnosis ?? '—'}</dd>
+        {/* With tab sharing: whether this tab holds the connection or goes through the tab that does. */}
+        {role && (
+          <>
+            <dt>Tab</dt>
+            <dd data-testid="inspector-role">{role}</dd>
+          </>
+        )}
         <dt>RTT</dt>
         <dd data-testid="inspector-rtt">{stats.rttMs === undefined ? '—' : `${stats.rttMs} ms`}</dd>
         <dt>Frames in / out</dt>

@@ -1,4 +1,5 @@
 import { RealtimeClient, UnauthorizedError, type ConnectionStatus, type RealtimeClientOptions, type TokenReason, type TransportName } from '@lifeline/client'
+import { tabSharing } from '@lifeline/client/tabs'
 import type { RegisteredChannels } from '@lifeline/react'
 import { eventLog, type EventLog } from './eventLog'
 
@@ -14,8 +15,11 @@ export interface SessionArgs {
   tokenTtlSeconds?: number
 }
 
-/** Client options a story may tune through `parameters.realtime` (for example the lab's probe delay). */
-export type SessionOptions = Pick<RealtimeClientOptions, 'upgradeDelay' | 'transports' | 'connectTimeoutMs'>
+/**
+ * Client options a story may tune through `parameters.realtime` (for example the lab's probe delay).
+ * `shareTabs` shares one connection among the browser's tabs of the story's user (its share key).
+ */
+export type SessionOptions = Pick<RealtimeClientOptions, 'upgradeDelay' | 'transports' | 'connectTimeoutMs'> & { shareTabs?: boolean }
 
 export interface StateEntry {
   status: ConnectionStatus
@@ -54,7 +58,7 @@ export interface DemoSession {
  * in and out recorded through the client's `logger` option, every state change on a timeline.
  * Nothing connects until `RealtimeProvider` mounts.
  */
-export function createDemoSession({ user, roles = [], tokenTtlSeconds = 3600 }: SessionArgs, options: SessionOptions = {}, origin = location.origin): DemoSession {
+export function createDemoSession({ user, roles = [], tokenTtlSeconds = 3600 }: SessionArgs, { shareTabs, ...options }: SessionOptions = {}, origin = location.origin): DemoSession {
   const timeline = eventLog<StateEntry>(100)
   const frames = eventLog<FrameEntry>(200)
   const tokens = eventLog<TokenEntry>(50)
@@ -63,6 +67,8 @@ export function createDemoSession({ user, roles = [], tokenTtlSeconds = 3600 }: 
   const client = new RealtimeClient<RegisteredChannels>({
     url: origin,
     ...options,
+    // Keyed by the user: tabs of another user never share this one's connection and token.
+    share: shareTabs ? tabSharing({ key: user }) : undefined,
     async getToken({ reason }) {
       const response = await fetch(`${origin}/demo/token?${query}`)
       // The sign-in service says this user may not have a token: stop, do not retry.

@@ -23,6 +23,7 @@ export interface DemoRouteOptions {
  *   upgrades like a proxy would; live WebSockets are dropped when the block starts. Likewise
  *   `{"bufferSse": true}` holds new event streams back like a buffering proxy (live ones are dropped).
  * - `POST /demo/silence-websocket`: the open WebSockets pass nothing from now on, without a close.
+ * - `GET /demo/connections?sub=`: how many connections the server holds for a user, and over what.
  * - `POST /demo/revoke?sub=`, `DELETE /demo/revoke?sub=`: revoke or restore a user's access.
  * Returns `false` for any other path.
  */
@@ -56,6 +57,12 @@ export function demoRoutes({ server, revoked, jwtSecret }: DemoRouteOptions): (r
         // end sample
         if (change.bufferSse === true) for (const client of clients) if (client.transport === 'sse') client.disconnect(RECONNECT_CLOSE, 'SSE buffered (demo fault)')
         return json(response, 200, faults)
+      }
+      case 'GET /demo/connections': {
+        // For the tabs lab: how many connections the server holds for a user, however many tabs are open.
+        if (!SUBJECT.test(sub)) return json(response, 400, { error: 'sub is required' })
+        const connections = server().clients.filter((client) => client.user === sub)
+        return json(response, 200, { sub, connections: connections.length, transports: connections.map((client) => client.transport) })
       }
       case 'POST /demo/silence-websocket':
         return json(response, 200, { silenced: server().silenceWebSocketNow() })
