@@ -2,6 +2,7 @@ import mitt, { type Emitter } from 'mitt'
 import { ChannelPresence } from './channelPresence'
 import type { Connection } from './connection'
 import type { CurrentConnection } from './currentConnection'
+import { DEV } from './dev'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { noop } from './timers'
@@ -144,7 +145,7 @@ export class Channel<Events extends EventMap = EventMap> {
    * @throws {TypeError} for `'*'`: use {@link onAny} to hear every event
    */
   on<E extends keyof Events & string>(event: NotCatchAll<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
-    if (event === '*') throw new TypeError("on('*') is no event; use onAny(handler)")
+    if (event === '*') throw new TypeError(DEV ? "on('*') is no event; use onAny(handler)" : "on('*')")
     return listen(this.#messages, event, (message: MessageFrame) => handler(message.data as Events[E], meta(message)))
   }
 
