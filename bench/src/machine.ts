@@ -14,8 +14,11 @@ async function versionOf(name: string): Promise<string> {
   }
 }
 
-/** The commit measured, and how many files under packages/ differed from it (the working tree is what runs). */
-async function sourceState(): Promise<string> {
+/**
+ * The commit measured, and how many files under packages/ differed from it (the working tree is
+ * what runs). Read when the run starts, as the programs are bundled then.
+ */
+export async function sourceState(): Promise<string> {
   const git = (...args: string[]) =>
     new Promise<string>((resolve) => execFile('git', args, { cwd: new URL('.', import.meta.url).pathname }, (error, stdout) => resolve(error ? '' : stdout.trim())))
   const commit = await git('rev-parse', '--short', 'HEAD')
@@ -30,7 +33,7 @@ async function esbuildVersion(): Promise<string> {
 }
 
 /** CPU, memory, kernel, load (2 cores: above 2 means others were waiting for a core), Node and every library's version. */
-export async function describeMachine(loadAtStart: number[]): Promise<string> {
+export async function describeMachine(loadAtStart: number[], source: string): Promise<string> {
   const cores = cpus()
   const rows: string[][] = [
     ['CPU', `${cores[0]?.model ?? 'unknown'} × ${cores.length}`],
@@ -38,7 +41,7 @@ export async function describeMachine(loadAtStart: number[]): Promise<string> {
     ['Kernel', `Linux ${release()}`],
     ['Load average (1/5/15 min) at the start of the run', loadAtStart.map((load) => load.toFixed(2)).join(' / ')],
     ['Load average (1/5/15 min) at the end of the run', loadavg().map((load) => load.toFixed(2)).join(' / ')],
-    ['Source', await sourceState()],
+    ['Source (at the start of the run)', source],
     ['Node', process.version],
     ['esbuild', await esbuildVersion()],
   ]

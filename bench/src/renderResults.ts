@@ -5,7 +5,7 @@ import type { Profile } from './profile'
 import { method } from './method'
 
 /** The whole RESULTS.md: targets, failures, machine and versions, method, then each suite's tables. */
-export async function renderResults(profile: Profile, sections: BenchSection[], seconds: number, loadAtStart: number[]): Promise<string> {
+export async function renderResults(profile: Profile, sections: BenchSection[], seconds: number, loadAtStart: number[], source: string): Promise<string> {
   const goals = sections.flatMap((section) => section.goals)
   const failures = sections.flatMap((section) => section.failures)
   return [
@@ -23,7 +23,7 @@ export async function renderResults(profile: Profile, sections: BenchSection[], 
     '',
     '## Machine and versions',
     '',
-    await describeMachine(loadAtStart),
+    await describeMachine(loadAtStart, source),
     '',
     '## Method',
     '',

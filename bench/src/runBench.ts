@@ -11,6 +11,7 @@ import { runBundleSizeSuite } from './bundleSizeSuite'
 import { runClientThroughputSuite } from './clientThroughputSuite'
 import { runFallbackSuite } from './fallbackSuite'
 import { runFanoutSuite } from './fanoutSuite'
+import { sourceState } from './machine'
 import { FULL, SMOKE, type Profile } from './profile'
 import { runProfileSuite } from './profileSuite'
 import { renderResults } from './renderResults'
@@ -50,6 +51,7 @@ setTimeout(() => {
 
 const startedAt = Date.now()
 const loadAtStart = loadavg()
+const source = await sourceState()
 const sections: BenchSection[] = []
 for (const [name, run] of Object.entries(SUITES)) {
   if (only.length && !only.includes(name)) continue
@@ -63,7 +65,7 @@ for (const [name, run] of Object.entries(SUITES)) {
     sections.push({ title: `${name} (failed)`, markdown: `The suite failed: \`${message}\``, goals: [], failures: [`${name}: ${message}`] })
   }
 }
-const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000, loadAtStart)
+const report = await renderResults(profile, sections, (Date.now() - startedAt) / 1000, loadAtStart, source)
 if (profile.name === 'full' && !only.length && !sizes && !engines) {
   await writeFile(new URL('../RESULTS.md', import.meta.url), report)
   log('wrote bench/RESULTS.md')
