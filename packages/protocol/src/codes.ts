@@ -80,43 +80,61 @@ interface CloseInfo {
   readonly error?: ErrorCode
 }
 
-const close = <Name extends string>(name: Name, action: ClientAction, error?: ErrorCode) =>
-  (error ? { name, action, error } : { name, action }) as CloseInfo & { readonly name: Name }
-
 /**
- * Close codes, in `disconnect` frames and as WebSocket close codes. The thousands and hundreds say
- * what to do: 4000–4099 back off, 4100–4199 reconnect now, 4200–4299 refresh the token, 4300–4399
- * stop. An unknown code inside a range is treated as its range; any other code backs off.
+ * Close codes, in `disconnect` frames and as WebSocket close codes, by name. The thousands and
+ * hundreds say what to do: 4000–4099 back off, 4100–4199 reconnect now, 4200–4299 refresh the
+ * token, 4300–4399 stop. An unknown code inside a range is treated as its range; any other code
+ * backs off, but 1000 (closed on purpose), after which nothing is done.
  */
-export const CLOSES = {
-  1000: close('NORMAL', 'none'),
-  4000: close('SERVER_ERROR', 'backoff'),
-  4001: close('SLOW_CONSUMER', 'backoff'),
-  4002: close('RATE_LIMITED', 'backoff', 'RATE_LIMITED'),
-  4003: close('CONNECT_TIMEOUT', 'backoff'),
-  4004: close('HEARTBEAT_TIMEOUT', 'backoff'),
-  4100: close('SHUTDOWN', 'reconnect-now'),
-  4101: close('RECONNECT', 'reconnect-now'),
-  4200: close('TOKEN_EXPIRED', 'refresh', 'TOKEN_EXPIRED'),
-  4201: close('UNAUTHORIZED', 'refresh', 'UNAUTHORIZED'),
-  4300: close('FORBIDDEN', 'stop', 'FORBIDDEN'),
-  4301: close('BAD_PROTOCOL', 'stop', 'UNSUPPORTED_VERSION'),
-  4302: close('ORIGIN_NOT_ALLOWED', 'stop', 'ORIGIN_NOT_ALLOWED'),
-} as const satisfies Record<number, CloseInfo>
+const CLOSE_NAMES = {
+  1000: 'NORMAL',
+  4000: 'SERVER_ERROR',
+  4001: 'SLOW_CONSUMER',
+  4002: 'RATE_LIMITED',
+  4003: 'CONNECT_TIMEOUT',
+  4004: 'HEARTBEAT_TIMEOUT',
+  4100: 'SHUTDOWN',
+  4101: 'RECONNECT',
+  4200: 'TOKEN_EXPIRED',
+  4201: 'UNAUTHORIZED',
+  4300: 'FORBIDDEN',
+  4301: 'BAD_PROTOCOL',
+  4302: 'ORIGIN_NOT_ALLOWED',
+} as const
 
-/** Close codes by name, for servers: `CloseCode.SHUTDOWN === 4100`. */
-// The whole computation in one pure call: with only the outer call marked, bundlers keep the
-// `Object.entries(...).map(...)` argument, and the table with it, in builds that never read CloseCode.
-export const CloseCode = /* @__PURE__ */ (() => Object.fromEntries(Object.entries(CLOSES).map(([code, { name }]) => [name, Number(code)])))() as {
-  readonly [K in keyof typeof CLOSES as (typeof CLOSES)[K]['name']]: K
+/** The error a client reports for a close, when it is more precise than "the transport closed". */
+const CLOSE_ERRORS: Partial<Record<number, ErrorCode>> = {
+  4002: 'RATE_LIMITED',
+  4200: 'TOKEN_EXPIRED',
+  4201: 'UNAUTHORIZED',
+  4300: 'FORBIDDEN',
+  4301: 'UNSUPPORTED_VERSION',
+  4302: 'ORIGIN_NOT_ALLOWED',
 }
 
 const RANGE_ACTIONS: ClientAction[] = ['backoff', 'reconnect-now', 'refresh', 'stop']
 
-/** What a client does after a close with `code` (unknown codes: by range, else back off). */
-export function closeInfo(code: number): CloseInfo {
-  const known = (CLOSES as Record<number, CloseInfo>)[code]
-  if (known) return known
+/**
+ * What a client does after a close with `code` (unknown codes: by range, else back off).
+ * @note Reads the range rule and the errors only, not the names: a client bundle leaves the names out.
+ */
+export function closeInfo(code: number): Omit<CloseInfo, 'name'> {
   const range = code >= 4000 && code < 4400 ? Math.floor((code - 4000) / 100) : 0
-  return { name: String(code), action: RANGE_ACTIONS[range]! }
+  const action = code === 1000 ? 'none' : RANGE_ACTIONS[range]!
+  const error = CLOSE_ERRORS[code]
+  return error ? { action, error } : { action }
+}
+
+/** Every close code of protocol v1 with its name, action and reported error. */
+// Built in one pure call, so builds that never read it (the client) drop the names.
+export const CLOSES = /* @__PURE__ */ (() =>
+  Object.fromEntries(Object.entries(CLOSE_NAMES).map(([code, name]) => [code, { name, ...closeInfo(Number(code)) }])))() as {
+  readonly [K in keyof typeof CLOSE_NAMES]: CloseInfo & { readonly name: (typeof CLOSE_NAMES)[K] }
+}
+
+/** Close codes by name, for servers: `CloseCode.SHUTDOWN === 4100`. */
+// The whole computation in one pure call: with only the outer call marked, bundlers keep the
+// `Object.entries(...).map(...)` argument, and the table with it, in builds that never read CloseCode.
+export const CloseCode = /* @__PURE__ */ (() => Object.fromEntries(Object.entries(CLOSE_NAMES).map(([code, name]) => [name, Number(code)])))() as {
+  readonly [K in keyof typeof CLOSE_NAMES as (typeof CLOSE_NAMES)[K]]: K
 }
