@@ -218,4 +218,5 @@ export class Connection {
 }
 
 const closedError = () => new RealtimeError('TRANSPORT_CLOSED')
-const serverError = ({ code, message, retryAfterMs }: ErrorBody) => new RealtimeError(code, message, { retryAfterMs })
+/** The error a server's error body stands for (its `retryAfterMs` included). */
+export const serverError = (body: ErrorBody) => new RealtimeError(body.code, body.message, body)

@@ -2,7 +2,7 @@ import mitt from 'mitt'
 import { isChannel, type PublishResult } from '@lifeline/protocol'
 import { Channel, type ChannelDeps, type EventMap } from './channel'
 import type { ConnectionSnapshot } from './connectionState'
-import { Connection } from './connection'
+import { Connection, serverError } from './connection'
 import { Connector, kChange, type ClientEmitter, type ConnectorParts } from './connector'
 import { CurrentConnection } from './currentConnection'
 import { RealtimeError } from './errors'
@@ -46,7 +46,9 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     // Idempotency keys: unique to this client, numbered per publish.
     const keyPrefix = random().toString(36).slice(2, 10)
     let published = 0
-    const outbox = new Outbox({ ...resolved, current, schedule, retryDelay: (attempt, error) => this.#connector.backoff(attempt, error) })
+    // Publishes and subscriptions refused for now wait like reconnects do (and never less than `retryAfterMs`).
+    const retryDelay = (attempt: number, error: RealtimeError) => this.#connector.backoff(attempt, error)
+    const outbox = new Outbox({ ...resolved, current, schedule, retryDelay })
     const parts: ConnectorParts = {
       events: this.#events,
       // getToken is part of a connect attempt, so it gets the attempt's time limit.
@@ -58,7 +60,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         const channel = this.#channels.get(frame.channel)
         if (frame.type === 'message') channel?.receive(connection, frame)
         else if (frame.type === 'presence') channel?.presenceChanged(connection, frame)
-        else channel?.ended(connection, new RealtimeError(frame.error.code, frame.error.message, { retryAfterMs: frame.error.retryAfterMs }))
+        else channel?.ended(connection, serverError(frame.error))
       },
       trace: (direction, frame) => {
         this.#frames[direction === 'in' ? 'framesIn' : 'framesOut'] += 1
@@ -72,7 +74,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       current,
       schedule,
       publish: (channel, event, data) => outbox.add({ type: 'publish', channel, event, data, key: `${keyPrefix}-${++published}` }),
-      retryDelay: (attempt, error) => this.#connector.backoff(attempt, error),
+      retryDelay,
     }
   }
 
