@@ -183,17 +183,26 @@ export class Channel<Events extends EventMap = EventMap> {
    * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#publishing
    */
   publish<E extends keyof Events & string>(event: E, data: Events[E]): Promise<PublishResult> {
+    // Commands keep the app's order: a subscribe() of this turn goes out before this publish.
+    this.#flushJoin()
     return this.#deps.publish(this.name, event, data)
   }
 
-  /** Joins in a microtask: the `subscribe()` calls of this turn merge their options first. */
+  /**
+   * Joins in a microtask: the `subscribe()` calls of this turn merge their options first. The state
+   * says `subscribing` at once, so nothing reads an idle channel between subscribe() and the join.
+   */
   #queueJoin(): void {
     if (this.#joinQueued) return
     this.#joinQueued = true
-    queueMicrotask(() => {
-      this.#joinQueued = false
-      if (this.#joined !== this.#deps.current.get()) this.#join()
-    })
+    if (this.#deps.current.get()) this.#set('subscribing', this.#state.error)
+    queueMicrotask(() => this.#flushJoin())
+  }
+
+  #flushJoin(): void {
+    if (!this.#joinQueued) return
+    this.#joinQueued = false
+    if (this.#joined !== this.#deps.current.get()) this.#join()
   }
 
   /** Ends the server subscription and makes it again at once, from the last position, with the current options. */
