@@ -88,19 +88,26 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
   }
 
   function command(link: string, frame: Command): void {
-    watch(link.split('.')[0]!)
+    const tab = link.split('.')[0]!
+    watch(tab)
     const reply = answer(link, frame.id)
-    if (frame.type === 'connect') return reply(undefined, { session: link, heartbeatMs: 0 })
+    if (frame.type === 'connect') {
+      // A tab uses one link at a time: a new one replaces its others.
+      leave((other) => other.startsWith(`${tab}.`) && other !== link)
+      return reply(undefined, { session: link, heartbeatMs: 0 })
+    }
     if (frame.type === 'unsubscribe') {
       reply(undefined, {})
       return leave((other) => other === link, frame.channel)
     }
+    // Without a connection, or once it closed, nothing is answered: the tabs drop their links when the
+    // leader says so, and their publishes wait in their own queues for the next link, as in one tab.
     const on = connection
-    if (!on) return reply(new kit.RealtimeError('TRANSPORT_CLOSED'))
+    if (!on) return
     if (frame.type !== 'subscribe') {
       // Publishes, pings, and whatever else the server answers.
       const { id, ...request } = frame
-      return on.request(request, reply)
+      return on.request(request, (error, result) => on.closed || reply(error, result))
     }
     const { channel: name, since, rewind, presence } = frame
     let feed = feeds.get(name)
