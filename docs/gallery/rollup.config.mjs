@@ -12,6 +12,7 @@ import commonjs from '@rollup/plugin-commonjs'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import replace from '@rollup/plugin-replace'
 import { transform } from 'esbuild'
+import { SOURCE_CONDITION } from '../../conditions.mjs'
 
 const extensions = ['.ts', '.tsx', '.mjs', '.js', '.json']
 
@@ -54,7 +55,7 @@ export default [
     output: { dir: 'dist/site', format: 'es', entryFileNames: 'gallery.js', sourcemap: true },
     plugins: [
       replace({ preventAssignment: true, values: { 'process.env.NODE_ENV': JSON.stringify('production') } }),
-      nodeResolve({ browser: true, extensions, dedupe: ['react', 'react-dom'], exportConditions: ['@lifeline/source', 'browser', 'import', 'default'] }),
+      nodeResolve({ browser: true, extensions, dedupe: ['react', 'react-dom'], exportConditions: [SOURCE_CONDITION, 'browser', 'import', 'default'] }),
       commonjs(),
       esbuildTransform('es2022'),
       esbuildMinify('es2022'),

@@ -5,6 +5,7 @@
 // server itself (`startGalleryServer({ siteDir: 'storybook-static' })`, as the Chromium test does).
 import type { StorybookConfig } from '@storybook/react-vite'
 import type { InlineConfig } from 'vite'
+import { browserConditions } from '../../../conditions.mjs'
 
 /** Paths the mock server answers; everything else is Storybook's. */
 const PROTOCOL_PATHS = ['/ws', '/sse', '/poll', '/publish', '/demo']
@@ -16,7 +17,7 @@ const config: StorybookConfig = {
   typescript: { reactDocgen: false },
   async viteFinal(vite: InlineConfig, { configType }) {
     // Build from the packages' sources, as the tests and the gallery do: no package build needed.
-    vite.resolve = { ...vite.resolve, conditions: ['@lifeline/source', 'module', 'browser', 'development|production'], dedupe: ['react', 'react-dom'] }
+    vite.resolve = { ...vite.resolve, conditions: browserConditions, dedupe: ['react', 'react-dom'] }
     // Storybook's own manager and preview runtime is one large chunk; that is expected, not a warning.
     vite.build = { ...vite.build, chunkSizeWarningLimit: 2048 }
     if (configType !== 'DEVELOPMENT') return vite

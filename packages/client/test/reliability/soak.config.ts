@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { browserConditions, nodeConditions } from '../../../../conditions.mjs'
 
 // The soak run is not part of `pnpm test`: it has its own config, used by `pnpm test:soak`.
-const conditions = ['@lifeline/source', 'module', 'node', 'development|production']
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  resolve: { conditions: browserConditions },
+  ssr: { resolve: { conditions: nodeConditions } },
   test: {
     name: 'soak',
     root: fileURLToPath(new URL('../..', import.meta.url)),

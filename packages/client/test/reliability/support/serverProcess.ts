@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { freePort } from '@lifeline/testkit/tools'
+import { SOURCE_CONDITION } from '../../../../../conditions.mjs'
 
 /** A mock server in a process of its own, so a test can kill it the way a crash does. */
 export interface ServerProcess {
@@ -41,7 +42,7 @@ console.log('listening on ' + server.url)`,
     bundle: true,
     platform: 'node',
     format: 'esm',
-    conditions: ['@lifeline/source'],
+    conditions: [SOURCE_CONDITION],
     // ws loads these native helpers only when installed; ioredis and msw are never loaded here.
     external: ['bufferutil', 'utf-8-validate', 'ioredis', 'msw'],
     // Bundled CommonJS (ws) calls require(): give the ES module one.
