@@ -33,10 +33,10 @@ SERVER_ENV = {
 }
 
 
-#: What this backend does not implement yet (protocol features newer than it): the server's stamp on
-#: messages (meta), rewind, and presence. Declared, so the report says so instead of failing;
-#: a --level or --not-applicable given on the command line comes after these and wins.
-NOT_YET = ["--level", "core,recovery,limits,multi-replica", "--not-applicable", "message-meta,rewind,cross-replica-presence"]
+#: What this backend does not implement yet (a protocol feature newer than it): presence. Declared,
+#: so the report says so instead of failing; a --level or --not-applicable given on the command line
+#: comes after these and wins.
+NOT_YET = ["--level", "core,recovery,limits,multi-replica", "--not-applicable", "cross-replica-presence"]
 
 
 def main():

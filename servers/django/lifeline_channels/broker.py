@@ -28,12 +28,13 @@ class HistoryResult:
         self.replay_from = replay_from
 
 
-def publish_call(keys, settings, channel, message, key, publisher):
-    """Keys and arguments of the publish script."""
+def publish_call(keys, settings, channel, message, key, publisher, author=None):
+    """Keys and arguments of the publish script. `publisher` scopes the idempotency key; `author`
+    is the token `sub` stamped as `meta.publisher` (None: the server published)."""
     script_keys = [keys.meta(channel), keys.log(channel)]
     if key is not None:
         script_keys.append(keys.idempotency(publisher, key))
-    args = [new_epoch(), message, settings.history_size, settings.history_ttl_ms, settings.idempotency_window_ms, keys.fanout(channel)]
+    args = [new_epoch(), message, settings.history_size, settings.history_ttl_ms, settings.idempotency_window_ms, keys.fanout(channel), dumps(author)]
     return script_keys, args
 
 
@@ -80,19 +81,25 @@ class Broker:
             log.warning("Redis %s failed: %s", args[0], error)
             raise unavailable(failure) from None
 
-    async def publish(self, channel, message, key=None, publisher=SERVER_PUBLISHER):
-        """Appends `message` (see `payload.encode_publication`) at the channel's next position and fans it out; a
+    async def publish(self, channel, message, key=None, publisher=SERVER_PUBLISHER, author=None):
+        """Appends `message` (see `payload.encode_publication`) at the channel's next position, stamped
+        with `author` (a client's `sub`, None for the server) and Redis' time, and fans it out; a
         repeated `key` of the same publisher within the window returns the first outcome, duplicate."""
-        keys, args = publish_call(self.keys, self.settings, channel, message, key, publisher)
+        keys, args = publish_call(self.keys, self.settings, channel, message, key, publisher, author)
         return publish_outcome(await self._script("publish", keys, args, "Redis did not confirm the publish; retry with the same idempotency key"))
 
-    async def history(self, channel, since=None):
+    async def history(self, channel, since=None, rewind=0):
+        """The channel's position and the replay a subscribe asked for: after `since`, or without
+        one the last `rewind` messages (`replay_from` is then the cursor just before them)."""
         keys = [self.keys.meta(channel), self.keys.log(channel)]
-        args = [new_epoch(), since["epoch"] if since else "", since["offset"] if since else 0, self.settings.history_ttl_ms]
+        args = [new_epoch(), since["epoch"] if since else "", since["offset"] if since else 0, self.settings.history_ttl_ms, 0 if since else rewind]
         epoch, offset, recovered, messages, start = await self._script("history", keys, args, "Redis did not answer the history read; retry")
         epoch = _text(epoch)
         publications = [Publication(channel, epoch, start + index + 1, _text(text)) for index, text in enumerate(messages or [])]
-        replay_from = {"epoch": epoch, "offset": 0} if not recovered and start == 0 else None
+        if since is None:
+            replay_from = {"epoch": epoch, "offset": int(start)} if start >= 0 else None
+        else:
+            replay_from = {"epoch": epoch, "offset": 0} if not recovered and start == 0 else None
         return HistoryResult({"epoch": epoch, "offset": int(offset)}, bool(recovered), publications, replay_from)
 
     async def issue_ticket(self, claims, connect_id):

@@ -107,6 +107,11 @@ def parse_command(raw, max_frame_bytes):
             if not is_position(value["since"]):
                 return _bad('"since" must be {epoch, offset}', cid)
             frame["since"] = {"epoch": value["since"]["epoch"], "offset": safe_int(value["since"]["offset"])}
+        if kind == "subscribe" and "rewind" in value:
+            rewind = safe_int(value["rewind"])
+            if rewind is None or rewind < 1:
+                return _bad('"rewind" must be a positive integer', cid)
+            frame["rewind"] = rewind
         return Parsed(frame=frame)
     if kind == "publish":
         if not is_channel(value.get("channel")):

@@ -17,7 +17,8 @@ class Publication:
         self.channel = channel
         self.epoch = epoch
         self.offset = offset
-        # `message` is exactly '{"event":…,"data":…}' (see payload.encode_publication), so its members splice in.
+        # `message` is exactly '{"event":…,"data":…,"meta":…}' (payload.encode_publication, then
+        # the publish script's stamp), so its members splice in.
         self.text = (
             '{"type":"message","channel":' + dumps(channel) + "," + message[1:-1]
             + ',"pos":{"epoch":' + dumps(epoch) + ',"offset":' + str(offset) + "}}"

@@ -1,7 +1,8 @@
 """Lua scripts run atomically inside Redis.
 
 Keys of a channel: `<prefix>{<channel>}:meta` (hash `epoch`, `offset`) and `<prefix>{<channel>}:log`
-(a stream, entry id `<offset>-0`, fields `t` = Redis time in ms and `m` = `{"event","data"}` JSON).
+(a stream, entry id `<offset>-0`, fields `t` = Redis time in ms and `m` = `{"event","data","meta"}`
+JSON, `meta` being the server's stamp `{"publisher","time"}` added by the publish script).
 Both scripts create the channel's epoch when it is missing (first use, Redis restarted empty, key
 evicted), so an epoch changes exactly when the history behind it is gone. The epoch candidate comes
 from the caller because scripts have no good randomness of their own.
@@ -21,7 +22,10 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 #: PUBLISH inside the script means every process hears a channel's messages in offset order, and
 #: a message is never in history without having been fanned out.
 #: KEYS: meta, log, [idempotency key]
-#: ARGV: epoch candidate, message JSON, history size, history ttl ms, idempotency window ms, fan-out channel
+#: The stamp `meta: {publisher, time}` is added here, with Redis' clock, so every process stamps by one
+#: clock, times follow offsets, and history holds the very meta the live delivery carried.
+#: ARGV: epoch candidate, message JSON `{"event","data"}`, history size, history ttl ms,
+#:       idempotency window ms, fan-out channel, publisher as JSON (`"<sub>"` or `null`)
 #: Returns {epoch, offset, duplicate (0|1)}. The fan-out payload is `<epoch> <offset> <message JSON>`.
 PUBLISH = _EPOCH_AND_CLOCK + """
 local key = KEYS[3]
@@ -34,7 +38,9 @@ if key then
 end
 local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
 local id = string.format('%d-0', offset)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], id, 't', now, 'm', ARGV[2])
+-- ARGV[2] ends with '}': the stamp goes in as its last member.
+local message = string.sub(ARGV[2], 1, -2) .. ',"meta":{"publisher":' .. ARGV[7] .. ',"time":' .. string.format('%d', now) .. '}}'
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], id, 't', now, 'm', message)
 -- Trim by age: entries are in time order, so cut before the first fresh one (the new entry is).
 local cutoff = now - tonumber(ARGV[4])
 local start = '-'
@@ -52,7 +58,7 @@ while not trimmed do
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 if key then redis.call('SET', key, epoch .. ' ' .. string.format('%d', offset), 'PX', ARGV[5]) end
-redis.call('PUBLISH', ARGV[6], epoch .. ' ' .. string.format('%d', offset) .. ' ' .. ARGV[2])
+redis.call('PUBLISH', ARGV[6], epoch .. ' ' .. string.format('%d', offset) .. ' ' .. message)
 return { epoch, offset, 0 }
 """
 
@@ -62,12 +68,30 @@ return { epoch, offset, 0 }
 #: no longer has (it restarted empty, or lost the key) is not recovered, but when the stream still
 #: holds the current epoch from offset 1, all of it comes back with `from` 0: messages published
 #: since Redis came back reach the client, which reports only the old epoch's loss.
+#: Without a `since`, a rewind of n returns the last n messages still stored and younger than the
+#: ttl (fewer when history holds fewer), `from` being the offset just before the first of them.
 #: KEYS: meta, log
-#: ARGV: epoch candidate, since epoch ('' for none), since offset, history ttl ms
+#: ARGV: epoch candidate, since epoch ('' for none), since offset, history ttl ms, rewind (0: none)
 #: Returns {epoch, offset, recovered (0|1), messages JSON[], from (-1: no replay)}
 HISTORY = _EPOCH_AND_CLOCK + """
 local offset = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
-if ARGV[2] == '' then return { epoch, offset, 1, {}, -1 } end
+if ARGV[2] == '' then
+  local rewind = tonumber(ARGV[5])
+  if rewind < 1 then return { epoch, offset, 1, {}, -1 } end
+  -- Newest first; stop at the first entry older than the ttl (the older ones are older still).
+  local count = math.min(rewind, offset)
+  if count < 1 then return { epoch, offset, 1, {}, offset } end
+  local entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', string.format('%d', count))
+  local cutoff = now - tonumber(ARGV[4])
+  local kept = 0
+  for _, entry in ipairs(entries) do
+    if tonumber(entry[2][2]) < cutoff then break end
+    kept = kept + 1
+  end
+  local messages = {}
+  for i = 1, kept do messages[i] = entries[kept - i + 1][2][4] end
+  return { epoch, offset, 1, messages, offset - kept }
+end
 local since = tonumber(ARGV[3])
 local recovered = 1
 if ARGV[2] ~= epoch then

@@ -173,7 +173,7 @@ class Session:
         if kind == "refresh":
             return self._refresh(command["token"])
         if kind == "subscribe":
-            return await self._subscribe(command["id"], command["channel"], command.get("since"))
+            return await self._subscribe(command["id"], command["channel"], command.get("since"), command.get("rewind", 0))
         if kind == "unsubscribe":
             subscription = self.subscriptions.pop(command["channel"], None)
             if subscription is None:
@@ -186,7 +186,8 @@ class Session:
             if not self._runtime.authorize(self.claims, channel, "publish"):
                 return _fail("FORBIDDEN", f"Not allowed to publish to {channel}")
             message = encode_publication(command["event"], command["data"], command["key"], self._settings.max_frame_bytes)
-            outcome = await self._runtime.broker.publish(channel, message, command["key"], "u:" + self.claims["sub"])
+            sub = self.claims["sub"]
+            outcome = await self._runtime.broker.publish(channel, message, command["key"], "u:" + sub, author=sub)
             return _ok(outcome)
         return _fail("UNKNOWN_COMMAND", f"Unknown command type {kind}")
 
@@ -236,7 +237,7 @@ class Session:
         self._schedule_expiry()
         return _ok({"expiresInMs": expires_in_ms(claims)})
 
-    async def _subscribe(self, command_id, channel, since):
+    async def _subscribe(self, command_id, channel, since, rewind=0):
         settings, runtime = self._settings, self._runtime
         if channel in self.subscriptions:
             return _fail("ALREADY_SUBSCRIBED", f"Already subscribed to {channel}")
@@ -249,7 +250,7 @@ class Session:
         self.subscriptions[channel] = subscription
         try:
             subscription.release = await runtime.fanout.listen(channel, self.deliver)
-            history = await runtime.broker.history(channel, since)
+            history = await runtime.broker.history(channel, since, rewind)
         except BaseException:
             if self.subscriptions.get(channel) is subscription:
                 del self.subscriptions[channel]
@@ -269,7 +270,8 @@ class Session:
         if since is not None and history.recovered:
             cursor = (since["epoch"], since["offset"])
         elif history.replay_from is not None:
-            # An epoch the channel no longer has, the current one held whole: replayed from its start.
+            # A rewind (the cursor just before the messages replayed), or an epoch the channel no
+            # longer has while the current one is held whole (replayed from its start).
             cursor = (history.replay_from["epoch"], history.replay_from["offset"])
         else:
             cursor = (history.position["epoch"], history.position["offset"])

@@ -29,7 +29,8 @@ def test_subscribe_receives_publications_in_order_with_offsets_increasing_by_one
     assert reply["result"] == {"position": {"epoch": epoch, "offset": 0}, "recovered": True}
     assert [m["data"]["n"] for m in messages] == [1, 2, 3, 4, 5]
     assert [m["pos"] for m in messages] == [{"epoch": epoch, "offset": n} for n in range(1, 6)]
-    assert messages[0] == {"type": "message", "channel": channel, "event": "update", "data": {"n": 1}, "pos": {"epoch": epoch, "offset": 1}}
+    meta = messages[0]["meta"]
+    assert messages[0] == {"type": "message", "channel": channel, "event": "update", "data": {"n": 1}, "pos": {"epoch": epoch, "offset": 1}, "meta": {"publisher": None, "time": meta["time"]}}
 
 
 def test_without_since_the_cursor_is_the_latest_position_and_only_live_messages_follow(server, channel):
