@@ -5,6 +5,7 @@ import type { CurrentConnection } from './currentConnection'
 import { DEV } from './dev'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
+import { refCount, type RefCount } from './refCount'
 import { noop } from './timers'
 import type { MessageFrame, Position, PresenceFrame, PresenceRequest, PublishResult, SubscribeResult } from '@lifeline/protocol'
 
@@ -84,9 +85,9 @@ export class Channel<Events extends EventMap = EventMap> {
   readonly #messages: Emitter<Record<string, MessageFrame>> = mitt()
   readonly #lifecycle: Emitter<Lifecycle> = mitt()
   #state: ChannelState = { status: 'idle', error: undefined }
-  #refs = 0
-  /** Cancels of the pending release and subscribe retry (cancelling a timer that fired is harmless). */
-  #cancelRelease = noop
+  /** The `subscribe()` calls holding the server subscription. */
+  readonly #holds: RefCount
+  /** Cancels the pending subscribe retry (cancelling a timer that fired is harmless). */
   #cancelRetry = noop
   /** Subscribes refused in a row with a retryable error. */
   #refusals = 0
@@ -107,6 +108,7 @@ export class Channel<Events extends EventMap = EventMap> {
     deps: ChannelDeps,
   ) {
     this.#deps = deps
+    this.#holds = refCount(() => this.#release(), deps)
     deps.current.subscribe((connection) => connection && this.#join())
   }
 
@@ -123,21 +125,14 @@ export class Channel<Events extends EventMap = EventMap> {
    * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
    */
   subscribe({ rewind, presence }: SubscribeOptions = {}): () => void {
-    this.#refs += 1
-    this.#cancelRelease()
+    const release = this.#holds()
     const options = this.#options
     if (rewind && rewind > (options.rewind ?? 0)) options.rewind = rewind
     if (presence && !options.presence) options.presence = presence === true ? {} : presence
     // Presence wanted by a later caller: the live subscription is made again with it.
     if (options.presence && !this.#inPresence && this.#state.status === 'subscribed') this.#rejoin()
-    if (this.#refs === 1 && this.#joined !== this.#deps.current.get()) this.#queueJoin()
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      if (--this.#refs > 0) return
-      this.#cancelRelease = this.#deps.schedule(() => this.#release(), this.#deps.releaseGraceMs)
-    }
+    if (this.#holds.size === 1 && this.#joined !== this.#deps.current.get()) this.#queueJoin()
+    return release
   }
 
   /**
@@ -219,7 +214,7 @@ export class Channel<Events extends EventMap = EventMap> {
   #join(): void {
     this.#cancelRetry()
     const connection = this.#deps.current.get()
-    if (!this.#refs || !connection) return
+    if (!this.#holds.size || !connection) return
     this.#joined = connection
     const since = this.#last
     const { rewind, presence } = this.#options

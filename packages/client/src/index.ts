@@ -20,4 +20,7 @@ export type { Share } from './share'
 export type { ReconnectDelay } from './backoff'
 export type { GetToken, TokenReason } from './tokenManager'
 export type { Timers } from './timers'
+/** @internal shared with @lifeline/react (its provider counts mounts with it), not part of the public API */
+export { refCount } from './refCount'
+export type { RefCount, RefCountTiming } from './refCount'
 export type { Position, PresenceMember, TransportName } from '@lifeline/protocol'

@@ -1,4 +1,4 @@
-import type { RealtimeClient } from '@lifeline/client'
+import { refCount, type RealtimeClient, type RefCount } from '@lifeline/client'
 import { useEffect, type ReactNode } from 'react'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
@@ -15,15 +15,22 @@ export interface RealtimeProviderProps {
   children?: ReactNode
 }
 
-/** How long a client stays connected after its last provider unmounted (StrictMode remounts at once). */
-const DISCONNECT_GRACE_MS = 1000
+/** A client stays connected this long after its last provider unmounted (StrictMode remounts at once). */
+const timing = {
+  releaseGraceMs: 1000,
+  schedule(callback: () => void, ms: number) {
+    const timer = setTimeout(callback, ms)
+    return () => clearTimeout(timer)
+  },
+}
 
-type Mounts = WeakMap<RealtimeClient<RegisteredChannels>, { count: number; timer?: ReturnType<typeof setTimeout> }>
+type Mounts = WeakMap<RealtimeClient<RegisteredChannels>, RefCount>
 // Shared like the context: providers from two copies of this package count their mounts together,
-// so one copy's unmount does not disconnect a client the other copy still shows.
-const KEY = Symbol.for('@lifeline/react/provider-mounts')
+// so one copy's unmount does not disconnect a client the other copy still shows. (A new key: the
+// entries of older copies, under '@lifeline/react/provider-mounts', had another shape.)
+const KEY = Symbol.for('@lifeline/react/provider-holds')
 const registry = globalThis as { [KEY]?: Mounts }
-const mounted: Mounts = (registry[KEY] ??= new WeakMap())
+const mounts: Mounts = (registry[KEY] ??= new WeakMap())
 
 /**
  * Gives the hooks below it a client.
@@ -35,17 +42,13 @@ const mounted: Mounts = (registry[KEY] ??= new WeakMap())
 export function RealtimeProvider({ client, autoConnect = true, children }: RealtimeProviderProps) {
   useEffect(() => {
     if (!autoConnect) return
-    const holder = mounted.get(client) ?? { count: 0 }
-    mounted.set(client, holder)
-    holder.count += 1
-    clearTimeout(holder.timer)
-    // StrictMode mounts, unmounts and mounts again: connect() is a no-op while connecting, and the
-    // grace timer of the fake unmount is cleared here, so one connection results.
+    let hold = mounts.get(client)
+    if (!hold) mounts.set(client, (hold = refCount(() => client.disconnect(), timing)))
+    // StrictMode mounts, unmounts and mounts again: the second mount's hold cancels the release of
+    // the fake unmount, and connect() is a no-op while connecting, so one connection results.
+    const release = hold()
     client.connect()
-    return () => {
-      holder.count -= 1
-      if (holder.count === 0) holder.timer = setTimeout(() => client.disconnect(), DISCONNECT_GRACE_MS)
-    }
+    return release
   }, [client, autoConnect])
   return <RealtimeContext.Provider value={client}>{children}</RealtimeContext.Provider>
 }
