@@ -7,7 +7,8 @@ short timings so the heartbeat and timeout cases take seconds. Extra arguments g
     /usr/bin/python3 servers/django/conformance/run.py [--replicas 1|2] [--level core] [--transport sse] ...
 
 With `--replicas 1` only one daphne process runs (every level but multi-replica); the default, 2,
-adds a second process on the same Redis and the multi-replica cases.
+adds a second process on the same Redis and the multi-replica cases. Every level runs (core,
+recovery, presence, limits, multi-replica): nothing is declared not applicable.
 
 Exit code: the kit's (0 when no case failed).
 """
@@ -33,12 +34,6 @@ SERVER_ENV = {
 }
 
 
-#: What this backend does not implement yet (a protocol feature newer than it): presence. Declared,
-#: so the report says so instead of failing; a --level or --not-applicable given on the command line
-#: comes after these and wins.
-NOT_YET = ["--level", "core,recovery,limits,multi-replica", "--not-applicable", "cross-replica-presence"]
-
-
 def main():
     if not (KIT / "dist" / "cli.js").exists():
         print(f"{KIT / 'dist' / 'cli.js'} is missing: run `pnpm --filter @lifeline/conformance build` first", file=sys.stderr)
@@ -53,7 +48,7 @@ def main():
         servers = [DaphneProcess(redis.url, **SERVER_ENV).start() for _ in range(replicas)]
         second = ["--url2", servers[1].url] if replicas > 1 else []
         command = ["node", str(KIT / "bin" / "lifeline-conformance.js"), "--url", servers[0].url, *second,
-                   "--config", str(HERE / "config.json"), *NOT_YET, *args]
+                   "--config", str(HERE / "config.json"), *args]
         return subprocess.run(command, timeout=600).returncode
     finally:
         for server in servers:

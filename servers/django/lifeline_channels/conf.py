@@ -51,11 +51,14 @@ class LifelineSettings:
     route_timeout_ms: int = 5000
     #: How long a Redis command may take before the caller gets INTERNAL.
     redis_timeout_ms: int = 5000
+    #: Lifetime of a process's presence liveness key, renewed every third of it: the connections of
+    #: a process that died leave presence within this plus a third.
+    presence_ttl_ms: int = 10_000
 
 
 _POSITIVE = ("max_token_lifetime_ms", "max_connections_per_ip", "heartbeat_ms", "connect_timeout_ms", "max_frame_bytes", "max_subscriptions", "rate_per_second", "rate_burst",
              "ticket_ttl_ms", "poll_ms", "max_queued_bytes", "history_size", "history_ttl_ms", "idempotency_window_ms",
-             "route_timeout_ms", "redis_timeout_ms")
+             "route_timeout_ms", "redis_timeout_ms", "presence_ttl_ms")
 
 
 def build_settings(overrides):

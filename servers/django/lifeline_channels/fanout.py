@@ -3,6 +3,7 @@ local subscribers, so each process receives each message once and hands it to it
 offset order (the publish script PUBLISHes in that order)."""
 import asyncio
 
+from .presence import parse_change
 from .publication import parse_fanout
 from .refused import unavailable
 from .resp import RedisUnavailable
@@ -15,12 +16,13 @@ class Fanout:
         self._listeners = {}  # channel -> {token: callback}, insertion-ordered
         self._ready = {}  # channel -> future of the SUBSCRIBE confirmation
 
-    async def listen(self, channel, callback):
-        """Calls `callback(publication)` for each live message of `channel`; resolves once the Redis
-        subscription is in effect. Returns the release function."""
+    async def listen(self, channel, callback, on_presence=None):
+        """Calls `callback(publication)` for each live message of `channel`, and `on_presence(change)`
+        for each change of its presence; resolves once the Redis subscription is in effect. Returns
+        the release function."""
         listeners = self._listeners.setdefault(channel, {})
         token = object()
-        listeners[token] = callback
+        listeners[token] = (callback, on_presence)
         released = False
 
         def release():
@@ -58,9 +60,17 @@ class Fanout:
         if channel is None:
             return False
         listeners = self._listeners.get(channel)
-        if listeners:
-            publication = parse_fanout(channel, payload)
-            for callback in list(listeners.values()):
-                callback(publication)
+        if not listeners:
+            return True
+        # Messages are `<epoch> <offset> <message>`, presence changes a JSON object.
+        if payload[:1] in (b"{", "{"):
+            change = parse_change(payload)
+            for _, on_presence in list(listeners.values()):
+                if on_presence is not None:
+                    on_presence(change)
+            return True
+        publication = parse_fanout(channel, payload)
+        for callback, _ in list(listeners.values()):
+            callback(publication)
         return True
 

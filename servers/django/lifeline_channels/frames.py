@@ -11,6 +11,8 @@ MAX_EVENT_LENGTH = 128
 MAX_KEY_LENGTH = 128
 MAX_TOKEN_LENGTH = 16_384
 MAX_SAFE_INTEGER = 2**53 - 1
+#: Most bytes of a connection's presence data, as UTF-8 JSON.
+MAX_PRESENCE_DATA_BYTES = 1024
 
 # A top-level "id": n as the first member or the last, where clients put it.
 _EDGE_IDS = (re.compile(r'^\s*\{\s*"id"\s*:\s*(\d{1,16})\s*[,}]'), re.compile(r'[,{]\s*"id"\s*:\s*(\d{1,16})\s*\}\s*$'))
@@ -112,6 +114,15 @@ def parse_command(raw, max_frame_bytes):
             if rewind is None or rewind < 1:
                 return _bad('"rewind" must be a positive integer', cid)
             frame["rewind"] = rewind
+        if kind == "subscribe" and "presence" in value:
+            presence = value["presence"]
+            if not isinstance(presence, dict):
+                return _bad('"presence" must be an object {data?}', cid)
+            frame["presence"] = {}
+            if "data" in presence:
+                if byte_length(dumps(presence["data"])) > MAX_PRESENCE_DATA_BYTES:
+                    return _bad(f'"presence.data" exceeds {MAX_PRESENCE_DATA_BYTES} bytes of JSON', cid)
+                frame["presence"]["data"] = presence["data"]
         return Parsed(frame=frame)
     if kind == "publish":
         if not is_channel(value.get("channel")):

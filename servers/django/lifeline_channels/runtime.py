@@ -11,6 +11,7 @@ from .connection_cap import ConnectionCap
 from .conf import get_settings
 from .fanout import Fanout
 from .metrics import Metrics
+from .presence import Presence
 from .refused import UNAVAILABLE_RETRY_MS
 from .resp import PubSub, RedisClient, RedisUnavailable
 from . import shutdown
@@ -36,6 +37,7 @@ class Runtime:
         self.pubsub = PubSub(settings.redis_url, self._on_message, self._on_fanout_lost, timeout)
         self.broker = Broker(settings, self.client, lambda: self.pubsub.connected)
         self.fanout = Fanout(self.broker.keys, self.pubsub)
+        self.presence = Presence(self.broker.keys, self.client, self.replica_id, settings.presence_ttl_ms, lambda: self.pubsub.connected)
         self.router = Router(self.broker.keys, self.client, self.pubsub, self.replica_id, self._handle_routed)
         #: Every session of this process, open or connecting.
         self.sessions = set()
@@ -53,7 +55,8 @@ class Runtime:
         await asyncio.shield(self._started)
 
     async def _start(self):
-        shutdown.install(asyncio.get_running_loop(), self.disconnect_all)
+        shutdown.install(asyncio.get_running_loop(), self._shut_down)
+        self.presence.start()
         try:
             await self.router.start()
         except RedisUnavailable as error:
@@ -119,6 +122,11 @@ class Runtime:
         subscribe again with `since` (refused UNAVAILABLE until Redis is back, then recovered)."""
         for session in list(self.sessions):
             session.end_subscriptions("UNAVAILABLE", "This server lost its connection to Redis; subscribe again from your position", UNAVAILABLE_RETRY_MS)
+
+    def _shut_down(self):
+        self.disconnect_all()
+        # Out of presence at once rather than when the liveness key expires.
+        asyncio.ensure_future(self.presence.close())
 
     def disconnect_all(self, code=CloseCode.SHUTDOWN, reason="server shutting down", retry_after_ms=SHUTDOWN_RETRY_MS):
         for session in list(self.sessions):

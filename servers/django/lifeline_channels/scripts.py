@@ -128,6 +128,23 @@ class RedisKeys:
         """Keys are scoped per publisher (the token's `sub`, or `server`), not per channel."""
         return f"{self.prefix}key:{len(publisher)}:{publisher}:{key}"
 
+    def presence(self, channel):
+        """Hash of the channel's presence (see `presence_scripts`)."""
+        return f"{self.prefix}{{{channel}}}:presence"
+
+    def presence_channels(self, replica):
+        """Set of the channels where a process has connections in presence."""
+        return f"{self.prefix}presence:channels:{replica}"
+
+    @property
+    def presence_replicas(self):
+        """Set of the processes that have had connections in presence (dead ones go when swept)."""
+        return f"{self.prefix}presence:replicas"
+
+    def alive(self, replica):
+        """Expiring key a process renews while it lives; once it is gone, its presence is removed."""
+        return f"{self.prefix}presence:alive:{replica}"
+
     def ticket(self, ticket):
         return f"{self.prefix}ticket:{ticket}"
 

@@ -12,6 +12,7 @@ from .codes import PROTOCOL_VERSION, CloseCode, error_body
 from .frames import parse_command
 from .jsontext import dumps
 from .payload import encode_publication
+from .presence import presence_data
 from .refused import UNAVAILABLE_RETRY_MS, Refused
 from .rate_limiter import TokenBucket
 from .resp import RedisError, RedisUnavailable
@@ -34,13 +35,16 @@ def _fail(code, message, retry_after_ms=None):
 
 
 class Subscription:
-    __slots__ = ("last", "pending", "release", "ended")
+    __slots__ = ("last", "pending", "release", "ended", "presence")
 
-    def __init__(self):
+    def __init__(self, presence=False):
         self.last = None  # last position delivered: (epoch, offset)
         self.pending = []  # live publications held back while history is read; None once live
-        self.release = None
+        self.release = None  # ends the fan-out and leaves presence
         self.ended = None  # why the fan-out ended while subscribing (error body)
+        # When joined: `queue` holds changes heard before the snapshot went out (None after), and
+        # `version` is the last one applied, so no change repeats what the snapshot shows.
+        self.presence = {"queue": [], "version": 0} if presence else None
 
 
 class Session:
@@ -173,7 +177,7 @@ class Session:
         if kind == "refresh":
             return self._refresh(command["token"])
         if kind == "subscribe":
-            return await self._subscribe(command["id"], command["channel"], command.get("since"), command.get("rewind", 0))
+            return await self._subscribe(command["id"], command["channel"], command.get("since"), command.get("rewind", 0), command.get("presence"))
         if kind == "unsubscribe":
             subscription = self.subscriptions.pop(command["channel"], None)
             if subscription is None:
@@ -237,7 +241,7 @@ class Session:
         self._schedule_expiry()
         return _ok({"expiresInMs": expires_in_ms(claims)})
 
-    async def _subscribe(self, command_id, channel, since, rewind=0):
+    async def _subscribe(self, command_id, channel, since, rewind=0, presence=None):
         settings, runtime = self._settings, self._runtime
         if channel in self.subscriptions:
             return _fail("ALREADY_SUBSCRIBED", f"Already subscribed to {channel}")
@@ -245,12 +249,37 @@ class Session:
             return _fail("TOO_MANY_SUBSCRIPTIONS", f"At most {settings.max_subscriptions} subscriptions per connection")
         if not runtime.authorize(self.claims, channel, "subscribe"):
             return _fail("FORBIDDEN", f"Not allowed to subscribe to {channel}")
-        # Live first, history second, then merge by offset: nothing published in between is lost.
-        subscription = Subscription()
+        if presence is not None and not runtime.authorize(self.claims, channel, "presence"):
+            return _fail("FORBIDDEN", f"Not allowed to see the presence of {channel}")
+        # Live first, history second, then merge by offset: nothing published in between is lost;
+        # the same for presence: changes heard while the snapshot is read are sorted out by version.
+        subscription = Subscription(presence is not None)
         self.subscriptions[channel] = subscription
+        snapshot = None
         try:
-            subscription.release = await runtime.fanout.listen(channel, self.deliver)
+            on_presence = (lambda change: self._presence_changed(channel, subscription, change)) if presence is not None else None
+            end_fanout = await runtime.fanout.listen(channel, self.deliver, on_presence)
+
+            released = False
+
+            def release():
+                # Once only: a second leave could take out a later subscription's join.
+                nonlocal released
+                if released:
+                    return
+                released = True
+                end_fanout()
+                if presence is not None:
+                    runtime.presence.leave(channel, self.id)
+
+            subscription.release = release
             history = await runtime.broker.history(channel, since, rewind)
+            if presence is not None and self.subscriptions.get(channel) is subscription and self.status != "closed":
+                await runtime.presence.join(channel, self.id, self.claims["sub"], presence_data(presence))
+                if self.subscriptions.get(channel) is not subscription or self.status == "closed":
+                    runtime.presence.leave(channel, self.id)  # released while the join was written
+                else:
+                    snapshot = await runtime.presence.members(channel)
         except BaseException:
             if self.subscriptions.get(channel) is subscription:
                 del self.subscriptions[channel]
@@ -280,10 +309,32 @@ class Session:
             if first is not None and first.epoch == cursor[0] and first.offset <= cursor[1]:
                 cursor = (first.epoch, first.offset - 1)
         subscription.last = cursor
-        self._reply(command_id, _ok({"position": {"epoch": cursor[0], "offset": cursor[1]}, "recovered": history.recovered}))
+        result = {"position": {"epoch": cursor[0], "offset": cursor[1]}, "recovered": history.recovered}
+        if snapshot is not None:
+            result["presence"] = snapshot[1]
+        self._reply(command_id, _ok(result))
         for publication in history.publications + pending:
             self.deliver(publication)
+        if snapshot is not None:
+            queued = subscription.presence["queue"]
+            subscription.presence = {"queue": None, "version": snapshot[0]}
+            for change in queued:
+                self._presence_changed(channel, subscription, change)
         return None
+
+    def _presence_changed(self, channel, subscription, change):
+        """A change of the channel's presence: held back until the snapshot went out, then sent
+        unless the snapshot already has it."""
+        state = subscription.presence
+        if self.subscriptions.get(channel) is not subscription or state is None:
+            return
+        if state["queue"] is not None:
+            state["queue"].append(change)
+            return
+        if change.version <= state["version"]:
+            return
+        state["version"] = change.version
+        self._send({"type": "presence", "channel": channel, "action": change.action, "member": change.member})
 
     # ---- frames out ----
 
