@@ -17,27 +17,13 @@ import {
   type UpstreamVerdict,
 } from './broker'
 import { systemClock, type Clock } from './clock'
+import { HandlerRegistry } from './handlerRegistry'
+import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, type HistoryOptions } from './historyOptions'
 import { ListenerSet } from './listenerSet'
 import { MemoryPresence } from './memoryPresence'
 import { randomId } from './randomId'
+import { stripUndefined } from './stripUndefined'
 
-export interface HistoryOptions {
-  /**
-   * Messages kept per channel for recovery.
-   * @default 1000
-   */
-  historySize?: number
-  /**
-   * How long a message stays in history, in milliseconds.
-   * @default 300_000
-   */
-  historyTtlMs?: number
-  /**
-   * How long an idempotency key is remembered, in milliseconds.
-   * @default 120_000
-   */
-  idempotencyWindowMs?: number
-}
 
 export interface MemoryBrokerOptions extends HistoryOptions {
   /** @default systemClock */
@@ -45,12 +31,6 @@ export interface MemoryBrokerOptions extends HistoryOptions {
   /** Receives a subscriber's failure, so one broken listener never stops the others. @default console.error */
   log?: (message: string, error: unknown) => void
 }
-
-export const DEFAULT_HISTORY_OPTIONS = {
-  historySize: 1000,
-  historyTtlMs: 300_000,
-  idempotencyWindowMs: 120_000,
-} satisfies Required<HistoryOptions>
 
 interface ChannelLog {
   epoch: string
@@ -60,12 +40,6 @@ interface ChannelLog {
 }
 
 /**
- * The idempotency scope of a publish: its publisher's keys only. The length prefix keeps any two
- * publishers apart, whatever characters their names hold.
- */
-export const idempotencyScope = ({ publisher = 'server', key }: Pick<PublishInput, 'publisher' | 'key'>): string => `${publisher.length}:${publisher}:${key}`
-
-/**
  * The default broker: one process, history in memory. Its epochs are new on every start, so a
  * restarted server correctly answers `recovered: false` to positions from before.
  */
@@ -73,8 +47,8 @@ export class MemoryBroker implements Broker {
   readonly #options: Required<HistoryOptions>
   readonly #clock: Clock
   readonly #channels = new Map<string, ChannelLog>()
-  readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
-  readonly #pollers = new Map<string, (envelope: PollEnvelope) => Promise<PollVerdict>>()
+  readonly #sessions = new HandlerRegistry<(envelope: UpstreamEnvelope) => UpstreamVerdict>()
+  readonly #pollers = new HandlerRegistry<(envelope: PollEnvelope) => Promise<PollVerdict>>()
   readonly #claims = new Map<string, number>()
   readonly #kept = new Map<string, { value: string; expiresAt: number }>()
   /** Idempotency keys of every channel, by scope, oldest first. */
@@ -163,10 +137,7 @@ export class MemoryBroker implements Broker {
   }
 
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
-    this.#sessions.set(session, handler)
-    return () => {
-      if (this.#sessions.get(session) === handler) this.#sessions.delete(session)
-    }
+    return this.#sessions.register(session, handler)
   }
 
   async routeToSession(session: string, envelope: UpstreamEnvelope): Promise<UpstreamVerdict> {
@@ -174,10 +145,7 @@ export class MemoryBroker implements Broker {
   }
 
   registerPoller(session: string, handler: (envelope: PollEnvelope) => Promise<PollVerdict>): () => void {
-    this.#pollers.set(session, handler)
-    return () => {
-      if (this.#pollers.get(session) === handler) this.#pollers.delete(session)
-    }
+    return this.#pollers.register(session, handler)
   }
 
   async routePoll(session: string, envelope: PollEnvelope): Promise<PollVerdict> {
@@ -242,9 +210,4 @@ export class MemoryBroker implements Broker {
       this.#keys.delete(key)
     }
   }
-}
-
-/** Drops `undefined` values so that `{ ...defaults, ...options }` keeps the defaults for them. */
-export function stripUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
 }

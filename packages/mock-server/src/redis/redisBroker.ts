@@ -18,7 +18,9 @@ import {
   type UpstreamVerdict,
 } from '../engine/broker'
 import { ListenerSet } from '../engine/listenerSet'
-import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, stripUndefined, type HistoryOptions } from '../engine/memoryBroker'
+import { HandlerRegistry } from '../engine/handlerRegistry'
+import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, type HistoryOptions } from '../engine/historyOptions'
+import { stripUndefined } from '../engine/stripUndefined'
 import { randomId } from '../engine/randomId'
 import { unavailable } from '../engine/refusedError'
 import { redisKeys, type RedisKeys } from './keys'
@@ -140,8 +142,8 @@ export class RedisBroker implements Broker {
   readonly #router: UpstreamRouter
   readonly #replica = randomId('r_', 8)
   readonly #channels = new Map<string, LocalChannel>()
-  readonly #sessions = new Map<string, (envelope: UpstreamEnvelope) => UpstreamVerdict>()
-  readonly #pollers = new Map<string, (envelope: PollEnvelope) => Promise<PollVerdict>>()
+  readonly #sessions = new HandlerRegistry<(envelope: UpstreamEnvelope) => UpstreamVerdict>()
+  readonly #pollers = new HandlerRegistry<(envelope: PollEnvelope) => Promise<PollVerdict>>()
   readonly #polls: SessionRouter<PollEnvelope, PollVerdict>
   readonly #routeTimeoutMs: number
   readonly #presence: RedisPresence
@@ -313,10 +315,7 @@ export class RedisBroker implements Broker {
   }
 
   registerSession(session: string, handler: (envelope: UpstreamEnvelope) => UpstreamVerdict): () => void {
-    this.#sessions.set(session, handler)
-    return () => {
-      if (this.#sessions.get(session) === handler) this.#sessions.delete(session)
-    }
+    return this.#sessions.register(session, handler)
   }
 
   async routeToSession(session: string, envelope: UpstreamEnvelope): Promise<UpstreamVerdict> {
@@ -329,10 +328,7 @@ export class RedisBroker implements Broker {
   }
 
   registerPoller(session: string, handler: (envelope: PollEnvelope) => Promise<PollVerdict>): () => void {
-    this.#pollers.set(session, handler)
-    return () => {
-      if (this.#pollers.get(session) === handler) this.#pollers.delete(session)
-    }
+    return this.#pollers.register(session, handler)
   }
 
   /** A poll for a session on another replica waits up to `holdMs` for the holder, plus the routing timeout. */
