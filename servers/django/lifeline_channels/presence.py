@@ -64,7 +64,11 @@ class Presence:
     async def _run(self):
         while True:
             await asyncio.sleep(max(0.001, self._ttl_ms / 3000))
-            await self.heartbeat()
+            try:
+                await self.heartbeat()
+            except Exception:
+                # The beat must go on: a stopped one would let the others take this process for dead.
+                log.exception("presence heartbeat failed")
 
     async def _eval(self, name, keys, args):
         try:
