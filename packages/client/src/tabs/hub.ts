@@ -96,6 +96,9 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
       leave((other) => other.startsWith(`${tab}.`) && other !== link)
       return reply(undefined, { session: link, heartbeatMs: 0 })
     }
+    // A quiet link's ping checks that the leader is there: answered here, not by the server, so
+    // idle tabs add nothing to the connection.
+    if (frame.type === 'ping') return reply(undefined, {})
     if (frame.type === 'unsubscribe') {
       reply(undefined, {})
       return leave((other) => other === link, frame.channel)
@@ -105,7 +108,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     const on = connection
     if (!on) return
     if (frame.type !== 'subscribe') {
-      // Publishes, pings, and whatever else the server answers.
+      // Publishes, and whatever else the server answers.
       const { id, ...request } = frame
       return on.request(request, (error, result) => on.closed || reply(error, result))
     }
