@@ -1,86 +1,17 @@
-import {
-  CloseCode,
-  parseCommand,
-  PROTOCOL_VERSION,
-  type ClientFrame,
-  type Command,
-  type ErrorBody,
-  type ErrorCode,
-  type Position,
-  type ResultMap,
-  type ServerFrame,
-  type SubscribeCommand,
-  type TransportName,
-} from '@lifeline/protocol'
+import { CloseCode, parseCommand, PROTOCOL_VERSION, type ClientFrame, type Command, type ServerFrame } from '@lifeline/protocol'
 import { AuthError, type Claims } from './auth'
-import type { PresenceChange, PresenceSnapshot, Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
+import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
-import { RefusedError } from './refusedError'
-import { rateLimiter } from './rateLimiter'
+import { commandQueue, type RunCommand } from './commandQueue'
+import { floodGuard } from './floodGuard'
+import type { Link } from './link'
 import { randomId } from './randomId'
-
-/** The engine's view of one transport connection: the Node server and the MSW handlers provide it. */
-export interface Link {
-  readonly transport: TransportName
-  /**
-   * Sends one frame, serialized as `text` (the frame itself is there for SSE `id:` lines). Every
-   * subscriber of a publication gets the same `message` frame object and text in a row, so a link
-   * may cache its own encoding of them keyed by the frame.
-   */
-  send(text: string, frame: ServerFrame): void
-  /** Bytes accepted by `send` but not yet written to the network. */
-  bufferedBytes(): number
-  /** Ends the connection; `code` is the protocol close code. */
-  close(code: number, reason: string): void
-  /** Called before each heartbeat `ping` frame, for transport-level keepalive (SSE comment line). */
-  keepalive?(): void
-}
+import { rateLimiter } from './rateLimiter'
+import { fail, type Answer, type Reply } from './reply'
+import { tokenExpiry, type TokenExpiry } from './tokenExpiry'
+import { deliver, endDisallowed, subscribeCommand, unsubscribeCommand, type Subscription, type SubscriptionOwner } from './subscription'
 
 export type SessionStatus = 'connecting' | 'open' | 'closed'
-
-interface Subscription {
-  /** Last position delivered to this client. */
-  last?: Position
-  /** Live publications held back while history is read; `undefined` once live (the reply went out). */
-  pending?: Publication[]
-  unsubscribe?: () => void
-  /** Why the server ended it before the subscribe was answered: that answer carries it. */
-  ended?: ErrorBody
-  /** Set when the subscription joined the channel's presence. */
-  presence?: {
-    /** Changes held back until the snapshot is sent; `undefined` once it was. */
-    queue?: PresenceChange[]
-    /** The version of the last change the client has (first the snapshot's): older ones are in it already. */
-    version: number
-  }
-}
-
-/** Answers the command being run; only the first answer of a command goes out. */
-type Answer = (reply: Reply) => void
-
-/**
- * How many rate-limited commands within {@link FLOOD_WINDOW_MS} turn a flood into a disconnect. A
- * window rather than "in a row": a flooder gets a command through at every bucket refill, and that
- * must not wipe its record.
- */
-const FLOOD_REJECTIONS = 1000
-const FLOOD_WINDOW_MS = 10_000
-
-type Reply = { ok: true; result: ResultMap[keyof ResultMap] } | { ok: false; error: ErrorBody }
-
-const fail = (code: ErrorCode, message: string, retryAfterMs?: number): Reply => ({
-  ok: false,
-  error: { code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
-})
-
-/**
- * Where a subscription without recovery starts: the channel's position, or just before the first
- * live publication that arrived while history was being read, so that one is delivered too.
- */
-function startOf(position: Position, pending: Publication[]): Position {
-  const first = pending[0]?.pos
-  return first && first.epoch === position.epoch && first.offset <= position.offset ? { epoch: first.epoch, offset: first.offset - 1 } : position
-}
 
 /** One client connection: its handshake, subscriptions, limits, token lifetime and heartbeat. */
 export class Session {
@@ -91,28 +22,30 @@ export class Session {
   readonly #link: Link
   readonly #context: EngineContext
   readonly #limiter
-  #flood = { since: 0, rejected: 0 }
+  readonly #isFlooding: () => boolean
+  /** What the subscription functions run on: this session, with its private `#send`. */
+  readonly #owner: SubscriptionOwner
   /** Whether a `connect` arrived; commands queued behind it run once it is answered. */
   #connectReceived = false
-  #queue: Promise<void> = Promise.resolve()
-  #timers: unknown[] = []
+  /** Commands in arrival order, each answered once. */
+  readonly #enqueue: (id: number, run: RunCommand) => void
+  #connectTimer: unknown
   #bufferCheckPending = false
   #heartbeat: unknown
-  #expiry: unknown
+  readonly #expiry: TokenExpiry
   #unregister?: () => void
 
   constructor(link: Link, context: EngineContext) {
     this.#link = link
     this.#context = context
     this.#limiter = rateLimiter(context.options.rateLimit, context.clock)
+    this.#isFlooding = floodGuard(context.clock)
+    this.#expiry = tokenExpiry(context.clock, () => this.expireToken())
+    this.#enqueue = commandQueue((id, reply) => this.#reply(id, reply), () => this.status === 'closed', (message, error) => context.log?.(message, error))
+    this.#owner = { session: this, context, send: (frame, text) => this.#send(frame, text) }
     context.metrics.connections[link.transport] += 1
-    if (link.transport === 'websocket') {
-      this.#timers.push(
-        context.clock.setTimeout(() => {
-          if (this.status === 'connecting') this.disconnect(CloseCode.CONNECT_TIMEOUT, 'no connect frame in time')
-        }, context.options.connectTimeoutMs),
-      )
-    }
+    const onConnectTimeout = () => this.status === 'connecting' && this.disconnect(CloseCode.CONNECT_TIMEOUT, 'no connect frame in time')
+    if (link.transport === 'websocket') this.#connectTimer = context.clock.setTimeout(onConnectTimeout, context.options.connectTimeoutMs)
   }
 
   get transport(): Link['transport'] {
@@ -169,13 +102,12 @@ export class Session {
     this.claims = claims
     // SSE and long-polling send their commands by POST, which may land on any replica.
     if (this.#link.transport !== 'websocket') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
-    this.#scheduleExpiry(claims)
+    const expiresInMs = this.#expiry.schedule(claims)
     const heartbeatMs = this.#context.options.heartbeatMs
     this.#heartbeat = this.#context.clock.setInterval(() => {
       this.#link.keepalive?.()
       this.#send({ type: 'ping' })
     }, heartbeatMs)
-    const expiresInMs = this.#expiresInMs(claims)
     answer({ ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
     this.#context.opened(this)
   }
@@ -198,47 +130,6 @@ export class Session {
     this.disconnect(CloseCode.TOKEN_EXPIRED, 'token expired')
   }
 
-  deliver(channel: string, publication: Publication): void {
-    const subscription = this.subscriptions.get(channel)
-    if (!subscription) return
-    if (subscription.pending) {
-      subscription.pending.push(publication)
-      return
-    }
-    const last = subscription.last
-    // A replica that hears a message twice, or a replay racing the live feed, must not repeat it.
-    if (last && last.epoch === publication.pos.epoch && publication.pos.offset <= last.offset) return
-    let message
-    try {
-      message = this.#context.frames.of(channel, publication)
-    } catch (error) {
-      // Payloads are checked at the door, so only a broker with foreign data gets here; skipping the
-      // message would be a silent loss, so the subscription ends and the client hears why.
-      this.#context.log?.(`message ${publication.pos.epoch}:${publication.pos.offset} of ${channel} cannot be encoded`, error)
-      this.#end(channel, subscription, { code: 'INTERNAL', message: `A message of ${channel} could not be sent; subscribe again` })
-      return
-    }
-    subscription.last = publication.pos
-    this.#send(message.frame, message.text)
-  }
-
-  /**
-   * Ends `subscription` from the server's side (the broker lost its fan-out, a message could not be
-   * sent, the user lost the right): an `unsubscribed` frame tells the client, which subscribes again
-   * from its position, or, before the subscribe was answered, that answer carries the error.
-   */
-  #end(channel: string, subscription: Subscription, error: ErrorBody): void {
-    if (this.subscriptions.get(channel) !== subscription) return
-    this.subscriptions.delete(channel)
-    subscription.unsubscribe?.()
-    if (subscription.pending) {
-      subscription.ended = error
-      return
-    }
-    this.#context.metrics.error(error.code)
-    this.#send({ type: 'unsubscribed', channel, error })
-  }
-
   #accept(frame: ClientFrame): void {
     if (frame.type === 'pong') return
     if (frame.type === 'connect') this.#connectReceived = true
@@ -251,6 +142,11 @@ export class Session {
     this.#enqueue(frame.id, (answer) => this.#run(frame, answer))
   }
 
+  /** A publication of `channel` for this session (from the broker, or a replay). */
+  deliver(channel: string, publication: Publication): void {
+    deliver(this.#owner, channel, publication)
+  }
+
   /**
    * A frame over the rate: a command gets `RATE_LIMITED` in its turn; a frame without an id gets no
    * answer (answering garbage would amplify a flood), only the metric.
@@ -259,40 +155,6 @@ export class Session {
     if (this.#isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
     else if (id === undefined) this.#context.metrics.error('RATE_LIMITED')
     else this.#enqueue(id, () => fail('RATE_LIMITED', 'Too many commands', wait))
-  }
-
-  /** Counts one rate-limited frame; `true` once they reach the flood threshold within the window. */
-  #isFlooding(): boolean {
-    const now = this.#context.clock.now()
-    if (now - this.#flood.since > FLOOD_WINDOW_MS) this.#flood = { since: now, rejected: 0 }
-    this.#flood.rejected += 1
-    return this.#flood.rejected >= FLOOD_REJECTIONS
-  }
-
-  /**
-   * Commands run one at a time, and refusals queue behind them, so replies leave in the order the
-   * commands arrived. Each gets exactly one reply: what `run` returns, or what it passed to its
-   * `answer` early (a subscribe answers before its replay); a failure after that is not answered
-   * a second time (the subscribe's replay ends the subscription instead).
-   */
-  #enqueue(id: number, run: (answer: Answer) => Reply | undefined | Promise<Reply | undefined>): void {
-    let answered = false
-    const answer: Answer = (reply) => {
-      if (answered) return
-      answered = true
-      this.#reply(id, reply)
-    }
-    this.#queue = this.#queue
-      .then(async () => {
-        if (this.status === 'closed') return
-        const reply = await run(answer)
-        if (reply) answer(reply)
-      })
-      .catch((error: unknown) => {
-        if (error instanceof RefusedError) return answer({ ok: false, error: error.toBody() })
-        this.#context.log?.('command failed', error)
-        answer(fail('INTERNAL', 'The server failed to handle this command'))
-      })
   }
 
   async #run(command: Command, answer: Answer): Promise<Reply | undefined> {
@@ -305,14 +167,9 @@ export class Session {
       case 'refresh':
         return this.#refresh(command.token)
       case 'subscribe':
-        return this.#subscribe(command, answer)
-      case 'unsubscribe': {
-        const subscription = this.subscriptions.get(command.channel)
-        if (!subscription) return fail('NOT_SUBSCRIBED', `Not subscribed to ${command.channel}`)
-        this.subscriptions.delete(command.channel)
-        subscription.unsubscribe?.()
-        return { ok: true, result: {} }
-      }
+        return subscribeCommand(this.#owner, command, answer)
+      case 'unsubscribe':
+        return unsubscribeCommand(this.#owner, command.channel)
       case 'publish': {
         if (!this.#context.authorize(this.claims!, command.channel, 'publish')) return fail('FORBIDDEN', `Not allowed to publish to ${command.channel}`)
         const { channel, event, data, key } = command
@@ -351,93 +208,10 @@ export class Session {
     }
     if (claims.sub !== this.claims?.sub) return fail('FORBIDDEN', 'A refresh token must belong to the same user')
     this.claims = claims
-    this.#scheduleExpiry(claims)
+    const expiresInMs = this.#expiry.schedule(claims)
     // The new token may carry fewer roles: a subscription it no longer allows ends here, told.
-    for (const [channel, subscription] of [...this.subscriptions]) {
-      const allowed = this.#context.authorize(claims, channel, subscription.presence ? 'presence' : 'subscribe')
-      if (!allowed) this.#end(channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}${subscription.presence ? ' with presence' : ''}` })
-    }
-    const expiresInMs = this.#expiresInMs(claims)
+    endDisallowed(this.#owner, claims)
     return { ok: true, result: expiresInMs === undefined ? {} : { expiresInMs } }
-  }
-
-  async #subscribe({ channel, since, rewind, presence }: SubscribeCommand, answer: Answer): Promise<Reply | undefined> {
-    const { broker, options, authorize } = this.#context
-    if (this.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED', `Already subscribed to ${channel}`)
-    if (this.subscriptions.size >= options.maxSubscriptions) return fail('TOO_MANY_SUBSCRIPTIONS', `At most ${options.maxSubscriptions} subscriptions per connection`)
-    if (!authorize(this.claims!, channel, 'subscribe')) return fail('FORBIDDEN', `Not allowed to subscribe to ${channel}`)
-    if (presence && !authorize(this.claims!, channel, 'presence')) return fail('FORBIDDEN', `Not allowed to see the presence of ${channel}`)
-    // Checked like a payload, before anything is joined: refused with BAD_REQUEST.
-    const data = presence && 'data' in presence ? { data: this.#context.presenceData(presence.data) } : {}
-    // Live first, history second, then merge by offset: nothing published in between is lost. The
-    // same for presence: changes heard while the snapshot is read are sorted out by version.
-    const subscription: Subscription = { pending: [], ...(presence ? { presence: { queue: [], version: 0 } } : {}) }
-    this.subscriptions.set(channel, subscription)
-    try {
-      const stop = await broker.subscribe(
-        channel,
-        (publication) => this.deliver(channel, publication),
-        (error) => this.#end(channel, subscription, error),
-        presence ? (change) => this.#presenceChanged(channel, subscription, change) : undefined,
-      )
-      subscription.unsubscribe = stop
-      let snapshot: PresenceSnapshot | undefined
-      if (presence) {
-        // Leaving is part of unsubscribing from here on, so a join that fails or is overtaken by the
-        // end of the session still leaves (the broker retries a leave it cannot tell at once).
-        subscription.unsubscribe = () => {
-          stop()
-          broker.leavePresence(channel, this.id)
-        }
-        await broker.joinPresence({ channel, connection: this.id, sub: this.claims!.sub, ...data })
-        snapshot = await broker.presence(channel)
-      }
-      // `rewind` is for a first subscription: with `since` the client resumes after what it has.
-      const history = await broker.history(channel, since, since ? undefined : rewind)
-      if (this.status === 'closed' || subscription.ended) {
-        subscription.unsubscribe()
-        return subscription.ended && { ok: false, error: subscription.ended }
-      }
-      const pending = subscription.pending ?? []
-      subscription.pending = undefined
-      // Recovered: the replay follows `since`. An epoch the channel no longer has, with the current
-      // one held whole: that is replayed from its start; a rewind from its first message. Otherwise
-      // live from the latest position.
-      subscription.last = since && history.recovered ? since : (history.replayFrom ?? startOf(history.position, pending))
-      answer({ ok: true, result: { position: subscription.last, recovered: history.recovered, ...(snapshot ? { presence: snapshot.members } : {}) } })
-      for (const publication of [...history.publications, ...pending]) this.deliver(channel, publication)
-      if (snapshot && subscription.presence) {
-        const queued = subscription.presence.queue ?? []
-        subscription.presence = { version: snapshot.version }
-        for (const change of queued) this.#presenceChanged(channel, subscription, change)
-      }
-      return undefined
-    } catch (error) {
-      if (this.subscriptions.get(channel) === subscription) this.subscriptions.delete(channel)
-      subscription.unsubscribe?.()
-      throw error
-    }
-  }
-
-  /** A change of the presence of `channel`: held back until the snapshot went out, then sent unless the snapshot has it. */
-  #presenceChanged(channel: string, subscription: Subscription, { action, member, version }: PresenceChange): void {
-    const presence = subscription.presence
-    if (this.subscriptions.get(channel) !== subscription || !presence) return
-    if (presence.queue) return void presence.queue.push({ action, member, version })
-    if (version <= presence.version) return
-    presence.version = version
-    this.#send({ type: 'presence', channel, action, member })
-  }
-
-  #scheduleExpiry(claims: Claims): void {
-    const { clock } = this.#context
-    clock.clearTimeout(this.#expiry)
-    const expiresInMs = this.#expiresInMs(claims)
-    if (expiresInMs !== undefined) this.#expiry = clock.setTimeout(() => this.expireToken(), expiresInMs)
-  }
-
-  #expiresInMs(claims: Claims): number | undefined {
-    return claims.exp === undefined ? undefined : Math.max(0, claims.exp * 1000 - this.#context.clock.now())
   }
 
   #reply(id: number, reply: Reply): void {
@@ -469,8 +243,8 @@ export class Session {
     const wasOpen = this.status === 'open'
     this.status = 'closed'
     const { clock, metrics } = this.#context
-    for (const timer of this.#timers) clock.clearTimeout(timer)
-    clock.clearTimeout(this.#expiry)
+    clock.clearTimeout(this.#connectTimer)
+    this.#expiry.stop()
     clock.clearInterval(this.#heartbeat)
     for (const subscription of this.subscriptions.values()) subscription.unsubscribe?.()
     this.subscriptions.clear()

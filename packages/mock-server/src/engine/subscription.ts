@@ -1,0 +1,174 @@
+import type { ErrorBody, Position, ServerFrame, SubscribeCommand } from '@lifeline/protocol'
+import type { Claims } from './auth'
+import type { PresenceChange, PresenceSnapshot, Publication } from './broker'
+import type { EngineContext } from './engineContext'
+import type { Answer, Reply } from './reply'
+import { fail } from './reply'
+import type { Session } from './session'
+
+/** One subscription of a session. */
+export interface Subscription {
+  /** Last position delivered to this client. */
+  last?: Position
+  /** Live publications held back while history is read; `undefined` once live (the reply went out). */
+  pending?: Publication[]
+  unsubscribe?: () => void
+  /** Why the server ended it before the subscribe was answered: that answer carries it. */
+  ended?: ErrorBody
+  /** Set when the subscription joined the channel's presence. */
+  presence?: {
+    /** Changes held back until the snapshot is sent; `undefined` once it was. */
+    queue?: PresenceChange[]
+    /** The version of the last change the client has (first the snapshot's): older ones are in it already. */
+    version: number
+  }
+}
+
+/** The session a subscription belongs to, with the private part of it these functions need. */
+export interface SubscriptionOwner {
+  readonly session: Session
+  readonly context: EngineContext
+  /** Sends `frame`; `text` is its JSON when already serialized (a publication's shared frame). */
+  send(frame: ServerFrame, text?: string): void
+}
+
+/**
+ * Where a subscription without recovery starts: the channel's position, or just before the first
+ * live publication that arrived while history was being read, so that one is delivered too.
+ */
+function startOf(position: Position, pending: Publication[]): Position {
+  const first = pending[0]?.pos
+  return first && first.epoch === position.epoch && first.offset <= position.offset ? { epoch: first.epoch, offset: first.offset - 1 } : position
+}
+
+/**
+ * The `subscribe` command: checks, then live first, history second, merged by offset. It answers
+ * through `answer` before the replay, so the reply precedes every message of the subscription.
+ */
+export async function subscribeCommand(owner: SubscriptionOwner, { channel, since, rewind, presence }: SubscribeCommand, answer: Answer): Promise<Reply | undefined> {
+const { session, context } = owner
+const { broker, options, authorize } = context
+  if (session.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED', `Already subscribed to ${channel}`)
+  if (session.subscriptions.size >= options.maxSubscriptions) return fail('TOO_MANY_SUBSCRIPTIONS', `At most ${options.maxSubscriptions} subscriptions per connection`)
+  if (!authorize(session.claims!, channel, 'subscribe')) return fail('FORBIDDEN', `Not allowed to subscribe to ${channel}`)
+  if (presence && !authorize(session.claims!, channel, 'presence')) return fail('FORBIDDEN', `Not allowed to see the presence of ${channel}`)
+  // Checked like a payload, before anything is joined: refused with BAD_REQUEST.
+  const data = presence && 'data' in presence ? { data: context.presenceData(presence.data) } : {}
+  // Live first, history second, then merge by offset: nothing published in between is lost. The
+  // same for presence: changes heard while the snapshot is read are sorted out by version.
+  const subscription: Subscription = { pending: [], ...(presence ? { presence: { queue: [], version: 0 } } : {}) }
+  session.subscriptions.set(channel, subscription)
+  try {
+    const stop = await broker.subscribe(
+      channel,
+      (publication) => session.deliver(channel, publication),
+      (error) => endSubscription(owner, channel, subscription, error),
+      presence ? (change) => presenceChanged(owner, channel, subscription, change) : undefined,
+    )
+    subscription.unsubscribe = stop
+    let snapshot: PresenceSnapshot | undefined
+    if (presence) {
+      // Leaving is part of unsubscribing from here on, so a join that fails or is overtaken by the
+      // end of the session still leaves (the broker retries a leave it cannot tell at once).
+      subscription.unsubscribe = () => {
+        stop()
+        broker.leavePresence(channel, session.id)
+      }
+      await broker.joinPresence({ channel, connection: session.id, sub: session.claims!.sub, ...data })
+      snapshot = await broker.presence(channel)
+    }
+    // `rewind` is for a first subscription: with `since` the client resumes after what it has.
+    const history = await broker.history(channel, since, since ? undefined : rewind)
+    if (session.status === 'closed' || subscription.ended) {
+      subscription.unsubscribe()
+      return subscription.ended && { ok: false, error: subscription.ended }
+    }
+    const pending = subscription.pending ?? []
+    subscription.pending = undefined
+    // Recovered: the replay follows `since`. An epoch the channel no longer has, with the current
+    // one held whole: that is replayed from its start; a rewind from its first message. Otherwise
+    // live from the latest position.
+    subscription.last = since && history.recovered ? since : (history.replayFrom ?? startOf(history.position, pending))
+    answer({ ok: true, result: { position: subscription.last, recovered: history.recovered, ...(snapshot ? { presence: snapshot.members } : {}) } })
+    for (const publication of [...history.publications, ...pending]) session.deliver(channel, publication)
+    if (snapshot && subscription.presence) {
+      const queued = subscription.presence.queue ?? []
+      subscription.presence = { version: snapshot.version }
+      for (const change of queued) presenceChanged(owner, channel, subscription, change)
+    }
+    return undefined
+  } catch (error) {
+    if (session.subscriptions.get(channel) === subscription) session.subscriptions.delete(channel)
+    subscription.unsubscribe?.()
+    throw error
+  }
+}
+
+/** A change of the presence of `channel`: held back until the snapshot went out, then sent unless the snapshot has it. */
+export function presenceChanged(owner: SubscriptionOwner, channel: string, subscription: Subscription, { action, member, version }: PresenceChange): void {
+  const presence = subscription.presence
+  if (owner.session.subscriptions.get(channel) !== subscription || !presence) return
+  if (presence.queue) return void presence.queue.push({ action, member, version })
+  if (version <= presence.version) return
+  presence.version = version
+  owner.send({ type: 'presence', channel, action, member })
+}
+
+/** Sends a publication to the subscription of `channel`, or holds it while history is read; never twice. */
+export function deliver(owner: SubscriptionOwner, channel: string, publication: Publication): void {
+  const subscription = owner.session.subscriptions.get(channel)
+  if (!subscription) return
+  if (subscription.pending) {
+    subscription.pending.push(publication)
+    return
+  }
+  const last = subscription.last
+  // A replica that hears a message twice, or a replay racing the live feed, must not repeat it.
+  if (last && last.epoch === publication.pos.epoch && publication.pos.offset <= last.offset) return
+  let message
+  try {
+    message = owner.context.frames.of(channel, publication)
+  } catch (error) {
+    // Payloads are checked at the door, so only a broker with foreign data gets here; skipping the
+    // message would be a silent loss, so the subscription ends and the client hears why.
+    owner.context.log?.(`message ${publication.pos.epoch}:${publication.pos.offset} of ${channel} cannot be encoded`, error)
+    endSubscription(owner, channel, subscription, { code: 'INTERNAL', message: `A message of ${channel} could not be sent; subscribe again` })
+    return
+  }
+  subscription.last = publication.pos
+  owner.send(message.frame, message.text)
+}
+
+/**
+ * Ends `subscription` from the server's side (the broker lost its fan-out, a message could not be
+ * sent, the user lost the right): an `unsubscribed` frame tells the client, which subscribes again
+ * from its position, or, before the subscribe was answered, that answer carries the error.
+ */
+export function endSubscription(owner: SubscriptionOwner, channel: string, subscription: Subscription, error: ErrorBody): void {
+  if (owner.session.subscriptions.get(channel) !== subscription) return
+  owner.session.subscriptions.delete(channel)
+  subscription.unsubscribe?.()
+  if (subscription.pending) {
+    subscription.ended = error
+    return
+  }
+  owner.context.metrics.error(error.code)
+  owner.send({ type: 'unsubscribed', channel, error })
+}
+
+/** The `unsubscribe` command. */
+export function unsubscribeCommand({ session }: SubscriptionOwner, channel: string): Reply {
+  const subscription = session.subscriptions.get(channel)
+  if (!subscription) return fail('NOT_SUBSCRIBED', `Not subscribed to ${channel}`)
+  session.subscriptions.delete(channel)
+  subscription.unsubscribe?.()
+  return { ok: true, result: {} }
+}
+
+/** Ends, telling the client, each subscription that `claims` (a refreshed token) no longer allow. */
+export function endDisallowed(owner: SubscriptionOwner, claims: Claims): void {
+  for (const [channel, subscription] of [...owner.session.subscriptions]) {
+    const allowed = owner.context.authorize(claims, channel, subscription.presence ? 'presence' : 'subscribe')
+    if (!allowed) endSubscription(owner, channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}${subscription.presence ? ' with presence' : ''}` })
+  }
+}
