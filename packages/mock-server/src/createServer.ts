@@ -7,7 +7,7 @@ import { errorAnswer, type GatewayAnswer, type GatewayRequest } from './gateway/
 import { createGateway, type GatewayOptions } from './gateway/gateway'
 import { readBody } from './readBody'
 import type { SessionControls } from './sessionControls'
-import { webSocketLink } from './webSocketLink'
+import { webSocketOutlet } from './webSocketOutlet'
 
 export interface ServerOptions extends GatewayOptions {
   /**
@@ -139,7 +139,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
    * request and its headers (about 1 KB per idle connection when they did).
    */
   function serve(ws: WebSocket, socket: Socket, peer: string | undefined): void {
-    const session = gateway.openWebSocket(webSocketLink(ws, socket), peer)
+    const session = gateway.openWebSocket(webSocketOutlet(ws, socket), peer)
     ws.on('message', (data, isBinary) => session.receive(isBinary ? BINARY_FRAME : data.toString()))
     ws.on('close', () => session.closed())
     ws.on('error', () => session.closed())

@@ -1,8 +1,8 @@
 import type { ServerFrame } from '@lifeline/protocol'
 
 /**
- * A link's own encoding of a channel message (SSE event, WebSocket frame), made once per
- * publication: every subscriber's link gets the same frame object in a row (see `Link#send`).
+ * An outlet's own encoding of a channel message (SSE event, WebSocket frame), made once per
+ * publication: every subscriber's outlet gets the same frame object in a row (see `Outlet#send`).
  */
 export function encodedPerFrame<T extends object>(encode: (text: string, frame: ServerFrame) => T): (text: string, frame: ServerFrame) => T {
   const encoded = new WeakMap<ServerFrame, T>()

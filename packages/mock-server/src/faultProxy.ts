@@ -56,7 +56,7 @@ const HIGH_WATER_BYTES = 64 * 1024
 /** Throttled bytes go out in slices this often. */
 const SLICE_MS = 50
 
-interface Link {
+interface ProxiedConnection {
   kind: ConnectionKind
   client: Socket
   server: Socket | undefined
@@ -73,7 +73,7 @@ interface Link {
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/reliability.md
  */
 export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProxyOptions): Promise<FaultProxy> {
-  const links = new Set<Link>()
+  const connections = new Set<ProxiedConnection>()
   // Every accepted socket, also those whose first bytes have not come yet, so close() can end them all.
   const sockets = new Set<Socket>()
   let closing = false
@@ -85,26 +85,26 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
     client.once('data', (head) => {
       if (closing) return void client.destroy()
       const request = head.toString('latin1')
-      const link: Link = { kind: kindOf(request), client, server: undefined, dead: false }
-      links.add(link)
+      const connection: ProxiedConnection = { kind: kindOf(request), client, server: undefined, dead: false }
+      connections.add(connection)
       client.on('close', () => {
-        links.delete(link)
-        link.server?.destroy()
+        connections.delete(connection)
+        connection.server?.destroy()
       })
-      if (link.kind === 'websocket' && faults.upgrades === 'refuse') {
+      if (connection.kind === 'websocket' && faults.upgrades === 'refuse') {
         client.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
         return
       }
-      if (link.kind === 'websocket' && faults.upgrades === 'silent') {
+      if (connection.kind === 'websocket' && faults.upgrades === 'silent') {
         client.write(acceptUpgrade(request))
-        link.dead = true
+        connection.dead = true
         return
       }
       const upstream = new URL(faults.target)
-      const server = (link.server = connect(Number(upstream.port), upstream.hostname))
+      const server = (connection.server = connect(Number(upstream.port), upstream.hostname))
       server.on('error', () => client.destroy())
-      forward(link, client, server, false).push(head)
-      forward(link, server, client, true)
+      forward(connection, client, server, false).push(head)
+      forward(connection, server, client, true)
     })
   })
 
@@ -112,7 +112,7 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
    * Moves bytes `from` → `to` through the current faults, and passes the end on once everything
    * queued went out. Returns the entry point for the chunk that was read before.
    */
-  function forward(link: Link, from: Socket, to: Socket, downstream: boolean): { push(bytes: Buffer): void } {
+  function forward(connection: ProxiedConnection, from: Socket, to: Socket, downstream: boolean): { push(bytes: Buffer): void } {
     const queue: { due: number; bytes: Buffer }[] = []
     let queued = 0
     let held: Buffer[] = []
@@ -130,18 +130,18 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
     }
 
     const push = (bytes: Buffer) => {
-      if (link.dead) return
+      if (connection.dead) return
       // A later request on a kept-alive connection can open an event stream.
-      if (!downstream && link.kind === 'http' && kindOf(bytes.toString('latin1', 0, 64)) === 'sse') link.kind = 'sse'
+      if (!downstream && connection.kind === 'http' && kindOf(bytes.toString('latin1', 0, 64)) === 'sse') connection.kind = 'sse'
       // Buffering switched off releases what it held before the new bytes.
-      const buffering = downstream && link.kind === 'sse' && faults.sseBufferBytes > 0
+      const buffering = downstream && connection.kind === 'sse' && faults.sseBufferBytes > 0
       held.push(bytes)
       if (!buffering || held.reduce((total, chunk) => total + chunk.length, 0) >= faults.sseBufferBytes) release()
     }
 
     const pump = async () => {
       pumping = true
-      while (queue.length && !link.dead && !to.destroyed) {
+      while (queue.length && !connection.dead && !to.destroyed) {
         const next = queue[0]!
         const wait = next.due - Date.now()
         if (wait > 0) await sleep(wait)
@@ -151,20 +151,20 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
         next.bytes = next.bytes.subarray(slice)
         if (!next.bytes.length) queue.shift()
         queued -= bytes.length
-        if (!link.dead) to.write(bytes)
+        if (!connection.dead) to.write(bytes)
         if (rate > 0) await sleep(SLICE_MS)
         if (queued <= HIGH_WATER_BYTES) from.resume()
       }
       pumping = false
       from.resume()
-      if (ended && !link.dead) to.end()
+      if (ended && !connection.dead) to.end()
     }
 
     from.on('data', push)
-    // A blackholed link hears no end either; a buffering proxy lets go of what it held when the response ends.
+    // A blackholed connection hears no end either; a buffering proxy lets go of what it held when the response ends.
     from.on('end', () => {
       ended = true
-      if (link.dead) return
+      if (connection.dead) return
       release()
       if (!pumping) to.end()
     })
@@ -183,16 +183,16 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
     get port() {
       return (proxy.address() as AddressInfo).port
     },
-    count: (kind) => [...links].filter((link) => !kind || link.kind === kind).length,
+    count: (kind) => [...connections].filter((connection) => !kind || connection.kind === kind).length,
     cut(kind) {
-      for (const link of [...links]) {
-        if (kind && link.kind !== kind) continue
-        link.client.destroy()
-        link.server?.destroy()
+      for (const connection of [...connections]) {
+        if (kind && connection.kind !== kind) continue
+        connection.client.destroy()
+        connection.server?.destroy()
       }
     },
     blackhole() {
-      for (const link of links) link.dead = true
+      for (const connection of connections) connection.dead = true
     },
     close() {
       // Clients still running reconnect at once; their sockets must not keep the proxy open.

@@ -6,7 +6,7 @@ export { ProtocolEngine, DEFAULT_JWT_SECRET, DEFAULT_LIMITS } from './protocolEn
 export type { EngineOptions, HttpAnswer, SessionEvent } from './protocolEngine'
 export { Session } from './session'
 export type { SessionStatus } from './session'
-export type { Link } from './link'
+export type { Outlet } from './outlet'
 export { MemoryBroker } from './memoryBroker'
 export type { MemoryBrokerOptions } from './memoryBroker'
 export { DEFAULT_HISTORY_OPTIONS } from './historyOptions'

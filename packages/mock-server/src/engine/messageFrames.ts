@@ -10,8 +10,8 @@ export interface SerializedMessage {
 /**
  * The `message` frames of the publication being fanned out. A broker hands one publication to
  * every subscriber of its channel in a row, so remembering the last one builds and serializes the
- * frame once per publication instead of once per subscriber, and every subscriber's link gets the
- * same frame object (which lets a link cache its own encoding of it). Only the last one is kept: a
+ * frame once per publication instead of once per subscriber, and every subscriber's outlet gets the
+ * same frame object (which lets an outlet cache its own encoding of it). Only the last one is kept: a
  * cache per publication would hold a second copy of the whole history.
  */
 export class MessageFrames {

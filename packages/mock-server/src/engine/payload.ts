@@ -26,7 +26,7 @@ export function isWellFormed(text: string): boolean {
  * The door every publication passes, whichever way it came in (WebSocket, SSE upstream, HTTP
  * publish API, MSW handlers, `server.publish()`): it answers the JSON text of `data`, or throws a
  * {@link RefusedError} (`BAD_REQUEST`, `FRAME_TOO_LARGE`). What passes encodes, and decodes to the
- * same value, on every subscriber's link and in any broker, so nothing stored can stall a channel.
+ * same value, on every subscriber's outlet and in any broker, so nothing stored can stall a channel.
  *
  * Refused: nesting deeper than `maxDepth` (`JSON.stringify` recurses, and a deep enough value
  * overflows its stack after the message was stored); strings and keys with a lone surrogate

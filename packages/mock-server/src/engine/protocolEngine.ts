@@ -15,7 +15,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimit } from './rateLimiter'
 import { randomId } from './randomId'
 import { RefusedError } from './refusedError'
 import { SendBufferWatch } from './sendBufferWatch'
-import type { Link } from './link'
+import type { Outlet } from './outlet'
 import { Session } from './session'
 import { ticketBook, type TicketGrant } from './tickets'
 import { DEFAULT_TOKEN_POLICY, withTokenPolicy } from './tokenPolicy'
@@ -211,8 +211,8 @@ export class ProtocolEngine {
    * A new WebSocket connection: the session waits for its `connect` frame. `peer` is the client's
    * address, for the per-address connection cap.
    */
-  acceptWebSocket(link: Link, peer?: string): Session {
-    return this.#track(new Session(link, this.#context), peer)
+  acceptWebSocket(outlet: Outlet, peer?: string): Session {
+    return this.#track(new Session(outlet, this.#context), peer)
   }
 
   /** `POST /sse/ticket`: the `connect` command as body, the token in `Authorization`. */
@@ -264,10 +264,10 @@ export class ProtocolEngine {
 
   /**
    * `GET /sse?ticket=…`, step two, or `POST /poll/connect` once admitted: the session is open on
-   * `link`; its first frame is the connect reply.
+   * `outlet`; its first frame is the connect reply.
    */
-  openEventStream(grant: Pick<TicketGrant, 'claims' | 'connectId'>, link: Link, peer?: string): Session {
-    const session = this.#track(new Session(link, this.#context), peer)
+  openEventStream(grant: Pick<TicketGrant, 'claims' | 'connectId'>, outlet: Outlet, peer?: string): Session {
+    const session = this.#track(new Session(outlet, this.#context), peer)
     session.establish(grant.claims, grant.connectId)
     return session
   }

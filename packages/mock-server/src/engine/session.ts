@@ -4,7 +4,7 @@ import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
 import { commandQueue, type RunCommand } from './commandQueue'
 import { floodGuard } from './floodGuard'
-import type { Link } from './link'
+import type { Outlet } from './outlet'
 import { randomId } from './randomId'
 import { rateLimiter } from './rateLimiter'
 import { fail, type Answer, type Reply } from './reply'
@@ -19,7 +19,7 @@ export class Session {
   status: SessionStatus = 'connecting'
   claims?: Claims
   readonly subscriptions = new Map<string, Subscription>()
-  readonly #link: Link
+  readonly #outlet: Outlet
   readonly #context: EngineContext
   readonly #limiter
   readonly #isFlooding: () => boolean
@@ -35,21 +35,21 @@ export class Session {
   readonly #expiry: TokenExpiry
   #unregister?: () => void
 
-  constructor(link: Link, context: EngineContext) {
-    this.#link = link
+  constructor(outlet: Outlet, context: EngineContext) {
+    this.#outlet = outlet
     this.#context = context
     this.#limiter = rateLimiter(context.options.rateLimit, context.clock)
     this.#isFlooding = floodGuard(context.clock)
     this.#expiry = tokenExpiry(context.clock, () => this.expireToken())
     this.#enqueue = commandQueue((id, reply) => this.#reply(id, reply), () => this.status === 'closed', (message, error) => context.log?.(message, error))
     this.#owner = { session: this, context, send: (frame, text) => this.#send(frame, text) }
-    context.metrics.connections[link.transport] += 1
+    context.metrics.connections[outlet.transport] += 1
     const onConnectTimeout = () => this.status === 'connecting' && this.disconnect(CloseCode.CONNECT_TIMEOUT, 'no connect frame in time')
-    if (link.transport === 'websocket') this.#connectTimer = context.clock.setTimeout(onConnectTimeout, context.options.connectTimeoutMs)
+    if (outlet.transport === 'websocket') this.#connectTimer = context.clock.setTimeout(onConnectTimeout, context.options.connectTimeoutMs)
   }
 
-  get transport(): Link['transport'] {
-    return this.#link.transport
+  get transport(): Outlet['transport'] {
+    return this.#outlet.transport
   }
 
   /** A frame from the client (WebSocket message). Never throws. */
@@ -101,11 +101,11 @@ export class Session {
     this.status = 'open'
     this.claims = claims
     // SSE and long-polling send their commands by POST, which may land on any replica.
-    if (this.#link.transport !== 'websocket') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
+    if (this.#outlet.transport !== 'websocket') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
     const expiresInMs = this.#expiry.schedule(claims)
     const heartbeatMs = this.#context.options.heartbeatMs
     this.#heartbeat = this.#context.clock.setInterval(() => {
-      this.#link.keepalive?.()
+      this.#outlet.keepalive?.()
       this.#send({ type: 'ping' })
     }, heartbeatMs)
     answer({ ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
@@ -117,7 +117,7 @@ export class Session {
     if (this.status === 'closed') return
     if (code !== CloseCode.NORMAL) this.#send({ type: 'disconnect', code, reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
     this.#release()
-    this.#link.close(code, reason)
+    this.#outlet.close(code, reason)
   }
 
   /** The transport closed under us (client went away). */
@@ -222,7 +222,7 @@ export class Session {
   /** Sends `frame`; `text` is its JSON when already serialized (a publication's shared frame). */
   #send(frame: ServerFrame, text?: string): void {
     if (this.status === 'closed') return
-    this.#link.send(text ?? JSON.stringify(frame), frame)
+    this.#outlet.send(text ?? JSON.stringify(frame), frame)
     this.#context.metrics.messagesOut += 1
     if (this.#bufferCheckPending) return
     this.#bufferCheckPending = true
@@ -232,10 +232,10 @@ export class Session {
   /** After the turn that sent (see `SendBufferWatch`): a send buffer still over the limit is a slow consumer. */
   readonly #checkBuffer = (): void => {
     this.#bufferCheckPending = false
-    if (this.status === 'closed' || this.#link.bufferedBytes() <= this.#context.options.maxBufferedBytes) return
+    if (this.status === 'closed' || this.#outlet.bufferedBytes() <= this.#context.options.maxBufferedBytes) return
     this.#context.metrics.error('SLOW_CONSUMER')
     this.#release()
-    this.#link.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
+    this.#outlet.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
   }
 
   #release(): void {
@@ -249,7 +249,7 @@ export class Session {
     for (const subscription of this.subscriptions.values()) subscription.unsubscribe?.()
     this.subscriptions.clear()
     this.#unregister?.()
-    metrics.connections[this.#link.transport] -= 1
+    metrics.connections[this.#outlet.transport] -= 1
     this.#context.closed(this, wasOpen)
   }
 }

@@ -1,6 +1,6 @@
 import { SESSION_HEADER, type ErrorCode, type RouteName } from '@lifeline/protocol'
 import { systemClock } from '../engine/clock'
-import { DEFAULT_LIMITS, ProtocolEngine, type EngineOptions, type HttpAnswer, type Link } from '../engine/index'
+import { DEFAULT_LIMITS, ProtocolEngine, type EngineOptions, type HttpAnswer, type Outlet } from '../engine/index'
 import { NO_FAULTS, type Faults } from '../faults'
 import { sessionControls, type SessionControls } from '../sessionControls'
 import { corsHeaders } from './cors'
@@ -40,8 +40,8 @@ export interface Gateway {
   notFound(request: GatewayRequest): GatewayAnswer
   /** Whether to complete a WebSocket upgrade on `path`. */
   upgrade(path: string, origin: string | undefined): UpgradeVerdict
-  /** A completed WebSocket upgrade on `link`; `peer` is the client's address. */
-  openWebSocket(link: Link, peer?: string): WebSocketSession
+  /** A completed WebSocket upgrade on `outlet`; `peer` is the client's address. */
+  openWebSocket(outlet: Outlet, peer?: string): WebSocketSession
   /** Closes every session of the current engine (4100) and its broker if it made one. */
   close(): Promise<void>
   /** A fresh engine with the same options; faults and helpers carry over (a restart). */
@@ -138,7 +138,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
 
     notFound: (request) => refuse(engine, 'NOT_FOUND', `No route for ${request.method} ${request.path}; the protocol's paths are ${PROTOCOL_PATHS.join(', ')}`),
     upgrade: (path, origin) => sockets.verdict(engine, path, origin),
-    openWebSocket: (link, peer) => sockets.open(engine, link, peer),
+    openWebSocket: (outlet, peer) => sockets.open(engine, outlet, peer),
     close: () => engine.close(),
 
     renew() {

@@ -2,7 +2,7 @@ import { SESSION_HEADER, type ErrorCode } from '@lifeline/protocol'
 import type { ProtocolEngine } from '../engine/index'
 import type { Faults } from '../faults'
 import { fromHttpAnswer, jsonAnswer, type GatewayAnswer, type GatewayRequest } from './exchange'
-import { PollLink, type PollBatchVerdict, type PollTimings } from './pollLink'
+import { PollOutlet, type PollBatchVerdict, type PollTimings } from './pollOutlet'
 
 export interface PollRoutesOptions {
   faults: Faults
@@ -35,7 +35,7 @@ function parseAck(body: string): number | string {
  * `POST /poll/connect` and `POST /poll`: the long-polling transport. The connect runs the checks of
  * the SSE ticket and answers with the first batch (the connect reply, seq 1); each poll is
  * authenticated where it lands and handed by the broker to the replica that holds the session,
- * which answers it from the session's {@link PollLink}. Upstream commands go by `POST /sse/send`,
+ * which answers it from the session's {@link PollOutlet}. Upstream commands go by `POST /sse/send`,
  * as for SSE.
  */
 export function pollRoutes({ faults, timings, bodyLimit, refuse }: PollRoutesOptions) {
@@ -49,11 +49,11 @@ export function pollRoutes({ faults, timings, bodyLimit, refuse }: PollRoutesOpt
       const admitted = await engine.admitConnect(request.header('authorization'), body)
       if ('status' in admitted) return fromHttpAnswer(admitted)
       let unregister = () => {}
-      const link = new PollLink(timings, () => unregister())
-      const session = engine.openEventStream(admitted, link, request.peer)
-      link.attach(session)
-      unregister = engine.broker.registerPoller(session.id, (envelope) => link.poll(envelope))
-      return batchAnswer(link.batchAfter(0))
+      const outlet = new PollOutlet(timings, () => unregister())
+      const session = engine.openEventStream(admitted, outlet, request.peer)
+      outlet.attach(session)
+      unregister = engine.broker.registerPoller(session.id, (envelope) => outlet.poll(envelope))
+      return batchAnswer(outlet.batchAfter(0))
     },
 
     async poll(request: GatewayRequest, engine: ProtocolEngine): Promise<GatewayAnswer> {

@@ -1,6 +1,6 @@
 import { CloseCode, type ServerFrame } from '@lifeline/protocol'
 import { encodedPerFrame } from '../encodedPerFrame'
-import { SSE_NO_RETRY_MS, sseEventId, type Link, type ProtocolEngine, type TicketGrant } from '../engine/index'
+import { SSE_NO_RETRY_MS, sseEventId, type Outlet, type ProtocolEngine, type TicketGrant } from '../engine/index'
 import type { Faults } from '../faults'
 import type { ByteSink, OpenStream } from './exchange'
 import { heldWrites } from './heldWrites'
@@ -41,19 +41,19 @@ const KEEPALIVE = bytesOf(': hb\n\n')
 export function openSseStream(engine: ProtocolEngine, grant: TicketGrant, faults: Faults, sink: ByteSink, peer: string | undefined): OpenStream {
   const writes = heldWrites(sink, { delayMs: () => faults.sseDelayMs, buffered: faults.bufferSse })
   writes.write(bytesOf(`retry: ${SSE_NO_RETRY_MS}\n\n`))
-  const link: Link = {
+  const outlet: Outlet = {
     transport: 'sse',
     send(text, frame) {
       writes.write(frame.type === 'message' ? messageEvent(text, frame) : bytesOf(eventOf(text, frame)))
     },
     bufferedBytes: () => sink.bufferedBytes(),
     close(code) {
-      // Like the WebSocket link: ending politely would queue behind the very backlog that got it cut.
+      // Like the WebSocket outlet: ending politely would queue behind the very backlog that got it cut.
       if (code === CloseCode.SLOW_CONSUMER) writes.abort()
       else writes.end()
     },
     keepalive: () => writes.write(KEEPALIVE),
   }
-  const session = engine.openEventStream(grant, link, peer)
+  const session = engine.openEventStream(grant, outlet, peer)
   return { closed: () => session.closed() }
 }

@@ -1,5 +1,5 @@
 import { ROUTES, type ServerFrame } from '@lifeline/protocol'
-import type { Link, ProtocolEngine, Session } from '../engine/index'
+import type { Outlet, ProtocolEngine, Session } from '../engine/index'
 import type { Faults } from '../faults'
 import { orderedDelay } from './orderedDelay'
 
@@ -27,13 +27,13 @@ export function webSocketGate(faults: Faults) {
     },
 
     /**
-     * A completed upgrade: a session on `link`, whose frames out wait `webSocketDelayMs` (in
+     * A completed upgrade: a session on `outlet`, whose frames out wait `webSocketDelayMs` (in
      * order), and which a later `silenceNow()` turns into a socket that stays open and passes
      * nothing either way (no frames, no transport pings), while the session lives on until the
      * client gives up and closes it.
      */
-    open(engine: ProtocolEngine, link: Link, peer: string | undefined): WebSocketSession {
-      const socket = new GatedSocket(link, faults, live)
+    open(engine: ProtocolEngine, outlet: Outlet, peer: string | undefined): WebSocketSession {
+      const socket = new GatedSocket(outlet, faults, live)
       socket.session = engine.acceptWebSocket(socket, peer)
       live.add(socket)
       return socket
@@ -50,22 +50,22 @@ export function webSocketGate(faults: Faults) {
 }
 
 /**
- * One live WebSocket between the host's link and its session: the link the engine sends on, and
+ * One live WebSocket between the host's outlet and its session: the outlet the engine sends on, and
  * the session the host feeds. A class, so an idle connection holds its state and not a closure per
  * method; the ordered delay exists only once `webSocketDelayMs` was set while it lived.
  */
-class GatedSocket implements Link, WebSocketSession {
+class GatedSocket implements Outlet, WebSocketSession {
   readonly transport = 'websocket'
   session: Session | undefined
-  readonly #link: Link
+  readonly #outlet: Outlet
   readonly #faults: Faults
   readonly #live: Set<GatedSocket>
   #silent = false
   /** A close waits behind the frames before it, so a delayed `disconnect` still arrives first. */
   #delay: ReturnType<typeof orderedDelay> | undefined
 
-  constructor(link: Link, faults: Faults, live: Set<GatedSocket>) {
-    this.#link = link
+  constructor(outlet: Outlet, faults: Faults, live: Set<GatedSocket>) {
+    this.#outlet = outlet
     this.#faults = faults
     this.#live = live
   }
@@ -79,21 +79,21 @@ class GatedSocket implements Link, WebSocketSession {
 
   send(text: string, frame: ServerFrame): void {
     if (this.#silent) return
-    if (!this.#delay && this.#faults.webSocketDelayMs <= 0) return this.#link.send(text, frame)
-    this.#later(() => this.#silent || this.#link.send(text, frame))
+    if (!this.#delay && this.#faults.webSocketDelayMs <= 0) return this.#outlet.send(text, frame)
+    this.#later(() => this.#silent || this.#outlet.send(text, frame))
   }
 
   bufferedBytes(): number {
-    return this.#link.bufferedBytes()
+    return this.#outlet.bufferedBytes()
   }
 
   close(code: number, reason: string): void {
     this.#live.delete(this)
-    this.#later(() => this.#link.close(code, reason))
+    this.#later(() => this.#outlet.close(code, reason))
   }
 
   keepalive(): void {
-    if (!this.#silent) this.#link.keepalive?.()
+    if (!this.#silent) this.#outlet.keepalive?.()
   }
 
   receive(text: string): void {

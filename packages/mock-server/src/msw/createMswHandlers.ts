@@ -6,7 +6,7 @@ import type { GatewayAnswer, GatewayRequest, OpenStream } from '../gateway/excha
 import { createGateway, type GatewayOptions } from '../gateway/gateway'
 import { routeAt } from '../gateway/routeTable'
 import type { SessionControls } from '../sessionControls'
-import { mswWebSocketLink } from './mswWebSocketLink'
+import { mswWebSocketOutlet } from './mswWebSocketOutlet'
 
 export interface MswHandlersOptions extends GatewayOptions {
   /**
@@ -156,7 +156,7 @@ export function createMswHandlers(options: MswHandlersOptions = {}): MswHandlers
       // A refused upgrade reaches the page as a close without `open`; 1006 is what browsers report.
       if (closed || !verdict.accept) return client.close(1006, 'WebSocket upgrade refused')
       if (verdict.silent) return // accepted, then nothing: frames in are ignored, none go out
-      const session = gateway.openWebSocket(mswWebSocketLink(client))
+      const session = gateway.openWebSocket(mswWebSocketOutlet(client))
       client.addEventListener('message', (event) => session.receive(typeof event.data === 'string' ? event.data : BINARY_FRAME))
       client.addEventListener('close', () => session.closed())
     })

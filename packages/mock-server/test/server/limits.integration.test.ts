@@ -227,23 +227,23 @@ describe('slow consumer', () => {
 })
 
 describe('connections per address', () => {
-  /** A link that records what the engine sends and how it closes it. */
+  /** An outlet that records what the engine sends and how it closes it. */
   function recordingLink() {
     const frames: ServerFrame[] = []
-    const link = { transport: 'websocket' as const, closedWith: undefined as number | undefined, send: (text: string) => void frames.push(JSON.parse(text) as ServerFrame), bufferedBytes: () => 0, close: (code: number) => void (link.closedWith = code) }
-    return { link, frames }
+    const outlet = { transport: 'websocket' as const, closedWith: undefined as number | undefined, send: (text: string) => void frames.push(JSON.parse(text) as ServerFrame), bufferedBytes: () => 0, close: (code: number) => void (outlet.closedWith = code) }
+    return { outlet, frames }
   }
 
   it('closes a connection over maxConnectionsPerIp with 4002 and retry advice, counts each address apart, frees a place on close, and does not count loopback', async () => {
     const engine = new ProtocolEngine({ maxConnectionsPerIp: 2, log: () => {} })
     const from = (peer: string) => {
       const recording = recordingLink()
-      return { session: engine.acceptWebSocket(recording.link, peer), ...recording }
+      return { session: engine.acceptWebSocket(recording.outlet, peer), ...recording }
     }
     const [first, second] = [from('203.0.113.7'), from('203.0.113.7')]
     const third = from('203.0.113.7')
     expect([first.session.status, second.session.status, third.session.status]).toEqual(['connecting', 'connecting', 'closed'])
-    expect(third.link.closedWith).toBe(CloseCode.RATE_LIMITED)
+    expect(third.outlet.closedWith).toBe(CloseCode.RATE_LIMITED)
     expect(third.frames).toEqual([{ type: 'disconnect', code: CloseCode.RATE_LIMITED, reason: expect.any(String), retryAfterMs: expect.any(Number) }])
     expect(from('198.51.100.1').session.status).toBe('connecting')
     first.session.closed()

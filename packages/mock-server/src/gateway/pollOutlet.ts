@@ -1,7 +1,7 @@
 import { byteLength, CloseCode, type ServerFrame } from '@lifeline/protocol'
 import { encodedPerFrame } from '../encodedPerFrame'
 import { unref } from '../engine/clock'
-import { SESSION_NOT_FOUND, type Clock, type Link, type PollEnvelope, type PollVerdict, type Session } from '../engine/index'
+import { SESSION_NOT_FOUND, type Clock, type Outlet, type PollEnvelope, type PollVerdict, type Session } from '../engine/index'
 
 export interface PollTimings {
   /** Longest hold of a poll that has nothing to answer yet. */
@@ -32,11 +32,11 @@ const refuse = (status: number, code: 'BAD_REQUEST' | 'FORBIDDEN', message: stri
  * to the next poll with the same `ack`. A poll with nothing to answer is held up to `pollMs` and
  * answered as soon as a frame arrives; a newer poll answers the held one with an empty batch.
  *
- * The link outlives its session briefly: after the session ends, polls still collect the frames
+ * The outlet outlives its session briefly: after the session ends, polls still collect the frames
  * it left (the `disconnect` advice), and once everything is acknowledged, or nobody polled for
- * `idleMs`, the link is gone and polls get `404 SESSION_NOT_FOUND`.
+ * `idleMs`, the outlet is gone and polls get `404 SESSION_NOT_FOUND`.
  */
-export class PollLink implements Link {
+export class PollOutlet implements Outlet {
   readonly transport = 'long-polling'
   readonly #timings: PollTimings
   readonly #onGone: () => void
@@ -50,14 +50,14 @@ export class PollLink implements Link {
   #idle: unknown
   #session: Session | undefined
 
-  /** `onGone` runs once, when no poll can reach this link any more. */
+  /** `onGone` runs once, when no poll can reach this outlet any more. */
   constructor(timings: PollTimings, onGone: () => void) {
     this.#timings = timings
     this.#onGone = onGone
     this.#armIdle()
   }
 
-  /** The session this link carries; its token's `sub` owns the polls. */
+  /** The session this outlet carries; its token's `sub` owns the polls. */
   attach(session: Session): void {
     this.#session = session
   }
@@ -161,7 +161,7 @@ export class PollLink implements Link {
       this.#gone()
       this.#session?.closed()
     }, idleMs)
-    // A stopped server's ended links must not keep the process alive until they time out.
+    // A stopped server's ended outlets must not keep the process alive until they time out.
     unref(this.#idle)
   }
 

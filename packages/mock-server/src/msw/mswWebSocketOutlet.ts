@@ -1,5 +1,5 @@
 import type { WebSocketHandlerConnection } from 'msw'
-import type { Link } from '../engine/index'
+import type { Outlet } from '../engine/index'
 
 /** The server's end of one intercepted WebSocket, as msw's `ws.link()` hands it over. */
 export type MswWebSocketClient = WebSocketHandlerConnection['client']
@@ -8,7 +8,7 @@ export type MswWebSocketClient = WebSocketHandlerConnection['client']
  * Adapts an msw WebSocket connection to the engine. There is no network under it, so nothing is
  * ever buffered and liveness needs no transport-level ping (the engine's `ping` frames still flow).
  */
-export function mswWebSocketLink(client: MswWebSocketClient): Link {
+export function mswWebSocketOutlet(client: MswWebSocketClient): Outlet {
   return {
     transport: 'websocket',
     send: (text) => client.send(text),

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import { CloseCode, type ServerFrame } from '@lifeline/protocol'
 import { WebSocket } from 'ws'
 import { encodedPerFrame } from './encodedPerFrame'
-import type { Link } from './engine/index'
+import type { Outlet } from './engine/index'
 
 
 /**
@@ -10,17 +10,17 @@ import type { Link } from './engine/index'
  * one turn: the first is written at once, the rest wait corked and leave together in one write
  * instead of one system call each (Node's HTTP response corks a turn's writes the same way, until
  * the next tick). A client that gets one message per turn, the usual case, is never corked and
- * needs nothing at the end of the turn: its link only remembers the turn it last wrote in.
+ * needs nothing at the end of the turn: its outlet only remembers the turn it last wrote in.
  */
 let turn = 0
 let turnEnding = false
-let corkedThisTurn: WebSocketLink[] = []
+let corkedThisTurn: WebSocketOutlet[] = []
 function endTurn(): void {
   turn += 1
   turnEnding = false
   const corked = corkedThisTurn
   corkedThisTurn = []
-  for (const link of corked) link.uncork()
+  for (const outlet of corked) outlet.uncork()
 }
 
 /** `text` as one final, unmasked WebSocket text frame (RFC 6455, section 5.2), header and payload in one Buffer. */
@@ -58,15 +58,15 @@ const messageFrame = encodedPerFrame((text) => textFrame(text))
  * `bufferedAmount` counts these bytes too, since they wait in the same socket, and the send buffer
  * is judged after the turn (`SendBufferWatch`), once the tick has uncorked them.
  */
-export function webSocketLink(socket: WebSocket, stream: Socket): Link {
-  return new WebSocketLink(socket, stream)
+export function webSocketOutlet(socket: WebSocket, stream: Socket): Outlet {
+  return new WebSocketOutlet(socket, stream)
 }
 
 /**
  * A class rather than an object of closures: one per connection, so its methods live once on the
  * prototype instead of once per idle connection.
  */
-class WebSocketLink implements Link {
+class WebSocketOutlet implements Outlet {
   readonly transport = 'websocket'
   readonly #socket: WebSocket
   readonly #stream: Socket
