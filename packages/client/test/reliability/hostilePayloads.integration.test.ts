@@ -1,4 +1,4 @@
-import type { Link } from '@lifeline/mock-server/engine'
+import type { Outlet } from '@lifeline/mock-server/engine'
 import { MemoryBroker } from '@lifeline/mock-server'
 import { createMswHandlers } from '@lifeline/mock-server/msw'
 import type { ServerFrame } from '@lifeline/protocol'
@@ -131,10 +131,10 @@ describe('hostile payloads', () => {
     const msw = setupServer(...mock.handlers)
     msw.listen({ onUnhandledRequest: 'bypass' })
     cleanups.push(() => (msw.close(), mock.close()))
-    // A subscriber on the handlers' engine, through the same link interface their WebSocket uses.
+    // A subscriber on the handlers' engine, through the same outlet interface their WebSocket uses.
     const frames: ServerFrame[] = []
-    const link: Link = { transport: 'websocket', send: (text) => void frames.push(JSON.parse(text) as ServerFrame), bufferedBytes: () => 0, close: () => {} }
-    const session = mock.engine.acceptWebSocket(link)
+    const outlet: Outlet = { transport: 'websocket', send: (text) => void frames.push(JSON.parse(text) as ServerFrame), bufferedBytes: () => 0, close: () => {} }
+    const session = mock.engine.acceptWebSocket(outlet)
     session.receive(JSON.stringify({ id: 1, type: 'connect', v: 1, token: await harnessToken() }))
     session.receive(JSON.stringify({ id: 2, type: 'subscribe', channel: CHANNEL }))
     await expect.poll(() => frames.some(replyTo(2))).toBe(true)

@@ -1,15 +1,15 @@
 /**
  * Deliberately broken servers: the real mock server with one rule of the protocol broken, by
- * wrapping the links its engine sends frames through (or its token check).
+ * wrapping the outlets its engine sends frames through (or its token check).
  */
 import { createHmac } from 'node:crypto'
 import { AuthError, createServer, type Claims, type MockServer } from '@lifeline/mock-server'
-import type { Link } from '@lifeline/mock-server/engine'
+import type { Outlet } from '@lifeline/mock-server/engine'
 import type { ServerFrame } from '@lifeline/protocol'
 import { SECRET, serverOptions } from '../../src/__tests__/support/testConfig'
 
-/** Turns each link the engine opens (every transport) into a tampered one. */
-export type Tamper = (link: Link) => Link
+/** Turns each outlet the engine opens (every transport) into a tampered one. */
+export type Tamper = (outlet: Outlet) => Outlet
 
 /** A mock server whose every connection goes through `tamper`; its token check may be replaced too. */
 export async function brokenServer({ tamper, verifyToken }: { tamper?: Tamper; verifyToken?: (token: string) => Promise<Claims> }): Promise<MockServer> {
@@ -18,20 +18,20 @@ export async function brokenServer({ tamper, verifyToken }: { tamper?: Tamper; v
     const engine = server.engine
     const accept = engine.acceptWebSocket.bind(engine)
     const open = engine.openEventStream.bind(engine)
-    engine.acceptWebSocket = (link, ...rest) => accept(tamper(link), ...rest)
-    engine.openEventStream = (grant, link, ...rest) => open(grant, tamper(link), ...rest)
+    engine.acceptWebSocket = (outlet, ...rest) => accept(tamper(outlet), ...rest)
+    engine.openEventStream = (grant, outlet, ...rest) => open(grant, tamper(outlet), ...rest)
   }
   return server
 }
 
-/** A link that passes every frame through `rewrite`, which sends what it wants in its place. */
-const rewriting = (rewrite: (frame: ServerFrame, text: string, send: (text: string, frame: ServerFrame) => void) => void): Tamper => (link) => ({
-  ...link,
-  transport: link.transport,
-  bufferedBytes: () => link.bufferedBytes(),
-  close: (code, reason) => link.close(code, reason),
-  send: (text, frame) => rewrite(frame, text, (out, outFrame) => link.send(out, outFrame)),
-  ...(link.keepalive ? { keepalive: () => link.keepalive!() } : {}),
+/** An outlet that passes every frame through `rewrite`, which sends what it wants in its place. */
+const rewriting = (rewrite: (frame: ServerFrame, text: string, send: (text: string, frame: ServerFrame) => void) => void): Tamper => (outlet) => ({
+  ...outlet,
+  transport: outlet.transport,
+  bufferedBytes: () => outlet.bufferedBytes(),
+  close: (code, reason) => outlet.close(code, reason),
+  send: (text, frame) => rewrite(frame, text, (out, outFrame) => outlet.send(out, outFrame)),
+  ...(outlet.keepalive ? { keepalive: () => outlet.keepalive!() } : {}),
 })
 
 /** Answers every command twice. */
@@ -47,10 +47,10 @@ export const deliversTwice = rewriting((frame, text, send) => {
 })
 
 /** Never sends a heartbeat: no ping frames, no SSE comment lines. */
-export const neverPings: Tamper = (link) => {
+export const neverPings: Tamper = (outlet) => {
   const tampered = rewriting((frame, text, send) => {
     if (frame.type !== 'ping') send(text, frame)
-  })(link)
+  })(outlet)
   delete tampered.keepalive
   return tampered
 }
@@ -60,7 +60,7 @@ export const neverPings: Tamper = (link) => {
  * instead of the cursor (`since`): the reply is held until the replay that follows it in the
  * same turn has been seen.
  */
-export const latestInsteadOfCursor: Tamper = (link) => {
+export const latestInsteadOfCursor: Tamper = (outlet) => {
   let held: { frame: ServerFrame; text: string }[] | undefined
   return rewriting((frame, text, send) => {
     const recovering = frame.type === 'reply' && frame.ok && (frame.result as { recovered?: boolean }).recovered === true && 'position' in frame.result
@@ -76,7 +76,7 @@ export const latestInsteadOfCursor: Tamper = (link) => {
       send(JSON.stringify(changed), changed)
       for (const item of rest) send(item.text, item.frame)
     })
-  })(link)
+  })(outlet)
 }
 
 /** Checks HS256 signatures but never expiry: an expired token is taken. */
