@@ -2,8 +2,10 @@
  * `@lifeline/mock-server/engine`: the protocol engine with no Node dependencies, for custom hosts
  * (the MSW handlers use it in the browser).
  */
-export { ProtocolEngine, DEFAULT_JWT_SECRET, DEFAULT_LIMITS } from './protocolEngine'
-export type { EngineOptions, HttpAnswer, SessionEvent } from './protocolEngine'
+export { ProtocolEngine } from './protocolEngine'
+export type { SessionEvent } from './protocolEngine'
+export { DEFAULT_JWT_SECRET, DEFAULT_LIMITS } from './engineOptions'
+export type { EngineOptions, HttpAnswer } from './engineOptions'
 export { Session } from './session'
 export type { SessionStatus } from './session'
 export type { Outlet } from './outlet'
