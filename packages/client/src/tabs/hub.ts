@@ -11,10 +11,15 @@ import { errorBody, type Wire } from './wire'
 interface Feed {
   /** Links that get its frames: each once its subscribe was answered. */
   live: string[]
-  /** Server subscribes on their way; the last one made is the subscription. */
+  /** Tabs that asked for no history while the first server subscribe was on its way: its reply answers them. */
+  waiting: [link: string, reply: Reply][]
+  /** Server subscribes made, and those on their way; the last one made is the subscription. */
   sent: number
   pending: number
-  /** How far the stream is complete: where the last subscribe started, then each message's position. */
+  /**
+   * The position of the last frame passed on to the links (at first the subscription's cursor): the
+   * stream brings every message after it, from the subscription or from the replay of a newer one.
+   */
   pos: Position | undefined
   /** The presence the subscription joins with, once a tab asked for it. */
   presence: PresenceRequest | undefined
@@ -114,15 +119,19 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     }
     const { channel: name, since, rewind, presence } = frame
     let feed = feeds.get(name)
-    if (feed?.pos && !rewind && !presence && (!since || (since.epoch === feed.pos.epoch && since.offset >= feed.pos.offset))) {
-      feed.live.push(link)
-      return reply(undefined, { position: since ?? feed.pos, recovered: true })
+    const pos = feed?.pos
+    if (feed && !rewind && !presence) {
+      // At or after the last frame passed on (or no position at all): the stream brings the rest.
+      if (pos && (!since || (since.epoch === pos.epoch && since.offset >= pos.offset))) {
+        feed.live.push(link)
+        return reply(undefined, { position: since ?? pos, recovered: true })
+      }
+      if (!pos && !since) return void feed.waiting.push([link, reply])
     }
     // Commands are answered in order: the subscribe below is handled once this is.
     if (feed) on.request({ type: 'unsubscribe', channel: name }, noop)
-    else feeds.set(name, (feed = { live: [], sent: 0, pending: 0, pos: undefined, presence }))
+    else feeds.set(name, (feed = { live: [], waiting: [], sent: 0, pending: 0, pos: undefined, presence }))
     // A rewind on a live stream is a position: that many messages back from the stream's.
-    const { pos } = feed
     const wanted = since ?? (rewind && pos ? { epoch: pos.epoch, offset: Math.max(0, pos.offset - rewind) } : undefined)
     // Never later than the stream: the links already on it must not miss what comes meanwhile.
     const from = older(wanted, pos)
@@ -130,19 +139,25 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     const joined = feed
     joined.pending += 1
     joined.presence ??= presence
-    joined.pos = from
     on.request({ type: 'subscribe', channel: name, since: from, rewind: from ? undefined : rewind, presence: joined.presence }, (error, result) => {
       joined.pending -= 1
       if (on.closed) return
+      const last = made === joined.sent
+      const waiting = last ? joined.waiting.splice(0) : []
       if (error) {
         reply(error)
+        for (const [, answer] of waiting) answer(error)
         // The last subscribe made failed: the channel has no server subscription, and its links hear so.
-        return made === joined.sent && route({ type: 'unsubscribed', channel: name, error: errorBody(error) })
+        return last && route({ type: 'unsubscribed', channel: name, error: errorBody(error) })
       }
       const subscribed = result as SubscribeResult
-      if (made === joined.sent) joined.pos = subscribed.position
+      if (last) joined.pos = subscribed.position
       joined.live.push(link)
       reply(undefined, since && subscribed.recovered ? { ...subscribed, position: since } : subscribed)
+      for (const [other, answer] of waiting) {
+        joined.live.push(other)
+        answer(undefined, { position: subscribed.position, recovered: true })
+      }
     })
   }
 
@@ -151,6 +166,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     for (const [name, feed] of feeds) {
       if (only !== undefined && name !== only) continue
       feed.live = feed.live.filter((link) => !match(link))
+      feed.waiting = feed.waiting.filter(([link]) => !match(link))
       if (feed.live.length || feed.pending) continue
       feeds.delete(name)
       connection?.request({ type: 'unsubscribe', channel: name }, noop)

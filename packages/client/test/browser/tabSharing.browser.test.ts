@@ -33,6 +33,8 @@ const MODES: { transport: TransportName; locations(docs: string): string }[] = [
 const CRASH_URL: Partial<Record<Engine, string>> = { chromium: 'chrome://crash' }
 
 interface TabRecord {
+  subscribes: string[]
+  serverCommands: string[]
   received: { n: number; position: Position }[]
   gaps: Gap[]
   errors: string[]
@@ -131,7 +133,12 @@ describe.each(ENGINES)('%s', (engine) => {
 
     /** Every tab got every published message once, in order, at the positions the server gave them, and no gap. */
     async function expectEveryMessage(pages: Page[], published: Published): Promise<void> {
-      for (const page of pages) await page.waitFor((count: number) => window.tabPage.record.received.length >= count, { arg: published.size })
+      for (const page of pages) {
+        await page.waitFor((count: number) => window.tabPage.record.received.length >= count, { arg: published.size }).catch(async (error: Error) => {
+          const tabs = await Promise.all(pages.map((other) => other.evaluate(() => ({ snapshot: window.tabPage.client.getSnapshot(), channel: window.tabPage.record.channel, received: window.tabPage.record.received.map(({ n }) => n).join(','), gaps: window.tabPage.record.gaps, errors: window.tabPage.record.errors, subscribes: window.tabPage.record.subscribes.join(','), serverCommands: window.tabPage.record.serverCommands.join(',') }))))
+          throw new Error(`${error.message}\ntabs: ${JSON.stringify(tabs, null, 1)}\nserver: ${JSON.stringify(server.clients.map(({ user, transport, channels }) => ({ user, transport, channels })))}`)
+        })
+      }
       for (const page of pages) {
         const record = await recordOf(page)
         const received = record.received.map(({ n }) => n)
@@ -174,8 +181,11 @@ describe.each(ENGINES)('%s', (engine) => {
       }
     })
 
-    /** Takes the leader away with `end`, publishing before, during and after the handoff; every other tab must get everything. */
-    async function handoff(end: (leader: Page) => Promise<void>, annotate: (message: string) => Promise<unknown>, how: string): Promise<void> {
+    /**
+     * Takes the leader away with `end`, publishing before, during and after the handoff; every other
+     * tab must get everything. With `back`, the old leader then comes back and must catch up too.
+     */
+    async function handoff(end: (leader: Page) => Promise<void>, annotate: (message: string) => Promise<unknown>, how: string, back?: (leader: Page) => Promise<void>): Promise<void> {
       const { user, channel } = fresh()
       const pages = await openTabs(TABS, user, channel)
       try {
@@ -198,6 +208,12 @@ describe.each(ENGINES)('%s', (engine) => {
         await expect.poll(() => connectionsOf(user).length, { timeout: 30_000 }).toBe(1)
         for (const page of rest) expect(await page.errors()).toEqual([])
         await annotate(`${engine}, ${transport}: ${how}; a new leader ${ledAt.at(-1)! - endedAt} ms later; 60 messages to ${rest.length} tabs, none lost or repeated`)
+        if (!back) return
+        await back(leader)
+        await leader.waitFor(() => window.tabPage.client.getSnapshot().role === 'follower')
+        await publishNumbered(server, channel, 61, 70, published)
+        await expectEveryMessage(pages, published)
+        expect(connectionsOf(user)).toHaveLength(1)
       } finally {
         await closeAll(pages)
       }
@@ -205,6 +221,13 @@ describe.each(ENGINES)('%s', (engine) => {
 
     it('closing the leader tab: another tab leads, and every tab still gets each message once, in order', async ({ annotate }) => {
       await handoff((leader) => leader.close(), annotate, 'leader tab closed')
+    })
+
+    it('freezing the leader tab (the page lifecycle’s freeze event): it hands over at once, follows on resume and catches up, nothing lost or repeated', async ({ annotate }) => {
+      // The event a browser fires before it freezes a page (Chromium for background tabs); the page
+      // stays alive here, so it can come back.
+      const fire = (type: string) => (page: Page) => page.evaluate((name: string) => void document.dispatchEvent(new Event(name)), type)
+      await handoff(fire('freeze'), annotate, 'leader tab frozen', fire('resume'))
     })
 
     const crashUrl = CRASH_URL[engine]
