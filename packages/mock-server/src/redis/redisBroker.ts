@@ -1,5 +1,4 @@
 import type { Position } from '@lifeline/protocol'
-import type { RedisOptions } from 'ioredis'
 import {
   publisherOf,
   type Broker,
@@ -21,6 +20,8 @@ import { ListenerSet } from '../engine/listenerSet'
 import { HandlerRegistry } from '../engine/handlerRegistry'
 import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, type HistoryOptions } from '../engine/historyOptions'
 import { stripUndefined } from '../engine/stripUndefined'
+import { FANOUT_LOST, type FanoutMessage, type StoredMessage } from './fanoutMessage'
+import { pickHistory, REDIS_BROKER_DEFAULTS, type RedisBrokerOptions } from './redisBrokerOptions'
 import { randomId } from '../engine/randomId'
 import { unavailable } from '../engine/refusedError'
 import { redisKeys, type RedisKeys } from './keys'
@@ -32,68 +33,8 @@ import { pollRouter } from './pollRouter'
 import type { SessionRouter } from './sessionRouter'
 import { UpstreamRouter } from './upstreamRouter'
 
-export interface RedisBrokerOptions extends HistoryOptions {
-  /**
-   * Where Redis is, as a `redis://` or `rediss://` URL.
-   * @default 'redis://127.0.0.1:6379'
-   */
-  url?: string
-  /** More ioredis options (TLS, credentials, `family`…), applied over the broker's own. */
-  redisOptions?: RedisOptions
-  /**
-   * Prefix of every key and pub/sub channel; deployments sharing one Redis need different ones.
-   * @default 'lifeline:'
-   */
-  keyPrefix?: string
-  /**
-   * How long an upstream command waits for the replica holding the session (then `503`); a long
-   * poll routed there waits its hold (`pollMs`) plus this.
-   * @default 2000
-   */
-  routeTimeoutMs?: number
-  /**
-   * A Redis command that takes longer fails (the publish is answered `UNAVAILABLE`, the client
-   * retries with the same idempotency key).
-   * @default 2000
-   */
-  commandTimeoutMs?: number
-  /**
-   * Longest pause between reconnect attempts (exponential backoff with jitter up to it).
-   * @default 2000
-   */
-  reconnectMaxDelayMs?: number
-  /**
-   * Lifetime of a replica's liveness key for presence, renewed every third of it. When a replica
-   * dies, its connections leave presence within this plus a third of it (about 13.3 s by default),
-   * announced by another replica.
-   * @default 10_000
-   */
-  presenceTtlMs?: number
-  /** Receives Redis errors and failures. @default console.error */
-  log?: (message: string, error: unknown) => void
-}
-
-const DEFAULTS = {
-  url: 'redis://127.0.0.1:6379',
-  keyPrefix: 'lifeline:',
-  routeTimeoutMs: 2000,
-  commandTimeoutMs: 2000,
-  reconnectMaxDelayMs: 2000,
-  presenceTtlMs: 10_000,
-}
-
-/**
- * What travels on a fan-out pub/sub channel: a publication (built by `PUBLISH_SCRIPT`, with Redis'
- * time of acceptance `t`) or a presence change (built by the presence scripts).
- */
-type FanoutMessage = { e: string; o: number; t: number; m: StoredMessage } | { p: { a: PresenceChange['action']; v: number; m: PresenceChange['member'] } }
-
-interface StoredMessage {
-  event: string
-  data: unknown
-  /** `meta.publisher`; absent in messages stored before it was kept. */
-  publisher?: string | null
-}
+// The `@lifeline/mock-server/redis` entry is this file: its options type is exported with it.
+export type { RedisBrokerOptions }
 
 interface LocalChannel {
   listeners: ListenerSet<Publication>
@@ -104,9 +45,6 @@ interface LocalChannel {
   /** Settles once the fan-out SUBSCRIBE is in effect; rejects when it could not be made. */
   subscribed: Promise<void>
 }
-
-/** What a subscription is ended with when this replica's fan-out from Redis broke. */
-const FANOUT_LOST = { code: 'UNAVAILABLE', message: 'This server lost its connection to Redis; subscribe again from your position' } as const
 
 /**
  * The broker for several replicas: positions and history in Redis (a stream per channel, appended
@@ -152,7 +90,7 @@ export class RedisBroker implements Broker {
 
   constructor(options: RedisBrokerOptions = {}) {
     const defined = stripUndefined(options)
-    const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs } = { ...DEFAULTS, ...defined }
+    const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs } = { ...REDIS_BROKER_DEFAULTS, ...defined }
     this.#history = { ...DEFAULT_HISTORY_OPTIONS, ...pickHistory(defined) }
     for (const [name, value] of Object.entries({ ...this.#history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs })) {
       if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`RedisBroker option "${name}" must be a positive integer, got ${String(value)}`)
@@ -457,9 +395,4 @@ export class RedisBroker implements Broker {
       }
     }
   }
-}
-
-function pickHistory(options: Partial<RedisBrokerOptions>): Partial<HistoryOptions> {
-  const { historySize, historyTtlMs, idempotencyWindowMs } = options
-  return stripUndefined({ historySize, historyTtlMs, idempotencyWindowMs })
 }
