@@ -7,7 +7,8 @@ import type { Share } from './share'
 
 
 // Only `process.env.NODE_ENV`, which bundlers replace (see dev.ts). Written out at each use, not
-// read from a constant: a bundler folds it as it parses, so what only the long messages use goes too.
+// read from a constant: a bundler folds it as it parses, so what only the long messages use goes
+// too. The `typeof` guard keeps a page without a bundler (no `process`) from throwing.
 declare const process: { env: { NODE_ENV?: string } }
 
 /** Where the client remembers which transports do not get through for an origin (a `localStorage` subset). */
@@ -159,7 +160,7 @@ export type ResolvedOptions = typeof DEFAULT_OPTIONS &
  * and what to do about it.
  */
 export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
-  if (!options || typeof options !== 'object') fail(process.env.NODE_ENV !== 'production' ? `needs options { url, getToken }, ${EXAMPLE}` : 'options')
+  if (!options || typeof options !== 'object') fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `needs options { url, getToken }, ${EXAMPLE}` : 'options')
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = baseUrl(options.url)
   // Bounds given in part take the rest from the defaults.
@@ -167,11 +168,11 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (typeof resolved.reconnectDelay === 'object') resolved.reconnectDelay = { ...DEFAULT_OPTIONS.reconnectDelay, ...resolved.reconnectDelay }
   for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
     const given = resolved[name as 'queueSize']
-    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail(process.env.NODE_ENV !== 'production' ? `option "${name}" must be a number >= 0, got ${show(given)}` : name)
+    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "${name}" must be a number >= 0, got ${show(given)}` : name)
   }
   const { transports } = resolved
   if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) {
-    fail(process.env.NODE_ENV !== 'production' ? `option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}` : 'transports')
+    fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}` : 'transports')
   }
   // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
   const needed = {
@@ -181,10 +182,10 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   }
   for (const [name, used] of Object.entries(needed)) {
     if (used && typeof resolved[name as 'fetch'] !== 'function') {
-      fail(process.env.NODE_ENV !== 'production' ? `${name} ${options[name as 'fetch'] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${REMEDIES[name as 'fetch']}` : name)
+      fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `${name} ${options[name as 'fetch'] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${REMEDIES[name as 'fetch']}` : name)
     }
   }
-  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail(process.env.NODE_ENV !== 'production' ? `option "getToken" must be a function, got ${show(resolved.getToken)}` : 'getToken')
+  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "getToken" must be a function, got ${show(resolved.getToken)}` : 'getToken')
   resolved.timers ??= globalTimers
   resolved.random ??= Math.random
   resolved.now ??= Date.now
@@ -200,7 +201,7 @@ const REMEDIES = {
 
 /** Throws the misconfiguration: the development message, or in production `invalid <option>`. */
 function fail(message: string): never {
-  throw new TypeError(`RealtimeClient: ${process.env.NODE_ENV !== 'production' ? message : `invalid ${message}`}`)
+  throw new TypeError(`RealtimeClient: ${(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? message : `invalid ${message}`}`)
 }
 
 const show = (value: unknown) => (typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value))
@@ -213,18 +214,18 @@ const EXAMPLE = "e.g. 'https://rt.example.com' or '/realtime'"
  * (as `ws(s):`), `/sse` and `/sse/send` to it. A path is resolved against the page's location.
  */
 function baseUrl(url: unknown): string {
-  if (typeof url !== 'string' || !url) fail(process.env.NODE_ENV !== 'production' ? `option "url" is required, ${EXAMPLE}` : 'url')
+  if (typeof url !== 'string' || !url) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "url" is required, ${EXAMPLE}` : 'url')
   const page = (globalThis as { location?: { href?: string } }).location?.href
   const path = /^\/(?!\/)/.test(url)
-  if (path && !page) fail(process.env.NODE_ENV !== 'production' ? `url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL` : 'url')
+  if (path && !page) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `url '${url}' is a path, and there is no page to resolve it against: pass an absolute URL` : 'url')
   let parsed: URL
   try {
     parsed = new URL(url, path ? page : undefined)
   } catch {
-    fail(process.env.NODE_ENV !== 'production' ? `url '${url}' is not a URL, ${EXAMPLE}` : 'url')
+    fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `url '${url}' is not a URL, ${EXAMPLE}` : 'url')
   }
   const scheme = SCHEMES[parsed.protocol]
-  if (!scheme) fail(process.env.NODE_ENV !== 'production' ? `url '${url}' must start with https://, http://, wss://, ws:// or /` : 'url')
-  if (parsed.search || parsed.hash) fail(process.env.NODE_ENV !== 'production' ? `url '${url}' must not have a query or fragment` : 'url')
+  if (!scheme) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `url '${url}' must start with https://, http://, wss://, ws:// or /` : 'url')
+  if (parsed.search || parsed.hash) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `url '${url}' must not have a query or fragment` : 'url')
   return `${scheme}//${parsed.host}${parsed.pathname}`.replace(/\/+$/, '')
 }
