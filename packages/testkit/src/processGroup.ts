@@ -99,6 +99,9 @@ export async function stopGroup(child: ChildProcess, graceMs = 5000): Promise<vo
   }
   killGroup(pgid, 'SIGKILL')
   live.delete(pgid)
+  // SIGKILL is delivered asynchronously: on a busy machine a member can still be running for a
+  // moment. Return once the group is gone, so "stopped" means no process is left (bounded).
+  for (let waited = 0; livingMembers(pgid).length && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
 /** A process started as the leader of its own group, with its recent output for error messages. */
