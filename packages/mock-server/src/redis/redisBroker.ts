@@ -31,7 +31,7 @@ import { RedisPresence } from './redisPresence'
 import { defineScripts, type ScriptCommands } from './scripts'
 import { pollRouter } from './pollRouter'
 import type { SessionRouter } from './sessionRouter'
-import { UpstreamRouter } from './upstreamRouter'
+import { upstreamRouter } from './upstreamRouter'
 
 // The `@lifeline/mock-server/redis` entry is this file: its options type is exported with it.
 export type { RedisBrokerOptions }
@@ -77,7 +77,7 @@ export class RedisBroker implements Broker {
   readonly #keys: RedisKeys
   readonly #redis: RedisConnections
   readonly #commands: RedisConnections['commands'] & ScriptCommands & PresenceScriptCommands
-  readonly #router: UpstreamRouter
+  readonly #router: SessionRouter<UpstreamEnvelope, UpstreamVerdict>
   readonly #replica = randomId('r_', 8)
   readonly #channels = new Map<string, LocalChannel>()
   readonly #sessions = new HandlerRegistry<(envelope: UpstreamEnvelope) => UpstreamVerdict>()
@@ -124,13 +124,11 @@ export class RedisBroker implements Broker {
     })
     // Listed among the living as soon as Redis is there, not only at the first presence join.
     this.#redis.onHealthChange((health) => void (health.status === 'ok' && this.#presence.heartbeat()))
-    this.#router = new UpstreamRouter({
+    this.#router = upstreamRouter({
       replica: this.#replica,
-      requestChannel: this.#keys.upstream,
-      replyChannel: this.#keys.upstreamReplies,
+      keys: this.#keys,
       publish: (channel, message) => this.#commands.publish(channel, message),
       localHandler: (session) => this.#sessions.get(session),
-      timeoutMs: routeTimeoutMs,
       log: this.#log,
     })
     this.#routeTimeoutMs = routeTimeoutMs
@@ -262,7 +260,7 @@ export class RedisBroker implements Broker {
     if (this.#redis.health().status !== 'ok') {
       return { accepted: false, status: 503, error: { code: 'UNAVAILABLE', message: 'Redis is unreachable, so sessions on other replicas cannot be reached; retry' } }
     }
-    return this.#router.route(session, envelope)
+    return this.#router.route(session, envelope, this.#routeTimeoutMs)
   }
 
   registerPoller(session: string, handler: (envelope: PollEnvelope) => Promise<PollVerdict>): () => void {

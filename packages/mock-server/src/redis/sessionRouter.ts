@@ -41,9 +41,7 @@ export interface SessionRouterOptions<Envelope, Verdict> {
  * channel every replica subscribed to at start-up, and every replica answers: at once when the
  * session is not theirs, once the handler settles when it is. PUBLISH tells how many will answer,
  * so "not found" is known as soon as everyone said no, without waiting for the timeout.
- *
- * @note The same scheme as `UpstreamRouter` (whose handlers answer synchronously, within one fixed
- * timeout); this one awaits its handler and takes the timeout per request.
+ * Upstream commands (answered at once) and long polls (held) both go this way.
  */
 export class SessionRouter<Envelope, Verdict> {
   readonly #options: SessionRouterOptions<Envelope, Verdict>

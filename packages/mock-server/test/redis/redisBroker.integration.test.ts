@@ -154,7 +154,7 @@ describe('RedisBroker', () => {
     await mute.subscribe('lifeline:upstream')
     try {
       expect(await a.routeToSession('s_2', envelope)).toEqual({ accepted: true })
-      expect(await a.routeToSession('s_unknown', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'INTERNAL' } })
+      expect(await a.routeToSession('s_unknown', envelope)).toMatchObject({ accepted: false, status: 503, error: { code: 'UNAVAILABLE' } })
     } finally {
       mute.disconnect()
     }
