@@ -20,7 +20,7 @@ export type { Share } from './share'
 export type { ReconnectDelay } from './backoff'
 export type { GetToken, TokenReason } from './tokenManager'
 export type { Timers } from './timers'
-/** @internal shared with @lifeline/react (its provider counts mounts with it), not part of the public API */
+// Shared with @lifeline/react, whose provider counts the mounts of one client with it.
 export { refCount } from './refCount'
 export type { RefCount, RefCountTiming } from './refCount'
 export type { Position, PresenceMember, TransportName } from '@lifeline/protocol'

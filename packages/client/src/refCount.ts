@@ -4,7 +4,6 @@ import { noop } from './timers'
  * Holders of one resource. Calling it takes a hold and cancels a pending release, so a holder
  * that comes back within the grace (React StrictMode's unmount and remount, a route change) finds
  * the resource still there. It returns the hold's release; calling that twice counts once.
- * @internal
  */
 export interface RefCount {
   (): () => void
@@ -12,7 +11,7 @@ export interface RefCount {
   size: number
 }
 
-/** When a release happens: `schedule` runs a callback after `ms` and returns its cancel. @internal */
+/** When a release happens: `schedule` runs a callback after `ms` and returns its cancel. */
 export interface RefCountTiming {
   releaseGraceMs: number
   schedule(callback: () => void, ms: number): () => void
@@ -25,7 +24,9 @@ export interface RefCountTiming {
  * const hold = refCount(() => client.disconnect(), { releaseGraceMs: 1000, schedule })
  * const release = hold()
  * release() // disconnects in 1 s, unless hold() is called again before
- * @internal shared with @lifeline/react, not part of the public API
+ * @note Exported for @lifeline/react's provider, which counts the mounts of one client with it
+ * (a small utility, not needed to use the client). It is public, not internal, because
+ * the provider compiles against the client's published types.
  */
 export function refCount(release: () => void, timing: RefCountTiming): RefCount {
   let cancel = noop
