@@ -119,9 +119,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   }
   const server = await createServer(options)
   const stopDemo = values.demo || env.DEMO === '1' ? startDemo((input) => server.engine.publish(input)) : undefined
-  console.log(`Lifeline mock server listening on ${server.url} (WebSocket ${server.url.replace('http', 'ws')}/ws, SSE ${server.url}/sse)`)
-  if (stopDemo) console.log(`Demo traffic on: dashboard, leaderboard, board:demo, user:<ada|grace|linus>`)
+  // The "listening on" line comes last: whoever waits for it (a script, a test) has the others too.
   if (configPath) console.log(`Config from ${configPath}: ${describeConfig(fileOptions)}`)
+  if (stopDemo) console.log(`Demo traffic on: dashboard, leaderboard, board:demo, user:<ada|grace|linus>`)
+  console.log(`Lifeline mock server listening on ${server.url} (WebSocket ${server.url.replace('http', 'ws')}/ws, SSE ${server.url}/sse)`)
   if (jwtSecret === DEFAULT_JWT_SECRET) console.log(`Development JWT secret in use; mint a token with: lifeline-mock-server token --sub ada`)
 
   const shutdown = () => {
