@@ -77,8 +77,11 @@ describe('three replicas on one Redis', () => {
 
     let published = 0
     let publishing = true
+    // Publishes until told to stop. The bound is far above what the move needs on a busy machine
+    // (400 used to run out before a slow move finished, so the wait below could never pass) and
+    // stays inside the channel's history of 1 000.
     const traffic = (async () => {
-      while (publishing && published < 400) {
+      while (publishing && published < 900) {
         await publisher.server.publish('board:3', 'move', ++published)
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
