@@ -27,7 +27,7 @@ export interface OutboxOptions {
 }
 
 /**
- * Publishes waiting for the server's reply (C7). Each keeps its idempotency key for life, so
+ * Publishes waiting for the server's reply, in order, bounded in size and time. Each keeps its idempotency key for life, so
  * sending it again after a reconnect is safe: the server acknowledges a repeat without delivering
  * it twice. Flushed in order on every new connection. A publish the server refuses with a code a
  * later try can fix (`UNAVAILABLE`, `RATE_LIMITED`, `INTERNAL`) stays queued and goes out again,

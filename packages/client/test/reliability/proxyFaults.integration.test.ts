@@ -76,7 +76,7 @@ describe('faults at a proxy', () => {
     await publishNumbered(harness.server, CHANNEL, published.size + 1, published.size + 5, published)
     await everyoneHas(watches, published)
     expectExactlyOnce(watches, published)
-    // A socket that opened but never answered the handshake never counted as connected (P3).
+    // A socket that opened but never answered the handshake never counted as connected: a WebSocket works only once the connect reply arrived.
     expect(transports).toEqual(['sse', 'sse', 'sse', 'sse'])
   })
 

@@ -9,7 +9,7 @@ export const BINARY_FRAME = '\u0000binary'
 /** SSE `retry:` that keeps an EventSource from reconnecting on its own with a spent ticket. */
 export const SSE_NO_RETRY_MS = 86_400_000
 
-/** The SSE `id:` of a frame: `epoch:offset:channel` for channel messages (P4), none otherwise. */
+/** The SSE `id:` of a frame: `epoch:offset:channel` for channel messages (a client resumes from it), none otherwise. */
 export function sseEventId(frame: ServerFrame): string | undefined {
   return frame.type === 'message' ? `${frame.pos.epoch}:${frame.pos.offset}:${frame.channel}` : undefined
 }
