@@ -109,7 +109,7 @@ export class Channel<Events extends EventMap = EventMap> {
   ) {
     this.#deps = deps
     this.#holds = refCount(() => this.#release(), deps)
-    deps.current.subscribe((connection) => connection && this.#join())
+    deps.current.onChange((connection) => connection && this.#join())
   }
 
   get state(): ChannelState {

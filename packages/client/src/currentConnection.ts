@@ -23,7 +23,7 @@ export class CurrentConnection {
   }
 
   /** Calls `listener` after every change; returns the unsubscribe. */
-  subscribe(listener: (connection: Connection | undefined) => void): () => void {
+  onChange(listener: (connection: Connection | undefined) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }

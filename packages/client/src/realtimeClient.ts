@@ -17,7 +17,7 @@ import type { ChannelEvents, ChannelMap, ClientEvents, ClientStats } from './typ
 /**
  * The Lifeline client: one connection to the server over the best transport that gets through
  * (WebSocket, then SSE, then long-polling), channels with recovery, publishes with an offline
- * queue. Framework-agnostic; React binds to `subscribe`/`getSnapshot`.
+ * queue. Framework-agnostic; React binds to `onState`/`getSnapshot`.
  * @example
  * const client = new RealtimeClient({ url: 'https://rt.example.com', getToken: () => fetchToken() })
  * client.connect()
@@ -100,7 +100,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
         if (status === 'connected') resolve()
         if (status === 'disconnected') reject(error ?? new RealtimeError('CLIENT_CLOSED'))
       }
-      const unwatch = this.subscribe(check)
+      const unwatch = this.onState(check)
       const cancel = timeoutMs === undefined ? noop : this.#schedule(() => reject(new RealtimeError('TIMEOUT')), timeoutMs)
       stop = () => (unwatch(), cancel())
       check()
@@ -124,9 +124,13 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
     return listen(this.#events, type, handler)
   }
 
-  /** Calls `listener` whenever {@link getSnapshot} changes (the `useSyncExternalStore` contract). */
-  subscribe(listener: () => void): () => void {
-    return listen(this.#events, kChange, listener)
+  /**
+   * Calls `listener` with the new snapshot whenever {@link getSnapshot} changes; returns the
+   * unsubscribe. This is the `subscribe` of React's `useSyncExternalStore` contract; it is named
+   * `onState` (like `channel.onState`) because `subscribe` means holding a server subscription.
+   */
+  onState(listener: (snapshot: ConnectionSnapshot) => void): () => void {
+    return listen(this.#events, kChange, () => listener(this.#connector.snapshot))
   }
 
   /** The current connection state; the same object until something changes. */

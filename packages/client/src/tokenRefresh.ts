@@ -25,7 +25,7 @@ export interface TokenRefreshEvents {
 export function tokenRefresh(tokens: TokenManager, current: CurrentConnection, schedule: (callback: () => void, ms: number) => () => void, on: TokenRefreshEvents): (connection: Connection, expiresInMs: number | undefined) => void {
   let cancel = noop
   // Another connection (or none) starts over: its own connect reply says how long its token lives.
-  current.subscribe(() => cancel())
+  current.onChange(() => cancel())
 
   const accepted = (connection: Connection, expiresInMs: number | undefined) => {
     tokens.accepted(expiresInMs)

@@ -62,7 +62,7 @@ describe('transport fallback against the mock server', () => {
     await client.ready(15_000)
     const delays: number[] = []
     const diagnoses = new Set<string | undefined>()
-    client.subscribe(() => {
+    client.onState(() => {
       const { status, retryAt, diagnosis } = client.getSnapshot()
       diagnoses.add(diagnosis)
       if (status === 'reconnecting' && retryAt !== undefined) delays.push(retryAt - clientNow)

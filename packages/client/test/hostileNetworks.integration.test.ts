@@ -48,7 +48,7 @@ async function expectOnceInOrder(seen: Watch, published: Published, from = seen.
 }
 
 const until = <T>(client: RealtimeClient, predicate: (snapshot: ConnectionSnapshot) => T) =>
-  predicate(client.getSnapshot()) ? Promise.resolve() : next<void>((handler) => client.subscribe(handler), () => Boolean(predicate(client.getSnapshot())))
+  predicate(client.getSnapshot()) ? Promise.resolve() : next<void>((handler) => client.onState(() => handler()), () => Boolean(predicate(client.getSnapshot())))
 
 interface Mode {
   name: string

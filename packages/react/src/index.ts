@@ -1,6 +1,6 @@
 /**
  * `@lifeline/react`: a provider and hooks over `@lifeline/client`, each a thin adapter over the
- * client's own subscribe/snapshot API.
+ * client's own `onState`/`getSnapshot` API.
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md
  */
 export { RealtimeProvider } from './RealtimeProvider'

@@ -34,9 +34,9 @@ export function useChannel<N extends string, Channels extends ChannelMap = Regis
   // Deliberately not dependencies: the options of the render that starts the subscription apply, and
   // a new option object on every render (an inline `{ data }`) must not subscribe again.
   useEffect(() => (enabled ? channel.subscribe({ rewind, presence }) : undefined), [channel, enabled])
-  const subscribe = useCallback((listener: () => void) => channel.onState(listener), [channel])
+  const onStoreChange = useCallback((listener: () => void) => channel.onState(listener), [channel])
   const state = useSyncExternalStore(
-    subscribe,
+    onStoreChange,
     () => channel.state,
     () => IDLE_CHANNEL,
   )

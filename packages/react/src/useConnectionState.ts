@@ -34,9 +34,9 @@ export function useConnectionState<T = ConnectionSnapshot, Channels extends Chan
     last.current = { snapshot, selector, selected: selector(snapshot) }
     return last.current.selected
   }
-  const subscribe = useCallback((listener: () => void) => client.subscribe(listener), [client])
+  const onStoreChange = useCallback((listener: () => void) => client.onState(listener), [client])
   return useSyncExternalStore(
-    subscribe,
+    onStoreChange,
     () => select(client.getSnapshot()),
     () => select(IDLE_SNAPSHOT),
   )

@@ -22,9 +22,9 @@ const NOBODY: readonly PresenceMember[] = []
  */
 export function usePresence<N extends string, Channels extends ChannelMap = RegisteredChannels>(name: N, { data, ...options }: PresenceHookOptions<Channels> = {}): readonly PresenceMember[] {
   const { channel } = useChannel(name, { ...options, presence: data === undefined ? true : { data } })
-  const subscribe = useCallback((listener: () => void) => channel.presence.on('change', listener), [channel])
+  const onStoreChange = useCallback((listener: () => void) => channel.presence.on('change', listener), [channel])
   return useSyncExternalStore(
-    subscribe,
+    onStoreChange,
     () => channel.presence.members(),
     () => NOBODY,
   )

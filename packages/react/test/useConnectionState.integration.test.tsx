@@ -24,7 +24,7 @@ describe('useConnectionState', () => {
     harness.server.faults.refuseWebSocket = true
     const client = harness.client({ reconnectDelay: () => 20 })
     let snapshots = 0
-    client.subscribe(() => (snapshots += 1))
+    client.onState(() => (snapshots += 1))
     render(
       <RealtimeProvider client={client}>
         <Status />

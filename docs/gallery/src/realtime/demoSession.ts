@@ -86,7 +86,7 @@ export function createDemoSession({ user, roles = [], tokenTtlSeconds = 3600 }: 
     },
   })
   // end sample
-  client.subscribe(() => {
+  client.onState(() => {
     const { status, transport, error } = client.getSnapshot()
     const last = timeline.getSnapshot().at(-1)
     if (last?.status !== status || last.transport !== transport) timeline.push({ status, transport, error: error?.code, at: Date.now() })

@@ -71,7 +71,7 @@ describe('RealtimeClient', () => {
     const statuses: string[] = []
     const off = client.on('status', ({ status }) => statuses.push(status))
     const watcher = vi.fn()
-    const unwatch = client.subscribe(watcher)
+    const unwatch = client.onState(watcher)
     off()
     unwatch()
     client.connect()
@@ -85,7 +85,7 @@ describe('RealtimeClient', () => {
     client.on('status', () => {
       throw new Error('bug in app')
     })
-    client.subscribe(() => {
+    client.onState(() => {
       throw new Error('bug in app')
     })
     const channel = client.channel('board:1')

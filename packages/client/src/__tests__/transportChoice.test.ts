@@ -21,7 +21,7 @@ afterEach(async () => {
 function bothTransports(options: Partial<RealtimeClientOptions> = {}) {
   const setup = testClient({ transports: ['websocket', 'sse'], storage: memoryStorage(), ...options })
   const diagnoses: (string | undefined)[] = []
-  setup.client.subscribe(() => {
+  setup.client.onState(() => {
     const { diagnosis } = setup.client.getSnapshot()
     if (diagnosis !== diagnoses.at(-1)) diagnoses.push(diagnosis)
   })

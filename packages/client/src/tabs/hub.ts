@@ -77,7 +77,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
   events.on(kit.kChange, announce)
   events.on('error', (error) => post({ error: errorBody(error) }))
   // Subscriptions live and die with their connection.
-  current.subscribe((next) => {
+  current.onChange((next) => {
     connection = next
     feeds.clear()
   })
