@@ -33,6 +33,8 @@ export interface Profile {
   clientRuns: number
   /** Fallback runs per case (Node client, no proxy). */
   fallbackRuns: number
+  /** How long the idle-traffic clients stay idle: several liveness periods, so the count per 10 s is not one ping more or less. */
+  idleTrafficSeconds: number
   /** Browser runs per case (connect to first message), engines, and tabs for the connection count. */
   browserRuns: number
   /**
@@ -64,6 +66,7 @@ export const FULL: Profile = {
   clientMessages: 200_000,
   clientRuns: 5,
   fallbackRuns: 5,
+  idleTrafficSeconds: 90,
   browserRuns: 3,
   browserSlowRuns: { chromium: 2, firefox: 1, webkit: 1 },
   browserEngines: ['chromium', 'firefox', 'webkit'],
@@ -89,6 +92,7 @@ export const SMOKE: Profile = {
   clientMessages: 5_000,
   clientRuns: 1,
   fallbackRuns: 1,
+  idleTrafficSeconds: 12,
   browserRuns: 1,
   browserSlowRuns: { chromium: 1, firefox: 1, webkit: 1 },
   browserEngines: ['chromium'],

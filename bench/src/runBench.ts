@@ -11,6 +11,7 @@ import { runBundleSizeSuite } from './bundleSizeSuite'
 import { runClientThroughputSuite } from './clientThroughputSuite'
 import { runFallbackSuite } from './fallbackSuite'
 import { runFanoutSuite } from './fanoutSuite'
+import { runIdleTrafficSuite } from './idleTrafficSuite'
 import { sourceState } from './machine'
 import { FULL, SMOKE, type Profile } from './profile'
 import { runProfileSuite } from './profileSuite'
@@ -36,6 +37,7 @@ const SUITES: Record<string, () => Promise<BenchSection>> = {
   replicas: () => runReplicasSuite(profile, token, log),
   browser: () => runBrowserSuite(profile, log),
   fallback: () => runFallbackSuite(profile, token, log),
+  idle: () => runIdleTrafficSuite(profile, token, log),
   client: () => runClientThroughputSuite(profile),
   profile: () => runProfileSuite(profile, token, log),
 }
