@@ -82,7 +82,10 @@ export const method = (profile: Profile) => `- **One command, one run.** \`pnpm 
   equal steps of the rest, every contender idle ${profile.memoryIdleMs / 1000} s before each reading (V8's memory reducer hands
   back what the handshakes used only briefly). Each step's growth ÷ its clients is one reading of
   the marginal cost of an idle connection; the spread is over the ${profile.memorySteps} steps, the difference to raw
-  \`ws\` is taken step by step. The goal is judged on RSS (KB = 1,000 bytes), the conservative figure.
+  \`ws\` is taken step by step. The goal is judged on heap used + external (KB = 1,000 bytes): the native
+  part of a socket (its libuv handle, kernel buffers) is the same \`net.Socket\` under every contender,
+  while RSS moves in allocator and heap-page steps far larger than one step's growth (see the RSS
+  column, which is shown beside it).
 - **Across replicas.** Equal client groups, a publisher that serves no clients, interleaved
   repetitions and ${profile.replicaPublishes} publishes per repetition: see that section.
 - **In the browser.** Real Chromium, Firefox and WebKitGTK through a real nginx: see that section.`
