@@ -193,13 +193,14 @@ export class Connection {
 
   /**
    * Any frame proves the link alive. After a quiet spell the client pings, early enough that a link
-   * gone silent is found within `livenessMs`; the answer gets a few round trips (at least 2 s, for
-   * slow mobile links). An idle link thus carries one small ping and its reply about every 8 s.
+   * gone silent is found within `livenessMs`; the answer gets four round trips, at least 1 s (for
+   * slow mobile links) and at most half of `livenessMs`. An idle link thus carries one small ping
+   * and its reply about every 9 s, and servers skip their own heartbeat while the client sends.
    * After a sleep this timer is overdue and fires on wake.
    */
   #watch(): void {
     const { livenessMs, schedule } = this.#deps
-    const answerMs = Math.min(livenessMs / 2, Math.max(2000, 4 * this.rttMs!))
+    const answerMs = Math.min(livenessMs / 2, Math.max(1000, 4 * this.rttMs!))
     this.#stopWatch()
     this.#stopWatch = schedule(() => this.check(answerMs), livenessMs - answerMs)
   }

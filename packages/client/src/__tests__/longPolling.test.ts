@@ -1,31 +1,11 @@
-import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, type MswHandlersOptions } from '@lifeline/mock-server/msw'
-import { EventSource } from 'eventsource'
-import { setupServer, type SetupServer } from 'msw/node'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { RealtimeClient, type RealtimeClientOptions, type RealtimeError } from '../index'
+import { DEFAULT_JWT_SECRET, signToken } from '@lifeline/mock-server/msw'
+import type { RealtimeClient, RealtimeError } from '../index'
 import { memoryStorage } from './support/memoryStorage'
+import { connectClient, mock, startMock, stopMock } from './support/mswNetwork'
 
 // Long-polling and the move to it, against the Lifeline MSW handlers in jsdom: the same gateway
 // the Node server runs, every transport in-process.
-
-let mock: MswHandlers
-let network: SetupServer
-const clients: RealtimeClient[] = []
-
-function startMock(options: MswHandlersOptions = {}): MswHandlers {
-  vi.stubGlobal('EventSource', EventSource)
-  mock = createMswHandlers({ url: 'http://realtime.test', ...options })
-  network = setupServer(...mock.handlers)
-  network.listen({ onUnhandledRequest: 'error' })
-  return mock
-}
-
-function connectClient(options: Partial<RealtimeClientOptions> = {}): RealtimeClient {
-  const client = new RealtimeClient({ url: mock.url, storage: null, getToken: () => signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada' }), ...options })
-  clients.push(client)
-  client.connect()
-  return client
-}
 
 /** Subscribes and collects the `n` of every `{ n }` payload, once the server confirmed the subscription. */
 async function collect(client: RealtimeClient, channel: string): Promise<number[]> {
@@ -41,13 +21,7 @@ const publishAll = async (channel: string, numbers: number[]) => {
 }
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.disconnect()
-  await mock.close()
-  network.close()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+afterEach(stopMock)
 
 describe('long-polling', () => {
   it('connects, receives messages once and in order (batched while no poll is out), and publishes', async () => {

@@ -1,37 +1,10 @@
-import { createMswHandlers, DEFAULT_JWT_SECRET, signToken, type MswHandlers, type MswHandlersOptions } from '@lifeline/mock-server/msw'
-import { EventSource } from 'eventsource'
+import { DEFAULT_JWT_SECRET, signToken } from '@lifeline/mock-server/msw'
 import { ws } from 'msw'
-import { setupServer, type SetupServer } from 'msw/node'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { RealtimeClient, type RealtimeClientOptions, type TokenReason } from '../index'
+import type { RealtimeClient, TokenReason } from '../index'
+import { connectClient, mock, network, startMock, stopMock, token } from './support/mswNetwork'
 
-// The client against the Lifeline MSW handlers in jsdom: no server, the same protocol engine.
-// jsdom has a WebSocket (msw patches it) but no EventSource; the `eventsource` package reads
-// through `fetch`, which msw intercepts.
-
-// sample: jsdom-setup
-let mock: MswHandlers
-let network: SetupServer
-const clients: RealtimeClient[] = []
-
-function startMock(options: MswHandlersOptions = {}): MswHandlers {
-  vi.stubGlobal('EventSource', EventSource)
-  mock = createMswHandlers({ url: 'http://realtime.test', ...options })
-  network = setupServer(...mock.handlers)
-  network.listen({ onUnhandledRequest: 'error' })
-  return mock
-}
-// end sample
-
-const token = (sub: string, roles: string[] = []) => signToken({ secret: DEFAULT_JWT_SECRET, sub, roles })
-
-function connectClient(options: Partial<RealtimeClientOptions> & { sub?: string; roles?: string[] } = {}): RealtimeClient {
-  const { sub = 'ada', roles, ...rest } = options
-  const client = new RealtimeClient({ url: mock.url, storage: null, getToken: () => token(sub, roles), ...rest })
-  clients.push(client)
-  client.connect()
-  return client
-}
+// The client against the Lifeline MSW handlers in jsdom: every transport in-process.
 
 /** Subscribes and collects the payloads of `event`, once the server confirmed the subscription. */
 async function collect(client: RealtimeClient, channel: string, event: string): Promise<unknown[]> {
@@ -42,13 +15,7 @@ async function collect(client: RealtimeClient, channel: string, event: string): 
   return received
 }
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.disconnect()
-  await mock.close()
-  network.close()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+afterEach(stopMock)
 
 describe('RealtimeClient over the MSW handlers', () => {
   // sample: fake-timers
