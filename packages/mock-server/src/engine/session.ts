@@ -4,12 +4,14 @@ import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
 import { commandQueue, type RunCommand } from './commandQueue'
 import { floodGuard } from './floodGuard'
+import { heartbeat, type Heartbeat } from './heartbeat'
 import type { Outlet } from './outlet'
 import { randomId } from './randomId'
 import { rateLimiter } from './rateLimiter'
+import { refreshCommand } from './refreshCommand'
 import { fail, type Answer, type Reply } from './reply'
 import { tokenExpiry, type TokenExpiry } from './tokenExpiry'
-import { deliver, endDisallowed, subscribeCommand, unsubscribeCommand, type Subscription, type SubscriptionOwner } from './subscription'
+import { deliver, subscribeCommand, unsubscribeCommand, type Subscription, type SubscriptionOwner } from './subscription'
 
 export type SessionStatus = 'connecting' | 'open' | 'closed'
 
@@ -31,7 +33,7 @@ export class Session {
   readonly #enqueue: (id: number, run: RunCommand) => void
   #connectTimer: unknown
   #bufferCheckPending = false
-  #heartbeat: unknown
+  #heartbeat?: Heartbeat
   readonly #expiry: TokenExpiry
   #unregister?: () => void
 
@@ -56,6 +58,7 @@ export class Session {
   receive(text: string): void {
     if (this.status === 'closed') return
     this.#context.metrics.messagesIn += 1
+    this.#heartbeat?.heard()
     const parsed = parseCommand(text, this.#context.options.maxFrameBytes)
     // Every frame costs a token, malformed ones and pongs included: otherwise garbage floods for free.
     const wait = this.#limiter.take()
@@ -81,6 +84,7 @@ export class Session {
     }
     if (frame.type === 'connect') return { accepted: false, status: 400, error: { code: 'ALREADY_CONNECTED', message: 'Session is already connected' } }
     this.#context.metrics.messagesIn += 1
+    this.#heartbeat?.heard()
     const wait = frame.type === 'pong' ? 0 : this.#limiter.take()
     if (wait > 0) {
       this.#context.metrics.error('RATE_LIMITED')
@@ -104,10 +108,10 @@ export class Session {
     if (this.#outlet.transport !== 'websocket') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
     const expiresInMs = this.#expiry.schedule(claims)
     const heartbeatMs = this.#context.options.heartbeatMs
-    this.#heartbeat = this.#context.clock.setInterval(() => {
+    this.#heartbeat = heartbeat(this.#context.clock, heartbeatMs, () => {
       this.#outlet.keepalive?.()
       this.#send({ type: 'ping' })
-    }, heartbeatMs)
+    })
     answer({ ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
     this.#context.opened(this)
   }
@@ -165,7 +169,7 @@ export class Session {
       case 'ping':
         return { ok: true, result: {} }
       case 'refresh':
-        return this.#refresh(command.token)
+        return refreshCommand(this.#owner, this.#expiry, command.token)
       case 'subscribe':
         return subscribeCommand(this.#owner, command, answer)
       case 'unsubscribe':
@@ -196,22 +200,6 @@ export class Session {
       answer({ ok: false, error: error.toBody() })
       this.disconnect(error.code === 'TOKEN_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, error.message)
     }
-  }
-
-  async #refresh(token: string): Promise<Reply> {
-    let claims: Claims
-    try {
-      claims = await this.#context.verify(token)
-    } catch (error) {
-      if (error instanceof AuthError) return { ok: false, error: error.toBody() }
-      throw error
-    }
-    if (claims.sub !== this.claims?.sub) return fail('FORBIDDEN', 'A refresh token must belong to the same user')
-    this.claims = claims
-    const expiresInMs = this.#expiry.schedule(claims)
-    // The new token may carry fewer roles: a subscription it no longer allows ends here, told.
-    endDisallowed(this.#owner, claims)
-    return { ok: true, result: expiresInMs === undefined ? {} : { expiresInMs } }
   }
 
   #reply(id: number, reply: Reply): void {
@@ -245,7 +233,7 @@ export class Session {
     const { clock, metrics } = this.#context
     clock.clearTimeout(this.#connectTimer)
     this.#expiry.stop()
-    clock.clearInterval(this.#heartbeat)
+    this.#heartbeat?.stop()
     for (const subscription of this.subscriptions.values()) subscription.unsubscribe?.()
     this.subscriptions.clear()
     this.#unregister?.()

@@ -1,6 +1,6 @@
 import { CloseCode, PROTOCOL_VERSION, type ConnectResult } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
-import { errorOf, openRawStream, request, requestTicket, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
+import { errorOf, request, requestTicket, resultOf, SseClient, WsClient } from '@lifeline/testkit/raw'
 import { MemoryBroker } from '../../src/index'
 import { eventually, mintToken, startServer, useIntegrationHooks } from './support'
 
@@ -166,34 +166,5 @@ describe('SSE handshake', () => {
     const answer = await client.post(server, { id: 5, type: 'ping' }, { session: 's_nope' })
     expect(answer.status).toBe(404)
     expect(answer.body.error.code).toBe('SESSION_NOT_FOUND')
-  })
-})
-
-describe('heartbeats', () => {
-  it('pings a WebSocket client with ping frames and WebSocket-level pings at the heartbeat interval', async () => {
-    const server = await startServer({ heartbeatMs: 100 })
-    const client = await WsClient.connect(server, await mintToken('ada'))
-    let transportPings = 0
-    client.socket.on('ping', () => (transportPings += 1))
-    await eventually(() => expect(client.frames.filter((frame) => frame.type === 'ping').length).toBeGreaterThanOrEqual(3))
-    await eventually(() => expect(transportPings).toBeGreaterThanOrEqual(2))
-  })
-
-  it('sends SSE comment lines and a ping event at the heartbeat interval', async () => {
-    const server = await startServer({ heartbeatMs: 100 })
-    const stream = await openRawStream(server, await mintToken('grace'))
-    expect(stream.status).toBe(200)
-    await eventually(() => expect(stream.text()).toMatch(/^retry: \d+\n\ndata: \{"type":"reply","id":1,"ok":true/))
-    await eventually(() => expect(stream.text()).toContain(': hb\n\ndata: {"type":"ping"}\n\n'))
-    const client = await SseClient.connect(server, await mintToken('grace'))
-    await client.frame((frame) => frame.type === 'ping', 'ping')
-  })
-
-  it('terminates a WebSocket peer that stops answering transport pings', async () => {
-    const server = await startServer({ heartbeatMs: 100 })
-    const silent = await WsClient.open(server, { autoPong: false })
-    await silent.command('connect', { v: PROTOCOL_VERSION, token: await mintToken('ada') })
-    expect((await silent.closed).code).toBe(1006)
-    await eventually(() => expect(server.clients).toEqual([]))
   })
 })
