@@ -32,6 +32,17 @@ async function subscribed(options: Parameters<typeof testClient>[0] = {}, networ
   return { ...setup, channel, seen, gaps, recovered, release }
 }
 
+/** Delivers message 1, drops the socket, publishes 2 and 3 while it is down, and waits for the reconnect; returns 1's position. */
+async function missTwoMessages(network: TestNetwork): Promise<Position> {
+  const { position } = await network.mock.publish('board:1', 'moved', 1)
+  await settle()
+  network.socket.drop()
+  await network.mock.publish('board:1', 'moved', 2)
+  await network.mock.publish('board:1', 'moved', 3)
+  await settle(100)
+  return position
+}
+
 describe('Channel', () => {
   it('holds one server subscription for many subscribers and releases it a grace period after the last', async () => {
     const { network, channel, release } = await subscribed({ releaseGraceMs: 1000 })
@@ -146,12 +157,7 @@ describe('Channel', () => {
 
   it('resubscribes from the last position after a reconnect: missed messages once, in order, then `recovered`', async () => {
     const { network, seen, gaps, recovered } = await subscribed()
-    const { position } = await network.mock.publish('board:1', 'moved', 1)
-    await settle()
-    network.socket.drop()
-    await network.mock.publish('board:1', 'moved', 2)
-    await network.mock.publish('board:1', 'moved', 3)
-    await settle(100)
+    const position = await missTwoMessages(network)
     expect(network.sent('subscribe').at(-1)).toMatchObject({ since: position })
     await network.mock.publish('board:1', 'moved', 4)
     await settle()
@@ -163,12 +169,7 @@ describe('Channel', () => {
   it('emits `gap` when the server can no longer replay what was missed, then continues live', async () => {
     // A history of one message: two missed ones cannot both be replayed.
     const { network, seen, gaps, recovered } = await subscribed({}, testNetwork({ broker: new MemoryBroker({ historySize: 1 }) }))
-    const { position } = await network.mock.publish('board:1', 'moved', 1)
-    await settle()
-    network.socket.drop()
-    await network.mock.publish('board:1', 'moved', 2)
-    await network.mock.publish('board:1', 'moved', 3)
-    await settle(100)
+    const position = await missTwoMessages(network)
     await network.mock.publish('board:1', 'moved', 4)
     await settle()
     expect(gaps).toEqual([{ from: position, to: { ...position, offset: 3 } }])

@@ -13,8 +13,10 @@ const harness = useHarness()
 const CHANNEL = 'user:ada'
 
 describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', (transport) => {
-  function shortLivedClient(reasons: TokenReason[]) {
-    return harness.client({
+  /** A connected client whose tokens live 3 s, subscribed to the channel; `reasons` lists its getToken calls. */
+  async function shortLivedClient() {
+    const reasons: TokenReason[] = []
+    const client = harness.client({
       ...FAST,
       transports: [transport],
       getToken: ({ reason }) => {
@@ -22,14 +24,14 @@ describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', 
         return harness.token('ada', { expiresInSeconds: 3 })
       },
     })
-  }
-
-  it('refreshes in-band before expiry: the stream never breaks', async () => {
-    const reasons: TokenReason[] = []
-    const client = shortLivedClient(reasons)
     client.connect()
     const seen = watch(client, CHANNEL)
     await seen.subscribed
+    return { client, reasons, seen }
+  }
+
+  it('refreshes in-band before expiry: the stream never breaks', async () => {
+    const { client, reasons, seen } = await shortLivedClient()
     // Two refreshes means the connection outlived two of its tokens.
     const published = await publishNumbered(harness.server, CHANNEL, 1, 1)
     await publishUntil(harness.server, CHANNEL, published, () => reasons.filter((reason) => reason === 'refresh').length >= 2, { paceMs: 50, max: 400 })
@@ -39,11 +41,7 @@ describe.each(['websocket', 'sse'] as const)('token expiry mid-stream over %s', 
   })
 
   it('after the server expires the token it fetches a new one, reconnects and recovers', async () => {
-    const reasons: TokenReason[] = []
-    const client = shortLivedClient(reasons)
-    client.connect()
-    const seen = watch(client, CHANNEL)
-    await seen.subscribed
+    const { client, reasons, seen } = await shortLivedClient()
     const published = await publishNumbered(harness.server, CHANNEL, 1, 10)
     harness.server.expireTokens()
     await publishUntil(harness.server, CHANNEL, published, () => reasons.includes('rejected') && client.getSnapshot().status === 'connected')
