@@ -1,129 +1,11 @@
-import { fileURLToPath } from 'node:url'
 import type { ConnectionKind } from './benchConnection'
 import type { ServerKind } from './benchServer'
-import { startPinnedChild, type PinnedChild } from './childProcess'
-import type { LatencySummary } from './latencyRecorder'
+import type { PinnedChild } from './childProcess'
+import { connectionSteps } from './connectionSteps'
 import type { PhasePlan } from './profile'
+import { publishInProcess, runPhase, type PhaseResult } from './runPhase'
+import { startProcesses } from './startProcesses'
 import { sleep } from './stats'
-
-/** Cores: the server(s) on one, the client processes on the other (2-core machine). */
-export const SERVER_CORE = 0
-export const CLIENT_CORE = 1
-
-/** `--cpu-prof` on the command line: server processes write V8 CPU profiles to bench/.out/profiles. */
-const SERVER_PROFILING = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles', import.meta.url))}`] : []
-
-/** One measured phase of one contender. */
-export interface PhaseResult {
-  /**
-   * Deliveries per second over the phase: deliveries received ÷ the time from the first publish to
-   * the end of the phase. A fixed-rate phase ends one interval after its last publish (its last
-   * slot), or at the last receipt if that came later; a burst ends at the last receipt.
-   */
-  deliveredPerSecond: number
-  /** Server CPU (user + system) per delivery, microseconds: everything the process did in the phase. */
-  cpuMicrosPerDelivery: number
-  /** Server CPU time over the phase (µs), the phase's duration (s) and the deliveries received. */
-  cpuMicros: number
-  seconds: number
-  received: number
-  p50: number
-  p99: number
-  max: number
-  /** Median over publishes of each publish's fastest delivery (ms). */
-  headP50: number
-  /** Deliveries that did not arrive within the phase's bound. */
-  lost: number
-  /** Each client group's own figures (the cross-replica run has one group per replica). */
-  groups: Record<string, LatencySummary>
-}
-
-/** Starts server processes (pinned to the server core) and a client process (client core). */
-export async function startProcesses(serverCount: number): Promise<{ servers: PinnedChild[]; clients: PinnedChild; stop(): Promise<void> }> {
-  const servers = Array.from({ length: serverCount }, () => startPinnedChild('fanoutServer', SERVER_CORE, ['--expose-gc', '--enable-source-maps', ...SERVER_PROFILING]))
-  const clients = startPinnedChild('fanoutClients', CLIENT_CORE, ['--max-old-space-size=2048'])
-  return {
-    servers,
-    clients,
-    async stop() {
-      await Promise.allSettled([clients.call('close', {}, 10_000), ...servers.map((server) => server.call('close', {}, 10_000))])
-      await Promise.all([clients.stop(), ...servers.map((server) => server.stop())])
-    },
-  }
-}
-
-/** Who publishes a phase: a server in its own process (`server.publish`), or the HTTP publisher. */
-export type Publish = (plan: PhasePlan) => Promise<{ first: number; last: number }>
-
-export const publishInProcess =
-  (server: PinnedChild): Publish =>
-  (plan) =>
-    server.call('publish', { count: plan.publishes, intervalMs: plan.intervalMs }, 120_000)
-
-/**
- * One measured phase: publish, wait (bounded) for every delivery, and read the CPU time of the
- * server processes in `cpuOf` over the whole phase (summed). `expected` counts deliveries across
- * all client groups.
- */
-export async function runPhase(publish: Publish, cpuOf: PinnedChild[], clients: PinnedChild, plan: PhasePlan, expected: number): Promise<PhaseResult> {
-  await clients.call('expect', { count: expected })
-  await Promise.all(cpuOf.map((server) => server.call('cpuStart')))
-  const startedAt = performance.now()
-  const published = await publish(plan)
-  const groups = await clients.call<Record<string, LatencySummary>>('settle', { timeoutMs: 10_000 + expected / 5 }, 180_000)
-  const used = await Promise.all(cpuOf.map((server) => server.call<{ micros: number }>('cpuStop')))
-  const seconds = (performance.now() - startedAt) / 1000
-  const micros = used.reduce((sum, { micros }) => sum + micros, 0)
-  const all = Object.values(groups)
-  const received = all.reduce((sum, group) => sum + group.received, 0)
-  const lastAt = Math.max(...all.map((group) => group.lastAt))
-  const end = Math.max(lastAt, published.first + plan.publishes * plan.intervalMs * 1000)
-  return {
-    deliveredPerSecond: received / Math.max(1e-6, (end - published.first) / 1e6),
-    cpuMicrosPerDelivery: micros / Math.max(1, received),
-    cpuMicros: micros,
-    seconds,
-    received,
-    ...mergedLatencies(all),
-    lost: expected - received,
-    groups,
-  }
-}
-
-/**
- * Percentiles over every delivery of every group: each group reports its own latency histogram
- * (0.01 ms buckets), which add up exactly.
- */
-function mergedLatencies(groups: LatencySummary[]): Pick<PhaseResult, 'p50' | 'p99' | 'max' | 'headP50'> {
-  const histogram = new Map<number, number>()
-  let total = 0
-  for (const group of groups) {
-    for (const [bucket, count] of group.histogram) {
-      histogram.set(bucket, (histogram.get(bucket) ?? 0) + count)
-      total += count
-    }
-  }
-  const buckets = [...histogram.keys()].sort((a, b) => a - b)
-  const at = (fraction: number) => {
-    const rank = Math.max(1, Math.ceil(fraction * total))
-    let seen = 0
-    for (const bucket of buckets) {
-      seen += histogram.get(bucket)!
-      if (seen >= rank) return bucket / 100
-    }
-    return Number.NaN
-  }
-  const heads = groups.flatMap((group) => group.fastest)
-  const fastestPerPublish = new Map<number, number>()
-  for (const [seq, latency] of heads) fastestPerPublish.set(seq, Math.min(latency, fastestPerPublish.get(seq) ?? Infinity))
-  const sortedHeads = [...fastestPerPublish.values()].sort((a, b) => a - b)
-  return {
-    p50: at(0.5),
-    p99: at(0.99),
-    max: total ? buckets[buckets.length - 1]! / 100 : Number.NaN,
-    headP50: sortedHeads.length ? sortedHeads[Math.ceil(sortedHeads.length / 2) - 1]! : Number.NaN,
-  }
-}
 
 export interface ScenarioPlan {
   label: string
@@ -173,21 +55,6 @@ interface Setup {
   firstError?: string
   readings: Memory[]
   error?: Error
-}
-
-/**
- * How many clients each connection step adds: half at once, then `memorySteps` equal steps.
- * Memory is read after every step once every contender has idled `idleMs`; each later step's
- * growth per connection is one reading of the marginal cost of an idle connection (the first half
- * absorbs one-off growth: V8 enlarging its heap, code compiled on first use), and the idle time
- * lets V8's memory reducer hand back what the handshake storm used only briefly.
- */
-export function connectionSteps(clients: number, memorySteps: number): number[] {
-  if (memorySteps <= 0) return [clients]
-  const half = Math.floor(clients / 2)
-  const steps = [half]
-  for (let step = 0; step < memorySteps; step++) steps.push(Math.floor(((clients - half) * (step + 1)) / memorySteps) - Math.floor(((clients - half) * step) / memorySteps))
-  return steps
 }
 
 /**

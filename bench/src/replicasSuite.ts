@@ -2,11 +2,12 @@ import type { ConnectionKind } from './benchConnection'
 import type { ServerKind } from './benchServer'
 import { atMost, type BenchSection, type GoalVerdict } from './benchSection'
 import { startPinnedChild, type PinnedChild } from './childProcess'
-import { CLIENT_CORE, runPhase, startProcesses, type PhaseResult, type Publish } from './fanoutScenario'
 import { fixed, markdownTable, whole } from './markdownTable'
 import type { PhasePlan, Profile } from './profile'
 import { startRedis, type RedisProcess } from './redisProcess'
+import { runPhase, type PhaseResult, type Publish } from './runPhase'
 import { pairedSpread, showSpread, spreadOf } from './spread'
+import { CLIENT_CORE, startProcesses } from './startProcesses'
 
 interface Setup {
   label: string
