@@ -2,6 +2,8 @@ import { useConnectionState, useRealtimeClient } from '@lifeline/react'
 import { useState } from 'react'
 import { useDemoSession } from '../realtime/demoSessionContext'
 import { useEventLog } from '../realtime/useEventLog'
+import { LabCard } from './LabCard'
+import { Readout } from './Readout'
 import { useNow } from './useNow'
 
 export interface AuthLabProps {
@@ -37,28 +39,28 @@ export function AuthLab({ user, tokenTtlSeconds }: AuthLabProps) {
   }
 
   return (
-    <section className="card auth-lab">
-      <h2>Auth lab</h2>
-      <div className="lab-row">
-        <div className="big-readout">
-          <span className="tile-label">Status</span>
-          <span data-testid="auth-status" className={stopped ? 'error' : undefined}>
-            {status}
-          </span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Token expires in</span>
-          <span data-testid="expires-in">{current?.expiresAt && !stopped ? `${Math.max(0, Math.round((current.expiresAt - now) / 1000))} s` : '—'}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">In-band refreshes</span>
-          <span data-testid="refresh-count">{refreshes}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Handshakes</span>
-          <span data-testid="handshake-count">{handshakes}</span>
-        </div>
-      </div>
+    <LabCard
+      title="Auth lab"
+      className="auth-lab"
+      readouts={
+        <>
+          <Readout label="Status">
+            <span data-testid="auth-status" className={stopped ? 'error' : undefined}>
+              {status}
+            </span>
+          </Readout>
+          <Readout label="Token expires in">
+            <span data-testid="expires-in">{current?.expiresAt && !stopped ? `${Math.max(0, Math.round((current.expiresAt - now) / 1000))} s` : '—'}</span>
+          </Readout>
+          <Readout label="In-band refreshes">
+            <span data-testid="refresh-count">{refreshes}</span>
+          </Readout>
+          <Readout label="Handshakes">
+            <span data-testid="handshake-count">{handshakes}</span>
+          </Readout>
+        </>
+      }
+    >
       {stopped && error && (
         <p className="error" data-testid="stopped-reason">
           Stopped with <code>{error.code}</code>: the token service refused {user}, so the client gave up instead of retrying.
@@ -98,6 +100,6 @@ export function AuthLab({ user, tokenTtlSeconds }: AuthLabProps) {
           ))}
         </tbody>
       </table>
-    </section>
+    </LabCard>
   )
 }

@@ -1,6 +1,9 @@
 import type { TransportName } from '@lifeline/client'
 import { useConnectionState, useRealtimeClient } from '@lifeline/react'
 import { useEffect, useState } from 'react'
+import { LabCard } from './LabCard'
+import { Readout } from './Readout'
+import { TickCountReadouts } from './TickCountReadouts'
 import { useFaultSwitch } from './useFaultSwitch'
 import { useTickCounter } from './useTickCounter'
 
@@ -44,32 +47,25 @@ export function FallbackLab({ user, ticker = 'demo:ticker' }: FallbackLabProps) 
   const silenceWebSocket = async () => setSilenced(((await (await fetch('/demo/silence-websocket', { method: 'POST' })).json()) as { silenced: number }).silenced)
 
   return (
-    <section className="card fallback-lab">
-      <h2>Fallback lab</h2>
-      <div className="lab-row">
-        <div className="big-readout">
-          <span className="tile-label">Transport</span>
-          <span className={`transport transport-${transport ?? 'none'}`} data-testid="transport">
-            {transport ?? status}
-          </span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Diagnosis</span>
-          <span className="diagnosis" data-testid="diagnosis">
-            {diagnosis ?? 'none'}
-          </span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Messages received</span>
-          <span data-testid="message-count">{count.received}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Lost / repeated</span>
-          <span>
-            <span data-testid="gap-count">{count.gaps}</span> / <span data-testid="duplicate-count">{count.duplicates}</span>
-          </span>
-        </div>
-      </div>
+    <LabCard
+      title="Fallback lab"
+      className="fallback-lab"
+      readouts={
+        <>
+          <Readout label="Transport">
+            <span className={`transport transport-${transport ?? 'none'}`} data-testid="transport">
+              {transport ?? status}
+            </span>
+          </Readout>
+          <Readout label="Diagnosis">
+            <span className="diagnosis" data-testid="diagnosis">
+              {diagnosis ?? 'none'}
+            </span>
+          </Readout>
+          <TickCountReadouts count={count} />
+        </>
+      }
+    >
       <button type="button" className="block-toggle" data-testid="block-websocket" aria-pressed={blocked ?? false} disabled={blocked === undefined} onClick={() => void setBlocked(!blocked)}>
         {blocked ? 'Unblock WebSocket' : 'Block WebSocket'}
       </button>{' '}
@@ -100,6 +96,6 @@ export function FallbackLab({ user, ticker = 'demo:ticker' }: FallbackLabProps) 
           </li>
         ))}
       </ol>
-    </section>
+    </LabCard>
   )
 }

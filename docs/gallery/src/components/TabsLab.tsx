@@ -1,6 +1,9 @@
 import type { RealtimeError } from '@lifeline/client'
 import { useChannelEvent, useConnectionState, usePublish, useRealtimeClient } from '@lifeline/react'
 import { useEffect, useState } from 'react'
+import { LabCard } from './LabCard'
+import { Readout } from './Readout'
+import { TickCountReadouts } from './TickCountReadouts'
 import { useTickCounter } from './useTickCounter'
 
 export interface TabsLabProps {
@@ -73,32 +76,24 @@ export function TabsLab({ user, ticker = 'demo:ticker', notes = 'comments:tabs-l
   }
 
   return (
-    <section className="card tabs-lab">
-      <h2>Tabs lab</h2>
-      <div className="lab-row">
-        <div className="big-readout">
-          <span className="tile-label">This tab</span>
-          <span data-testid="tab-role">{role ?? 'alone'}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Connection</span>
-          <span data-testid="tab-connection">{transport ?? status}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Server connections for {user}</span>
-          <span data-testid="server-connections">{connections ?? '—'}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Ticks received</span>
-          <span data-testid="message-count">{count.received}</span>
-        </div>
-        <div className="big-readout">
-          <span className="tile-label">Lost / repeated</span>
-          <span>
-            <span data-testid="gap-count">{count.gaps}</span> / <span data-testid="duplicate-count">{count.duplicates}</span>
-          </span>
-        </div>
-      </div>
+    <LabCard
+      title="Tabs lab"
+      className="tabs-lab"
+      readouts={
+        <>
+          <Readout label="This tab">
+            <span data-testid="tab-role">{role ?? 'alone'}</span>
+          </Readout>
+          <Readout label="Connection">
+            <span data-testid="tab-connection">{transport ?? status}</span>
+          </Readout>
+          <Readout label={`Server connections for ${user}`}>
+            <span data-testid="server-connections">{connections ?? '—'}</span>
+          </Readout>
+          <TickCountReadouts count={count} label="Ticks received" />
+        </>
+      }
+    >
       <div className="actions">
         <button type="button" data-testid="open-tab" onClick={() => window.open(location.href, '_blank')}>
           Open another tab
@@ -126,6 +121,6 @@ export function TabsLab({ user, ticker = 'demo:ticker', notes = 'comments:tabs-l
           </li>
         ))}
       </ol>
-    </section>
+    </LabCard>
   )
 }
