@@ -2,6 +2,7 @@ import { refCount, type RealtimeClient, type RefCount } from '@lifeline/client'
 import { useEffect, type ReactNode } from 'react'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
+import { sharedAcrossCopies } from './sharedAcrossCopies'
 
 export interface RealtimeProviderProps {
   /** Made outside React (module scope or a ref), so re-renders never make a second one. */
@@ -24,13 +25,10 @@ const timing = {
   },
 }
 
-type Mounts = WeakMap<RealtimeClient<RegisteredChannels>, RefCount>
-// Shared like the context: providers from two copies of this package count their mounts together,
-// so one copy's unmount does not disconnect a client the other copy still shows. (A new key: the
-// entries of older copies, under '@lifeline/react/provider-mounts', had another shape.)
-const KEY = Symbol.for('@lifeline/react/provider-holds')
-const registry = globalThis as { [KEY]?: Mounts }
-const mounts: Mounts = (registry[KEY] ??= new WeakMap())
+// Providers from two copies of this package count their mounts together, so one copy's unmount
+// does not disconnect a client the other copy still shows. (Not 'provider-mounts': the entries of
+// older copies, under that name, had another shape.)
+const mounts = sharedAcrossCopies('provider-holds', () => new WeakMap<RealtimeClient<RegisteredChannels>, RefCount>())
 
 /**
  * Gives the hooks below it a client.

@@ -30,9 +30,8 @@ export function useConnectionState<T = ConnectionSnapshot, Channels extends Chan
   // reads props) is applied at once rather than serving a selection made with the old one.
   const select = (snapshot: ConnectionSnapshot): T => {
     const previous = last.current
-    if (previous?.snapshot === snapshot && previous.selector === selector) return previous.selected
-    last.current = { snapshot, selector, selected: selector(snapshot) }
-    return last.current.selected
+    if (previous?.snapshot !== snapshot || previous.selector !== selector) last.current = { snapshot, selector, selected: selector(snapshot) }
+    return last.current!.selected
   }
   const onStoreChange = useCallback((listener: () => void) => client.onState(listener), [client])
   return useSyncExternalStore(

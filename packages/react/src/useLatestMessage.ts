@@ -1,14 +1,13 @@
-import type { ChannelMap, NotCatchAll, RealtimeClient } from '@lifeline/client'
+import type { Channel, ChannelMap, NotCatchAll } from '@lifeline/client'
 import { useState } from 'react'
 import type { EventName, EventsOf, RegisteredChannels } from './register'
 import type { ChannelHookOptions } from './useChannel'
 import { useChannelEvent } from './useChannelEvent'
 import { useRealtimeClient } from './useRealtimeClient'
 
-/** A payload with the stream it came from. */
+/** A payload with the stream it came from: one channel handle per client and name, and the event. */
 interface Latest<T> {
-  client: RealtimeClient<never>
-  name: string
+  channel: Channel<never>
   event: string
   data: T
 }
@@ -28,10 +27,10 @@ export function useLatestMessage<N extends string, E extends EventName<N, Channe
   event: NotCatchAll<E>,
   options: ChannelHookOptions<Channels> & { initial?: I } = {},
 ): EventsOf<N, Channels>[E] | I {
-  const client = useRealtimeClient(options.client)
+  const channel = useRealtimeClient(options.client).channel(name) as Channel<never>
   const [latest, setLatest] = useState<Latest<EventsOf<N, Channels>[E]>>()
-  useChannelEvent(name, event, (data) => setLatest({ client, name, event, data }), options)
-  // Kept with its source: after a change of channel or event the hook shows `initial` in that very
-  // render, never the previous stream's value.
-  return latest && latest.client === client && latest.name === name && latest.event === event ? latest.data : (options.initial as I)
+  useChannelEvent(name, event, (data) => setLatest({ channel, event, data }), options)
+  // Kept with its source: after a change of client, channel or event the hook shows `initial` in
+  // that very render, never the previous stream's value.
+  return latest?.channel === channel && latest.event === event ? latest.data : (options.initial as I)
 }

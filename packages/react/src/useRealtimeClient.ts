@@ -3,6 +3,9 @@ import { useContext } from 'react'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
 
+// Only `process.env.NODE_ENV`, which bundlers replace: this package has no Node typings.
+declare const process: { env: { NODE_ENV?: string } }
+
 /**
  * The client passed in, else the one from the nearest {@link RealtimeProvider}.
  * @example
@@ -14,6 +17,10 @@ import type { RegisteredChannels } from './register'
 export function useRealtimeClient<Channels extends ChannelMap = RegisteredChannels>(client?: RealtimeClient<Channels>): RealtimeClient<Channels> {
   const fromContext = useContext(RealtimeContext)
   const resolved = client ?? (fromContext as RealtimeClient<Channels> | null)
-  if (!resolved) throw new TypeError('[lifeline] No RealtimeClient: wrap the tree in <RealtimeProvider client={client}> or pass { client } to the hook.')
+  if (!resolved) {
+    // The guidance only in development builds: bundlers drop it from production ones (and fold the
+    // `typeof` guard, which keeps a page without a bundler, where there is no `process`, working).
+    throw new TypeError(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '[lifeline] No RealtimeClient: wrap the tree in <RealtimeProvider client={client}> or pass { client } to the hook.' : '[lifeline] No RealtimeClient')
+  }
   return resolved
 }
