@@ -41,6 +41,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/': { path: fileURLToPath(new URL('page.html', import.meta.url)), type: 'text/html; charset=utf-8' },
   '/assets/client.js': { path: BUNDLE, type: 'text/javascript; charset=utf-8' },
   '/assets/mitt.js': { path: MITT, type: 'text/javascript; charset=utf-8' },
+  '/assets/testToken.js': { path: fileURLToPath(new URL('testToken.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
 }
 
 /**

@@ -17,6 +17,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/assets/client.js': { path: join(CLIENT, 'dist', 'index.js'), type: 'text/javascript' },
   '/assets/tabs.js': { path: join(CLIENT, 'dist', 'tabs.js'), type: 'text/javascript' },
   '/assets/mitt.js': { path: MITT, type: 'text/javascript' },
+  '/assets/testToken.js': { path: fileURLToPath(new URL('testToken.js', import.meta.url)), type: 'text/javascript' },
 }
 
 /**
