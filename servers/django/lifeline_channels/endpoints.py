@@ -47,8 +47,9 @@ def parse_connect(runtime, body):
     return frame
 
 
-class TicketEndpoint(HttpEndpoint):
-    """`POST /sse/ticket`: the `connect` command as body, the token in `Authorization`."""
+class ConnectEndpoint(HttpEndpoint):
+    """An endpoint that opens a session: the `connect` command as body, the token in
+    `Authorization`; `connect` gets the claims and the connect command's id."""
 
     async def handle(self, runtime, request):
         frame = parse_connect(runtime, request.body)
@@ -57,12 +58,15 @@ class TicketEndpoint(HttpEndpoint):
         claims = authenticate(runtime, request.header("authorization"))
         if is_answer(claims):
             return claims
-        ticket = await runtime.broker.issue_ticket(claims, frame["id"])
-        return answer(200, {"ticket": ticket, "expiresInMs": runtime.settings.ticket_ttl_ms})
+        return await self.connect(runtime, request, claims, frame["id"])
+
+    async def connect(self, runtime, request, claims, connect_id):
+        raise NotImplementedError
 
 
-class SendEndpoint(HttpEndpoint):
-    """`POST /sse/send`: one command for a session, routed to whichever process holds it."""
+class SessionEndpoint(HttpEndpoint):
+    """An endpoint of an open session: the token in `Authorization`, the session in
+    `Lifeline-Session`; `handle_session` gets the claims and the session id."""
 
     async def handle(self, runtime, request):
         claims = authenticate(runtime, request.header("authorization"))
@@ -71,6 +75,24 @@ class SendEndpoint(HttpEndpoint):
         session_id = request.header("lifeline-session")
         if not session_id:
             return error_answer("SESSION_NOT_FOUND", "Lifeline-Session header is missing")
+        return await self.handle_session(runtime, request, claims, session_id)
+
+    async def handle_session(self, runtime, request, claims, session_id):
+        raise NotImplementedError
+
+
+class TicketEndpoint(ConnectEndpoint):
+    """`POST /sse/ticket`: a single-use ticket for `GET /sse`."""
+
+    async def connect(self, runtime, request, claims, connect_id):
+        ticket = await runtime.broker.issue_ticket(claims, connect_id)
+        return answer(200, {"ticket": ticket, "expiresInMs": runtime.settings.ticket_ttl_ms})
+
+
+class SendEndpoint(SessionEndpoint):
+    """`POST /sse/send`: one command for a session, routed to whichever process holds it."""
+
+    async def handle_session(self, runtime, request, claims, session_id):
         frame = parse_body(runtime, request.body)
         if is_answer(frame):
             return frame

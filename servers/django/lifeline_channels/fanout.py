@@ -3,6 +3,7 @@ local subscribers, so each process receives each message once and hands it to it
 offset order (the publish script PUBLISHes in that order)."""
 import asyncio
 
+from .once import once
 from .presence import parse_change
 from .publication import parse_fanout
 from .refused import unavailable
@@ -23,13 +24,9 @@ class Fanout:
         listeners = self._listeners.setdefault(channel, {})
         token = object()
         listeners[token] = (callback, on_presence)
-        released = False
 
+        @once
         def release():
-            nonlocal released
-            if released:
-                return
-            released = True
             current = self._listeners.get(channel)
             if current is None:
                 return

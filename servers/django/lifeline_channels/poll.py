@@ -11,10 +11,10 @@ import collections
 
 from .answers import SESSION_NOT_FOUND, error_answer, verdict_answer
 from .codes import CloseCode
-from .endpoints import authenticate, is_answer, parse_connect
+from .endpoints import ConnectEndpoint, SessionEndpoint
 from .frames import safe_int
-from .http import HttpEndpoint
 from .jsontext import loads
+from .replies import resolved
 from .session import Session
 
 #: A response carries at most this much of the backlog; the rest follows on the next poll.
@@ -159,47 +159,30 @@ class PollHandler:
     def handle(self, request):
         kind = request.get("kind")
         if kind == "send":
-            return _value(verdict_answer(self.session.upstream(request["subject"], request["frame"])))
+            return resolved(verdict_answer(self.session.upstream(request["subject"], request["frame"])))
         if kind == "poll":
             if request["subject"] != self.session.claims["sub"]:
-                return _value(error_answer("FORBIDDEN", "This session belongs to another user"))
+                return resolved(error_answer("FORBIDDEN", "This session belongs to another user"))
             return self.link.poll(request["ack"])
         return None
 
 
-async def _value(value):
-    return value
+class PollConnectEndpoint(ConnectEndpoint):
+    """`POST /poll/connect`: answers at once with `{"seq":1,"frames":[<connect reply>]}`."""
 
-
-class PollConnectEndpoint(HttpEndpoint):
-    """`POST /poll/connect`: token in `Authorization`, the `connect` command as body; answers at
-    once with `{"seq":1,"frames":[<connect reply>]}`."""
-
-    async def handle(self, runtime, request):
-        frame = parse_connect(runtime, request.body)
-        if is_answer(frame):
-            return frame
-        claims = authenticate(runtime, request.header("authorization"))
-        if is_answer(claims):
-            return claims
+    async def connect(self, runtime, request, claims, connect_id):
         link = PollLink(runtime)
         session = Session(runtime, link)
         runtime.track(session, request.scope)
-        await session.establish(claims, frame["id"])
+        await session.establish(claims, connect_id)
         seq, texts = link.batch_after(0)
         return _batch(seq, texts)
 
 
-class PollEndpoint(HttpEndpoint):
+class PollEndpoint(SessionEndpoint):
     """`POST /poll` with `Lifeline-Session` and `{"ack": <last seq received>}`."""
 
-    async def handle(self, runtime, request):
-        claims = authenticate(runtime, request.header("authorization"))
-        if is_answer(claims):
-            return claims
-        session_id = request.header("lifeline-session")
-        if not session_id:
-            return error_answer("SESSION_NOT_FOUND", "Lifeline-Session header is missing")
+    async def handle_session(self, runtime, request, claims, session_id):
         try:
             body = loads(request.body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):

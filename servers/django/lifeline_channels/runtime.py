@@ -13,7 +13,9 @@ from .fanout import Fanout
 from .metrics import Metrics
 from .presence import Presence
 from .refused import UNAVAILABLE_RETRY_MS
-from .resp import PubSub, RedisClient, RedisUnavailable
+from .redis_client import RedisClient
+from .redis_pubsub import PubSub
+from .resp import RedisUnavailable
 from . import shutdown
 from .router import Router
 from .routing_handler import RoutingHandler
