@@ -1,6 +1,7 @@
 import type { PollBatch } from '@lifeline/protocol'
-import { post, upstream } from './post'
-import { ABNORMAL_CLOSURE, type Transport, type TransportFactory } from './transport'
+import { httpTransport } from './httpTransport'
+import { post } from './post'
+import type { TransportFactory } from './transport'
 
 /** Polls that fail in a row without any answer (network) before the transport counts as lost. */
 const MAX_FAILED_POLLS = 3
@@ -14,53 +15,31 @@ const isBatch = (answer: Partial<PollBatch>): answer is PollBatch => Number.isSa
  * frames arrive, which come back as a batch. A lost answer is sent again by the server on the next
  * poll, which carries the same `ack`. Upstream commands go as over SSE (`POST /sse/send`).
  */
-export const longPollingTransport: TransportFactory = (context) => {
-  let closed = false
-  let ack = 0
-  let failures = 0
-  // Ends the poll the server is holding when the transport closes.
-  const abort = new AbortController()
-  const end = (reason: string) => {
-    if (closed) return
-    transport.close()
-    context.closed(ABNORMAL_CLOSURE, reason)
-  }
-  const transport: Transport = {
-    send: upstream(context, () => closed, end),
-    close() {
-      closed = true
-      abort.abort()
-    },
-  }
-  const deliver = ({ seq, frames }: PollBatch) => {
-    // Frames are numbered per session; skip any this client already has (a batch sent twice).
-    for (const frame of frames.slice(Math.max(0, ack - (seq - frames.length)))) if (!closed) context.receive(frame)
-    ack = Math.max(ack, seq)
-  }
-  const poll = (): void => {
-    if (closed) return
-    post<PollBatch>(context, '/poll', { ack }, undefined, abort.signal).then(
-      (answer) => {
-        if (closed) return
-        // SESSION_NOT_FOUND (the server closed the session), 401, 403: this session is over.
-        if (answer.error) return end(`poll ${answer.error.code}`)
-        if (!isBatch(answer)) return end('unreadable poll answer')
-        failures = 0
-        deliver(answer)
-        poll()
-      },
-      // No answer: poll again with the same ack, and the server sends what was lost again.
-      () => closed || (++failures < MAX_FAILED_POLLS ? poll() : end('poll failed')),
-    )
-  }
-  const { token, ...connect } = context.connect
-  post<PollBatch>(context, '/poll/connect', connect, token, abort.signal).then((answer) => {
-    if (closed) return
-    // A refused connect is the handshake's answer: it fails with the server's code.
-    if (answer.error) return context.receive({ type: 'reply', id: connect.id, ok: false, error: answer.error })
-    if (!isBatch(answer)) return end('unreadable connect answer')
-    deliver(answer)
-    poll()
-  }, () => end('connect failed'))
-  return transport
-}
+export const longPollingTransport: TransportFactory = (context) =>
+  httpTransport<PollBatch>(context, '/poll/connect', 'connect', (first, end, signal) => {
+    let ack = 0
+    let failures = 0
+    const deliver = (answer: Partial<PollBatch>) => {
+      if (!isBatch(answer)) return end('unreadable poll answer')
+      const { seq, frames } = answer
+      // Frames are numbered per session; skip any this client already has (a batch sent twice).
+      for (const frame of frames.slice(Math.max(0, ack - (seq - frames.length)))) if (!signal.aborted) context.receive(frame)
+      ack = Math.max(ack, seq)
+      poll()
+    }
+    const poll = (): void => {
+      if (signal.aborted) return
+      post<PollBatch>(context, '/poll', { ack }, undefined, signal).then(
+        (answer) => {
+          if (signal.aborted) return
+          // SESSION_NOT_FOUND (the server closed the session), 401, 403: this session is over.
+          if (answer.error) return end(`poll ${answer.error.code}`)
+          failures = 0
+          deliver(answer)
+        },
+        // No answer: poll again with the same ack, and the server sends what was lost again.
+        () => signal.aborted || (++failures < MAX_FAILED_POLLS ? poll() : end('poll failed')),
+      )
+    }
+    deliver(first)
+  })
