@@ -86,3 +86,15 @@ export function bearerToken(header: string | null | undefined): string | undefin
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   return match?.[1]
 }
+
+/** The claims of `Authorization: Bearer <token>`, or the {@link AuthError} refusing it; any other failure is a bug, rethrown. */
+export async function authenticate(verify: TokenVerifier, authorization: string | null | undefined): Promise<Claims | AuthError> {
+  const token = bearerToken(authorization)
+  if (!token) return new AuthError('UNAUTHORIZED', 'Authorization: Bearer <token> is required')
+  try {
+    return await verify(token)
+  } catch (error) {
+    if (error instanceof AuthError) return error
+    throw error
+  }
+}

@@ -25,4 +25,15 @@ export class ListenerSet<T> {
     this.#snapshot ??= [...this.#listeners]
     return this.#snapshot
   }
+
+  /** Calls every listener with `value`; one that throws goes to `onError` and never stops the others. */
+  emit(value: T, onError: (error: unknown) => void): void {
+    for (const listener of this.snapshot()) {
+      try {
+        listener(value)
+      } catch (error) {
+        onError(error)
+      }
+    }
+  }
 }

@@ -81,13 +81,7 @@ export class MemoryBroker implements Broker {
     if (log.entries.length > this.#options.historySize) log.entries.shift()
     const outcome = { position: publication.pos, duplicate: false }
     if (scope !== undefined) this.#keys.set(scope, { outcome, at: now })
-    for (const listener of log.listeners.snapshot()) {
-      try {
-        listener(publication)
-      } catch (error) {
-        this.#logError('channel listener failed', error)
-      }
-    }
+    log.listeners.emit(publication, (error) => this.#logError('channel listener failed', error))
     return outcome
   }
 

@@ -93,13 +93,7 @@ export class MemoryPresence {
     if (!change) return
     presence.version += 1
     const numbered = { ...change, version: presence.version }
-    for (const listener of presence.listeners.snapshot()) {
-      try {
-        listener(numbered)
-      } catch (error) {
-        this.#logError('presence listener failed', error)
-      }
-    }
+    presence.listeners.emit(numbered, (error) => this.#logError('presence listener failed', error))
   }
 
   #presence(channel: string): ChannelPresence {

@@ -1,19 +1,20 @@
-import { CloseCode, ERRORS, MAX_PRESENCE_DATA_BYTES, parseCommand, PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
-import { AuthError, bearerToken, jwtVerifier, type Claims, type TokenVerifier } from './auth'
+import { CloseCode, MAX_PRESENCE_DATA_BYTES, parseCommand, PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
+import { authenticate, AuthError, jwtVerifier, type TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
 import { channelAuthorizer, channelMatcher, DEFAULT_CHANNEL_RULES } from './channelRules'
 import { systemClock } from './clock'
 import { ConnectionCap } from './connectionCap'
-import { DEFAULT_JWT_SECRET, DEFAULT_LIMITS, type EngineOptions, type HttpAnswer } from './engineOptions'
-import type { SessionLimits } from './engineContext'
+import { DEFAULT_JWT_SECRET, type EngineOptions, type HttpAnswer } from './engineOptions'
+import { httpError } from './httpError'
 import { MemoryBroker } from './memoryBroker'
 import { stripUndefined } from './stripUndefined'
 import { MessageFrames } from './messageFrames'
-import { publishBodyError } from './publishBodyError'
+import { publishApiAnswer, type PublishApiContext } from './publishApiAnswer'
 import { Metrics } from './metrics'
 import { encodeData, encodePublication, type PayloadLimits } from './payload'
 import { randomId } from './randomId'
 import { RefusedError } from './refusedError'
+import { resolveLimits } from './resolveLimits'
 import { SendBufferWatch } from './sendBufferWatch'
 import type { Outlet } from './outlet'
 import { Session } from './session'
@@ -38,20 +39,11 @@ export class ProtocolEngine {
   readonly #cap: ConnectionCap
   readonly #peers = new WeakMap<Session, string>()
   readonly #allowedOrigins: string[]
-  readonly #apiKey: string | undefined
-  readonly #channelKnown: (channel: string) => boolean
+  readonly #publishApi: PublishApiContext
   readonly #listeners = new Set<(event: SessionEvent, session: Session) => void>()
 
   constructor(options: EngineOptions = {}) {
-    const defined = stripUndefined(options)
-    const limits: SessionLimits = { ...DEFAULT_LIMITS, ...pick(defined, Object.keys(DEFAULT_LIMITS) as (keyof SessionLimits)[]) }
-    for (const [name, value] of Object.entries(limits)) {
-      if (name !== 'rateLimit' && !(typeof value === 'number' && value > 0)) throw new TypeError(`Option "${name}" must be a positive number, got ${String(value)}`)
-    }
-    const { maxPayloadDepth = 32, maxConnectionsPerIp = 256, maxTokenLifetimeMs = DEFAULT_TOKEN_POLICY.maxLifetimeMs } = defined
-    for (const [name, value] of Object.entries({ maxPayloadDepth, maxConnectionsPerIp, maxTokenLifetimeMs })) {
-      if (!(typeof value === 'number' && value > 0)) throw new TypeError(`Option "${name}" must be a positive number, got ${String(value)}`)
-    }
+    const { limits, maxPayloadDepth, maxConnectionsPerIp, maxTokenLifetimeMs } = resolveLimits(stripUndefined(options))
     const clock = options.clock ?? systemClock
     this.#ownsBroker = !options.broker
     this.broker = options.broker ?? new MemoryBroker({ clock })
@@ -67,9 +59,15 @@ export class ProtocolEngine {
     this.#payload = { maxBytes: limits.maxFrameBytes, maxDepth: maxPayloadDepth }
     this.#cap = new ConnectionCap(maxConnectionsPerIp)
     this.#allowedOrigins = options.allowedOrigins ?? ['*']
-    this.#apiKey = options.apiKey
-    this.#channelKnown = channelMatcher(options.channelRules ?? DEFAULT_CHANNEL_RULES)
     const log = options.log ?? ((message: string, error: unknown) => console.error(`[lifeline] ${message}`, error))
+    this.#publishApi = {
+      apiKey: options.apiKey,
+      maxFrameBytes: limits.maxFrameBytes,
+      channelKnown: channelMatcher(options.channelRules ?? DEFAULT_CHANNEL_RULES),
+      publish: (input) => this.#publishChecked(input),
+      metrics: this.metrics,
+      log,
+    }
     this.#context = {
       options: limits,
       broker: this.broker,
@@ -132,14 +130,14 @@ export class ProtocolEngine {
     const frame = parsed.frame
     if (frame.type !== 'connect') return this.#error({ code: 'BAD_REQUEST', message: 'The request body must be a connect command' })
     if (frame.v !== PROTOCOL_VERSION) return this.#error({ code: 'UNSUPPORTED_VERSION', message: `This server speaks protocol ${PROTOCOL_VERSION}` })
-    const claims = await this.#authenticate(authorization)
+    const claims = await authenticate(this.#verify, authorization)
     if (claims instanceof AuthError) return this.#error(claims.toBody())
     return { claims, connectId: frame.id }
   }
 
   /** The claims of `Authorization: Bearer <token>` (long polls), or the `401` answer. */
   async authorize(authorization: string | null | undefined): Promise<Pick<TicketGrant, 'claims'> | HttpAnswer> {
-    const claims = await this.#authenticate(authorization)
+    const claims = await authenticate(this.#verify, authorization)
     return claims instanceof AuthError ? this.#error(claims.toBody()) : { claims }
   }
 
@@ -170,7 +168,7 @@ export class ProtocolEngine {
 
   /** `POST /sse/send`: one command for an SSE session, routed to whichever replica holds it. */
   async upstream(authorization: string | null | undefined, sessionId: string | null | undefined, body: string): Promise<HttpAnswer> {
-    const claims = await this.#authenticate(authorization)
+    const claims = await authenticate(this.#verify, authorization)
     if (claims instanceof AuthError) return this.#error(claims.toBody())
     if (!sessionId) return this.#error({ code: 'SESSION_NOT_FOUND', message: 'Lifeline-Session header is missing' })
     const parsed = parseCommand(body, this.#context.options.maxFrameBytes)
@@ -181,29 +179,8 @@ export class ProtocolEngine {
   }
 
   /** `POST /publish`: the server-side publish API, authenticated by API key. */
-  async publishApi(authorization: string | null | undefined, body: string): Promise<HttpAnswer> {
-    if (!this.#apiKey || bearerToken(authorization) !== this.#apiKey) return this.#error({ code: 'UNAUTHORIZED', message: 'A valid API key is required' })
-    if (body.length > this.#context.options.maxFrameBytes) return this.#error({ code: 'FRAME_TOO_LARGE', message: 'Body too large' })
-    let input: Partial<PublishInput>
-    try {
-      input = JSON.parse(body) as Partial<PublishInput>
-    } catch {
-      return this.#error({ code: 'BAD_REQUEST', message: 'Body is not valid JSON' })
-    }
-    const invalid = publishBodyError(input)
-    if (invalid) return this.#error({ code: 'BAD_REQUEST', message: invalid })
-    if (!this.#channelKnown(input.channel!)) {
-      return this.#error({ code: 'FORBIDDEN', message: `No channel rule matches "${input.channel}", so no client could ever subscribe to it; add a rule for it (channelRules)` })
-    }
-    const { channel, event, data, key } = input as PublishInput
-    try {
-      // The API's keys are its own: no user's key can suppress an API publish, nor the other way.
-      return { status: 200, body: await this.#publishChecked({ channel, event, data, ...(key === undefined ? {} : { key }), publisher: 'server' }) }
-    } catch (error) {
-      if (error instanceof RefusedError) return this.#error(error.toBody())
-      this.#context.log?.('publish failed', error)
-      return this.#error({ code: 'INTERNAL', message: 'The broker could not take the message' })
-    }
+  publishApi(authorization: string | null | undefined, body: string): Promise<HttpAnswer> {
+    return publishApiAnswer(this.#publishApi, authorization, body)
   }
 
   /**
@@ -265,23 +242,7 @@ export class ProtocolEngine {
     for (const listener of [...this.#listeners]) listener(event, session)
   }
 
-  async #authenticate(authorization: string | null | undefined): Promise<Claims | AuthError> {
-    const token = bearerToken(authorization)
-    if (!token) return new AuthError('UNAUTHORIZED', 'Authorization: Bearer <token> is required')
-    try {
-      return await this.#verify(token)
-    } catch (error) {
-      if (error instanceof AuthError) return error
-      throw error
-    }
-  }
-
   #error(error: ErrorBody): HttpAnswer {
-    this.metrics.error(error.code)
-    return { status: ERRORS[error.code].status, body: { error } }
+    return httpError(this.metrics, error)
   }
-}
-
-function pick<T extends object, K extends keyof T>(source: Partial<T>, keys: K[]): Partial<Pick<T, K>> {
-  return Object.fromEntries(keys.filter((key) => key in source).map((key) => [key, source[key]])) as Partial<Pick<T, K>>
 }

@@ -1,50 +1,26 @@
 import type { Position } from '@lifeline/protocol'
-import {
-  publisherOf,
-  type Broker,
-  type BrokerHealth,
-  type HistoryResult,
-  type PresenceChange,
-  type PresenceEntry,
-  type PresenceSnapshot,
-  type Publication,
-  type PublishInput,
-  type PublishOutcome,
-  type PollEnvelope,
-  type PollVerdict,
-  type SubscriptionEnded,
-  type UpstreamEnvelope,
-  type UpstreamVerdict,
-} from '../engine/broker'
-import { ListenerSet } from '../engine/listenerSet'
+import type { Broker, BrokerHealth, HistoryResult, PresenceChange, PresenceEntry, PresenceSnapshot, Publication, PublishInput, PublishOutcome, PollEnvelope, PollVerdict, SubscriptionEnded, UpstreamEnvelope, UpstreamVerdict } from '../engine/broker'
 import { HandlerRegistry } from '../engine/handlerRegistry'
-import { DEFAULT_HISTORY_OPTIONS, idempotencyScope, type HistoryOptions } from '../engine/historyOptions'
-import { stripUndefined } from '../engine/stripUndefined'
-import { FANOUT_LOST, type FanoutMessage, type StoredMessage } from './fanoutMessage'
-import { pickHistory, REDIS_BROKER_DEFAULTS, type RedisBrokerOptions } from './redisBrokerOptions'
+import { DEFAULT_HISTORY_OPTIONS } from '../engine/historyOptions'
 import { randomId } from '../engine/randomId'
 import { unavailable } from '../engine/refusedError'
+import { stripUndefined } from '../engine/stripUndefined'
+import type { FanoutMessage } from './fanoutMessage'
 import { redisKeys, type RedisKeys } from './keys'
-import { RedisConnections } from './redisConnections'
-import { definePresenceScripts, type PresenceScriptCommands } from './presenceScripts'
-import { RedisPresence } from './redisPresence'
-import { defineScripts, type ScriptCommands } from './scripts'
+import { LocalChannels } from './localChannels'
 import { pollRouter } from './pollRouter'
+import { definePresenceScripts, type PresenceScriptCommands } from './presenceScripts'
+import { pickHistory, REDIS_BROKER_DEFAULTS, type RedisBrokerOptions } from './redisBrokerOptions'
+import { RedisConnections } from './redisConnections'
+import { RedisHistory } from './redisHistory'
+import { RedisPresence } from './redisPresence'
+import { RedisTicketStore } from './redisTicketStore'
+import { defineScripts, type ScriptCommands } from './scripts'
 import type { SessionRouter } from './sessionRouter'
 import { upstreamRouter } from './upstreamRouter'
 
 // The `@lifeline/mock-server/redis` entry is this file: its options type is exported with it.
 export type { RedisBrokerOptions }
-
-interface LocalChannel {
-  listeners: ListenerSet<Publication>
-  /** The presence listeners of the subscribers that joined presence. */
-  watchers: ListenerSet<PresenceChange>
-  /** Told when the broker ends the subscription (the fan-out connection dropped). */
-  ended: Map<(publication: Publication) => void, SubscriptionEnded | undefined>
-  /** Settles once the fan-out SUBSCRIBE is in effect; rejects when it could not be made. */
-  subscribed: Promise<void>
-}
 
 /**
  * The broker for several replicas: positions and history in Redis (a stream per channel, appended
@@ -73,13 +49,14 @@ interface LocalChannel {
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/scaling.md
  */
 export class RedisBroker implements Broker {
-  readonly #history: Required<HistoryOptions>
+  readonly #history: RedisHistory
+  readonly #tickets: RedisTicketStore
   readonly #keys: RedisKeys
   readonly #redis: RedisConnections
   readonly #commands: RedisConnections['commands'] & ScriptCommands & PresenceScriptCommands
   readonly #router: SessionRouter<UpstreamEnvelope, UpstreamVerdict>
   readonly #replica = randomId('r_', 8)
-  readonly #channels = new Map<string, LocalChannel>()
+  readonly #channels: LocalChannels
   readonly #sessions = new HandlerRegistry<(envelope: UpstreamEnvelope) => UpstreamVerdict>()
   readonly #pollers = new HandlerRegistry<(envelope: PollEnvelope) => Promise<PollVerdict>>()
   readonly #polls: SessionRouter<PollEnvelope, PollVerdict>
@@ -91,12 +68,17 @@ export class RedisBroker implements Broker {
   constructor(options: RedisBrokerOptions = {}) {
     const defined = stripUndefined(options)
     const { url, keyPrefix, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs } = { ...REDIS_BROKER_DEFAULTS, ...defined }
-    this.#history = { ...DEFAULT_HISTORY_OPTIONS, ...pickHistory(defined) }
-    for (const [name, value] of Object.entries({ ...this.#history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs })) {
+    const history = { ...DEFAULT_HISTORY_OPTIONS, ...pickHistory(defined) }
+    for (const [name, value] of Object.entries({ ...history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs })) {
       if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`RedisBroker option "${name}" must be a positive integer, got ${String(value)}`)
     }
     this.#keys = redisKeys(keyPrefix)
     this.#log = options.log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
+    this.#channels = new LocalChannels({
+      subscribe: (channel) => this.#redis.subscribe(this.#keys.fanout(channel)),
+      unsubscribe: (channel) => this.#redis.unsubscribe(this.#keys.fanout(channel)),
+      log: this.#log,
+    })
     this.#redis = new RedisConnections({
       url,
       redisOptions: options.redisOptions,
@@ -107,13 +89,15 @@ export class RedisBroker implements Broker {
         this.#keys.upstreamReplies(this.#replica),
         this.#keys.polls,
         this.#keys.pollReplies(this.#replica),
-        ...[...this.#channels.keys()].map(this.#keys.fanout),
+        ...this.#channels.names().map(this.#keys.fanout),
       ],
       onMessage: (channel, text) => this.#receive(channel, text),
-      onSubscriberLost: () => this.#endAll(),
+      onSubscriberLost: () => this.#channels.endAll(),
       log: this.#log,
     })
     this.#commands = definePresenceScripts(defineScripts(this.#redis.commands))
+    this.#history = new RedisHistory({ keys: this.#keys, commands: this.#commands, history, log: this.#log })
+    this.#tickets = new RedisTicketStore({ keys: this.#keys, commands: this.#commands, log: this.#log })
     this.#presence = new RedisPresence({
       replica: this.#replica,
       keys: this.#keys,
@@ -148,94 +132,17 @@ export class RedisBroker implements Broker {
 
   async publish(input: PublishInput): Promise<PublishOutcome> {
     this.#assertReady('publish')
-    const { channel, event, data, key } = input
-    const keys = [this.#keys.meta(channel), this.#keys.log(channel), ...(key === undefined ? [] : [this.#keys.idempotency(idempotencyScope(input))])]
-    const message: StoredMessage = { event, data, publisher: publisherOf(input.publisher) }
-    const { historySize, historyTtlMs, idempotencyWindowMs } = this.#history
-    let reply: Awaited<ReturnType<ScriptCommands['lifelinePublish']>>
-    try {
-      reply = await this.#commands.lifelinePublish(
-        keys.length,
-        ...keys,
-        randomId('', 4),
-        JSON.stringify(message),
-        historySize,
-        historyTtlMs,
-        idempotencyWindowMs,
-        this.#keys.fanout(channel),
-      )
-    } catch (error) {
-      // Stored or not, nobody can say: a retry with the same key settles it either way.
-      this.#log('Redis publish failed', error)
-      throw unavailable('Redis did not confirm the publish; retry with the same idempotency key')
-    }
-    const [epoch, offset, duplicate] = reply
-    return { position: { epoch, offset }, duplicate: duplicate === 1 }
+    return this.#history.publish(input)
   }
 
   async subscribe(channel: string, listener: (publication: Publication) => void, ended?: SubscriptionEnded, presence?: (change: PresenceChange) => void): Promise<() => void> {
     this.#assertReady('subscribe')
-    let local = this.#channels.get(channel)
-    if (!local) {
-      local = { listeners: new ListenerSet(), watchers: new ListenerSet(), ended: new Map(), subscribed: this.#redis.subscribe(this.#keys.fanout(channel)) }
-      // Every listener that waits on it hears of a failure; this one is only there for the unhandled case.
-      local.subscribed.catch(() => {})
-      this.#channels.set(channel, local)
-    }
-    const entry = local
-    entry.listeners.add(listener)
-    entry.ended.set(listener, ended)
-    if (presence) entry.watchers.add(presence)
-    const unsubscribe = () => {
-      entry.listeners.delete(listener)
-      entry.ended.delete(listener)
-      if (presence) entry.watchers.delete(presence)
-      if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return
-      this.#channels.delete(channel)
-      this.#redis.unsubscribe(this.#keys.fanout(channel))
-    }
-    try {
-      await entry.subscribed
-    } catch (error) {
-      unsubscribe()
-      if (this.#channels.get(channel) === entry) this.#channels.delete(channel)
-      this.#log(`Redis SUBSCRIBE to ${channel} failed`, error)
-      throw unavailable('This server could not subscribe to the channel in Redis; retry')
-    }
-    // The fan-out dropped while Redis confirmed: that confirmation is worth nothing now.
-    if (this.#channels.get(channel) !== entry || !entry.ended.has(listener)) {
-      unsubscribe()
-      throw unavailable('This server lost its connection to Redis; retry')
-    }
-    return unsubscribe
+    return this.#channels.subscribe(channel, listener, ended, presence)
   }
 
   async history(channel: string, since?: Position, rewind?: number): Promise<HistoryResult> {
     this.#assertReady('read history')
-    let reply: Awaited<ReturnType<ScriptCommands['lifelineHistory']>>
-    try {
-      reply = await this.#commands.lifelineHistory(
-        2,
-        this.#keys.meta(channel),
-        this.#keys.log(channel),
-        randomId('', 4),
-        since?.epoch ?? '',
-        since?.offset ?? 0,
-        this.#history.historyTtlMs,
-        since ? 0 : Math.min(rewind ?? 0, this.#history.historySize),
-      )
-    } catch (error) {
-      this.#log('Redis history read failed', error)
-      throw unavailable('Redis did not answer the history read; retry')
-    }
-    const [epoch, offset, recovered, messages, from, times] = reply
-    const publications = messages.map((text, index): Publication => {
-      const { event, data, publisher = null } = JSON.parse(text) as StoredMessage
-      return { channel, event, data, pos: { epoch, offset: from + index + 1 }, meta: { publisher, time: Number(times[index]) } }
-    })
-    const position = { epoch, offset }
-    if (recovered === 1) return { position, recovered: true, publications, ...(!since && rewind ? { replayFrom: { epoch, offset: from } } : {}) }
-    return { position, recovered: false, publications, ...(from >= 0 ? { replayFrom: { epoch, offset: from } } : {}) }
+    return this.#history.read(channel, since, rewind)
   }
 
   joinPresence(entry: PresenceEntry): Promise<void> {
@@ -280,32 +187,17 @@ export class RedisBroker implements Broker {
   /** Single use across replicas needs Redis: without it a claim is refused (`UNAVAILABLE`), never guessed. */
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     this.#assertReady('claim')
-    try {
-      return (await this.#commands.set(this.#keys.claim(key), '1', 'PX', ttlMs, 'NX')) === 'OK'
-    } catch (error) {
-      this.#log('Redis claim failed', error)
-      throw unavailable('Redis did not answer the claim; retry')
-    }
+    return this.#tickets.claimOnce(key, ttlMs)
   }
 
   async keep(key: string, value: string, ttlMs: number): Promise<void> {
     this.#assertReady('keep')
-    try {
-      await this.#commands.set(this.#keys.kept(key), value, 'PX', ttlMs)
-    } catch (error) {
-      this.#log('Redis SET failed', error)
-      throw unavailable('Redis did not store it; retry')
-    }
+    return this.#tickets.keep(key, value, ttlMs)
   }
 
   async take(key: string): Promise<string | undefined> {
     this.#assertReady('take')
-    try {
-      return (await this.#commands.getdel(this.#keys.kept(key))) ?? undefined
-    } catch (error) {
-      this.#log('Redis GETDEL failed', error)
-      throw unavailable('Redis did not answer; retry')
-    }
+    return this.#tickets.take(key)
   }
 
   health(): BrokerHealth {
@@ -338,35 +230,11 @@ export class RedisBroker implements Broker {
       const channel = this.#keys.channelOf(pubsubChannel)
       if (channel === undefined) return
       const fanout = JSON.parse(text) as FanoutMessage
-      if ('p' in fanout) return this.#announce(channel, { action: fanout.p.a, member: fanout.p.m, version: fanout.p.v })
+      if ('p' in fanout) return this.#channels.announce(channel, { action: fanout.p.a, member: fanout.p.m, version: fanout.p.v })
       const { e: epoch, o: offset, t: time, m: message } = fanout
-      this.#dispatch({ channel, event: message.event, data: message.data, pos: { epoch, offset }, meta: { publisher: message.publisher ?? null, time } })
+      this.#channels.dispatch({ channel, event: message.event, data: message.data, pos: { epoch, offset }, meta: { publisher: message.publisher ?? null, time } })
     } catch (error) {
       this.#log(`bad message on Redis channel ${pubsubChannel}`, error)
-    }
-  }
-
-  #dispatch(publication: Publication): void {
-    const local = this.#channels.get(publication.channel)
-    if (!local) return
-    for (const listener of local.listeners.snapshot()) {
-      try {
-        listener(publication)
-      } catch (error) {
-        this.#log('channel listener failed', error)
-      }
-    }
-  }
-
-  #announce(channel: string, change: PresenceChange): void {
-    const local = this.#channels.get(channel)
-    if (!local) return
-    for (const watcher of local.watchers.snapshot()) {
-      try {
-        watcher(change)
-      } catch (error) {
-        this.#log('presence listener failed', error)
-      }
     }
   }
 
@@ -374,23 +242,5 @@ export class RedisBroker implements Broker {
   #assertReady(what: string): void {
     const health = this.#redis.health()
     if (health.status !== 'ok') throw unavailable(`Cannot ${what} now: ${health.reason}; retry`)
-  }
-
-  /**
-   * The fan-out connection dropped: whatever was published meanwhile never reaches this replica,
-   * so every local subscription ends, and its subscriber recovers from Redis when it is back.
-   */
-  #endAll(): void {
-    const channels = [...this.#channels.values()]
-    this.#channels.clear()
-    for (const local of channels) {
-      for (const ended of [...local.ended.values()]) {
-        try {
-          ended?.(FANOUT_LOST)
-        } catch (error) {
-          this.#log('subscription end listener failed', error)
-        }
-      }
-    }
   }
 }
