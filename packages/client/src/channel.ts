@@ -1,59 +1,15 @@
 import mitt, { type Emitter } from 'mitt'
+import { deliveryOrder, meta } from './channelMessages'
 import { ChannelPresence } from './channelPresence'
-import type { Connection } from './connection'
+import { serverError, type Connection } from './connection'
 import type { CurrentConnection } from './currentConnection'
 import { DEV } from './dev'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { refCount, type RefCount } from './refCount'
 import { noop } from './timers'
-import type { MessageFrame, Position, PresenceFrame, PresenceRequest, PublishResult, SubscribeResult } from '@lifeline/protocol'
-
-/** Maps event names of a channel to their payload types. */
-export type EventMap = Record<string, unknown>
-
-export type ChannelStatus = 'idle' | 'subscribing' | 'subscribed' | 'failed'
-
-/** An immutable view of one channel; a new object only on change. */
-export interface ChannelState {
-  readonly status: ChannelStatus
-  /**
-   * Why the channel `failed` (for example `FORBIDDEN`, `TOO_MANY_SUBSCRIPTIONS`), or, while
-   * `subscribing`, why the last attempt was refused (a retryable error such as `INTERNAL`: it retries).
-   */
-  readonly error: RealtimeError | undefined
-}
-
-/** Where messages were lost: everything after `from` up to and including `to` could not be replayed. */
-export interface Gap {
-  from: Position
-  to: Position
-}
-
-/** What a message handler receives besides the payload; `publisher` and `time` are stamped by the server. */
-export interface MessageMeta {
-  channel: string
-  event: string
-  position: Position
-  /** The `sub` of the user who published, or `null` when the server did: checked by the server, unlike the payload. */
-  publisher: string | null
-  /** When the server accepted the message, in ms since the Unix epoch (the server's clock). */
-  time: number
-}
-
-/** Options of {@link Channel.subscribe}, merged over the calls made before the server subscription starts. */
-export interface SubscribeOptions {
-  /** Replay the channel's last `rewind` messages before the live ones (the largest asked wins). */
-  rewind?: number
-  /** Join the channel's presence, with `data` about this connection (the first data given wins). */
-  presence?: true | { data?: unknown }
-}
-
-/** A handler of every event: `(event, data, meta)`, typed per event of the channel's map. */
-export type AnyHandler<Events extends EventMap> = (...args: { [E in keyof Events & string]: [event: E, data: Events[E], meta: MessageMeta] }[keyof Events & string]) => void
-
-/** `E`, unless it is `'*'`: the catch-all is `onAny`, so `on('*')` does not type-check. */
-export type NotCatchAll<E extends string> = E & ([E] extends ['*'] ? never : unknown)
+import type { MessageFrame, Position, PresenceFrame, PresenceRequest, PublishResult, SubscribeResult, UnsubscribedFrame } from '@lifeline/protocol'
+import type { AnyHandler, ChannelState, ChannelStatus, EventMap, Gap, MessageMeta, NotCatchAll, SubscribeOptions } from './types'
 
 /** What a channel needs from the client. */
 export interface ChannelDeps {
@@ -146,10 +102,7 @@ export class Channel<Events extends EventMap = EventMap> {
 
   /** Like {@link on}, for the next `event` message only. Returns the unsubscribe (before it fired). */
   once<E extends keyof Events & string>(event: NotCatchAll<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
-    const stop = this.on(event, (data, meta) => {
-      stop()
-      handler(data, meta)
-    })
+    const stop = this.on(event, (data, meta) => (stop(), handler(data, meta)))
     return stop
   }
 
@@ -244,32 +197,25 @@ export class Channel<Events extends EventMap = EventMap> {
     })
   }
 
-  /** @internal A message from the server for this channel. */
-  receive(connection: Connection, message: MessageFrame): void {
-    if (connection !== this.#joined) return
-    const last = this.#last
-    const { pos } = message
-    if (last && pos.epoch === last.epoch && pos.offset <= last.offset) return
-    this.#last = pos
-    // The server never skips offsets on a live subscription; a jump or a new epoch means loss.
-    if (last && (pos.epoch !== last.epoch || pos.offset > last.offset + 1)) this.#lifecycle.emit('gap', { from: last, to: pos })
-    this.#messages.emit(message.event, message)
-    this.#lifecycle.emit('any', message)
-  }
-
-  /** @internal A change of this channel's presence. */
-  presenceChanged(connection: Connection, frame: PresenceFrame): void {
-    if (connection === this.#joined) this.presence.apply(frame)
-  }
-
   /**
-   * @internal The server ended this subscription on its own (`unsubscribed` frame): never silent,
-   * the channel shows the error and subscribes again from its last position.
+   * @internal A frame from the server for this channel: a message, a change of its presence, or the
+   * end of the subscription by the server (`unsubscribed`), which is never silent: the channel
+   * shows the error and subscribes again from its last position.
    */
-  ended(connection: Connection, error: RealtimeError): void {
+  receive(connection: Connection, frame: MessageFrame | PresenceFrame | UnsubscribedFrame): void {
     if (connection !== this.#joined) return
-    this.#joined = undefined
-    this.#refused(error)
+    if (frame.type === 'presence') return this.presence.apply(frame)
+    if (frame.type === 'unsubscribed') {
+      this.#joined = undefined
+      return this.#refused(serverError(frame.error))
+    }
+    const last = this.#last
+    const order = deliveryOrder(last, frame.pos)
+    if (order === 'repeat') return
+    this.#last = frame.pos
+    if (order === 'gap') this.#lifecycle.emit('gap', { from: last!, to: frame.pos })
+    this.#messages.emit(frame.event, frame)
+    this.#lifecycle.emit('any', frame)
   }
 
   #refused(error: RealtimeError): void {
@@ -301,9 +247,4 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#state = { status, error }
     this.#lifecycle.emit('state', this.#state)
   }
-}
-
-function meta({ channel, event, pos, meta }: MessageFrame): MessageMeta {
-  // A server of an older protocol revision sends no stamp: unknown publisher, time 0.
-  return { channel, event, position: pos, publisher: meta?.publisher ?? null, time: meta?.time ?? 0 }
 }

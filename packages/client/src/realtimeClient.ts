@@ -1,8 +1,8 @@
 import mitt from 'mitt'
 import { isChannel, type PublishResult } from '@lifeline/protocol'
-import { Channel, type ChannelDeps, type EventMap } from './channel'
+import { Channel, type ChannelDeps } from './channel'
 import type { ConnectionSnapshot } from './connectionState'
-import { Connection, serverError } from './connection'
+import { Connection } from './connection'
 import { Connector, kChange, type ClientEmitter, type ConnectorParts } from './connector'
 import { CurrentConnection } from './currentConnection'
 import { RealtimeError } from './errors'
@@ -12,7 +12,7 @@ import { Outbox } from './outbox'
 import type { ConnectionDriver } from './share'
 import { noop } from './timers'
 import { tokenManager } from './tokenManager'
-import type { ChannelEvents, ChannelMap, ClientEvents, ClientStats } from './types'
+import type { ChannelEvents, ChannelMap, ClientEvents, ClientStats, EventMap } from './types'
 
 /**
  * The Lifeline client: one connection to the server over the best transport that gets through
@@ -56,12 +56,7 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       outbox,
       current,
       schedule,
-      push: (connection, frame) => {
-        const channel = this.#channels.get(frame.channel)
-        if (frame.type === 'message') channel?.receive(connection, frame)
-        else if (frame.type === 'presence') channel?.presenceChanged(connection, frame)
-        else channel?.ended(connection, serverError(frame.error))
-      },
+      push: (connection, frame) => this.#channels.get(frame.channel)?.receive(connection, frame),
       trace: (direction, frame) => {
         this.#frames[direction === 'in' ? 'framesIn' : 'framesOut'] += 1
         logger?.(direction, frame)

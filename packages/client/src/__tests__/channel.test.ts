@@ -1,6 +1,6 @@
 import { MemoryBroker } from '@lifeline/mock-server/msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Gap } from '../channel'
+import type { Gap } from '../types'
 import type { MessageFrame, Position } from '@lifeline/protocol'
 import { settle, testClient, useFakeTime } from './support/testClient'
 import { closeNetwork, testNetwork, type TestNetwork } from './support/testNetwork'
