@@ -36,8 +36,8 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   let shown = ''
   let lastTransport: ConnectionSnapshot['transport']
   let figures: StatsWire | undefined
-  /** While in the share: its channel, the releases of the locks held, and the abort of the lock requests. */
-  let member: { channel: BroadcastChannel; held: (() => void)[]; abort: AbortController } | undefined
+  /** While in the share: its channel, and the abort that leaves it (releasing the locks held or asked for). */
+  let member: { channel: BroadcastChannel; abort: AbortController } | undefined
   /** The leader connection linked to (`leader session`), and the link to it with its transport's receiver. */
   let linked: string | undefined
   let link: { connection: Connection; id: string; receive(frame: unknown): void } | undefined
@@ -62,8 +62,10 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   /** Links to the hub of `leader`: current once the hub answers the handshake, made again if it drops. */
   function linkTo(leader: string): void {
     const linkId = `${id}.${++links}`
+    const relink = () => link?.connection === connection && linkTo(leader)
     const connection: Connection = new kit.Connection('websocket', {
       ...options,
+      ...parts,
       transport(context) {
         link = { connection, id: linkId, receive: context.receive }
         const send = (frame: unknown) => post({ to: leader, from: linkId, frame: frame as never })
@@ -71,20 +73,15 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
         send(context.connect)
         return { send, close() {} }
       },
-      schedule: parts.schedule,
       token: () => undefined,
-      trace: parts.trace,
       push: (from, frame) => (frame instanceof RealtimeError ? events.emit('error', frame) : parts.push(from, frame)),
-      lost: () => relink(connection, leader),
+      lost: relink,
     })
     connection.open(undefined).then(() => {
       current.set(connection)
       outbox.flush(connection)
-    }, () => relink(connection, leader))
+    }, relink)
   }
-
-  /** A link that failed or dropped is made again, unless another one replaced it. */
-  const relink = (connection: Connection, leader: string) => link?.connection === connection && linkTo(leader)
 
   function receive(message: Wire): void {
     if ('leader' in message) {
@@ -113,13 +110,16 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
 
   /** Takes part: holds this tab's own lock, then waits for the share's lock and asks who leads. */
   function join(): void {
-    const joined = { channel: new BroadcastChannel(name), held: [] as (() => void)[], abort: new AbortController() }
+    const joined = { channel: new BroadcastChannel(name), abort: new AbortController() }
+    const { signal } = joined.abort
     member = joined
     joined.channel.onmessage = ({ data }: MessageEvent<Wire>) => receive(data)
+    // A lock is held until the tab leaves (at once if it left while the grant was on its way); a
+    // request still waiting then is dropped.
     const hold = (lock: string, then: () => void) =>
-      locks.request(lock, { signal: joined.abort.signal }, () => new Promise<void>((release) => (joined.held.push(release), then()))).catch(() => {})
+      locks.request(lock, { signal }, () => signal.aborted || new Promise((release) => (then(), signal.addEventListener('abort', release)))).catch(() => {})
     hold(`${name}|${id}`, () => {
-      hold(name, hub.lead)
+      hold(name, () => hub.lead(signal))
       post({ hello: 1 })
     })
   }
@@ -128,11 +128,9 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   function leave(): void {
     if (!member) return
     member.abort.abort()
-    for (const release of member.held) release()
     member.channel.close()
     member = linked = link = undefined
     shown = ''
-    hub.stop()
     current.set(undefined)
   }
 

@@ -2,8 +2,8 @@ import { createServer, type MockServer, type TransportName } from '@lifeline/moc
 import { ENGINES, launchBrowser, type Browser, type Engine, type Page } from '@lifeline/testkit'
 import { docsLocations, startNginx, type Nginx } from '@lifeline/testkit/tools'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { ConnectionSnapshot, Gap, Position } from '../../src/index'
 import { publishNumbered, verdict, type Published } from '../reliability/support/tally'
+import { recordOf, snapshotOf } from './support/tabRecord'
 import { tabsPageServer } from './support/tabsPage'
 
 // Ten tabs of one browser, one user, behind a real nginx: they share one connection through the
@@ -31,30 +31,6 @@ const MODES: { transport: TransportName; locations(docs: string): string }[] = [
  * tab opened by the driver has a renderer of its own: the test checks the others live on).
  */
 const CRASH_URL: Partial<Record<Engine, string>> = { chromium: 'chrome://crash' }
-
-interface TabRecord {
-  subscribes: string[]
-  serverCommands: string[]
-  received: { n: number; position: Position }[]
-  gaps: Gap[]
-  errors: string[]
-  channel: { status: string; error?: string } | undefined
-  ledAt: number[]
-  supported: boolean
-}
-
-declare global {
-  interface Window {
-    tabPage: {
-      record: TabRecord
-      client: { getSnapshot(): ConnectionSnapshot }
-      publish(): Promise<{ duplicate: boolean }>
-    }
-  }
-}
-
-const snapshotOf = (page: Page) => page.evaluate(() => window.tabPage.client.getSnapshot())
-const recordOf = (page: Page) => page.evaluate(() => window.tabPage.record)
 
 let servePage: Awaited<ReturnType<typeof tabsPageServer>>
 
