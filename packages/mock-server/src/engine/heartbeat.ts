@@ -2,7 +2,7 @@ import type { Clock } from './clock'
 
 /** One session's heartbeat; see {@link heartbeat}. */
 export interface Heartbeat {
-  /** The client sent a frame now: the next beat within `intervalMs` is skipped. */
+  /** The client sent a frame of its own (not a `pong`) now: a beat due within `intervalMs` is skipped. */
   heard(): void
   stop(): void
 }

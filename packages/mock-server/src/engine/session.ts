@@ -58,8 +58,9 @@ export class Session {
   receive(text: string): void {
     if (this.status === 'closed') return
     this.#context.metrics.messagesIn += 1
-    this.#heartbeat?.heard()
     const parsed = parseCommand(text, this.#context.options.maxFrameBytes)
+    // A pong answers our ping: counting it would skip every other beat of a client that only answers.
+    if (!parsed.ok || parsed.frame.type !== 'pong') this.#heartbeat?.heard()
     // Every frame costs a token, malformed ones and pongs included: otherwise garbage floods for free.
     const wait = this.#limiter.take()
     if (wait > 0) {
@@ -84,7 +85,7 @@ export class Session {
     }
     if (frame.type === 'connect') return { accepted: false, status: 400, error: { code: 'ALREADY_CONNECTED', message: 'Session is already connected' } }
     this.#context.metrics.messagesIn += 1
-    this.#heartbeat?.heard()
+    if (frame.type !== 'pong') this.#heartbeat?.heard()
     const wait = frame.type === 'pong' ? 0 : this.#limiter.take()
     if (wait > 0) {
       this.#context.metrics.error('RATE_LIMITED')

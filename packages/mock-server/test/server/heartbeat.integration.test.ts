@@ -47,6 +47,24 @@ describe('heartbeats', () => {
     expect(transportPings).toBe(1)
   })
 
+  it('still pings at every beat a client that only answers its pings with pongs', async () => {
+    const clock = new ManualClock()
+    const server = await startServer({ clock, heartbeatMs: 10_000 })
+    const client = await WsClient.connect(server, await mintToken('ada'))
+    for (let beat = 1; beat <= 3; beat += 1) {
+      clock.advance(beat === 1 ? 10_000 : 9_900)
+      await client.frame(() => client.frames.filter((frame) => frame.type === 'ping').length === beat, `ping ${beat}`)
+      // The pong leaves a round trip after the ping, so the next beat is due less than heartbeatMs after it.
+      clock.advance(100)
+      const received = server.engine.metrics.messagesIn
+      client.send({ type: 'pong' })
+      // The server has the pong before time moves on to the next beat.
+      await eventually(() => expect(server.engine.metrics.messagesIn).toBe(received + 1))
+    }
+    expect(await client.command('ping', {})).toMatchObject({ ok: true })
+    expect(client.frames.filter((frame) => frame.type === 'ping')).toHaveLength(3)
+  })
+
   it('terminates a WebSocket peer that stops answering transport pings', async () => {
     const server = await startServer({ heartbeatMs: 100 })
     const silent = await WsClient.open(server, { autoPong: false })
