@@ -4,7 +4,7 @@ import logging
 import secrets
 
 from .jsontext import dumps, loads
-from .publication import Publication, new_epoch
+from .publication import Publication, new_epoch, stored_message
 from .refused import unavailable
 from .resp import RedisError, RedisUnavailable
 from .scripts import HISTORY, PUBLISH, RedisKeys
@@ -34,7 +34,7 @@ def publish_call(keys, settings, channel, message, key, publisher, author=None):
     script_keys = [keys.meta(channel), keys.log(channel)]
     if key is not None:
         script_keys.append(keys.idempotency(publisher, key))
-    args = [new_epoch(), message, settings.history_size, settings.history_ttl_ms, settings.idempotency_window_ms, keys.fanout(channel), dumps(author)]
+    args = [new_epoch(), stored_message(message, author), settings.history_size, settings.history_ttl_ms, settings.idempotency_window_ms, keys.fanout(channel)]
     return script_keys, args
 
 
@@ -93,9 +93,12 @@ class Broker:
         one the last `rewind` messages (`replay_from` is then the cursor just before them)."""
         keys = [self.keys.meta(channel), self.keys.log(channel)]
         args = [new_epoch(), since["epoch"] if since else "", since["offset"] if since else 0, self.settings.history_ttl_ms, 0 if since else rewind]
-        epoch, offset, recovered, messages, start = await self._script("history", keys, args, "Redis did not answer the history read; retry")
+        epoch, offset, recovered, messages, start, times = await self._script("history", keys, args, "Redis did not answer the history read; retry")
         epoch = _text(epoch)
-        publications = [Publication(channel, epoch, start + index + 1, _text(text)) for index, text in enumerate(messages or [])]
+        publications = [
+            Publication(channel, epoch, start + index + 1, loads(_text(text)), int(time))
+            for index, (text, time) in enumerate(zip(messages or [], times or []))
+        ]
         if since is None:
             replay_from = {"epoch": epoch, "offset": int(start)} if start >= 0 else None
         else:

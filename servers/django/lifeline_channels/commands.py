@@ -73,4 +73,4 @@ async def _publish(session, command):
         return fail("FORBIDDEN", f"Not allowed to publish to {channel}")
     message = encode_publication(command["event"], command["data"], command["key"], runtime.settings.max_frame_bytes)
     sub = session.claims["sub"]
-    return ok(await runtime.broker.publish(channel, message, command["key"], "u:" + sub, author=sub))
+    return ok(await runtime.broker.publish(channel, message, command["key"], "user:" + sub, author=sub))

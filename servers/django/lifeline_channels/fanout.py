@@ -4,8 +4,9 @@ offset order (the publish script PUBLISHes in that order)."""
 import asyncio
 
 from .once import once
-from .presence import parse_change
-from .publication import parse_fanout
+from .jsontext import loads
+from .presence import change_from_fanout
+from .publication import publication_from_fanout
 from .refused import unavailable
 from .resp import RedisUnavailable
 
@@ -59,14 +60,15 @@ class Fanout:
         listeners = self._listeners.get(channel)
         if not listeners:
             return True
-        # Messages are `<epoch> <offset> <message>`, presence changes a JSON object.
-        if payload[:1] in (b"{", "{"):
-            change = parse_change(payload)
+        # Both are JSON objects: a presence change `{"p": …}`, else a message `{"e", "o", "t", "m"}`.
+        fanout = loads(payload.decode("utf-8", "surrogatepass") if isinstance(payload, bytes) else payload)
+        if "p" in fanout:
+            change = change_from_fanout(fanout)
             for _, on_presence in list(listeners.values()):
                 if on_presence is not None:
                     on_presence(change)
             return True
-        publication = parse_fanout(channel, payload)
+        publication = publication_from_fanout(channel, fanout)
         for callback, _ in list(listeners.values()):
             callback(publication)
         return True

@@ -31,9 +31,9 @@ class PresenceChange:
         self.member = member
 
 
-def parse_change(payload):
-    """A fan-out payload `{"p":{"a","v","m"}}` as a PresenceChange."""
-    change = loads(payload.decode("utf-8", "surrogatepass") if isinstance(payload, bytes) else payload)["p"]
+def change_from_fanout(fanout):
+    """A parsed fan-out payload `{"p":{"a","v","m"}}` as a PresenceChange."""
+    change = fanout["p"]
     return PresenceChange(change["a"], int(change["v"]), change["m"])
 
 

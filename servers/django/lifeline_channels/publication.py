@@ -13,16 +13,15 @@ class Publication:
 
     __slots__ = ("channel", "epoch", "offset", "text")
 
-    def __init__(self, channel, epoch, offset, message):
+    def __init__(self, channel, epoch, offset, stored, time):
+        """`stored`: the message as the publish script stored it, `{"event","data","publisher"}`
+        (see `stored_message`); `time`: when Redis accepted it, in ms since the Unix epoch."""
         self.channel = channel
         self.epoch = epoch
         self.offset = offset
-        # `message` is exactly '{"event":…,"data":…,"meta":…}' (payload.encode_publication, then
-        # the publish script's stamp), so its members splice in.
-        self.text = (
-            '{"type":"message","channel":' + dumps(channel) + "," + message[1:-1]
-            + ',"pos":{"epoch":' + dumps(epoch) + ',"offset":' + str(offset) + "}}"
-        )
+        meta = {"publisher": stored.get("publisher"), "time": int(time)}
+        frame = {"type": "message", "channel": channel, "event": stored.get("event"), "data": stored.get("data"), "pos": self.position, "meta": meta}
+        self.text = dumps(frame)
 
     @property
     def position(self):
@@ -34,13 +33,19 @@ class Publication:
         return f"{self.epoch}:{self.offset}:{self.channel}"
 
 
+def stored_message(message, author):
+    """What the publish script stores and fans out: `message` (`{"event","data"}`, see
+    `payload.encode_publication`) with `publisher`, the token `sub` of a client publish or None for
+    the server. The mock server stores the same, so both read each other's messages."""
+    return message[:-1] + ',"publisher":' + dumps(author) + "}"
+
+
 def new_epoch():
     """A fresh epoch candidate (the scripts keep the first one a channel gets)."""
     return "".join(secrets.choice(_EPOCH_ALPHABET) for _ in range(8))
 
 
-def parse_fanout(channel, payload):
-    """A fan-out payload `<epoch> <offset> <message JSON>` as a Publication."""
-    text = payload.decode("utf-8", "surrogatepass") if isinstance(payload, bytes) else payload
-    epoch, offset, message = text.split(" ", 2)
-    return Publication(channel, epoch, int(offset), message)
+def publication_from_fanout(channel, fanout):
+    """A parsed fan-out payload `{"e": epoch, "o": offset, "t": time, "m": stored message}` (built
+    by the publish script) as a Publication."""
+    return Publication(channel, fanout["e"], int(fanout["o"]), fanout["m"], fanout["t"])

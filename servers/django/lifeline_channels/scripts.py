@@ -1,66 +1,25 @@
 """Lua scripts run atomically inside Redis.
 
 Keys of a channel: `<prefix>{<channel>}:meta` (hash `epoch`, `offset`) and `<prefix>{<channel>}:log`
-(a stream, entry id `<offset>-0`, fields `t` = Redis time in ms and `m` = `{"event","data","meta"}`
-JSON, `meta` being the server's stamp `{"publisher","time"}` added by the publish script).
+(a stream, entry id `<offset>-0`, fields `t` = Redis time in ms and `m` = the stored message
+`{"event","data","publisher"}` JSON, `publisher` being the token `sub` or null for the server).
 Both scripts create the channel's epoch when it is missing (first use, Redis restarted empty, key
 evicted), so an epoch changes exactly when the history behind it is gone. The epoch candidate comes
-from the caller because scripts have no good randomness of their own.
+from the caller because scripts have no good randomness of their own. Both begin with
+`lua/epoch_and_clock.lua` (the epoch, created when missing, and Redis' clock in ms as `now`).
 """
-
-_EPOCH_AND_CLOCK = """
-if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
-  -- A new epoch: whatever history survived (meta evicted alone) belongs to the lost one.
-  redis.call('DEL', KEYS[2])
-end
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-"""
+from .lua_scripts import lua
 
 #: Publish: idempotency check, position (HINCRBY) and append (XADD), trim by count and age, fan-out.
 #: PUBLISH inside the script means every process hears a channel's messages in offset order, and
-#: a message is never in history without having been fanned out.
+#: a message is never in history without having been fanned out. The time is Redis' clock, so
+#: every process stamps `meta.time` by one clock and times follow offsets.
 #: KEYS: meta, log, [idempotency key]
-#: The stamp `meta: {publisher, time}` is added here, with Redis' clock, so every process stamps by one
-#: clock, times follow offsets, and history holds the very meta the live delivery carried.
-#: ARGV: epoch candidate, message JSON `{"event","data"}`, history size, history ttl ms,
-#:       idempotency window ms, fan-out channel, publisher as JSON (`"<sub>"` or `null`)
-#: Returns {epoch, offset, duplicate (0|1)}. The fan-out payload is `<epoch> <offset> <message JSON>`.
-PUBLISH = _EPOCH_AND_CLOCK + """
-local key = KEYS[3]
-if key then
-  local seen = redis.call('GET', key)
-  if seen then
-    local space = string.find(seen, ' ', 1, true)
-    return { string.sub(seen, 1, space - 1), tonumber(string.sub(seen, space + 1)), 1 }
-  end
-end
-local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-local id = string.format('%d-0', offset)
--- ARGV[2] ends with '}': the stamp goes in as its last member.
-local message = string.sub(ARGV[2], 1, -2) .. ',"meta":{"publisher":' .. ARGV[7] .. ',"time":' .. string.format('%d', now) .. '}}'
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], id, 't', now, 'm', message)
--- Trim by age: entries are in time order, so cut before the first fresh one (the new entry is).
-local cutoff = now - tonumber(ARGV[4])
-local start = '-'
-local trimmed = false
-while not trimmed do
-  local batch = redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', 64)
-  for _, entry in ipairs(batch) do
-    if tonumber(entry[2][2]) >= cutoff then
-      redis.call('XTRIM', KEYS[2], 'MINID', entry[1])
-      trimmed = true
-      break
-    end
-  end
-  start = '(' .. batch[#batch][1]
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-if key then redis.call('SET', key, epoch .. ' ' .. string.format('%d', offset), 'PX', ARGV[5]) end
-redis.call('PUBLISH', ARGV[6], epoch .. ' ' .. string.format('%d', offset) .. ' ' .. message)
-return { epoch, offset, 0 }
-"""
+#: ARGV: epoch candidate, stored message JSON, history size, history ttl ms, idempotency window ms,
+#:       fan-out channel
+#: Returns {epoch, offset, duplicate (0|1)}. The fan-out payload is `{"e","o","t","m"}`: epoch,
+#: offset, time in ms and the stored message.
+PUBLISH = lua("epoch_and_clock", "publish")
 
 #: History: the channel's position and, with a `since` in the same epoch whose successor is still
 #: stored and younger than the ttl, the messages after it. Entries are contiguous (trimming only
@@ -72,43 +31,8 @@ return { epoch, offset, 0 }
 #: ttl (fewer when history holds fewer), `from` being the offset just before the first of them.
 #: KEYS: meta, log
 #: ARGV: epoch candidate, since epoch ('' for none), since offset, history ttl ms, rewind (0: none)
-#: Returns {epoch, offset, recovered (0|1), messages JSON[], from (-1: no replay)}
-HISTORY = _EPOCH_AND_CLOCK + """
-local offset = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
-if ARGV[2] == '' then
-  local rewind = tonumber(ARGV[5])
-  if rewind < 1 then return { epoch, offset, 1, {}, -1 } end
-  -- Newest first; stop at the first entry older than the ttl (the older ones are older still).
-  local count = math.min(rewind, offset)
-  if count < 1 then return { epoch, offset, 1, {}, offset } end
-  local entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', string.format('%d', count))
-  local cutoff = now - tonumber(ARGV[4])
-  local kept = 0
-  for _, entry in ipairs(entries) do
-    if tonumber(entry[2][2]) < cutoff then break end
-    kept = kept + 1
-  end
-  local messages = {}
-  for i = 1, kept do messages[i] = entries[kept - i + 1][2][4] end
-  return { epoch, offset, 1, messages, offset - kept }
-end
-local since = tonumber(ARGV[3])
-local recovered = 1
-if ARGV[2] ~= epoch then
-  recovered = 0
-  since = 0
-elseif since > offset then
-  return { epoch, offset, 0, {}, -1 }
-end
-if since == offset then return { epoch, offset, recovered, {}, since } end
-local next = string.format('%d-0', since + 1)
-local entries = redis.call('XRANGE', KEYS[2], next, '+')
-local first = entries[1]
-if not first or first[1] ~= next or tonumber(first[2][2]) < now - tonumber(ARGV[4]) then return { epoch, offset, 0, {}, -1 } end
-local messages = {}
-for i, entry in ipairs(entries) do messages[i] = entry[2][4] end
-return { epoch, offset, recovered, messages, since }
-"""
+#: Returns {epoch, offset, recovered (0|1), messages JSON[], from (-1: no replay), times (ms)[]}
+HISTORY = lua("epoch_and_clock", "history")
 
 
 class RedisKeys:
@@ -125,7 +49,8 @@ class RedisKeys:
         return f"{self.prefix}{{{channel}}}:log"
 
     def idempotency(self, publisher, key):
-        """Keys are scoped per publisher (the token's `sub`, or `server`), not per channel."""
+        """Keys are scoped per publisher (`user:<sub>`, or `server`), not per channel, named as the
+        mock server names them."""
         return f"{self.prefix}key:{len(publisher)}:{publisher}:{key}"
 
     def presence(self, channel):
