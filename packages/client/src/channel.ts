@@ -3,7 +3,6 @@ import { deliveryOrder, meta } from './channelMessages'
 import { ChannelPresence } from './channelPresence'
 import { serverError, type Connection } from './connection'
 import type { CurrentConnection } from './currentConnection'
-import { DEV } from './dev'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { refCount, type RefCount } from './refCount'
@@ -11,6 +10,8 @@ import { noop } from './timers'
 import type { MessageFrame, Position, PresenceFrame, PresenceRequest, PublishResult, SubscribeResult, UnsubscribedFrame } from '@lifeline/protocol'
 import type { AnyHandler, ChannelState, ChannelStatus, EventMap, Gap, MessageMeta, NotCatchAll, SubscribeOptions } from './types'
 
+// For the development message (options.ts says why the check is written out at its use).
+declare const process: { env: { NODE_ENV?: string } }
 /** What a channel needs from the client. */
 export interface ChannelDeps {
   /** The connection messages flow on; the channel subscribes again on each new one. */
@@ -96,7 +97,7 @@ export class Channel<Events extends EventMap = EventMap> {
    * @throws {TypeError} for `'*'`: use {@link onAny} to hear every event
    */
   on<E extends keyof Events & string>(event: NotCatchAll<E>, handler: (data: Events[E], meta: MessageMeta) => void): () => void {
-    if (event === '*') throw new TypeError(DEV ? "on('*') is no event; use onAny(handler)" : "on('*')")
+    if (event === '*') throw new TypeError((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? "on('*') is no event; use onAny(handler)" : "on('*')")
     return listen(this.#messages, event, (message: MessageFrame) => handler(message.data as Events[E], meta(message)))
   }
 
@@ -180,8 +181,7 @@ export class Channel<Events extends EventMap = EventMap> {
       if (error) {
         if (this.#joined === connection) this.#joined = undefined
         // A lost connection resubscribes on the next one.
-        if (!connection.closed) this.#refused(error)
-        return
+        return void (connection.closed || this.#refused(error))
       }
       this.#refusals = 0
       const { position, recovered, presence: members } = result as SubscribeResult

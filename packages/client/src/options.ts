@@ -6,9 +6,13 @@ import type { NetworkDeps } from './transports/transport'
 import type { Share } from './share'
 
 
-// Only `process.env.NODE_ENV`, which bundlers replace (see dev.ts). Written out at each use, not
-// read from a constant: a bundler folds it as it parses, so what only the long messages use goes
-// too. The `typeof` guard keeps a page without a bundler (no `process`) from throwing.
+// Whether to spend bytes on guidance for developers: only `process.env.NODE_ENV`, which bundlers
+// replace with "production" in production builds (esbuild with `--minify`, webpack in production
+// mode, Vite in builds), so the long messages behind it are dropped there; the checks stay.
+// Written out at each use, not read from a constant: a bundler folds it as it parses, so what only
+// the long messages use goes too (a constant is inlined only after tree shaking). The `typeof`
+// guard keeps a page without a bundler (an import map, a CDN serving our files as they are: no
+// `process`) from throwing at import; it then uses the short messages.
 declare const process: { env: { NODE_ENV?: string } }
 
 /** Where the client remembers which transports do not get through for an origin (a `localStorage` subset). */
