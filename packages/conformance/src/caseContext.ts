@@ -68,6 +68,13 @@ export class CaseContext {
     return this.url2
   }
 
+  /** An optional setting of the config; the case is not applicable without it (`why` says what its absence means). */
+  requireConfig<K extends 'apiKey' | 'refusedOrigin'>(name: K, why = ''): NonNullable<ResolvedConfig[K]> {
+    const value = this.config[name]
+    if (value === undefined) throw new NotApplicable(`config.${name} is not set${why}`)
+    return value as NonNullable<ResolvedConfig[K]>
+  }
+
   /** Adds a line to the case's report. */
   note(text: string): void {
     this.notes.push(text)

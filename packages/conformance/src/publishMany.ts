@@ -60,3 +60,10 @@ async function viaConnection(connection: Connection, channel: string, n: number,
   if (!reply.ok && reply.error?.code === 'RATE_LIMITED') return { retryAfterMs: reply.error.retryAfterMs, limited: reply }
   return { position: publishResult(reply, `${connection.label}: publish ${n} on ${channel}`).position }
 }
+
+/** A new channel (`channels.both`) with `count` messages `{n: 1…count}` published by user B, through {@link publishMany}. */
+export async function publishedChannel(ctx: CaseContext, count: number): Promise<{ channel: string; publisher: Connection; positions: Position[] }> {
+  const channel = ctx.channel('both')
+  const publisher = await ctx.connect('b')
+  return { channel, publisher, positions: await publishMany(ctx, publisher, channel, count) }
+}

@@ -1,5 +1,6 @@
 import { CloseCode, ROUTES } from '@lifeline/protocol'
 import type { ConformanceCase } from '../conformanceCase'
+import { onConnection } from '../onConnection'
 import { EVERY_TRANSPORT } from '../conformanceCase'
 import { errorReply, httpError } from '../expectations'
 import { brief, CaseFailure, check, NotApplicable } from '../failure'
@@ -96,13 +97,14 @@ export const expiredToken: ConformanceCase = {
   },
 }
 
-export const sseTicket: ConformanceCase = {
-  name: 'sse-ticket',
-  level: 'core',
-  title: 'an SSE ticket opens one stream only: a used or unknown ticket is 401 BAD_TICKET',
-  transports: ['sse'],
-  async run(ctx) {
-    const connection = await ctx.connect('a')
+export const sseTicket: ConformanceCase = onConnection(
+  {
+    name: 'sse-ticket',
+    level: 'core',
+    title: 'an SSE ticket opens one stream only: a used or unknown ticket is 401 BAD_TICKET',
+    transports: ['sse'],
+  },
+  async (connection, ctx) => {
     check(connection instanceof SseConnection, 'the sse transport opens an SSE connection')
     const ticket = (connection.ticket.body as { ticket: string }).ticket
     for (const [what, value] of [['a ticket used once already', ticket], ['an unknown ticket', `${ticket}x`]] as const) {
@@ -111,4 +113,4 @@ export const sseTicket: ConformanceCase = {
       httpError(answer, 'BAD_TICKET', `GET ${ROUTES.sse.path} with ${what}`)
     }
   },
-}
+)

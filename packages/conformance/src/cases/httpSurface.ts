@@ -1,5 +1,6 @@
 import { ROUTES, type ErrorCode, type RouteName, type TransportName } from '@lifeline/protocol'
 import { HTTP_TRANSPORTS, type ConformanceCase } from '../conformanceCase'
+import { onConnection } from '../onConnection'
 import { httpError, httpStatus } from '../expectations'
 import { check, NotApplicable } from '../failure'
 import { shown, type HttpAnswer } from '../http'
@@ -8,13 +9,14 @@ import { LongPollConnection, requestPoll, requestPollConnect } from '../transpor
 import { requestTicket, SseConnection } from '../transports/sseConnection'
 import { postUpstream } from '../transports/upstream'
 
-export const upstreamErrors: ConformanceCase = {
-  name: 'upstream-errors',
-  level: 'core',
-  title: "upstream POSTs and polls: another user's session is 403 FORBIDDEN, an unknown one 404 SESSION_NOT_FOUND, no or a bad token 401",
-  transports: HTTP_TRANSPORTS,
-  async run(ctx) {
-    const connection = await ctx.connect('a')
+export const upstreamErrors: ConformanceCase = onConnection(
+  {
+    name: 'upstream-errors',
+    level: 'core',
+    title: "upstream POSTs and polls: another user's session is 403 FORBIDDEN, an unknown one 404 SESSION_NOT_FOUND, no or a bad token 401",
+    transports: HTTP_TRANSPORTS,
+  },
+  async (connection, ctx) => {
     const options = ctx.options('a')
     const ping = (id: number) => JSON.stringify({ id, type: 'ping' })
     const send = (what: string, token: string | undefined, session = connection.session) => postUpstream(options, { session, token, body: ping(connection.nextId()) }).then((answer) => ({ what: `POST ${ROUTES.send.path} ${what}`, answer }))
@@ -37,7 +39,7 @@ export const upstreamErrors: ConformanceCase = {
     for (const { what, answer, code } of checks) httpError(answer, code, what)
     await stillServes(connection, 'refused upstream requests')
   },
-}
+)
 
 const REQUESTED_HEADERS = ['authorization', 'content-type', 'lifeline-session']
 const CORS_HEADERS = ['access-control-allow-origin', 'vary', 'access-control-allow-methods', 'access-control-allow-headers']
@@ -130,8 +132,7 @@ export const refusedOrigin: ConformanceCase = {
   level: 'core',
   title: 'an origin outside the allowlist is refused: 403 to a preflight, 403 ORIGIN_NOT_ALLOWED to a request, without CORS headers',
   async run(ctx) {
-    const origin = ctx.config.refusedOrigin
-    if (!origin) throw new NotApplicable('config.refusedOrigin is not set (the server allows any origin)')
+    const origin = ctx.requireConfig('refusedOrigin', ' (the server allows any origin)')
     if (!ctx.transports.some((transport) => transport !== 'websocket')) throw new NotApplicable("checks the HTTP endpoints (a WebSocket's Origin is the browser's to set): select sse or long-polling")
     const preflight = await ctx.http('OPTIONS', ROUTES.send.path, { headers: { origin, 'access-control-request-method': 'POST' } })
     httpStatus(preflight, 403, `OPTIONS ${ROUTES.send.path} from the refused origin ${origin}`, CORS_HEADERS)

@@ -1,13 +1,31 @@
 import { isDeepStrictEqual } from 'node:util'
 import { ROUTES } from '@lifeline/protocol'
+import type { CaseContext } from '../caseContext'
 import { EVERY_TRANSPORT, HTTP_TRANSPORTS, type ConformanceCase } from '../conformanceCase'
 import { httpError } from '../expectations'
 import { brief, check } from '../failure'
-import { publishMany } from '../publishMany'
+import { publishedChannel, publishMany } from '../publishMany'
 import { newKey, publish, publishResult, stillServes, subscribe } from '../steps'
+import type { Connection, ConnectionOptions } from '../transports/connection'
 import { requestPoll } from '../transports/longPollConnection'
 import { postUpstream } from '../transports/upstream'
 import { expectMessage } from './publish'
+
+/**
+ * User A's connection on replica 1 with its upstream POSTs (`sendUrl`) or its polls (`pollUrl`)
+ * going to replica 2, checked with a subscribe and a publish that comes back through there.
+ */
+async function throughReplica2(ctx: CaseContext, route: 'sendUrl' | 'pollUrl', what: string): Promise<{ connection: Connection; options: ConnectionOptions }> {
+  const routed = { [route]: ctx.requireUrl2() }
+  const connection = await ctx.connect('a', routed)
+  const channel = ctx.channel('both')
+  await subscribe(connection, channel)
+  const data = { through: `${what} to replica 2` }
+  const position = await publish(connection, channel, data)
+  await expectMessage(connection, channel, position, { event: 'conformance', data })
+  await stillServes(connection, `${what} through replica 2`)
+  return { connection, options: ctx.options('a', routed) }
+}
 
 export const crossReplicaDelivery: ConformanceCase = {
   name: 'cross-replica-delivery',
@@ -40,14 +58,7 @@ export const crossReplicaUpstream: ConformanceCase = {
   title: "upstream POSTs sent to replica 2 reach a session held by replica 1 (subscribe, publish, ping), and replica 2 refuses another user's or an unknown session",
   transports: HTTP_TRANSPORTS,
   async run(ctx) {
-    const url2 = ctx.requireUrl2()
-    const connection = await ctx.connect('a', { sendUrl: url2 })
-    const channel = ctx.channel('both')
-    await subscribe(connection, channel)
-    const position = await publish(connection, channel, { via: 'replica 2' })
-    await expectMessage(connection, channel, position, { event: 'conformance', data: { via: 'replica 2' } })
-    await stillServes(connection, 'upstream POSTs through replica 2')
-    const options = ctx.options('a', { sendUrl: url2 })
+    const { connection, options } = await throughReplica2(ctx, 'sendUrl', 'upstream POSTs')
     const ping = () => JSON.stringify({ id: connection.nextId(), type: 'ping' })
     httpError(await postUpstream(options, { session: connection.session, token: ctx.tokens.of('b'), body: ping() }), 'FORBIDDEN', `POST ${ROUTES.send.path} to replica 2 with user B's token on A's session`)
     httpError(await postUpstream(options, { session: `${connection.session}-unknown`, token: ctx.tokens.of('a'), body: ping() }), 'SESSION_NOT_FOUND', `POST ${ROUTES.send.path} to replica 2 for an unknown session`)
@@ -60,14 +71,8 @@ export const crossReplicaPoll: ConformanceCase = {
   title: 'polls sent to replica 2 collect the frames of a long-polling session held by replica 1',
   transports: ['long-polling'],
   async run(ctx) {
-    const url2 = ctx.requireUrl2()
-    const connection = await ctx.connect('a', { pollUrl: url2 })
-    const channel = ctx.channel('both')
-    await subscribe(connection, channel)
-    const position = await publish(connection, channel, { polled: 'replica 2' })
-    await expectMessage(connection, channel, position, { event: 'conformance', data: { polled: 'replica 2' } })
-    await stillServes(connection, 'polls through replica 2')
-    httpError(await requestPoll(ctx.options('a', { pollUrl: url2 }), { session: connection.session, token: ctx.tokens.of('b'), ack: 0 }), 'FORBIDDEN', `POST ${ROUTES.poll.path} to replica 2 with user B's token on A's session`)
+    const { connection, options } = await throughReplica2(ctx, 'pollUrl', 'polls')
+    httpError(await requestPoll(options, { session: connection.session, token: ctx.tokens.of('b'), ack: 0 }), 'FORBIDDEN', `POST ${ROUTES.poll.path} to replica 2 with user B's token on A's session`)
   },
 }
 
@@ -78,9 +83,7 @@ export const crossReplicaRecovery: ConformanceCase = {
   transports: EVERY_TRANSPORT,
   async run(ctx) {
     const url2 = ctx.requireUrl2()
-    const channel = ctx.channel('both')
-    const publisher = await ctx.connect('b')
-    const positions = await publishMany(ctx, publisher, channel, 4)
+    const { channel, publisher, positions } = await publishedChannel(ctx, 4)
     const reader = await ctx.connect('a', { url: url2 })
     const result = await subscribe(reader, channel, positions[1])
     check(result.recovered === true && isDeepStrictEqual(result.position, positions[1]), `${reader.label}: subscribe on replica 2 since a position from replica 1 recovers`, { expected: `{"position":${brief(positions[1])},"recovered":true}`, received: result })

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { ROUTES, type MessageFrame, type Position } from '@lifeline/protocol'
 import { EVERY_TRANSPORT, type ConformanceCase } from '../conformanceCase'
 import { httpError, httpStatus } from '../expectations'
-import { brief, check, NotApplicable } from '../failure'
+import { brief, check } from '../failure'
 import { isPosition } from '../frameShape'
 import { shown } from '../http'
 import type { Connection } from '../transports/connection'
@@ -73,8 +73,7 @@ export const publishApi: ConformanceCase = {
   level: 'core',
   title: 'POST /publish with the API key publishes (200 {position, duplicate}, idempotent by key); without it 401 UNAUTHORIZED',
   async run(ctx) {
-    const apiKey = ctx.config.apiKey
-    if (!apiKey) throw new NotApplicable('config.apiKey is not set')
+    const apiKey = ctx.requireConfig('apiKey')
     const channel = ctx.channel('both')
     const reader = await ctx.connect('a')
     await subscribe(reader, channel)

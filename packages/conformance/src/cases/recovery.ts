@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Position } from '@lifeline/protocol'
 import { EVERY_TRANSPORT, type ConformanceCase } from '../conformanceCase'
 import { brief, check } from '../failure'
-import { publishMany } from '../publishMany'
+import { publishedChannel } from '../publishMany'
 import type { Connection } from '../transports/connection'
 import { publish, stillServes, subscribe } from '../steps'
 import { expectMessage } from './publish'
@@ -24,9 +24,7 @@ export const recoverWithinHistory: ConformanceCase = {
   title: 'subscribe with since inside history: recovered: true, the cursor is since, exactly the missed messages are replayed, then live',
   transports: EVERY_TRANSPORT,
   async run(ctx) {
-    const channel = ctx.channel('both')
-    const publisher = await ctx.connect('b')
-    const positions = await publishMany(ctx, publisher, channel, 5)
+    const { channel, publisher, positions } = await publishedChannel(ctx, 5)
     const reader = await ctx.connect('a')
     const since = positions[1]!
     const result = await subscribe(reader, channel, since)
@@ -53,9 +51,7 @@ export const recoverOtherEpoch: ConformanceCase = {
   title: "subscribe with since in another epoch, or ahead of the channel: recovered: false with a cursor in the channel's epoch (its latest position, or earlier with the messages after it replayed)",
   transports: EVERY_TRANSPORT,
   async run(ctx) {
-    const channel = ctx.channel('both')
-    const publisher = await ctx.connect('b')
-    const positions = await publishMany(ctx, publisher, channel, 2)
+    const { channel, positions } = await publishedChannel(ctx, 2)
     const latest = positions[1]!
     const sinces: [string, Position][] = [
       ['in another epoch', { epoch: `${latest.epoch}-gone`.slice(-64), offset: 1 }],
@@ -85,10 +81,8 @@ export const recoverTrimmed: ConformanceCase = {
   transports: EVERY_TRANSPORT,
   async run(ctx) {
     const size = ctx.config.limits.historySize
-    const channel = ctx.channel('both')
-    const publisher = await ctx.connect('b')
     // History then holds offsets 3 … size + 2 of this channel (if it was empty).
-    const positions = await publishMany(ctx, publisher, channel, size + 2)
+    const { channel, positions } = await publishedChannel(ctx, size + 2)
     const latest = positions.at(-1)!
 
     const trimmed = await ctx.connect('a')

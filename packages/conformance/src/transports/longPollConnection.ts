@@ -1,18 +1,12 @@
-import { PROTOCOL_VERSION, ROUTES, SESSION_HEADER, type ConnectResult, type ReplyFrame } from '@lifeline/protocol'
+import { ROUTES, SESSION_HEADER, type ConnectResult, type ReplyFrame } from '@lifeline/protocol'
 import { CaseFailure, check } from '../failure'
-import { FrameLog, type Ended } from '../frameLog'
 import { request, shown, type HttpAnswer } from '../http'
-import { CommandSender, type Connection, type ConnectionOptions } from './connection'
-import { sendUpstream } from './upstream'
+import type { ConnectionOptions } from './connection'
+import { HttpConnection, postConnect, type HttpConnectRequest } from './httpConnection'
 
 /** `POST /poll/connect`: the connect command as body, the token in `Authorization`. */
-export function requestPollConnect(options: ConnectionOptions, { token, v = PROTOCOL_VERSION, connectId = 1, headers = {} }: { token: string | undefined; v?: number; connectId?: number; headers?: Record<string, string> }): Promise<HttpAnswer> {
-  return request(options.fetch, `${options.url}${ROUTES.pollConnect.path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
-    body: JSON.stringify({ id: connectId, type: 'connect', v }),
-    timeoutMs: options.httpMs,
-  })
+export function requestPollConnect(options: ConnectionOptions, connect: HttpConnectRequest): Promise<HttpAnswer> {
+  return postConnect(options, ROUTES.pollConnect.path, connect)
 }
 
 /** `POST /poll` with the session header and `{"ack": n}`. */
@@ -36,38 +30,16 @@ export function batchProblem(body: unknown, ack: number): string | undefined {
 }
 
 /** A long-polling session: each poll acknowledges what came before and returns the next batch. */
-export class LongPollConnection extends CommandSender implements Connection {
+export class LongPollConnection extends HttpConnection {
   readonly transport = 'long-polling'
-  readonly log: FrameLog
-  readonly ended: Promise<Ended>
-  session = ''
-  connectResult: ConnectResult = { session: '', heartbeatMs: 0 }
-  token: string
   /** `POST /poll/connect`'s answer. */
   opening!: HttpAnswer
   /** Every poll answer, in order (the tests of batching look at them). */
   readonly polls: HttpAnswer[] = []
-  readonly #options: ConnectionOptions
-  readonly #abort = new AbortController()
   #seq = 0
-  #end!: (ended: Ended) => void
 
   private constructor(options: ConnectionOptions) {
-    super()
-    this.#options = options
-    this.token = options.token
-    this.log = new FrameLog(() => this.label, options.waitMs)
-    options.track(this)
-    this.ended = new Promise((resolve) => {
-      this.#end = (ended) => {
-        this.log.end(ended)
-        resolve(this.log.ended!)
-      }
-    })
-  }
-
-  get label(): string {
-    return `${this.#options.user} over long-polling${this.session ? ` (session ${this.session})` : ''}`
+    super(options)
   }
 
   /** Opens a session and starts polling; fails the case unless the opening carries an ok connect reply. */
@@ -85,7 +57,7 @@ export class LongPollConnection extends CommandSender implements Connection {
     connection.#take(opening.body as { seq: number; frames: unknown[] })
     const reply = connection.log.frames[0] as ReplyFrame
     if (!reply.ok) {
-      connection.#end({ how: 'connect refused' })
+      connection.end({ how: 'connect refused' })
       throw new CaseFailure(`${connection.label}: connect refused with ${reply.error?.code}`, { expected: 'an ok connect reply', received: reply })
     }
     connection.connectResult = reply.result as ConnectResult
@@ -104,20 +76,20 @@ export class LongPollConnection extends CommandSender implements Connection {
     while (!this.log.ended) {
       let answer: HttpAnswer
       try {
-        answer = await requestPoll(this.#options, { session: this.session, token: this.token, ack: this.#seq, signal: this.#abort.signal })
+        answer = await requestPoll(this.options, { session: this.session, token: this.token, ack: this.#seq, signal: this.abort.signal })
       } catch (error) {
-        return this.#end({ how: this.#abort.signal.aborted ? 'closed by the kit' : (error as Error).message })
+        return this.end({ how: this.abort.signal.aborted ? 'closed by the kit' : (error as Error).message })
       }
-      if (this.#abort.signal.aborted) return this.#end({ how: 'closed by the kit' })
+      if (this.abort.signal.aborted) return this.end({ how: 'closed by the kit' })
       this.polls.push(answer)
       const code = (answer.body as { error?: { code?: string } } | null)?.error?.code
-      if (answer.status === 404) return this.#end({ how: `poll answered 404 ${code ?? ''}` })
+      if (answer.status === 404) return this.end({ how: `poll answered 404 ${code ?? ''}` })
       // A token that expired (or was revoked) while the session lived: the session is over for this client.
-      if (answer.status === 401) return this.#end({ how: `poll answered 401 ${code ?? ''}`, ...(code ? { refusal: code } : {}) })
+      if (answer.status === 401) return this.end({ how: `poll answered 401 ${code ?? ''}`, ...(code ? { refusal: code } : {}) })
       const problem = answer.status === 200 ? batchProblem(answer.body, this.#seq) : `poll answered ${answer.status}`
       if (problem) {
         this.log.violate(problem, shown(answer))
-        return this.#end({ how: problem })
+        return this.end({ how: problem })
       }
       const batch = answer.body as { seq: number; frames: unknown[] }
       this.#take(batch)
@@ -125,18 +97,5 @@ export class LongPollConnection extends CommandSender implements Connection {
       // yield a moment rather than spin.
       if (batch.frames.length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
     }
-  }
-
-  async sendRaw(text: string, command?: { id: number; type: string; channel?: string }): Promise<HttpAnswer> {
-    return sendUpstream(this.#options, this.log, this.label, { session: this.session, token: this.token, text, ...(command ? { command } : {}), require202: false })
-  }
-
-  protected override async deliver(text: string, command: { id: number; type: string; channel?: string }): Promise<void> {
-    await sendUpstream(this.#options, this.log, this.label, { session: this.session, token: this.token, text, command, require202: true })
-  }
-
-  async close(): Promise<void> {
-    this.#abort.abort()
-    await Promise.race([this.ended, new Promise((resolve) => setTimeout(resolve, 1000))])
   }
 }

@@ -1,56 +1,28 @@
-import { PROTOCOL_VERSION, ROUTES, type ConnectResult } from '@lifeline/protocol'
+import { ROUTES, type ConnectResult } from '@lifeline/protocol'
 import { CaseFailure, check } from '../failure'
-import { FrameLog, type Ended } from '../frameLog'
-import { headersOf, request, shown, type HttpAnswer } from '../http'
+import { headersOf, shown, type HttpAnswer } from '../http'
 import { sseParser } from '../sseParser'
-import { CommandSender, type Connection, type ConnectionOptions } from './connection'
-import { sendUpstream } from './upstream'
+import type { ConnectionOptions } from './connection'
+import { HttpConnection, postConnect, type HttpConnectRequest } from './httpConnection'
 
 /** What the kit asks `POST /sse/ticket` for: the connect command, the token in `Authorization`. */
-export function requestTicket(options: ConnectionOptions, { token, v = PROTOCOL_VERSION, connectId = 1, headers = {} }: { token: string | undefined; v?: number; connectId?: number; headers?: Record<string, string> }): Promise<HttpAnswer> {
-  return request(options.fetch, `${options.url}${ROUTES.sseTicket.path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
-    body: JSON.stringify({ id: connectId, type: 'connect', v }),
-    timeoutMs: options.httpMs,
-  })
+export function requestTicket(options: ConnectionOptions, connect: HttpConnectRequest): Promise<HttpAnswer> {
+  return postConnect(options, ROUTES.sseTicket.path, connect)
 }
 
 /** An SSE session: the stream read with fetch (comment lines and event ids visible), commands by upstream POST. */
-export class SseConnection extends CommandSender implements Connection {
+export class SseConnection extends HttpConnection {
   readonly transport = 'sse'
-  readonly log: FrameLog
-  readonly ended: Promise<Ended>
-  session = ''
-  connectResult: ConnectResult = { session: '', heartbeatMs: 0 }
-  token: string
   /** `POST /sse/ticket`'s answer. */
   ticket!: HttpAnswer
   /** Status and headers of `GET /sse`. */
   stream!: { status: number; headers: Record<string, string> }
   /** Comment lines received (`: hb`). */
   readonly comments: string[] = []
-  readonly #options: ConnectionOptions
-  readonly #abort = new AbortController()
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined
-  #endStream!: (ended: Ended) => void
 
   private constructor(options: ConnectionOptions) {
-    super()
-    this.#options = options
-    this.token = options.token
-    this.log = new FrameLog(() => this.label, options.waitMs)
-    options.track(this)
-    this.ended = new Promise((resolve) => {
-      this.#endStream = (ended) => {
-        this.log.end(ended)
-        resolve(this.log.ended!)
-      }
-    })
-  }
-
-  get label(): string {
-    return `${this.#options.user} over sse${this.session ? ` (session ${this.session})` : ''}`
+    super(options)
   }
 
   /** The whole handshake: a ticket, the stream, its first frame the ok connect reply. Fails the case otherwise. */
@@ -68,13 +40,13 @@ export class SseConnection extends CommandSender implements Connection {
   }
 
   async #open(ticket: string, headers: Record<string, string>): Promise<void> {
-    const url = `${this.#options.url}${ROUTES.sse.path}?ticket=${encodeURIComponent(ticket)}`
-    const timer = setTimeout(() => this.#abort.abort(), this.#options.httpMs)
+    const url = `${this.options.url}${ROUTES.sse.path}?ticket=${encodeURIComponent(ticket)}`
+    const timer = setTimeout(() => this.abort.abort(), this.options.httpMs)
     let response: Response
     try {
-      response = await this.#options.fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: this.#abort.signal })
+      response = await this.options.fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: this.abort.signal })
     } catch (error) {
-      this.#endStream({ how: 'stream request failed' })
+      this.end({ how: 'stream request failed' })
       throw new CaseFailure(`GET ${ROUTES.sse.path} failed: ${(error as Error).message}`, { expected: '200 text/event-stream' })
     } finally {
       clearTimeout(timer)
@@ -82,7 +54,7 @@ export class SseConnection extends CommandSender implements Connection {
     this.stream = { status: response.status, headers: headersOf(response.headers) }
     if (response.status !== 200 || !this.stream.headers['content-type']?.startsWith('text/event-stream')) {
       const text = await response.text().catch(() => '')
-      this.#endStream({ how: `stream refused with ${response.status}` })
+      this.end({ how: `stream refused with ${response.status}` })
       throw new CaseFailure(`GET ${ROUTES.sse.path} with a fresh ticket: expected 200 text/event-stream, got ${response.status} ${this.stream.headers['content-type'] ?? ''}`, {
         expected: '200 with content-type text/event-stream',
         received: { status: response.status, headers: this.stream.headers, body: text.slice(0, 300) },
@@ -111,9 +83,9 @@ export class SseConnection extends CommandSender implements Connection {
         if (done) break
         feed(decoder.decode(value, { stream: true }))
       }
-      this.#endStream({ how: 'stream ended by the server' })
+      this.end({ how: 'stream ended by the server' })
     } catch (error) {
-      this.#endStream({ how: this.#abort.signal.aborted ? 'closed by the kit' : `stream failed: ${(error as Error).message}` })
+      this.end({ how: this.abort.signal.aborted ? 'closed by the kit' : `stream failed: ${(error as Error).message}` })
     }
   }
 
@@ -129,18 +101,8 @@ export class SseConnection extends CommandSender implements Connection {
     }
   }
 
-  async sendRaw(text: string, command?: { id: number; type: string; channel?: string }): Promise<HttpAnswer> {
-    return sendUpstream(this.#options, this.log, this.label, { session: this.session, token: this.token, text, ...(command ? { command } : {}), require202: false })
-  }
-
-  protected override async deliver(text: string, command: { id: number; type: string; channel?: string }): Promise<void> {
-    await sendUpstream(this.#options, this.log, this.label, { session: this.session, token: this.token, text, command, require202: true })
-  }
-
-  async close(): Promise<void> {
-    this.#abort.abort()
+  protected override afterAbort(): void {
     // Not every fetch ends a body's pending read on abort (msw's streamed responses do not).
     void this.#reader?.cancel().catch(() => {})
-    await Promise.race([this.ended, new Promise((resolve) => setTimeout(resolve, 1000))])
   }
 }
