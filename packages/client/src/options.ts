@@ -178,22 +178,27 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) {
     fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}` : 'transports')
   }
-  // Node has no EventSource (and before 22 no WebSocket): pass them from the "ws" and "eventsource" packages.
+  // The functions this client will call. Node has no EventSource (and before 22 no WebSocket):
+  // pass them from the "ws" and "eventsource" packages.
   const needed = {
     WebSocket: transports.includes('websocket'),
     EventSource: transports.includes('sse'),
     fetch: transports.some((name) => name !== 'websocket'),
+    getToken: resolved.getToken !== undefined,
   }
   for (const [name, used] of Object.entries(needed)) {
-    if (used && typeof resolved[name as 'fetch'] !== 'function') {
-      fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `${name} ${options[name as 'fetch'] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${REMEDIES[name as 'fetch']}` : name)
-    }
+    if (used && typeof resolved[name as keyof typeof needed] !== 'function') fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? notAFunction(name as keyof typeof needed, options) : name)
   }
-  if (resolved.getToken !== undefined && typeof resolved.getToken !== 'function') fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "getToken" must be a function, got ${show(resolved.getToken)}` : 'getToken')
   resolved.timers ??= globalTimers
   resolved.random ??= Math.random
   resolved.now ??= Date.now
   return resolved
+}
+
+/** What is wrong with the function option `name`, and how to fix it, for the development message. */
+function notAFunction(name: 'getToken' | keyof typeof REMEDIES, options: RealtimeClientOptions): string {
+  if (name === 'getToken') return `option "getToken" must be a function, got ${show(options.getToken)}`
+  return `${name} ${options[name] === undefined ? 'is not defined in this environment' : 'must be a function'}: ${REMEDIES[name]}`
 }
 
 /** How to fix a missing constructor, for the development message. */
