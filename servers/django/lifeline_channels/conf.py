@@ -1,4 +1,4 @@
-"""Settings: `LIFELINE = {...}` in Django settings, merged once over `DEFAULTS`."""
+"""Settings: `LIFELINE = {...}` in Django settings, merged once over the defaults of `LifelineSettings`."""
 from dataclasses import dataclass, field, fields
 
 from django.core.exceptions import ImproperlyConfigured
@@ -7,6 +7,11 @@ from .channel_rules import DEFAULT_CHANNEL_RULES
 
 #: Development secret, as the mock server's: anyone can mint tokens for it. Set JWT_SECRET in production.
 DEFAULT_JWT_SECRET = "lifeline-dev-secret"
+
+
+def positive(default):
+    """A numeric option that must be a positive number (`build_settings` checks every one)."""
+    return field(default=default, metadata={"positive": True})
 
 
 @dataclass(frozen=True)
@@ -20,45 +25,44 @@ class LifelineSettings:
     #: HS256 secret of client JWTs.
     jwt_secret: str = DEFAULT_JWT_SECRET
     #: A token must expire within this from now (24 h).
-    max_token_lifetime_ms: int = 86_400_000
+    max_token_lifetime_ms: int = positive(86_400_000)
     #: Open WebSocket, SSE and long-polling connections per client address; loopback is not
     #: counted (behind a proxy on the same host every user shares its address: cap there).
-    max_connections_per_ip: int = 256
+    max_connections_per_ip: int = positive(256)
     #: Key of the server-side publish API (`Authorization: Bearer <api key>`); `None` turns it off.
     api_key: str = None
     #: Browser origins allowed to connect; `"*"` allows any. Requests without `Origin` are allowed.
     allowed_origins: tuple = ("*",)
     #: Who may subscribe and publish where; channels matching no rule are forbidden.
     channel_rules: tuple = field(default_factory=lambda: tuple(DEFAULT_CHANNEL_RULES))
-    heartbeat_ms: int = 25_000
+    heartbeat_ms: int = positive(25_000)
     #: A WebSocket that has not sent `connect` by then is closed with 4003.
-    connect_timeout_ms: int = 10_000
-    max_frame_bytes: int = 65_536
-    max_subscriptions: int = 128
+    connect_timeout_ms: int = positive(10_000)
+    max_frame_bytes: int = positive(65_536)
+    max_subscriptions: int = positive(128)
     #: Token bucket per connection: sustained commands per second, and the burst.
-    rate_per_second: float = 100
-    rate_burst: int = 200
-    ticket_ttl_ms: int = 30_000
+    rate_per_second: float = positive(100)
+    rate_burst: int = positive(200)
+    ticket_ttl_ms: int = positive(30_000)
     #: How long `POST /poll` is held when there is nothing to send; must stay below heartbeat_ms.
     #: Unset: 20 000, or 80 % of heartbeat_ms when that is shorter.
-    poll_ms: int = None
+    poll_ms: int = positive(None)
     #: Frames a long-polling session may hold unacknowledged before it is cut as a slow consumer.
-    max_queued_bytes: int = 1_048_576
-    history_size: int = 1000
-    history_ttl_ms: int = 300_000
-    idempotency_window_ms: int = 120_000
+    max_queued_bytes: int = positive(1_048_576)
+    history_size: int = positive(1000)
+    history_ttl_ms: int = positive(300_000)
+    idempotency_window_ms: int = positive(120_000)
     #: How long a request routed to another process (upstream command) waits for its answer.
-    route_timeout_ms: int = 5000
+    route_timeout_ms: int = positive(5000)
     #: How long a Redis command may take before the caller gets INTERNAL.
-    redis_timeout_ms: int = 5000
+    redis_timeout_ms: int = positive(5000)
     #: Lifetime of a process's presence liveness key, renewed every third of it: the connections of
     #: a process that died leave presence within this plus a third.
-    presence_ttl_ms: int = 10_000
+    presence_ttl_ms: int = positive(10_000)
 
 
-_POSITIVE = ("max_token_lifetime_ms", "max_connections_per_ip", "heartbeat_ms", "connect_timeout_ms", "max_frame_bytes", "max_subscriptions", "rate_per_second", "rate_burst",
-             "ticket_ttl_ms", "poll_ms", "max_queued_bytes", "history_size", "history_ttl_ms", "idempotency_window_ms",
-             "route_timeout_ms", "redis_timeout_ms", "presence_ttl_ms")
+#: The options that must be positive numbers (the numeric ones).
+POSITIVE_OPTIONS = tuple(option.name for option in fields(LifelineSettings) if option.metadata.get("positive"))
 
 
 def build_settings(overrides):
@@ -73,7 +77,7 @@ def build_settings(overrides):
     if values.get("poll_ms") is None:
         values["poll_ms"] = min(20_000, int(values.get("heartbeat_ms", LifelineSettings.heartbeat_ms) * 0.8))
     settings = LifelineSettings(**values)
-    for name in _POSITIVE:
+    for name in POSITIVE_OPTIONS:
         value = getattr(settings, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ImproperlyConfigured(f"LIFELINE[{name.upper()!r}] must be a positive number, got {value!r}")

@@ -2,22 +2,14 @@
 import uuid
 
 from tests.conftest import run
+from tests.support.channels import api_publish, first_message_after_subscribing, publish_numbered, subscribed
 from tests.support.clients import WsClient
-from tests.support.http_client import request
-from tests.support.tokens import API_KEY, token
-
-
-async def api_publish(server, channel, data, event="update", key=None):
-    body = {"channel": channel, "event": event, "data": data, **({"key": key} if key else {})}
-    answer = await request("POST", f"{server.url}/publish", {"Authorization": f"Bearer {API_KEY}"}, body)
-    assert answer.status == 200, answer.body
-    return answer.json()
+from tests.support.tokens import token
 
 
 def test_subscribe_receives_publications_in_order_with_offsets_increasing_by_one(server, channel):
     async def scenario():
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel)
+        client, reply = await subscribed(server, channel)
         for n in range(1, 6):
             await api_publish(server, channel, {"n": n})
         messages = await client.messages(5)
@@ -35,27 +27,20 @@ def test_subscribe_receives_publications_in_order_with_offsets_increasing_by_one
 
 def test_without_since_the_cursor_is_the_latest_position_and_only_live_messages_follow(server, channel):
     async def scenario():
-        first = await api_publish(server, channel, {"n": 1})
-        await api_publish(server, channel, {"n": 2})
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel)
-        await api_publish(server, channel, {"n": 3})
-        message = (await client.messages(1))[0]
-        client.close()
-        return first, reply, message
+        await publish_numbered(server, channel, (1, 2))
+        return await first_message_after_subscribing(server, channel, {"n": 3})
 
-    first, reply, message = run(scenario())
-    epoch = first["position"]["epoch"]
+    reply, third, message = run(scenario())
+    epoch = third["position"]["epoch"]
     assert reply["result"] == {"position": {"epoch": epoch, "offset": 2}, "recovered": True}
     assert message["data"] == {"n": 3} and message["pos"]["offset"] == 3
 
 
 def test_since_replays_what_was_missed_after_the_reply_then_continues_live(server, channel):
     async def scenario():
-        outcomes = [await api_publish(server, channel, {"n": n}) for n in range(1, 6)]
+        outcomes = await publish_numbered(server, channel, range(1, 6))
         epoch = outcomes[0]["position"]["epoch"]
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel, since={"epoch": epoch, "offset": 2})
+        client, reply = await subscribed(server, channel, since={"epoch": epoch, "offset": 2})
         replayed = await client.messages(3)
         await api_publish(server, channel, {"n": 6})
         live = await client.messages(1)
@@ -72,9 +57,8 @@ def test_since_from_another_epoch_replays_the_current_epoch_from_its_start_unrec
     # An epoch the channel no longer has (Redis restarted empty, say) while the current epoch is
     # still held whole: everything since the new epoch began comes back, flagged as not recovered.
     async def scenario():
-        outcomes = [await api_publish(server, channel, {"n": n}) for n in (1, 2)]
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel, since={"epoch": "gone", "offset": 7})
+        outcomes = await publish_numbered(server, channel, (1, 2))
+        client, reply = await subscribed(server, channel, since={"epoch": "gone", "offset": 7})
         replayed = await client.messages(2)
         client.close()
         return outcomes[0]["position"]["epoch"], reply, replayed
@@ -86,9 +70,8 @@ def test_since_from_another_epoch_replays_the_current_epoch_from_its_start_unrec
 
 def test_since_from_another_epoch_once_history_was_trimmed_starts_at_the_latest_position(server, channel):
     async def scenario():
-        outcomes = [await api_publish(server, channel, {"n": n}) for n in range(1, 23)]
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel, since={"epoch": "gone", "offset": 7})
+        outcomes = await publish_numbered(server, channel, range(1, 23))
+        client, reply = await subscribed(server, channel, since={"epoch": "gone", "offset": 7})
         client.close()
         return outcomes[-1], reply
 
@@ -99,8 +82,7 @@ def test_since_from_another_epoch_once_history_was_trimmed_starts_at_the_latest_
 def test_since_ahead_of_the_channel_is_not_recovered(server, channel):
     async def scenario():
         latest = await api_publish(server, channel, {"n": 1})
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel, since={"epoch": latest["position"]["epoch"], "offset": 9})
+        client, reply = await subscribed(server, channel, since={"epoch": latest["position"]["epoch"], "offset": 9})
         client.close()
         return latest, reply
 
@@ -111,10 +93,9 @@ def test_since_ahead_of_the_channel_is_not_recovered(server, channel):
 def test_since_past_the_trimmed_history_is_not_recovered(server, channel):
     # The test servers keep 20 messages per channel.
     async def scenario():
-        outcomes = [await api_publish(server, channel, {"n": n}) for n in range(1, 26)]
+        outcomes = await publish_numbered(server, channel, range(1, 26))
         epoch = outcomes[0]["position"]["epoch"]
-        client = await WsClient.open(server, token())
-        trimmed = await client.command("subscribe", channel=channel, since={"epoch": epoch, "offset": 2})
+        client, trimmed = await subscribed(server, channel, since={"epoch": epoch, "offset": 2})
         await client.command("unsubscribe", channel=channel)
         kept = await client.command("subscribe", channel=channel, since={"epoch": epoch, "offset": 5})
         replayed = await client.messages(20)

@@ -4,8 +4,8 @@ import time
 import uuid
 
 from tests.conftest import run
+from tests.support.channels import api_publish
 from tests.support.clients import SseClient, WsClient
-from tests.test_channels import api_publish
 from tests.support.tokens import token
 
 

@@ -2,10 +2,10 @@
 import asyncio
 
 from tests.conftest import run
+from tests.support.channels import api_publish
 from tests.support.clients import PollClient, bearer
 from tests.support.http_client import request
 from tests.support.tokens import token
-from tests.test_channels import api_publish
 
 CONNECT = {"id": 1, "type": "connect", "v": 1}
 

@@ -2,11 +2,11 @@
 import pytest
 
 from tests.conftest import SERVER_ENV, run
+from tests.support.channels import api_publish
 from tests.support.clients import WsClient
 from tests.support.http_client import request
 from tests.support.processes import DaphneProcess, RedisProcess
 from tests.support.tokens import API_KEY, token
-from tests.test_channels import api_publish
 
 
 @pytest.fixture

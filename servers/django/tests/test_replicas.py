@@ -3,9 +3,9 @@ commands, polls) accepted by the process that does not hold the session."""
 import asyncio
 
 from tests.conftest import run
+from tests.support.channels import api_publish
 from tests.support.clients import PollClient, SseClient, WsClient
 from tests.support.tokens import token
-from tests.test_channels import api_publish
 
 COUNT = 60
 

@@ -1,20 +1,12 @@
 """`subscribe` with `rewind: n`: the channel's last n messages after the reply, then live ones."""
 from tests.conftest import run
+from tests.support.channels import api_publish, first_message_after_subscribing, publish_numbered, subscribed
 from tests.support.clients import PollClient, WsClient
-from tests.test_channels import api_publish
 from tests.support.tokens import token
 
 
 def test_rewind_on_an_empty_channel_answers_the_start_and_replays_nothing(server, channel):
-    async def scenario():
-        client = await WsClient.open(server, token())
-        reply = await client.command("subscribe", channel=channel, rewind=3)
-        first = await api_publish(server, channel, {"n": 1})
-        message = (await client.messages(1))[0]
-        client.close()
-        return reply, first, message
-
-    reply, first, message = run(scenario())
+    reply, first, message = run(first_message_after_subscribing(server, channel, {"n": 1}, rewind=3))
     epoch = first["position"]["epoch"]
     assert reply["result"] == {"position": {"epoch": epoch, "offset": 0}, "recovered": True}
     # The first message after the reply is the live one: nothing was replayed before it.
@@ -23,7 +15,7 @@ def test_rewind_on_an_empty_channel_answers_the_start_and_replays_nothing(server
 
 def test_rewind_replays_the_last_n_with_their_meta_after_a_cursor_just_before_them_then_live(servers, channel):
     async def scenario():
-        outcomes = [await api_publish(servers[0], channel, {"n": n}) for n in range(1, 6)]
+        outcomes = await publish_numbered(servers[0], channel, range(1, 6))
         watcher = await WsClient.open(servers[0], token("grace"))
         await watcher.command("subscribe", channel=channel, since={"epoch": outcomes[0]["position"]["epoch"], "offset": 0})
         stored = await watcher.messages(5)
@@ -44,13 +36,11 @@ def test_rewind_replays_the_last_n_with_their_meta_after_a_cursor_just_before_th
 
 def test_a_rewind_larger_than_history_replays_all_of_it_and_since_wins_over_rewind(server, channel):
     async def scenario():
-        outcomes = [await api_publish(server, channel, {"n": n}) for n in range(1, 4)]
+        outcomes = await publish_numbered(server, channel, range(1, 4))
         epoch = outcomes[0]["position"]["epoch"]
-        everything = await WsClient.open(server, token())
-        whole = await everything.command("subscribe", channel=channel, rewind=2**53 - 1)
+        everything, whole = await subscribed(server, channel, rewind=2**53 - 1)
         all_of_it = await everything.messages(3)
-        resumer = await WsClient.open(server, token())
-        resumed = await resumer.command("subscribe", channel=channel, since={"epoch": epoch, "offset": 2}, rewind=3)
+        resumer, resumed = await subscribed(server, channel, since={"epoch": epoch, "offset": 2}, rewind=3)
         after_since = await resumer.messages(1)
         await api_publish(server, channel, {"n": 4})
         next_everything = await everything.messages(1)

@@ -11,7 +11,7 @@
 import os
 import secrets
 
-from lifeline_channels.conf import LifelineSettings
+from lifeline_channels.conf import POSITIVE_OPTIONS
 
 DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(32)
@@ -23,7 +23,7 @@ MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 DATABASES = {}
 USE_TZ = True
 
-_NUMERIC = {name for name, value in LifelineSettings.__dataclass_fields__.items() if value.type in (int, float)}
+_NUMERIC = set(POSITIVE_OPTIONS)
 
 
 def _lifeline_from_env(environ):
