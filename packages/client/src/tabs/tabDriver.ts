@@ -74,7 +74,6 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
         return { send, close() {} }
       },
       token: () => undefined,
-      push: (from, frame) => (frame instanceof RealtimeError ? events.emit('error', frame) : parts.push(from, frame)),
       lost: relink,
     })
     connection.open(undefined).then(() => {
@@ -150,13 +149,14 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
       if (member) return post({ start: 1 })
       show({ ...IDLE, status: 'connecting' })
       join()
-      const target = options.lifecycleTarget === undefined ? globalThis : options.lifecycleTarget
+      const { lifecycleTarget: target = globalThis } = options
       const listen = { signal: (listening = new AbortController()).signal }
-      const back = (event: Event) => member || (event as PageTransitionEvent).persisted === false || join()
+      // Leaves on `pagehide` and `freeze` (a leader hands over at once); a page shown again from the
+      // back/forward cache, or resumed, joins again.
+      const onPage = ({ type }: Event) => (type === 'pagehide' || type === 'freeze' ? leave() : member || join())
       // `freeze` and `resume` are fired at the document, the others at the window.
       for (const on of [target, target && (globalThis as { document?: EventTarget }).document]) {
-        for (const type of ['pagehide', 'freeze']) on?.addEventListener?.(type, leave, listen)
-        for (const type of ['pageshow', 'resume']) on?.addEventListener?.(type, back, listen)
+        for (const type of ['pagehide', 'freeze', 'pageshow', 'resume']) on?.addEventListener?.(type, onPage, listen)
       }
     },
     // Only `disconnect()` stops a tab: the leader's terminal errors reach it as the leader's state.
@@ -166,6 +166,6 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
       show({ ...snapshot, status: 'disconnected', transport: undefined, retryAt: undefined, error: undefined, role: undefined })
       outbox.rejectAll(new RealtimeError('CLIENT_CLOSED'))
     },
-    backoff: (attempt, error) => hub.backoff(attempt, error),
+    backoff: hub.backoff,
   }
 }

@@ -1,4 +1,7 @@
 import type { Share } from '../share'
+
+// Only `process.env.NODE_ENV`, which bundlers replace; the browser client has no Node typings.
+declare const process: { env: { NODE_ENV?: string } }
 import { tabDriver } from './tabDriver'
 
 export interface TabSharingOptions {
@@ -26,7 +29,11 @@ export interface TabSharingOptions {
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#sharing-one-connection-across-tabs
  */
 export function tabSharing({ key, locks = globalThis.navigator?.locks, BroadcastChannel = globalThis.BroadcastChannel }: TabSharingOptions): Share {
-  if (typeof key !== 'string' || !key) throw new TypeError('tabSharing: needs a key, such as the signed-in user id: tabs share only with their own user')
+  if (typeof key !== 'string' || !key) {
+    // The guidance only in development builds: bundlers fold this condition and drop it from
+    // production ones (the `typeof` guard keeps a page loaded without a bundler working).
+    throw new TypeError(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'tabSharing: needs a key, such as the signed-in user id: tabs share only with their own user' : 'tabSharing: key')
+  }
   return (options, parts, kit) =>
     // Without both, the tabs cannot find each other: each connects on its own.
     locks && BroadcastChannel ? tabDriver(options, parts, kit, { name: `lifeline ${key} ${options.url}`, locks, BroadcastChannel }) : new kit.Connector(options, parts)

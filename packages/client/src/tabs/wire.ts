@@ -30,5 +30,8 @@ export type Wire =
   /** An `error` event of the shared connection, for every tab. */
   | { error: ErrorBody }
 
-/** An error as data, for a reply frame or a snapshot (code, message, `retryAfterMs`). */
-export const errorBody = ({ code, message, retryAfterMs }: RealtimeError): ErrorBody => ({ code: code as ErrorBody['code'], message, retryAfterMs })
+/**
+ * An error as data, for a reply frame or a snapshot: its own fields (`code`, `retryAfterMs`, …) and
+ * its message, which an Error does not enumerate.
+ */
+export const errorBody = (error: RealtimeError): ErrorBody => ({ ...error, message: error.message }) as ErrorBody
