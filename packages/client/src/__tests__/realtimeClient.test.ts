@@ -147,6 +147,21 @@ describe('RealtimeClient', () => {
     expect(client.getSnapshot().status).toBe('connected')
   })
 
+  it('gives a slow link four round trips to answer its ping, so it pings it sooner', async () => {
+    // Every frame from the server arrives 500 ms late: a round trip of 500 ms, 2 s to answer, so
+    // the ping goes out after 8 s of silence (9 s on a fast link).
+    const network = testNetwork({ heartbeatMs: 600_000 })
+    network.mock.faults.webSocketDelayMs = 500
+    const { client } = testClient({}, network)
+    client.connect()
+    await settle(500)
+    expect(client.stats()).toMatchObject({ status: 'connected', rttMs: 500 })
+    await settle(7999)
+    expect(network.sent('ping')).toEqual([])
+    await settle(1)
+    expect(network.sent('ping')).toHaveLength(1)
+  })
+
   it('finds a link gone silent within livenessMs, drops it and reconnects', async () => {
     const { network, client, errors } = testClient({ reconnectDelay: () => 100 })
     client.connect()
