@@ -28,7 +28,9 @@ class WebSocketLink:
         return True
 
     def keepalive(self):
-        pass  # daphne sends WebSocket-level pings on its own
+        # daphne sends WebSocket-level pings on its own, and like the session only after
+        # --ping-interval without a frame from the client.
+        pass
 
     def close(self, code, reason):
         self._close_code = code
