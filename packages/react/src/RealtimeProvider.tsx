@@ -1,5 +1,5 @@
 import { refCount, type RealtimeClient, type RefCount } from '@lifeline/client'
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, type ReactNode } from './reactApi'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
 import { sharedAcrossCopies } from './sharedAcrossCopies'

@@ -1,7 +1,8 @@
 import type { Channel, ChannelMap, ChannelState, RealtimeClient, SubscribeOptions } from '@lifeline/client'
-import { useCallback, useEffect, useSyncExternalStore } from 'react'
+import { useEffect } from './reactApi'
 import type { EventsOf, RegisteredChannels } from './register'
 import { useRealtimeClient } from './useRealtimeClient'
+import { useSource } from './useSource'
 
 export interface ChannelHookOptions<Channels extends ChannelMap = RegisteredChannels> extends SubscribeOptions {
   /**
@@ -34,10 +35,10 @@ export function useChannel<N extends string, Channels extends ChannelMap = Regis
   // Deliberately not dependencies: the options of the render that starts the subscription apply, and
   // a new option object on every render (an inline `{ data }`) must not subscribe again.
   useEffect(() => (enabled ? channel.subscribe({ rewind, presence }) : undefined), [channel, enabled])
-  const onStoreChange = useCallback((listener: () => void) => channel.onState(listener), [channel])
-  const state = useSyncExternalStore(
-    onStoreChange,
-    () => channel.state,
+  const state = useSource(
+    channel,
+    (source, onStoreChange) => source.onState(onStoreChange),
+    (source) => source.state,
     () => IDLE_CHANNEL,
   )
   return { channel, state }

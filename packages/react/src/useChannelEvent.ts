@@ -1,5 +1,5 @@
 import type { ChannelMap, MessageMeta, NotCatchAll } from '@lifeline/client'
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef } from './reactApi'
 import type { EventName, EventsOf, RegisteredChannels } from './register'
 import { useChannel, type ChannelHookOptions } from './useChannel'
 

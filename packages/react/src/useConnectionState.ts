@@ -1,7 +1,8 @@
 import { IDLE_SNAPSHOT, type ChannelMap, type ConnectionSnapshot, type RealtimeClient } from '@lifeline/client'
-import { useCallback, useRef, useSyncExternalStore } from 'react'
+import { useRef } from './reactApi'
 import type { RegisteredChannels } from './register'
 import { useRealtimeClient } from './useRealtimeClient'
+import { useSource } from './useSource'
 
 const identity = <T,>(value: T) => value
 
@@ -33,10 +34,10 @@ export function useConnectionState<T = ConnectionSnapshot, Channels extends Chan
     if (previous?.snapshot !== snapshot || previous.selector !== selector) last.current = { snapshot, selector, selected: selector(snapshot) }
     return last.current!.selected
   }
-  const onStoreChange = useCallback((listener: () => void) => client.onState(listener), [client])
-  return useSyncExternalStore(
-    onStoreChange,
-    () => select(client.getSnapshot()),
+  return useSource(
+    client,
+    (source, onStoreChange) => source.onState(onStoreChange),
+    (source) => select(source.getSnapshot()),
     () => select(IDLE_SNAPSHOT),
   )
 }

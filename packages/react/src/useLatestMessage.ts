@@ -1,5 +1,5 @@
 import type { Channel, ChannelMap, NotCatchAll } from '@lifeline/client'
-import { useState } from 'react'
+import { useState } from './reactApi'
 import type { EventName, EventsOf, RegisteredChannels } from './register'
 import type { ChannelHookOptions } from './useChannel'
 import { useChannelEvent } from './useChannelEvent'

@@ -1,7 +1,7 @@
 import type { ChannelMap, PresenceMember } from '@lifeline/client'
-import { useCallback, useSyncExternalStore } from 'react'
 import type { RegisteredChannels } from './register'
 import { useChannel, type ChannelHookOptions } from './useChannel'
+import { useSource } from './useSource'
 
 export interface PresenceHookOptions<Channels extends ChannelMap = RegisteredChannels> extends Pick<ChannelHookOptions<Channels>, 'enabled' | 'client'> {
   /** What this connection joins with (any JSON, at most 1 KiB), read when the subscription starts. */
@@ -22,10 +22,10 @@ const NOBODY: readonly PresenceMember[] = []
  */
 export function usePresence<N extends string, Channels extends ChannelMap = RegisteredChannels>(name: N, { data, ...options }: PresenceHookOptions<Channels> = {}): readonly PresenceMember[] {
   const { channel } = useChannel(name, { ...options, presence: data === undefined ? true : { data } })
-  const onStoreChange = useCallback((listener: () => void) => channel.presence.on('change', listener), [channel])
-  return useSyncExternalStore(
-    onStoreChange,
-    () => channel.presence.members(),
+  return useSource(
+    channel.presence,
+    (presence, onStoreChange) => presence.on('change', onStoreChange),
+    (presence) => presence.members(),
     () => NOBODY,
   )
 }

@@ -1,5 +1,5 @@
 import type { ChannelMap, PublishResult } from '@lifeline/client'
-import { useCallback } from 'react'
+import { useCallback } from './reactApi'
 import type { EventName, EventsOf, RegisteredChannels } from './register'
 import type { ChannelHookOptions } from './useChannel'
 import { useRealtimeClient } from './useRealtimeClient'

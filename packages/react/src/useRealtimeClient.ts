@@ -1,10 +1,8 @@
 import type { ChannelMap, RealtimeClient } from '@lifeline/client'
-import { useContext } from 'react'
+import { useContext } from './reactApi'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
 
-// Only `process.env.NODE_ENV`, which bundlers replace: this package has no Node typings.
-declare const process: { env: { NODE_ENV?: string } }
 
 /**
  * The client passed in, else the one from the nearest {@link RealtimeProvider}.
