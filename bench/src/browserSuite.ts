@@ -1,6 +1,6 @@
 import { createFaultProxy, createServer } from '@lifeline/mock-server'
 import { launchBrowser, type Browser } from '@lifeline/testkit'
-import { docsLocations, startNginx } from '../../packages/client/test/support/nginx'
+import { docsLocations, startNginx } from '@lifeline/testkit/tools'
 import { AnnouncingBroker } from './announcingBroker'
 import { BENCH_JWT_SECRET } from './benchServer'
 import type { BenchSection } from './benchSection'

@@ -1,5 +1,5 @@
 import type { Browser, Engine, Page } from '@lifeline/testkit'
-import type { Nginx } from '../../packages/client/test/support/nginx'
+import type { Nginx } from '@lifeline/testkit/tools'
 import type { BrowserStage } from './browserStage'
 import { benchChannel, eventAfter, openBenchPage } from './openBenchPage'
 

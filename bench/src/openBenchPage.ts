@@ -1,5 +1,5 @@
 import type { Browser, Engine, Page } from '@lifeline/testkit'
-import type { Nginx } from '../../packages/client/test/support/nginx'
+import type { Nginx } from '@lifeline/testkit/tools'
 
 /** Bound on any one wait in a page: past the connect timeout, the liveness window and a reconnect. */
 export const WAIT_MS = 45_000
