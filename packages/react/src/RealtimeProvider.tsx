@@ -2,7 +2,6 @@ import { refCount, type RealtimeClient, type RefCount } from '@lifeline/client'
 import { useEffect, type ReactNode } from './reactApi'
 import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
-import { sharedAcrossCopies } from './sharedAcrossCopies'
 
 export interface RealtimeProviderProps {
   /** Made outside React (module scope or a ref), so re-renders never make a second one. */
@@ -25,10 +24,12 @@ const timing = {
   },
 }
 
-// Providers from two copies of this package count their mounts together, so one copy's unmount
-// does not disconnect a client the other copy still shows. (Not 'provider-mounts': the entries of
-// older copies, under that name, had another shape.)
-const mounts = sharedAcrossCopies('provider-holds', () => new WeakMap<RealtimeClient<RegisteredChannels>, RefCount>())
+/**
+ * Where a client's mounts are counted: on the client itself, under a registered symbol, so providers
+ * from two copies of this package (a dependency that pins another version) count together, and one
+ * copy's unmount does not disconnect a client the other copy still shows.
+ */
+const MOUNTS = Symbol.for('@lifeline/react/mounts')
 
 /**
  * Gives the hooks below it a client.
@@ -40,8 +41,7 @@ const mounts = sharedAcrossCopies('provider-holds', () => new WeakMap<RealtimeCl
 export function RealtimeProvider({ client, autoConnect = true, children }: RealtimeProviderProps) {
   useEffect(() => {
     if (!autoConnect) return
-    let hold = mounts.get(client)
-    if (!hold) mounts.set(client, (hold = refCount(() => client.disconnect(), timing)))
+    const hold = ((client as { [MOUNTS]?: RefCount })[MOUNTS] ??= refCount(() => client.disconnect(), timing))
     // StrictMode mounts, unmounts and mounts again: the second mount's hold cancels the release of
     // the fake unmount, and connect() is a no-op while connecting, so one connection results.
     const release = hold()

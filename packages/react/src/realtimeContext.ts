@@ -1,11 +1,18 @@
 import type { RealtimeClient } from '@lifeline/client'
 import { createContext, type Context } from './reactApi'
 import type { RegisteredChannels } from './register'
-import { sharedAcrossCopies } from './sharedAcrossCopies'
 
-/** The React context holding the client; see {@link RealtimeProvider}. One for every copy of this package. */
-export const RealtimeContext: Context<RealtimeClient<RegisteredChannels> | null> = sharedAcrossCopies('context', () => createContext<RealtimeClient<RegisteredChannels> | null>(null))
-// Only `process.env.NODE_ENV`, which bundlers replace: this package has no Node typings.
+// Only `process.env.NODE_ENV`, which bundlers replace (as in React's own entry point, so wherever
+// React runs it is replaced); this package has no Node typings.
 declare const process: { env: { NODE_ENV?: string } }
-// Its name in React DevTools, in development builds (production builds fold this away).
-if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') RealtimeContext.displayName = 'RealtimeContext'
+
+type ClientContext = Context<RealtimeClient<RegisteredChannels> | null>
+
+// Kept on globalThis under a registered symbol: two copies of this package in one bundle (a
+// dependency that pins another version) still share one context, so hooks find the provider.
+const registry = globalThis as Record<symbol, ClientContext | undefined>
+
+/** The React context holding the client; see {@link RealtimeProvider}. */
+export const RealtimeContext: ClientContext = (registry[Symbol.for('@lifeline/react/context')] ??= createContext<RealtimeClient<RegisteredChannels> | null>(null))
+// Its name in React DevTools, in development builds only (production builds drop this line).
+if (process.env.NODE_ENV !== 'production') RealtimeContext.displayName = 'RealtimeContext'

@@ -4,12 +4,10 @@ import type { RegisteredChannels } from './register'
 import { useRealtimeClient } from './useRealtimeClient'
 import { useSource } from './useSource'
 
-const identity = <T,>(value: T) => value
-
 /** The last selection, reused while neither the snapshot nor the selector changed. */
 interface Selection<T> {
   snapshot: ConnectionSnapshot
-  selector: (snapshot: ConnectionSnapshot) => T
+  selector: ((snapshot: ConnectionSnapshot) => T) | undefined
   selected: T
 }
 
@@ -21,7 +19,7 @@ interface Selection<T> {
  * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/react.md#useconnectionstate
  */
 export function useConnectionState<T = ConnectionSnapshot, Channels extends ChannelMap = RegisteredChannels>(
-  selector: (snapshot: ConnectionSnapshot) => T = identity as never,
+  selector?: (snapshot: ConnectionSnapshot) => T,
   options: { client?: RealtimeClient<Channels> } = {},
 ): T {
   const client = useRealtimeClient(options.client)
@@ -31,7 +29,7 @@ export function useConnectionState<T = ConnectionSnapshot, Channels extends Chan
   // reads props) is applied at once rather than serving a selection made with the old one.
   const select = (snapshot: ConnectionSnapshot): T => {
     const previous = last.current
-    if (previous?.snapshot !== snapshot || previous.selector !== selector) last.current = { snapshot, selector, selected: selector(snapshot) }
+    if (previous?.snapshot !== snapshot || previous.selector !== selector) last.current = { snapshot, selector, selected: selector ? selector(snapshot) : (snapshot as T) }
     return last.current!.selected
   }
   return useSource(

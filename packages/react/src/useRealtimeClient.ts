@@ -4,6 +4,10 @@ import { RealtimeContext } from './realtimeContext'
 import type { RegisteredChannels } from './register'
 
 
+// Only `process.env.NODE_ENV`, which bundlers replace (as in React's own entry point, so wherever
+// React runs it is replaced); this package has no Node typings.
+declare const process: { env: { NODE_ENV?: string } }
+
 /**
  * The client passed in, else the one from the nearest {@link RealtimeProvider}.
  * @example
@@ -16,9 +20,8 @@ export function useRealtimeClient<Channels extends ChannelMap = RegisteredChanne
   const fromContext = useContext(RealtimeContext)
   const resolved = client ?? (fromContext as RealtimeClient<Channels> | null)
   if (!resolved) {
-    // The guidance only in development builds: bundlers drop it from production ones (and fold the
-    // `typeof` guard, which keeps a page without a bundler, where there is no `process`, working).
-    throw new TypeError(typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? '[lifeline] No RealtimeClient: wrap the tree in <RealtimeProvider client={client}> or pass { client } to the hook.' : '[lifeline] No RealtimeClient')
+    // The guidance only in development builds: bundlers drop it from production ones.
+    throw new TypeError(process.env.NODE_ENV !== 'production' ? '[lifeline] No RealtimeClient: wrap the tree in <RealtimeProvider client={client}> or pass { client } to the hook.' : '[lifeline] No RealtimeClient')
   }
   return resolved
 }
