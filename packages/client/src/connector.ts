@@ -16,7 +16,7 @@ import { TransportChoice } from './transportChoice'
 import { transportMemory } from './transportMemory'
 import type { ClientEvents } from './types'
 
-/** The private event behind `subscribe`: the snapshot changed. */
+/** The private event behind `onState`: the snapshot changed. */
 export const kChange = Symbol('change')
 
 export type ClientEmitter = Emitter<ClientEvents & { [kChange]: void }>
