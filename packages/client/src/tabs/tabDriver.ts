@@ -40,7 +40,7 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   let member: { channel: BroadcastChannel; abort: AbortController } | undefined
   /** The leader connection linked to (`leader session`), and the link to it with its transport's receiver. */
   let linked: string | undefined
-  let link: { connection: Connection; id: string; receive(frame: unknown): void } | undefined
+  let link: { id: string; receive(frame: unknown): void } | undefined
   let links = 0
   /** Removes the page listeners `start()` added. */
   let listening = new AbortController()
@@ -62,12 +62,12 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   /** Links to the hub of `leader`: current once the hub answers the handshake, made again if it drops. */
   function linkTo(leader: string): void {
     const linkId = `${id}.${++links}`
-    const relink = () => link?.connection === connection && linkTo(leader)
+    const relink = () => link?.id === linkId && linkTo(leader)
     const connection: Connection = new kit.Connection('websocket', {
       ...options,
       ...parts,
       transport(context) {
-        link = { connection, id: linkId, receive: context.receive }
+        link = { id: linkId, receive: context.receive }
         const send = (frame: unknown) => post({ to: leader, from: linkId, frame: frame as never })
         // The handshake is the transport's to send, as the WebSocket transport does on `open`.
         send(context.connect)
