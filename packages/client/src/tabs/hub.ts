@@ -9,7 +9,7 @@ import { errorBody, type Wire } from './wire'
 /** One server subscription, shared by every link subscribed to its channel. */
 interface Feed {
   /** Links that get its frames: each once its subscribe was answered. */
-  links: Set<string>
+  links: string[]
   /**
    * The position of the last frame passed on to the links (at first the subscription's cursor): the
    * stream brings every message after it, from the subscription or from the replay of a newer one.
@@ -82,7 +82,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     const feed = feeds.get(frame.channel)
     if (!feed) return
     if (frame.type === 'message') feed.pos = frame.pos
-    post({ links: [...feed.links], frame })
+    post({ links: feed.links, frame })
     // The server ended it: each tab's channel shows the error and subscribes again from its own position.
     if (frame.type === 'unsubscribed') feeds.delete(frame.channel)
   }
@@ -115,12 +115,12 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     const pos = feed?.pos
     // At or after the last frame passed on (or no position at all): the stream brings the rest.
     if (pos && !rewind && !presence && (!since || (since.epoch === pos.epoch && since.offset >= pos.offset))) {
-      feed!.links.add(link)
+      feed!.links.push(link)
       return reply(undefined, { position: since ?? pos, recovered: true })
     }
     // Commands are answered in order: the subscribe below is handled once this is.
     if (feed) on.request({ type: 'unsubscribe', channel: name }, noop)
-    else feeds.set(name, (feed = { links: new Set() }))
+    else feeds.set(name, (feed = { links: [] }))
     const joined = feed
     joined.queued = []
     joined.presence ??= presence
@@ -139,7 +139,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
       } else {
         const subscribed = result as SubscribeResult
         joined.pos = subscribed.position
-        joined.links.add(link)
+        joined.links.push(link)
         reply(undefined, since && subscribed.recovered ? { ...subscribed, position: since } : subscribed)
       }
       for (const [, handle] of queued) handle()
@@ -150,9 +150,9 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
   function leave(match: (link: string) => boolean, only?: string): void {
     for (const [name, feed] of feeds) {
       if (only && name !== only) continue
-      for (const link of feed.links) if (match(link)) feed.links.delete(link)
+      feed.links = feed.links.filter((link) => !match(link))
       feed.queued = feed.queued?.filter(([link]) => !match(link))
-      if (feed.links.size || feed.queued) continue
+      if (feed.links.length || feed.queued) continue
       feeds.delete(name)
       connection?.request({ type: 'unsubscribe', channel: name }, noop)
     }
