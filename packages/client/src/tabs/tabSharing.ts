@@ -1,8 +1,8 @@
 import type { Share } from '../share'
+import { tabDriver } from './tabDriver'
 
 // Only `process.env.NODE_ENV`, which bundlers replace; the browser client has no Node typings.
 declare const process: { env: { NODE_ENV?: string } }
-import { tabDriver } from './tabDriver'
 
 export interface TabSharingOptions {
   /**
