@@ -177,7 +177,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
       open.onmessage = ({ data }: MessageEvent<Wire>) => {
         if ('hello' in data) announce()
         else if ('start' in data) connector.started || connector.start()
-        else if ('to' in data && data.to === id) command(data.from, data.frame)
+        else if ('from' in data) command(data.from, data.frame)
       }
       // Gone without a word: the next leader's announcement moves every tab over.
       signal.addEventListener('abort', () => {

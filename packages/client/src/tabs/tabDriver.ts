@@ -59,16 +59,16 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
     }
   }
 
-  /** Links to the hub of `leader`: current once the hub answers the handshake, made again if it drops. */
-  function linkTo(leader: string): void {
+  /** Links to the leader's hub: current once the hub answers the handshake, made again if it drops. */
+  function linkToLeader(): void {
     const linkId = `${id}.${++links}`
-    const relink = () => link?.id === linkId && linkTo(leader)
+    const relink = () => link?.id === linkId && linkToLeader()
     const connection: Connection = new kit.Connection('websocket', {
       ...options,
       ...parts,
       transport(context) {
         link = { id: linkId, receive: context.receive }
-        const send = (frame: unknown) => post({ to: leader, from: linkId, frame: frame as never })
+        const send = (frame: unknown) => post({ from: linkId, frame: frame as never })
         // The handshake is the transport's to send, as the WebSocket transport does on `open`.
         send(context.connect)
         return { send, close() {} }
@@ -93,7 +93,7 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
         linked = next
         link = undefined
         current.set(undefined)
-        if (next) linkTo(leader)
+        if (next) linkToLeader()
       }
       const state = { ...message.snapshot, role: leader === id ? ('leader' as const) : ('follower' as const) }
       const json = JSON.stringify(state)

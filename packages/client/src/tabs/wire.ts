@@ -23,8 +23,12 @@ export type Wire =
    * state and figures: on election, on every change, on request.
    */
   | { leader: string; session: string | undefined; snapshot: SnapshotWire; figures: StatsWire }
-  /** A command from link `from` to the leader `to`. */
-  | { to: string; from: string; frame: Command }
+  /**
+   * A command from link `from` to the leader. Only the leading tab's hub has the channel open (it
+   * closes it before its lock can pass on), so no other tab answers it; a command sent to the leader
+   * before, heard by the next, is served like any link's, and the tab's next link replaces that one.
+   */
+  | { from: string; frame: Command }
   /** A frame from the leader for the links listed in `links`. */
   | { links: string[]; frame: ServerFrame }
   /** An `error` event of the shared connection, for every tab. */
