@@ -2,6 +2,7 @@ import type { Claims, TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
 import type { ChannelAction } from './channelRules'
 import type { Clock } from './clock'
+import type { Heartbeat } from './heartbeat'
 import type { MessageFrames } from './messageFrames'
 import type { Metrics } from './metrics'
 import type { RateLimit } from './rateLimiter'
@@ -26,6 +27,8 @@ export interface EngineContext {
   metrics: Metrics
   /** Serializes each publication's `message` frame once for all its subscribers. */
   frames: MessageFrames
+  /** Beats every open session with the one timer of the engine. */
+  heartbeat: Heartbeat
   /** Judges the send buffers of the sessions that sent, once per event-loop turn. */
   bufferWatch: SendBufferWatch
   verify: TokenVerifier

@@ -8,13 +8,24 @@ import type { Clock } from './clock'
 const FLOOD_REJECTIONS = 1000
 const FLOOD_WINDOW_MS = 10_000
 
-/** Counts one session's rate-limited frames: `true` once they reach the flood threshold within the window. */
-export function floodGuard(clock: Clock): () => boolean {
-  let flood = { since: 0, rejected: 0 }
-  return () => {
-    const now = clock.now()
-    if (now - flood.since > FLOOD_WINDOW_MS) flood = { since: now, rejected: 0 }
-    flood.rejected += 1
-    return flood.rejected >= FLOOD_REJECTIONS
+/** Counts one session's rate-limited frames: `isFlooding()` is `true` once they reach the flood threshold within the window. */
+export class FloodGuard {
+  readonly #clock: Clock
+  #since = 0
+  #rejected = 0
+
+  constructor(clock: Clock) {
+    this.#clock = clock
+  }
+
+  /** Counts one more rate-limited frame. */
+  isFlooding(): boolean {
+    const now = this.#clock.now()
+    if (now - this.#since > FLOOD_WINDOW_MS) {
+      this.#since = now
+      this.#rejected = 0
+    }
+    this.#rejected += 1
+    return this.#rejected >= FLOOD_REJECTIONS
   }
 }

@@ -5,6 +5,7 @@ import { channelAuthorizer, channelMatcher, DEFAULT_CHANNEL_RULES } from './chan
 import { systemClock } from './clock'
 import { ConnectionCap } from './connectionCap'
 import { DEFAULT_JWT_SECRET, type EngineOptions, type HttpAnswer } from './engineOptions'
+import { Heartbeat } from './heartbeat'
 import { httpError } from './httpError'
 import { MemoryBroker } from './memoryBroker'
 import { stripUndefined } from './stripUndefined'
@@ -74,6 +75,7 @@ export class ProtocolEngine {
       clock,
       metrics: this.metrics,
       frames: new MessageFrames(),
+      heartbeat: new Heartbeat(clock, limits.heartbeatMs),
       bufferWatch: new SendBufferWatch(log),
       verify: this.#verify,
       authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),

@@ -2,65 +2,90 @@ import { CloseCode, parseCommand, PROTOCOL_VERSION, type ClientFrame, type Comma
 import { AuthError, type Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
-import { commandQueue, type RunCommand } from './commandQueue'
-import { floodGuard } from './floodGuard'
-import { heartbeat, type Heartbeat } from './heartbeat'
+import { CommandQueue, type CommandQueueOwner } from './commandQueue'
+import { FloodGuard } from './floodGuard'
+import type { HeartbeatMember } from './heartbeat'
 import type { Outlet } from './outlet'
 import { randomId } from './randomId'
-import { rateLimiter } from './rateLimiter'
+import { RateLimiter } from './rateLimiter'
 import { refreshCommand } from './refreshCommand'
 import { fail, type Answer, type Reply } from './reply'
-import { tokenExpiry, type TokenExpiry } from './tokenExpiry'
-import { deliver, subscribeCommand, unsubscribeCommand, type Subscription, type SubscriptionOwner } from './subscription'
+import type { BufferCheck } from './sendBufferWatch'
+import { TokenExpiry } from './tokenExpiry'
+import { deliver, subscribeCommand, unsubscribeCommand, type Subscription } from './subscription'
 
 export type SessionStatus = 'connecting' | 'open' | 'closed'
 
-/** One client connection: its handshake, subscriptions, limits, token lifetime and heartbeat. */
-export class Session {
+/**
+ * One client connection: its handshake, subscriptions, limits, token lifetime and heartbeat.
+ *
+ * @note Thousands of these sit idle at once, so a session keeps its state in fields and small
+ * objects whose methods live on their prototypes, not in closures made per session; what only
+ * some sessions need (the flood count) is made when first needed, and what only the handshake
+ * needs (the connect timer) is let go once it is done.
+ */
+export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck {
   readonly id = randomId('s_')
   status: SessionStatus = 'connecting'
   claims?: Claims
   readonly subscriptions = new Map<string, Subscription>()
+  /** @internal What the engine shares with its sessions; the subscription commands use it too. */
+  readonly context: EngineContext
   readonly #outlet: Outlet
-  readonly #context: EngineContext
-  readonly #limiter
-  readonly #isFlooding: () => boolean
-  /** What the subscription functions run on: this session, with its private `#send`. */
-  readonly #owner: SubscriptionOwner
+  readonly #limiter: RateLimiter
+  /** Made at the first rate-limited frame: most sessions never see one. */
+  #flood: FloodGuard | undefined
   /** Whether a `connect` arrived; commands queued behind it run once it is answered. */
   #connectReceived = false
   /** Commands in arrival order, each answered once. */
-  readonly #enqueue: (id: number, run: RunCommand) => void
+  readonly #commands: CommandQueue
+  /** Until the handshake ends, one way or the other: then cleared, so an open session holds no timer for it. */
   #connectTimer: unknown
   #bufferCheckPending = false
-  #heartbeat?: Heartbeat
+  /** When the client last sent a frame of its own (a `pong` does not count): a heartbeat due sooner than an interval after it is skipped. */
+  #lastHeard = Number.NEGATIVE_INFINITY
   readonly #expiry: TokenExpiry
   #unregister?: () => void
 
   constructor(outlet: Outlet, context: EngineContext) {
     this.#outlet = outlet
-    this.#context = context
-    this.#limiter = rateLimiter(context.options.rateLimit, context.clock)
-    this.#isFlooding = floodGuard(context.clock)
-    this.#expiry = tokenExpiry(context.clock, () => this.expireToken())
-    this.#enqueue = commandQueue((id, reply) => this.#reply(id, reply), () => this.status === 'closed', (message, error) => context.log?.(message, error))
-    this.#owner = { session: this, context, send: (frame, text) => this.#send(frame, text) }
+    this.context = context
+    this.#limiter = new RateLimiter(context.options.rateLimit, context.clock)
+    this.#expiry = new TokenExpiry(context.clock, this)
+    this.#commands = new CommandQueue(this)
     context.metrics.connections[outlet.transport] += 1
-    const onConnectTimeout = () => this.status === 'connecting' && this.disconnect(CloseCode.CONNECT_TIMEOUT, 'no connect frame in time')
-    if (outlet.transport === 'websocket') this.#connectTimer = context.clock.setTimeout(onConnectTimeout, context.options.connectTimeoutMs)
+    if (outlet.transport === 'websocket') this.#connectTimer = context.clock.setTimeout(() => this.#connectTimedOut(), context.options.connectTimeoutMs)
+  }
+
+  #connectTimedOut(): void {
+    this.#connectTimer = undefined
+    if (this.status === 'connecting') this.disconnect(CloseCode.CONNECT_TIMEOUT, 'no connect frame in time')
+  }
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer === undefined) return
+    this.context.clock.clearTimeout(this.#connectTimer)
+    this.#connectTimer = undefined
   }
 
   get transport(): Outlet['transport'] {
     return this.#outlet.transport
   }
 
+  /** @internal The engine's heartbeat: a beat is due; skipped while the client sent a frame of its own within the interval. */
+  heartbeatDue(now: number): void {
+    if (this.status !== 'open' || now - this.#lastHeard < this.context.options.heartbeatMs) return
+    this.#outlet.keepalive?.()
+    this.send({ type: 'ping' })
+  }
+
   /** A frame from the client (WebSocket message). Never throws. */
   receive(text: string): void {
     if (this.status === 'closed') return
-    this.#context.metrics.messagesIn += 1
-    const parsed = parseCommand(text, this.#context.options.maxFrameBytes)
+    this.context.metrics.messagesIn += 1
+    const parsed = parseCommand(text, this.context.options.maxFrameBytes)
     // A pong answers our ping: counting it would skip every other beat of a client that only answers.
-    if (!parsed.ok || parsed.frame.type !== 'pong') this.#heartbeat?.heard()
+    if (!parsed.ok || parsed.frame.type !== 'pong') this.#lastHeard = this.context.clock.now()
     // Every frame costs a token, malformed ones and pongs included: otherwise garbage floods for free.
     const wait = this.#limiter.take()
     if (wait > 0) {
@@ -68,9 +93,9 @@ export class Session {
       return
     }
     if (!parsed.ok) {
-      this.#context.metrics.error(parsed.error.code)
-      if (parsed.id === undefined) this.#send({ type: 'error', error: parsed.error })
-      else this.#send({ type: 'reply', id: parsed.id, ok: false, error: parsed.error })
+      this.context.metrics.error(parsed.error.code)
+      if (parsed.id === undefined) this.send({ type: 'error', error: parsed.error })
+      else this.send({ type: 'reply', id: parsed.id, ok: false, error: parsed.error })
       return
     }
     this.#accept(parsed.frame)
@@ -80,24 +105,24 @@ export class Session {
   upstream({ subject, frame }: UpstreamEnvelope): UpstreamVerdict {
     if (this.status !== 'open') return { accepted: false, status: 404, error: { code: 'SESSION_NOT_FOUND', message: 'Session is closed' } }
     if (subject !== this.claims?.sub) {
-      this.#context.metrics.error('FORBIDDEN')
+      this.context.metrics.error('FORBIDDEN')
       return { accepted: false, status: 403, error: { code: 'FORBIDDEN', message: 'This session belongs to another user' } }
     }
     if (frame.type === 'connect') return { accepted: false, status: 400, error: { code: 'ALREADY_CONNECTED', message: 'Session is already connected' } }
-    this.#context.metrics.messagesIn += 1
-    if (frame.type !== 'pong') this.#heartbeat?.heard()
+    this.context.metrics.messagesIn += 1
+    if (frame.type !== 'pong') this.#lastHeard = this.context.clock.now()
     const wait = frame.type === 'pong' ? 0 : this.#limiter.take()
     if (wait > 0) {
-      this.#context.metrics.error('RATE_LIMITED')
+      this.context.metrics.error('RATE_LIMITED')
       return { accepted: false, status: 429, error: { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: wait } }
     }
-    if (frame.type !== 'pong') this.#enqueue(frame.id, (answer) => this.#run(frame, answer))
+    if (frame.type !== 'pong') this.#commands.enqueue(frame.id, (answer) => this.#run(frame, answer))
     return { accepted: true }
   }
 
   /** Completes a handshake that was authenticated out of band (SSE ticket). */
   establish(claims: Claims, connectId: number): void {
-    this.#open(claims, (reply) => this.#reply(connectId, reply))
+    this.#open(claims, (reply) => this.reply(connectId, reply))
   }
 
   /** The handshake's end: the session is open, and `answer` gets the connect reply. */
@@ -105,22 +130,20 @@ export class Session {
     if (this.status !== 'connecting') return
     this.status = 'open'
     this.claims = claims
+    this.#clearConnectTimer()
     // SSE and long-polling send their commands by POST, which may land on any replica.
-    if (this.#outlet.transport !== 'websocket') this.#unregister = this.#context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
+    if (this.#outlet.transport !== 'websocket') this.#unregister = this.context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
     const expiresInMs = this.#expiry.schedule(claims)
-    const heartbeatMs = this.#context.options.heartbeatMs
-    this.#heartbeat = heartbeat(this.#context.clock, heartbeatMs, () => {
-      this.#outlet.keepalive?.()
-      this.#send({ type: 'ping' })
-    })
+    const heartbeatMs = this.context.options.heartbeatMs
+    this.context.heartbeat.add(this)
     answer({ ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
-    this.#context.opened(this)
+    this.context.opened(this)
   }
 
   /** Sends disconnect advice, closes the transport and releases everything. Idempotent. */
   disconnect(code: number, reason: string, retryAfterMs?: number): void {
     if (this.status === 'closed') return
-    if (code !== CloseCode.NORMAL) this.#send({ type: 'disconnect', code, reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
+    if (code !== CloseCode.NORMAL) this.send({ type: 'disconnect', code, reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
     this.#release()
     this.#outlet.close(code, reason)
   }
@@ -140,16 +163,16 @@ export class Session {
     if (frame.type === 'connect') this.#connectReceived = true
     // Commands pipelined behind `connect` are fine: the queue runs them after it (or drops them when it fails).
     else if (!this.#connectReceived) {
-      this.#reply(frame.id, fail('NOT_CONNECTED', 'Send connect first'))
+      this.reply(frame.id, fail('NOT_CONNECTED', 'Send connect first'))
       this.disconnect(CloseCode.BAD_PROTOCOL, 'command before connect')
       return
     }
-    this.#enqueue(frame.id, (answer) => this.#run(frame, answer))
+    this.#commands.enqueue(frame.id, (answer) => this.#run(frame, answer))
   }
 
   /** A publication of `channel` for this session (from the broker, or a replay). */
   deliver(channel: string, publication: Publication): void {
-    deliver(this.#owner, channel, publication)
+    deliver(this, channel, publication)
   }
 
   /**
@@ -157,9 +180,10 @@ export class Session {
    * answer (answering garbage would amplify a flood), only the metric.
    */
   #rateLimited(id: number | undefined, wait: number): void {
-    if (this.#isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
-    else if (id === undefined) this.#context.metrics.error('RATE_LIMITED')
-    else this.#enqueue(id, () => fail('RATE_LIMITED', 'Too many commands', wait))
+    this.#flood ??= new FloodGuard(this.context.clock)
+    if (this.#flood.isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
+    else if (id === undefined) this.context.metrics.error('RATE_LIMITED')
+    else this.#commands.enqueue(id, () => fail('RATE_LIMITED', 'Too many commands', wait))
   }
 
   async #run(command: Command, answer: Answer): Promise<Reply | undefined> {
@@ -170,15 +194,15 @@ export class Session {
       case 'ping':
         return { ok: true, result: {} }
       case 'refresh':
-        return refreshCommand(this.#owner, this.#expiry, command.token)
+        return refreshCommand(this, this.#expiry, command.token)
       case 'subscribe':
-        return subscribeCommand(this.#owner, command, answer)
+        return subscribeCommand(this, command, answer)
       case 'unsubscribe':
-        return unsubscribeCommand(this.#owner, command.channel)
+        return unsubscribeCommand(this, command.channel)
       case 'publish': {
-        if (!this.#context.authorize(this.claims!, command.channel, 'publish')) return fail('FORBIDDEN', `Not allowed to publish to ${command.channel}`)
+        if (!this.context.authorize(this.claims!, command.channel, 'publish')) return fail('FORBIDDEN', `Not allowed to publish to ${command.channel}`)
         const { channel, event, data, key } = command
-        return { ok: true, result: await this.#context.publish({ channel, event, data, key, publisher: `user:${this.claims!.sub}` }) }
+        return { ok: true, result: await this.context.publish({ channel, event, data, key, publisher: `user:${this.claims!.sub}` }) }
       }
     }
   }
@@ -195,7 +219,7 @@ export class Session {
     }
     try {
       if (token === undefined) throw new AuthError('UNAUTHORIZED', 'connect needs a token')
-      this.#open(await this.#context.verify(token), answer)
+      this.#open(await this.context.verify(token), answer)
     } catch (error) {
       if (!(error instanceof AuthError)) throw error
       answer({ ok: false, error: error.toBody() })
@@ -203,26 +227,27 @@ export class Session {
     }
   }
 
-  #reply(id: number, reply: Reply): void {
-    if (!reply.ok) this.#context.metrics.error(reply.error.code)
-    this.#send(reply.ok ? { type: 'reply', id, ok: true, result: reply.result } : { type: 'reply', id, ok: false, error: reply.error })
+  /** @internal Sends the reply to command `id` (the command queue answers through it). */
+  reply(id: number, reply: Reply): void {
+    if (!reply.ok) this.context.metrics.error(reply.error.code)
+    this.send(reply.ok ? { type: 'reply', id, ok: true, result: reply.result } : { type: 'reply', id, ok: false, error: reply.error })
   }
 
-  /** Sends `frame`; `text` is its JSON when already serialized (a publication's shared frame). */
-  #send(frame: ServerFrame, text?: string): void {
+  /** @internal Sends `frame`; `text` is its JSON when already serialized (a publication's shared frame). */
+  send(frame: ServerFrame, text?: string): void {
     if (this.status === 'closed') return
     this.#outlet.send(text ?? JSON.stringify(frame), frame)
-    this.#context.metrics.messagesOut += 1
+    this.context.metrics.messagesOut += 1
     if (this.#bufferCheckPending) return
     this.#bufferCheckPending = true
-    this.#context.bufferWatch.afterTurn(this.#checkBuffer)
+    this.context.bufferWatch.afterTurn(this)
   }
 
-  /** After the turn that sent (see `SendBufferWatch`): a send buffer still over the limit is a slow consumer. */
-  readonly #checkBuffer = (): void => {
+  /** @internal After the turn that sent (see `SendBufferWatch`): a send buffer still over the limit is a slow consumer. */
+  checkBuffer(): void {
     this.#bufferCheckPending = false
-    if (this.status === 'closed' || this.#outlet.bufferedBytes() <= this.#context.options.maxBufferedBytes) return
-    this.#context.metrics.error('SLOW_CONSUMER')
+    if (this.status === 'closed' || this.#outlet.bufferedBytes() <= this.context.options.maxBufferedBytes) return
+    this.context.metrics.error('SLOW_CONSUMER')
     this.#release()
     this.#outlet.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
   }
@@ -231,14 +256,14 @@ export class Session {
     if (this.status === 'closed') return
     const wasOpen = this.status === 'open'
     this.status = 'closed'
-    const { clock, metrics } = this.#context
-    clock.clearTimeout(this.#connectTimer)
+    const { heartbeat, metrics } = this.context
+    this.#clearConnectTimer()
     this.#expiry.stop()
-    this.#heartbeat?.stop()
+    heartbeat.delete(this)
     for (const subscription of this.subscriptions.values()) subscription.unsubscribe?.()
     this.subscriptions.clear()
     this.#unregister?.()
     metrics.connections[this.#outlet.transport] -= 1
-    this.#context.closed(this, wasOpen)
+    this.context.closed(this, wasOpen)
   }
 }

@@ -1,7 +1,6 @@
-import type { ErrorBody, Position, ServerFrame, SubscribeCommand } from '@lifeline/protocol'
+import type { ErrorBody, Position, SubscribeCommand } from '@lifeline/protocol'
 import type { Claims } from './auth'
 import type { PresenceChange, PresenceSnapshot, Publication } from './broker'
-import type { EngineContext } from './engineContext'
 import type { Answer, Reply } from './reply'
 import { fail } from './reply'
 import type { Session } from './session'
@@ -24,14 +23,6 @@ export interface Subscription {
   }
 }
 
-/** The session a subscription belongs to, with the private part of it these functions need. */
-export interface SubscriptionOwner {
-  readonly session: Session
-  readonly context: EngineContext
-  /** Sends `frame`; `text` is its JSON when already serialized (a publication's shared frame). */
-  send(frame: ServerFrame, text?: string): void
-}
-
 /**
  * Where a subscription without recovery starts: the channel's position, or just before the first
  * live publication that arrived while history was being read, so that one is delivered too.
@@ -45,9 +36,9 @@ function startOf(position: Position, pending: Publication[]): Position {
  * The `subscribe` command: checks, then live first, history second, merged by offset. It answers
  * through `answer` before the replay, so the reply precedes every message of the subscription.
  */
-export async function subscribeCommand(owner: SubscriptionOwner, { channel, since, rewind, presence }: SubscribeCommand, answer: Answer): Promise<Reply | undefined> {
-const { session, context } = owner
-const { broker, options, authorize } = context
+export async function subscribeCommand(session: Session, { channel, since, rewind, presence }: SubscribeCommand, answer: Answer): Promise<Reply | undefined> {
+  const { context } = session
+  const { broker, options, authorize } = context
   if (session.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED', `Already subscribed to ${channel}`)
   if (session.subscriptions.size >= options.maxSubscriptions) return fail('TOO_MANY_SUBSCRIPTIONS', `At most ${options.maxSubscriptions} subscriptions per connection`)
   if (!authorize(session.claims!, channel, 'subscribe')) return fail('FORBIDDEN', `Not allowed to subscribe to ${channel}`)
@@ -62,8 +53,8 @@ const { broker, options, authorize } = context
     const stop = await broker.subscribe(
       channel,
       (publication) => session.deliver(channel, publication),
-      (error) => endSubscription(owner, channel, subscription, error),
-      presence ? (change) => presenceChanged(owner, channel, subscription, change) : undefined,
+      (error) => endSubscription(session, channel, subscription, error),
+      presence ? (change) => presenceChanged(session, channel, subscription, change) : undefined,
     )
     subscription.unsubscribe = stop
     let snapshot: PresenceSnapshot | undefined
@@ -94,7 +85,7 @@ const { broker, options, authorize } = context
     if (snapshot && subscription.presence) {
       const queued = subscription.presence.queue ?? []
       subscription.presence = { version: snapshot.version }
-      for (const change of queued) presenceChanged(owner, channel, subscription, change)
+      for (const change of queued) presenceChanged(session, channel, subscription, change)
     }
     return undefined
   } catch (error) {
@@ -105,18 +96,18 @@ const { broker, options, authorize } = context
 }
 
 /** A change of the presence of `channel`: held back until the snapshot went out, then sent unless the snapshot has it. */
-export function presenceChanged(owner: SubscriptionOwner, channel: string, subscription: Subscription, { action, member, version }: PresenceChange): void {
+export function presenceChanged(session: Session, channel: string, subscription: Subscription, { action, member, version }: PresenceChange): void {
   const presence = subscription.presence
-  if (owner.session.subscriptions.get(channel) !== subscription || !presence) return
+  if (session.subscriptions.get(channel) !== subscription || !presence) return
   if (presence.queue) return void presence.queue.push({ action, member, version })
   if (version <= presence.version) return
   presence.version = version
-  owner.send({ type: 'presence', channel, action, member })
+  session.send({ type: 'presence', channel, action, member })
 }
 
 /** Sends a publication to the subscription of `channel`, or holds it while history is read; never twice. */
-export function deliver(owner: SubscriptionOwner, channel: string, publication: Publication): void {
-  const subscription = owner.session.subscriptions.get(channel)
+export function deliver(session: Session, channel: string, publication: Publication): void {
+  const subscription = session.subscriptions.get(channel)
   if (!subscription) return
   if (subscription.pending) {
     subscription.pending.push(publication)
@@ -127,16 +118,16 @@ export function deliver(owner: SubscriptionOwner, channel: string, publication: 
   if (last && last.epoch === publication.pos.epoch && publication.pos.offset <= last.offset) return
   let message
   try {
-    message = owner.context.frames.of(channel, publication)
+    message = session.context.frames.of(channel, publication)
   } catch (error) {
     // Payloads are checked at the door, so only a broker with foreign data gets here; skipping the
     // message would be a silent loss, so the subscription ends and the client hears why.
-    owner.context.log?.(`message ${publication.pos.epoch}:${publication.pos.offset} of ${channel} cannot be encoded`, error)
-    endSubscription(owner, channel, subscription, { code: 'INTERNAL', message: `A message of ${channel} could not be sent; subscribe again` })
+    session.context.log?.(`message ${publication.pos.epoch}:${publication.pos.offset} of ${channel} cannot be encoded`, error)
+    endSubscription(session, channel, subscription, { code: 'INTERNAL', message: `A message of ${channel} could not be sent; subscribe again` })
     return
   }
   subscription.last = publication.pos
-  owner.send(message.frame, message.text)
+  session.send(message.frame, message.text)
 }
 
 /**
@@ -144,20 +135,20 @@ export function deliver(owner: SubscriptionOwner, channel: string, publication: 
  * sent, the user lost the right): an `unsubscribed` frame tells the client, which subscribes again
  * from its position, or, before the subscribe was answered, that answer carries the error.
  */
-export function endSubscription(owner: SubscriptionOwner, channel: string, subscription: Subscription, error: ErrorBody): void {
-  if (owner.session.subscriptions.get(channel) !== subscription) return
-  owner.session.subscriptions.delete(channel)
+export function endSubscription(session: Session, channel: string, subscription: Subscription, error: ErrorBody): void {
+  if (session.subscriptions.get(channel) !== subscription) return
+  session.subscriptions.delete(channel)
   subscription.unsubscribe?.()
   if (subscription.pending) {
     subscription.ended = error
     return
   }
-  owner.context.metrics.error(error.code)
-  owner.send({ type: 'unsubscribed', channel, error })
+  session.context.metrics.error(error.code)
+  session.send({ type: 'unsubscribed', channel, error })
 }
 
 /** The `unsubscribe` command. */
-export function unsubscribeCommand({ session }: SubscriptionOwner, channel: string): Reply {
+export function unsubscribeCommand(session: Session, channel: string): Reply {
   const subscription = session.subscriptions.get(channel)
   if (!subscription) return fail('NOT_SUBSCRIBED', `Not subscribed to ${channel}`)
   session.subscriptions.delete(channel)
@@ -166,9 +157,9 @@ export function unsubscribeCommand({ session }: SubscriptionOwner, channel: stri
 }
 
 /** Ends, telling the client, each subscription that `claims` (a refreshed token) no longer allow. */
-export function endDisallowed(owner: SubscriptionOwner, claims: Claims): void {
-  for (const [channel, subscription] of [...owner.session.subscriptions]) {
-    const allowed = owner.context.authorize(claims, channel, subscription.presence ? 'presence' : 'subscribe')
-    if (!allowed) endSubscription(owner, channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}${subscription.presence ? ' with presence' : ''}` })
+export function endDisallowed(session: Session, claims: Claims): void {
+  for (const [channel, subscription] of [...session.subscriptions]) {
+    const allowed = session.context.authorize(claims, channel, subscription.presence ? 'presence' : 'subscribe')
+    if (!allowed) endSubscription(session, channel, subscription, { code: 'FORBIDDEN', message: `The refreshed token may not subscribe to ${channel}${subscription.presence ? ' with presence' : ''}` })
   }
 }
