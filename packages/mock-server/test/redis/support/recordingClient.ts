@@ -18,6 +18,12 @@ export interface Recording {
   /** `unsubscribed` frames off the wire: subscriptions the server ended, with the error code. */
   unsubscribed: string[]
   recovered: string[]
+  /**
+   * The cursor of each subscription the server accepted, per channel, in order: the `position` of
+   * its subscribe reply, just before the first message it delivers. WebSocket only: an SSE client
+   * sends its commands by POST, out of this recording's sight.
+   */
+  cursors: Map<string, Position[]>
 }
 
 export interface RecordingClient {
@@ -35,16 +41,28 @@ export interface RecordingClient {
  */
 export function recordingClient(options: { url: string; transport: 'websocket' | 'sse'; sub?: string } & Partial<RealtimeClientOptions>): RecordingClient {
   const { url, transport, sub = 'ada', ...rest } = options
-  const recording: Recording = { wire: [], app: new Map(), appPositions: new Map(), gaps: [], gapSpans: new Map(), unsubscribed: [], recovered: [] }
+  const recording: Recording = { wire: [], app: new Map(), appPositions: new Map(), gaps: [], gapSpans: new Map(), unsubscribed: [], recovered: [], cursors: new Map() }
+  /** The channel of each subscribe command sent and not answered yet, by command id. */
+  const subscribing = new Map<number, string>()
   const record = (text: string) => {
     const frame = JSON.parse(text) as ServerFrame
     if (frame.type === 'message') recording.wire.push(frame)
     if (frame.type === 'unsubscribed') recording.unsubscribed.push(`${frame.channel} ${frame.error.code}`)
+    const channel = frame.type === 'reply' ? subscribing.get(frame.id) : undefined
+    if (frame.type !== 'reply' || channel === undefined) return
+    subscribing.delete(frame.id)
+    if (frame.ok) recording.cursors.set(channel, [...(recording.cursors.get(channel) ?? []), (frame.result as { position: Position }).position])
   }
   class RecordingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols)
       this.on('message', (data) => record(String(data)))
+    }
+
+    override send(data: Parameters<WebSocket['send']>[0], ...rest: unknown[]): void {
+      const command = typeof data === 'string' ? (JSON.parse(data) as { type?: string; id?: number; channel?: string }) : {}
+      if (command.type === 'subscribe' && command.id !== undefined && command.channel !== undefined) subscribing.set(command.id, command.channel)
+      ;(super.send as (...args: unknown[]) => void)(data, ...rest)
     }
   }
   class RecordingEventSource extends EventSource {
