@@ -4,19 +4,32 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import typescript from '@rollup/plugin-typescript'
 import { dts } from 'rollup-plugin-dts'
+import { luaText } from './luaText.mjs'
 
 /**
  * Private workspace packages that are never published: each package that imports one carries its
  * own copy, built from the package's `dist` (so `pnpm -r build` builds them first).
  */
 const INLINED = {
-  '@lifeline/protocol': fileURLToPath(new URL('packages/protocol/dist/index', import.meta.url)),
+  '@lifeline/protocol': fileURLToPath(new URL('packages/protocol/', import.meta.url)),
 }
-const external = (id) => !id.startsWith('.') && !path.isAbsolute(id) && !(id in INLINED)
-/** @param {string} extension */
+/** The inlined package an import names, and the file after its name (`redis/publish.lua`; '' for its entry). */
+function inlinedImport(id) {
+  const name = Object.keys(INLINED).find((name) => id === name || id.startsWith(`${name}/`))
+  return name && { name, file: id.slice(name.length + 1) }
+}
+const external = (id) => !id.startsWith('.') && !path.isAbsolute(id) && !inlinedImport(id)
+/**
+ * Resolves the entry of an inlined package to its build (`extension`: `.js`, or `.d.ts` for the
+ * types), and any other file it exports as is (the Redis scripts, `.lua`) to that file.
+ * @param {string} extension
+ */
 const inline = (extension) => ({
   name: 'lifeline-inline',
-  resolveId: (id) => (id in INLINED ? INLINED[id] + extension : null),
+  resolveId(id) {
+    const found = inlinedImport(id)
+    return found ? INLINED[found.name] + (found.file || `dist/index${extension}`) : null
+  },
 })
 
 /**
@@ -30,7 +43,7 @@ export function packageConfig(entries, { cjs = true, banner = {} } = {}) {
     {
       input: entries,
       external,
-      plugins: [cleanDist, inline('.js'), typescript({ tsconfig: './tsconfig.build.json' })],
+      plugins: [cleanDist, inline('.js'), luaText(), typescript({ tsconfig: './tsconfig.build.json' })],
       output: [
         { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '_[name]-[hash].js', banner: (c) => banner[c.name] ?? '' },
         ...(cjs ? [{ dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '_[name]-[hash].cjs', banner: (c) => banner[c.name] ?? '' }] : []),

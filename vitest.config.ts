@@ -1,5 +1,6 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 import { browserConditions, nodeConditions } from './conditions.mjs'
+import { luaText } from './luaText.mjs'
 
 // Where tests go (CONTRIBUTING.md, "Where tests go"): one glob per kind, the same in every package.
 const unit = 'src/__tests__/**/*.test.{ts,tsx}'
@@ -7,9 +8,13 @@ const integration = 'test/**/*.integration.test.{ts,tsx}'
 const browser = 'test/browser/*.browser.test.ts'
 const e2e = 'test/*.e2e.test.ts'
 
-/** One project: `root` is the folder the globs are read from; tests read sources, not builds. */
+/**
+ * One project: `root` is the folder the globs are read from; tests read sources, not builds (so the
+ * Redis scripts the mock server imports from `.lua` files load as text, as rollup inlines them).
+ */
 function project(name: string, root: string, include: string[], test: TestProjectInlineConfiguration['test'] = {}) {
   return {
+    plugins: [luaText()],
     resolve: { conditions: browserConditions },
     ssr: { resolve: { conditions: nodeConditions } },
     test: { name, root, include, environment: 'node', ...test },

@@ -64,6 +64,8 @@ await build({
   format: 'esm',
   target: 'node20',
   conditions: ['@lifeline/source'],
+  // The mock server's Redis scripts, imported from @lifeline/protocol's .lua files as text.
+  loader: { '.lua': 'text' },
   plugins: [benchExternals, ownImportMetaUrl],
   // Bundled CommonJS dependencies (jose has none, but be safe) may call require().
   banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },

@@ -1,7 +1,7 @@
 import type { PresenceChange } from '../engine/broker'
 
 /**
- * What travels on a fan-out pub/sub channel: a publication (built by `PUBLISH_SCRIPT`, with Redis'
+ * What travels on a fan-out pub/sub channel: a publication (built by the `publish.lua` script, with Redis'
  * time of acceptance `t`) or a presence change (built by the presence scripts).
  */
 export type FanoutMessage = { e: string; o: number; t: number; m: StoredMessage } | { p: { a: PresenceChange['action']; v: number; m: PresenceChange['member'] } }
