@@ -127,7 +127,8 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     // A rewind on a live stream is a position: that many messages back from the stream's. Never later
     // than the stream: the links already on it must not miss what comes meanwhile.
     const from = older(since ?? (rewind && pos ? { epoch: pos.epoch, offset: Math.max(0, pos.offset - rewind) } : undefined), pos)
-    on.request({ type: 'subscribe', channel: name, since: from, rewind: from ? undefined : rewind, presence: joined.presence }, (error, result) => {
+    // The server ignores `rewind` with `since`.
+    on.request({ type: 'subscribe', channel: name, since: from, rewind, presence: joined.presence }, (error, result) => {
       // A closed connection took its subscriptions along; the tabs subscribe again on their next link.
       if (on.closed) return
       const queued = joined.queued!
