@@ -4,7 +4,7 @@ import type { ConnectorParts } from '../connector'
 import type { RealtimeError } from '../errors'
 import type { ResolvedOptions } from '../options'
 import type { ShareKit } from '../share'
-import { errorBody, type Wire } from './wire'
+import { errorBody, openChannel, type Wire } from './wire'
 
 /** One server subscription, shared by every link subscribed to its channel. */
 interface Feed {
@@ -50,9 +50,10 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
   const watched = new Set<string>()
   const current = new kit.CurrentConnection()
   let connection: Connection | undefined
-  let channel: BroadcastChannel | undefined
-  const post = (message: Wire) => channel?.postMessage(message)
+  /** While leading; its abort ends the lead. */
   let signal: AbortSignal
+  /** To every tab, while leading: the connector's last words as it stops are not heard. */
+  let post: (message: Wire) => void = noop
 
   const connector = new kit.Connector(options, {
     ...parts,
@@ -174,16 +175,13 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
   return {
     lead(leading) {
       signal = leading
-      const open = (channel = new Channel(name))
-      open.onmessage = ({ data }: MessageEvent<Wire>) => {
+      post = openChannel(Channel, name, signal, (data) => {
         if ('hello' in data) announce()
         else if ('start' in data) connector.started || connector.start()
         else if ('from' in data) command(data.from, data.frame)
-      }
+      })
       // Gone without a word: the next leader's announcement moves every tab over.
       signal.addEventListener('abort', () => {
-        channel = undefined
-        open.close()
         watched.clear()
         connector.stop(undefined)
       })

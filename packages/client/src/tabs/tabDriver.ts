@@ -5,7 +5,7 @@ import type { ConnectorParts } from '../connector'
 import type { ResolvedOptions } from '../options'
 import type { ConnectionDriver, ShareKit } from '../share'
 import { createHub } from './hub'
-import type { StatsWire, Wire } from './wire'
+import { openChannel, type StatsWire, type Wire } from './wire'
 
 /** How the tabs of one share find each other: the lock that elects the leader, and the BroadcastChannel. */
 export interface TabNetwork {
@@ -36,8 +36,8 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   let shown = ''
   let lastTransport: ConnectionSnapshot['transport']
   let figures: StatsWire | undefined
-  /** While in the share: its channel, and the abort that leaves it (releasing the locks held or asked for). */
-  let member: { channel: BroadcastChannel; abort: AbortController } | undefined
+  /** While in the share: the abort that leaves it (closing its channel, releasing the locks held or asked for). */
+  let member: AbortController | undefined
   /** The leader connection linked to (`leader session`), and the link to it with its transport's receiver. */
   let linked: string | undefined
   let link: { id: string; receive(frame: unknown): void } | undefined
@@ -45,7 +45,8 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   /** Removes the page listeners `start()` added. */
   let listening = new AbortController()
 
-  const post = (message: Wire) => member?.channel.postMessage(message)
+  /** To the other tabs, while in the share. */
+  let post: (message: Wire) => void = () => {}
   const revive = (body: ErrorBody | undefined) => body && new RealtimeError(body.code, body.message, body)
 
   function show(next: ConnectionSnapshot): void {
@@ -109,10 +110,8 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
 
   /** Takes part: holds this tab's own lock, then waits for the share's lock and asks who leads. */
   function join(): void {
-    const joined = { channel: new BroadcastChannel(name), abort: new AbortController() }
-    const { signal } = joined.abort
-    member = joined
-    joined.channel.onmessage = ({ data }: MessageEvent<Wire>) => receive(data)
+    const { signal } = (member = new AbortController())
+    post = openChannel(BroadcastChannel, name, signal, receive)
     // A lock is held until the tab leaves (at once if it left while the grant was on its way); a
     // request still waiting then is dropped.
     const hold = (lock: string, then: () => void) =>
@@ -126,8 +125,7 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   /** Stops taking part: hands leadership over and drops the link; the channels keep their positions for the next. */
   function leave(): void {
     if (!member) return
-    member.abort.abort()
-    member.channel.close()
+    member.abort()
     member = linked = link = undefined
     shown = ''
     current.set(undefined)

@@ -35,6 +35,17 @@ export type Wire =
   | { error: ErrorBody }
 
 /**
+ * Opens the share's BroadcastChannel until `signal` aborts: `hear` gets what the other tabs post.
+ * Returns the post, which does nothing once closed (a channel that is closed throws instead).
+ */
+export function openChannel(Channel: typeof BroadcastChannel, name: string, signal: AbortSignal, hear: (message: Wire) => void): (message: Wire) => void {
+  const channel = new Channel(name)
+  channel.onmessage = ({ data }: MessageEvent<Wire>) => hear(data)
+  signal.addEventListener('abort', () => channel.close())
+  return (message) => signal.aborted || channel.postMessage(message)
+}
+
+/**
  * An error as data, for a reply frame or a snapshot: its own fields (`code`, `retryAfterMs`, …) and
  * its message, which an Error does not enumerate.
  */
