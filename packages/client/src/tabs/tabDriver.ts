@@ -38,7 +38,7 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   let figures: StatsWire | undefined
   /** While in the share: the abort that leaves it (closing its channel, releasing the locks held or asked for). */
   let member: AbortController | undefined
-  /** The leader connection linked to (`leader session`), and the link to it with its transport's receiver. */
+  /** The session of the leader's connection linked to (a server's session ids are unique), and the link to it with its transport's receiver. */
   let linked: string | undefined
   let link: { id: string; receive(frame: unknown): void } | undefined
   let links = 0
@@ -89,7 +89,7 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
       figures = message.figures
       // A link per connection of the leader, made once it is connected: a new connection starts
       // without subscriptions, and each tab's channels subscribe to it from their own positions.
-      const next = message.snapshot.status === 'connected' ? `${leader} ${session}` : undefined
+      const next = message.snapshot.status === 'connected' ? session : undefined
       if (next !== linked) {
         linked = next
         link = undefined
