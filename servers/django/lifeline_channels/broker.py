@@ -1,13 +1,13 @@
 """Positions, history, idempotency and tickets in Redis (async, for the server processes)."""
-import hashlib
 import logging
 import secrets
 
 from .jsontext import dumps, loads
+from .lua_scripts import load_scripts
 from .publication import Publication, new_epoch, stored_message
+from .redis_keys import RedisKeys
 from .refused import unavailable
 from .resp import RedisError, RedisUnavailable
-from .scripts import HISTORY, PUBLISH, RedisKeys
 
 log = logging.getLogger("lifeline")
 
@@ -57,19 +57,13 @@ class Broker:
         self.client = client
         self._ready = ready
         self.keys = RedisKeys(settings.key_prefix)
-        self._sha = {name: hashlib.sha1(script.encode()).hexdigest() for name, script in (("publish", PUBLISH), ("history", HISTORY))}
-        self._scripts = {"publish": PUBLISH, "history": HISTORY}
+        self._scripts = load_scripts(settings.lua_dir)
 
     async def _script(self, name, keys, args, failure):
         if not self._ready():
             raise unavailable("This server lost its connection to Redis; retry")
         try:
-            try:
-                return await self.client.execute("EVALSHA", self._sha[name], len(keys), *keys, *args)
-            except RedisError as error:
-                if not str(error).startswith("NOSCRIPT"):
-                    raise
-                return await self.client.execute("EVAL", self._scripts[name], len(keys), *keys, *args)
+            return await self._scripts[name].run(self.client, keys, args)
         except (RedisUnavailable, RedisError) as error:
             log.warning("Redis %s failed: %s", name, error)
             raise unavailable(failure) from None

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field, fields
 from django.core.exceptions import ImproperlyConfigured
 
 from .channel_rules import DEFAULT_CHANNEL_RULES
+from .lua_scripts import DEFAULT_LUA_DIR, missing_files
 
 #: Development secret, as the mock server's: anyone can mint tokens for it. Set JWT_SECRET in production.
 DEFAULT_JWT_SECRET = "lifeline-dev-secret"
@@ -59,6 +60,10 @@ class LifelineSettings:
     #: Lifetime of a process's presence liveness key, renewed every third of it: the connections of
     #: a process that died leave presence within this plus a third.
     presence_ttl_ms: int = positive(10_000)
+    #: Folder of the Redis Lua scripts, shared with the mock server so both run one Redis layout.
+    #: Unset: the repository's packages/protocol/redis; a deployment outside the repository copies
+    #: that folder and sets this to the copy.
+    lua_dir: str = None
 
 
 #: The options that must be positive numbers (the numeric ones).
@@ -74,6 +79,8 @@ def build_settings(overrides):
         if key not in known:
             raise ImproperlyConfigured(f"LIFELINE has an unknown option {name!r}; known: {', '.join(sorted(n.upper() for n in known))}")
         values[key] = tuple(value) if key in ("allowed_origins", "channel_rules") else value
+    if values.get("lua_dir") is None:
+        values["lua_dir"] = str(DEFAULT_LUA_DIR)
     if values.get("poll_ms") is None:
         values["poll_ms"] = min(20_000, int(values.get("heartbeat_ms", LifelineSettings.heartbeat_ms) * 0.8))
     settings = LifelineSettings(**values)
@@ -86,6 +93,12 @@ def build_settings(overrides):
         raise ImproperlyConfigured("LIFELINE['POLL_MS'] must be below LIFELINE['HEARTBEAT_MS']")
     if not settings.jwt_secret:
         raise ImproperlyConfigured("LIFELINE['JWT_SECRET'] must not be empty")
+    missing = missing_files(settings.lua_dir)
+    if missing:
+        raise ImproperlyConfigured(
+            f"LIFELINE['LUA_DIR'] ({settings.lua_dir}) lacks {', '.join(missing)}: copy the Lifeline repository's "
+            "packages/protocol/redis folder and point LUA_DIR at the copy"
+        )
     return settings
 
 

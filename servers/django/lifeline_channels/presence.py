@@ -1,4 +1,4 @@
-"""This process's part of presence in Redis (see `presence_scripts`).
+"""This process's part of presence in Redis (the layout: packages/protocol/redis/presence_functions.lua).
 
 What this process's connections are is known here; Redis holds what every process announced. A
 write Redis does not confirm (it is away, or the command timed out) is made again from the local
@@ -6,18 +6,13 @@ state on the next heartbeat, so Redis ends up right whichever way the failed wri
 whose liveness key expired while it lived (Redis was away, the process stalled) was removed by the
 others: it announces its connections again."""
 import asyncio
-import hashlib
 import logging
 
 from .jsontext import dumps, loads
 from .refused import unavailable
 from .resp import RedisError, RedisUnavailable
-from .presence_scripts import PRESENCE_HEARTBEAT, PRESENCE_MEMBERS, PRESENCE_SET, PRESENCE_SWEEP
 
 log = logging.getLogger("lifeline")
-
-_SCRIPTS = {"set": PRESENCE_SET, "members": PRESENCE_MEMBERS, "heartbeat": PRESENCE_HEARTBEAT, "sweep": PRESENCE_SWEEP}
-_SHA = {name: hashlib.sha1(script.encode()).hexdigest() for name, script in _SCRIPTS.items()}
 
 
 class PresenceChange:
@@ -43,8 +38,10 @@ def _around(name):
 
 
 class Presence:
-    def __init__(self, keys, client, replica, ttl_ms, ready):
+    def __init__(self, keys, client, scripts, replica, ttl_ms, ready):
+        """`scripts`: the Lua scripts by name (`lua_scripts.load_scripts`)."""
         self._keys = keys
+        self._scripts = scripts
         self._client = client
         self._replica = replica
         self._ttl_ms = ttl_ms
@@ -71,12 +68,7 @@ class Presence:
                 log.exception("presence heartbeat failed")
 
     async def _eval(self, name, keys, args):
-        try:
-            return await self._client.execute("EVALSHA", _SHA[name], len(keys), *keys, *args)
-        except RedisError as error:
-            if not str(error).startswith("NOSCRIPT"):
-                raise
-            return await self._client.execute("EVAL", _SCRIPTS[name], len(keys), *keys, *args)
+        return await self._scripts[name].run(self._client, keys, args)
 
     async def join(self, channel, connection, sub, data):
         """Adds a local connection (`data`: JSON text or ''); raises Refused UNAVAILABLE when Redis
@@ -123,7 +115,7 @@ class Presence:
         if not self._ready():
             raise unavailable("Cannot read presence now: Redis is unreachable; retry")
         try:
-            version, members = await self._eval("members", [self._keys.presence(channel)], [])
+            version, members = await self._eval("presence_members", [self._keys.presence(channel)], [])
         except (RedisUnavailable, RedisError) as error:
             log.warning("Redis presence read failed: %s", error)
             raise unavailable("Redis did not answer the presence read; retry") from None
@@ -141,7 +133,7 @@ class Presence:
             return
         keys, replica = self._keys, self._replica
         try:
-            existed = await self._eval("heartbeat", [keys.alive(replica), keys.presence_replicas], [replica, self._ttl_ms])
+            existed = await self._eval("presence_heartbeat", [keys.alive(replica), keys.presence_replicas], [replica, self._ttl_ms])
             if existed == 0 and self._alive:
                 # Taken for dead meanwhile: the others removed what this process had announced.
                 for channel, connections in self._local.items():
@@ -155,7 +147,7 @@ class Presence:
                 except BaseException:
                     self._unsure[(channel, connection)] = sub
                     raise
-            await self._eval("sweep", [keys.presence_replicas], [replica, "", *self._sweep_names])
+            await self._eval("presence_sweep", [keys.presence_replicas], [replica, "", *self._sweep_names])
         except (RedisUnavailable, RedisError) as error:
             log.warning("Redis presence heartbeat failed: %s", error)
 
@@ -168,7 +160,7 @@ class Presence:
         if not self._ready() or not self._alive:
             return
         try:
-            await self._eval("sweep", [self._keys.presence_replicas], [self._replica, self._replica, *self._sweep_names])
+            await self._eval("presence_sweep", [self._keys.presence_replicas], [self._replica, self._replica, *self._sweep_names])
             await self._client.execute("DEL", self._keys.alive(self._replica))
         except (RedisUnavailable, RedisError) as error:
             # The others remove it once its liveness key expires.
@@ -181,7 +173,7 @@ class Presence:
         entry = connections.get(connection) if connections else None
         data = entry[1] if entry else ""
         last = "0" if entry or connections else "1"
-        return self._eval("set", [keys.presence(channel)], [
+        return self._eval("presence_set", [keys.presence(channel)], [
             self._replica, connection, sub, "join" if entry else "leave", data, keys.fanout(channel),
             keys.presence_channels(self._replica), channel, last,
         ])

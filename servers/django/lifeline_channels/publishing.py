@@ -12,7 +12,8 @@ from .conf import get_settings
 from .frames import is_channel
 from .payload import encode_publication
 from .refused import Refused
-from .scripts import PUBLISH, RedisKeys
+from .lua_scripts import load_scripts
+from .redis_keys import RedisKeys
 
 _local = threading.local()
 
@@ -40,7 +41,7 @@ def _sync_script():
 
         settings = get_settings()
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_ms / 1000)
-        script = client.register_script(PUBLISH)
+        script = client.register_script(load_scripts(settings.lua_dir)["publish"].text)
         _local.script = script
     return script
 

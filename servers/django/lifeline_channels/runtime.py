@@ -10,6 +10,7 @@ from .codes import CloseCode
 from .connection_cap import ConnectionCap
 from .conf import get_settings
 from .fanout import Fanout
+from .lua_scripts import load_scripts
 from .metrics import Metrics
 from .presence import Presence
 from .refused import UNAVAILABLE_RETRY_MS
@@ -39,7 +40,7 @@ class Runtime:
         self.pubsub = PubSub(settings.redis_url, self._on_message, self._on_fanout_lost, timeout)
         self.broker = Broker(settings, self.client, lambda: self.pubsub.connected)
         self.fanout = Fanout(self.broker.keys, self.pubsub)
-        self.presence = Presence(self.broker.keys, self.client, self.replica_id, settings.presence_ttl_ms, lambda: self.pubsub.connected)
+        self.presence = Presence(self.broker.keys, self.client, load_scripts(settings.lua_dir), self.replica_id, settings.presence_ttl_ms, lambda: self.pubsub.connected)
         self.router = Router(self.broker.keys, self.client, self.pubsub, self.replica_id, self._handle_routed)
         #: Every session of this process, open or connecting.
         self.sessions = set()

@@ -1,50 +1,55 @@
-"""The Lua scripts are the mock server's, so both backends keep one Redis layout: either can read
-what the other wrote, and a change to one backend's scripts fails here until the other has it too."""
-import re
-from pathlib import Path
+"""The Lua scripts come from the folder shared with the mock server (packages/protocol/redis), so
+both backends run one copy on one Redis layout; a deployment outside the repository points
+LUA_DIR at a copy of that folder."""
+import shutil
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from lifeline_channels import presence_scripts, scripts
-
-MOCK_REDIS = Path(__file__).resolve().parents[3] / "packages" / "mock-server" / "src" / "redis"
-#: Each Django script and the TypeScript file that holds the mock server's `<NAME>_SCRIPT`.
-SCRIPTS = {
-    "PUBLISH": (scripts.PUBLISH, "scripts.ts"),
-    "HISTORY": (scripts.HISTORY, "scripts.ts"),
-    "PRESENCE_SET": (presence_scripts.PRESENCE_SET, "presenceScripts.ts"),
-    "PRESENCE_MEMBERS": (presence_scripts.PRESENCE_MEMBERS, "presenceScripts.ts"),
-    "PRESENCE_HEARTBEAT": (presence_scripts.PRESENCE_HEARTBEAT, "presenceScripts.ts"),
-    "PRESENCE_SWEEP": (presence_scripts.PRESENCE_SWEEP, "presenceScripts.ts"),
-}
-_CONSTANT = re.compile(r"^(?:export )?const (\w+) = `(.*?)`", re.S | re.M)
-_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+from lifeline_channels.conf import build_settings
+from lifeline_channels.lua_scripts import DEFAULT_LUA_DIR, FILES, SCRIPTS, load_scripts
+from lifeline_channels.redis_client import RedisClient
+from tests.conftest import run
 
 
-def template_literals(path):
-    """The file's `const NAME = \\`…\\`` strings, with `${OTHER}` replaced by that constant's text."""
-    found = {name: text for name, text in _CONSTANT.findall(path.read_text(encoding="utf-8"))}
-    assert found, f"no template literal found in {path}"
-
-    def expand(text, depth=0):
-        assert depth < 8, "placeholders nested too deep"
-        return _PLACEHOLDER.sub(lambda m: expand(found[m.group(1)], depth + 1), text)
-
-    return {name: expand(text) for name, text in found.items()}
+def test_the_shared_folder_holds_every_file_of_every_script_and_nothing_else():
+    assert sorted(path.name for path in DEFAULT_LUA_DIR.glob("*.lua")) == sorted(FILES)
 
 
-def normalised(text):
-    return " ".join(text.split())
+def test_the_scripts_are_read_from_the_shared_folder_by_default():
+    settings = build_settings({})
+    assert settings.lua_dir == str(DEFAULT_LUA_DIR)
+    publish = load_scripts(settings.lua_dir)["publish"].text
+    assert publish.startswith((DEFAULT_LUA_DIR / "epoch_and_clock.lua").read_text(encoding="utf-8"))
+    assert publish.endswith((DEFAULT_LUA_DIR / "publish.lua").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_the_script_is_the_mock_servers_script_of_the_same_name(name):
-    script, ts_file = SCRIPTS[name]
-    mock = template_literals(MOCK_REDIS / ts_file)
-    assert f"{name}_SCRIPT" in mock, f"{ts_file} has no {name}_SCRIPT"
-    assert normalised(script) == normalised(mock[f"{name}_SCRIPT"])
+def test_redis_compiles_every_script_to_the_sha_this_backend_runs_it_by(redis_server):
+    scripts = load_scripts(str(DEFAULT_LUA_DIR))
+    assert sorted(scripts) == sorted(SCRIPTS)
+
+    async def load_all():
+        client = RedisClient(redis_server.url)
+        try:
+            return {name: await client.execute("SCRIPT", "LOAD", script.text) for name, script in scripts.items()}
+        finally:
+            client.close()
+
+    # Bulk strings come back as bytes.
+    assert run(load_all()) == {name: script.sha.encode() for name, script in scripts.items()}
 
 
-def test_every_script_of_the_mock_server_has_its_django_copy():
-    exported = {name[: -len("_SCRIPT")] for ts_file in ("scripts.ts", "presenceScripts.ts") for name in template_literals(MOCK_REDIS / ts_file) if name.endswith("_SCRIPT")}
-    assert exported == set(SCRIPTS)
+def test_a_copy_of_the_folder_elsewhere_serves_the_same_scripts(tmp_path):
+    copy = tmp_path / "lua"
+    shutil.copytree(DEFAULT_LUA_DIR, copy)
+    settings = build_settings({"LUA_DIR": str(copy)})
+    assert {name: script.text for name, script in load_scripts(settings.lua_dir).items()} == {name: script.text for name, script in load_scripts(str(DEFAULT_LUA_DIR)).items()}
+
+
+def test_a_lua_dir_without_the_scripts_is_refused_at_start_up_naming_what_it_lacks(tmp_path):
+    shutil.copytree(DEFAULT_LUA_DIR, tmp_path / "lua")
+    (tmp_path / "lua" / "presence_sweep.lua").unlink()
+    with pytest.raises(ImproperlyConfigured, match=r"LUA_DIR.*lacks presence_sweep\.lua.*packages/protocol/redis"):
+        build_settings({"LUA_DIR": str(tmp_path / "lua")})
+    with pytest.raises(ImproperlyConfigured, match="lacks epoch_and_clock.lua"):
+        build_settings({"LUA_DIR": str(tmp_path / "nowhere")})

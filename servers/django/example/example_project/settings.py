@@ -6,6 +6,7 @@
 - LIFELINE_ALLOWED_ORIGINS (comma-separated; default "*")
 - LIFELINE_DEMO=1: the gallery's /demo/token endpoint (anyone can mint tokens: local demos only)
 - LIFELINE_GALLERY_DIR: serve the built gallery page (docs/gallery/dist/site) at /
+- LIFELINE_LUA_DIR: a copy of the repository's packages/protocol/redis (default: that folder)
 - any other LIFELINE_<OPTION> (for example LIFELINE_HEARTBEAT_MS=5000) sets that numeric option
 """
 import os
@@ -35,6 +36,8 @@ def _lifeline_from_env(environ):
         options["JWT_SECRET"] = environ["LIFELINE_JWT_SECRET"]
     if environ.get("LIFELINE_API_KEY"):
         options["API_KEY"] = environ["LIFELINE_API_KEY"]
+    if environ.get("LIFELINE_LUA_DIR"):
+        options["LUA_DIR"] = environ["LIFELINE_LUA_DIR"]
     if environ.get("LIFELINE_KEY_PREFIX"):
         options["KEY_PREFIX"] = environ["LIFELINE_KEY_PREFIX"]
     for name in _NUMERIC:
