@@ -1,13 +1,13 @@
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { BINARY_FRAME, type ProtocolEngine } from './engine/index'
+import type { ProtocolEngine } from './engine/index'
 import type { Faults } from './faults'
 import { errorAnswer, type GatewayAnswer, type GatewayRequest } from './gateway/exchange'
 import { createGateway, type GatewayOptions } from './gateway/gateway'
 import { readBody } from './readBody'
 import type { SessionControls } from './sessionControls'
-import { webSocketOutlet } from './webSocketOutlet'
+import { ServedWebSocket, webSocketOutlet } from './webSocketOutlet'
 
 export interface ServerOptions extends GatewayOptions {
   /**
@@ -90,7 +90,9 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
   let boundPort = port
 
   // Frames up to 4× the limit are read and answered with FRAME_TOO_LARGE; larger ones close with 1009.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * gateway.maxFrameBytes })
+  // Our own socket class, which handles its events without a listener per connection; no client
+  // tracking, which costs a listener per connection too: the gateway knows the live sockets already.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * gateway.maxFrameBytes, WebSocket: ServedWebSocket, clientTracking: false })
 
   function write(request: IncomingMessage, response: ServerResponse, answer: GatewayAnswer): void {
     response.writeHead(answer.status, answer.headers)
@@ -130,19 +132,17 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
       return
     }
     const peer = request.socket.remoteAddress
-    wss.handleUpgrade(request, socket, head, (ws) => (verdict.silent ? silence(ws) : serve(ws, socket, peer)))
+    wss.handleUpgrade(request, socket, head, (ws) => (verdict.silent ? silence(ws) : serve(ws as ServedWebSocket, socket, peer)))
   }
 
-  /**
-   * The session of an accepted WebSocket. Its own function, so that the listeners, which live as
-   * long as the connection, close over the socket and the session only, not over the upgrade
-   * request and its headers (about 1 KB per idle connection when they did).
-   */
-  function serve(ws: WebSocket, socket: Socket, peer: string | undefined): void {
-    const session = gateway.openWebSocket(webSocketOutlet(ws, socket), peer)
-    ws.on('message', (data, isBinary) => session.receive(isBinary ? BINARY_FRAME : data.toString()))
-    ws.on('close', () => session.closed())
-    ws.on('error', () => session.closed())
+  /** The session of an accepted WebSocket; the socket's listeners hold nothing of the upgrade request. */
+  function serve(ws: ServedWebSocket, socket: Socket, peer: string | undefined): void {
+    ws.session = gateway.openWebSocket(webSocketOutlet(ws, socket), peer)
+  }
+
+  /** One listener for every socket (`this` is the socket), not a closure per connection. */
+  function untrack(this: Socket): void {
+    sockets.delete(this)
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): void {
@@ -159,7 +159,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
     http.on('upgrade', upgrade)
     http.on('connection', (socket) => {
       sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
+      socket.on('close', untrack)
     })
     http.on('clientError', (_error, socket) => socket.destroy())
     await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net'
 import { CloseCode, type ServerFrame } from '@lifeline/protocol'
-import { WebSocket } from 'ws'
+import { WebSocket, type RawData } from 'ws'
 import { encodedPerFrame } from './encodedPerFrame'
-import type { Outlet } from './engine/index'
-
+import { BINARY_FRAME, type Outlet } from './engine/index'
+import type { WebSocketSession } from './gateway/webSocketGate'
 
 /**
  * The event-loop turn, counted. A burst or a history replay sends one client many messages within
@@ -41,6 +41,43 @@ function textFrame(text: string): Buffer {
   return frame
 }
 
+/**
+ * The `ws` socket of a served connection, with what the server keeps for it: the session its frames
+ * go to, and whether it answered the last transport ping. `WebSocketServer` makes these (its
+ * `WebSocket` option).
+ *
+ * @note `ws` reports frames, pongs and the end as events of the socket itself; this socket handles
+ * them in `emit`, before any listener, instead of registering listeners. An emitter keeps its
+ * listeners in a dictionary object, and the four every connection needed (message, pong, close,
+ * error), each a closure over its session, cost about 500 B per idle connection.
+ */
+export class ServedWebSocket extends WebSocket {
+  /** Set once the upgrade is served; frames and the end go to it. */
+  session: WebSocketSession | undefined
+  /** Whether the peer answered the last transport ping (see `keepalive`). */
+  alive = true
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    switch (event) {
+      case 'message':
+        this.session?.receive(args[1] ? BINARY_FRAME : (args[0] as RawData).toString())
+        break
+      case 'pong':
+        this.alive = true
+        break
+      case 'close':
+        this.session?.closed()
+        break
+      case 'error':
+        this.session?.closed()
+        // Handled: an `error` nobody listens to would be thrown (a silenced socket listens itself).
+        if (this.listenerCount('error') === 0) return true
+        break
+    }
+    return super.emit(event, ...args)
+  }
+}
+
 /** The wire bytes of the channel message being fanned out, framed once for all subscribers. */
 const messageFrame = encodedPerFrame((text) => textFrame(text))
 
@@ -58,7 +95,7 @@ const messageFrame = encodedPerFrame((text) => textFrame(text))
  * `bufferedAmount` counts these bytes too, since they wait in the same socket, and the send buffer
  * is judged after the turn (`SendBufferWatch`), once the tick has uncorked them.
  */
-export function webSocketOutlet(socket: WebSocket, stream: Socket): Outlet {
+export function webSocketOutlet(socket: ServedWebSocket, stream: Socket): Outlet {
   return new WebSocketOutlet(socket, stream)
 }
 
@@ -68,19 +105,15 @@ export function webSocketOutlet(socket: WebSocket, stream: Socket): Outlet {
  */
 class WebSocketOutlet implements Outlet {
   readonly transport = 'websocket'
-  readonly #socket: WebSocket
+  readonly #socket: ServedWebSocket
   readonly #stream: Socket
-  #alive = true
   /** The turn this socket last got a channel message in (-1: none yet). */
   #sentInTurn = -1
   #corked = false
 
-  constructor(socket: WebSocket, stream: Socket) {
+  constructor(socket: ServedWebSocket, stream: Socket) {
     this.#socket = socket
     this.#stream = stream
-    socket.on('pong', () => {
-      this.#alive = true
-    })
   }
 
   send(text: string, frame: ServerFrame): void {
@@ -119,12 +152,13 @@ class WebSocketOutlet implements Outlet {
   }
 
   keepalive(): void {
-    if (!this.#alive) {
-      this.#socket.terminate()
+    const socket = this.#socket
+    if (!socket.alive) {
+      socket.terminate()
       return
     }
-    this.#alive = false
-    this.#socket.ping()
+    socket.alive = false
+    socket.ping()
   }
 }
 

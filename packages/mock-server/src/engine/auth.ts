@@ -47,10 +47,16 @@ export function jwtVerifier(secret: string): TokenVerifier {
   }
 }
 
+const isString = (value: unknown): value is string => typeof value === 'string'
+
 function toClaims(payload: Record<string, unknown>): Claims {
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthError('UNAUTHORIZED', 'Token has no "sub" claim')
+  // The token's own array when it holds only strings: `filter` grows its result like `push`, with
+  // room for 16 more, and a session keeps its claims as long as it lives.
   const roles = Array.isArray(payload.roles)
-    ? payload.roles.filter((role): role is string => typeof role === 'string')
+    ? payload.roles.every(isString)
+      ? (payload.roles as string[])
+      : payload.roles.filter(isString)
     : typeof payload.role === 'string'
       ? [payload.role]
       : []
