@@ -8,6 +8,7 @@ import type { Metrics } from './metrics'
 import type { RateLimit } from './rateLimiter'
 import type { SendBufferWatch } from './sendBufferWatch'
 import type { Session } from './session'
+import type { TokenExpiry } from './tokenExpiry'
 
 /** Limits and timings every session applies; see `EngineOptions` for their meaning and defaults. */
 export interface SessionLimits {
@@ -29,6 +30,8 @@ export interface EngineContext {
   frames: MessageFrames
   /** Beats every open session with the one timer of the engine. */
   heartbeat: Heartbeat
+  /** Disconnects each session when its token expires. */
+  tokenExpiry: TokenExpiry
   /** Judges the send buffers of the sessions that sent, once per event-loop turn. */
   bufferWatch: SendBufferWatch
   verify: TokenVerifier

@@ -20,6 +20,7 @@ import { SendBufferWatch } from './sendBufferWatch'
 import type { Outlet } from './outlet'
 import { Session } from './session'
 import { ticketBook, type TicketGrant } from './tickets'
+import { TokenExpiry } from './tokenExpiry'
 import { DEFAULT_TOKEN_POLICY, withTokenPolicy } from './tokenPolicy'
 
 export type SessionEvent = 'open' | 'close'
@@ -76,6 +77,7 @@ export class ProtocolEngine {
       metrics: this.metrics,
       frames: new MessageFrames(),
       heartbeat: new Heartbeat(clock, limits.heartbeatMs),
+      tokenExpiry: new TokenExpiry(clock),
       bufferWatch: new SendBufferWatch(log),
       verify: this.#verify,
       authorize: channelAuthorizer(options.channelRules ?? DEFAULT_CHANNEL_RULES),

@@ -11,7 +11,7 @@ import { RateLimiter } from './rateLimiter'
 import { refreshCommand } from './refreshCommand'
 import { fail, type Answer, type Reply } from './reply'
 import type { BufferCheck } from './sendBufferWatch'
-import { TokenExpiry } from './tokenExpiry'
+import type { ExpiringSession } from './tokenExpiry'
 import { deliver, subscribeCommand, unsubscribeCommand, type Subscription } from './subscription'
 
 export type SessionStatus = 'connecting' | 'open' | 'closed'
@@ -24,7 +24,7 @@ export type SessionStatus = 'connecting' | 'open' | 'closed'
  * some sessions need (the flood count) is made when first needed, and what only the handshake
  * needs (the connect timer) is let go once it is done.
  */
-export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck {
+export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck, ExpiringSession {
   readonly id = randomId('s_')
   status: SessionStatus = 'connecting'
   claims?: Claims
@@ -44,14 +44,14 @@ export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck 
   #bufferCheckPending = false
   /** When the client last sent a frame of its own (a `pong` does not count): a heartbeat due sooner than an interval after it is skipped. */
   #lastHeard = Number.NEGATIVE_INFINITY
-  readonly #expiry: TokenExpiry
+  /** The `exp` of the token whose expiry is scheduled (see `TokenExpiry`). */
+  #tokenExp: number | undefined
   #unregister?: () => void
 
   constructor(outlet: Outlet, context: EngineContext) {
     this.#outlet = outlet
     this.context = context
     this.#limiter = new RateLimiter(context.options.rateLimit, context.clock)
-    this.#expiry = new TokenExpiry(context.clock, this)
     this.#commands = new CommandQueue(this)
     context.metrics.connections[outlet.transport] += 1
     if (outlet.transport === 'websocket') this.#connectTimer = context.clock.setTimeout(() => this.#connectTimedOut(), context.options.connectTimeoutMs)
@@ -133,7 +133,7 @@ export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck 
     this.#clearConnectTimer()
     // SSE and long-polling send their commands by POST, which may land on any replica.
     if (this.#outlet.transport !== 'websocket') this.#unregister = this.context.broker.registerSession(this.id, (envelope) => this.upstream(envelope))
-    const expiresInMs = this.#expiry.schedule(claims)
+    const expiresInMs = this.scheduleExpiry(claims)
     const heartbeatMs = this.context.options.heartbeatMs
     this.context.heartbeat.add(this)
     answer({ ok: true, result: { session: this.id, heartbeatMs, ...(expiresInMs === undefined ? {} : { expiresInMs }) } })
@@ -151,6 +151,13 @@ export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck 
   /** The transport closed under us (client went away). */
   closed(): void {
     this.#release()
+  }
+
+  /** @internal The token of `claims` replaces the one whose expiry was scheduled; returns the ms it has left, or `undefined` without `exp`. */
+  scheduleExpiry(claims: Claims): number | undefined {
+    const previous = this.#tokenExp
+    this.#tokenExp = claims.exp
+    return this.context.tokenExpiry.schedule(this, claims.exp, previous)
   }
 
   /** Fault injection: behave as if the token expired now. */
@@ -194,7 +201,7 @@ export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck 
       case 'ping':
         return { ok: true, result: {} }
       case 'refresh':
-        return refreshCommand(this, this.#expiry, command.token)
+        return refreshCommand(this, command.token)
       case 'subscribe':
         return subscribeCommand(this, command, answer)
       case 'unsubscribe':
@@ -258,7 +265,7 @@ export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck 
     this.status = 'closed'
     const { heartbeat, metrics } = this.context
     this.#clearConnectTimer()
-    this.#expiry.stop()
+    this.context.tokenExpiry.cancel(this, this.#tokenExp)
     heartbeat.delete(this)
     for (const subscription of this.subscriptions.values()) subscription.unsubscribe?.()
     this.subscriptions.clear()

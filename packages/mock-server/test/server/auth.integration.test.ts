@@ -83,6 +83,22 @@ describe('token refresh on a live connection', () => {
     expect(server.clients.map((info) => info.id)).toEqual([client.session])
   })
 
+  it('expires each connection on its own token, also when tokens of several connections expire in the same second', async () => {
+    const clock = new TestClock()
+    const server = await startServer({ clock })
+    const token = await mintToken('ada', { expiresInSeconds: 3600 })
+    const [kept, expiring, gone] = [await WsClient.connect(server, token), await WsClient.connect(server, token), await WsClient.connect(server, token)]
+    expect(resultOf<RefreshResult>(await kept.command('refresh', { token: await mintToken('ada', { expiresInSeconds: 3 * 3600 }) })).expiresInMs).toBeGreaterThan(2 * HOUR)
+    gone.socket.close()
+    await eventually(() => expect(server.clients).toHaveLength(2))
+    clock.advance(HOUR + 1000)
+    expect(await expiring.frame((frame) => frame.type === 'disconnect', 'disconnect')).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
+    expect((await kept.command('ping', {})).ok).toBe(true)
+    expect(kept.frames.filter((frame) => frame.type === 'disconnect')).toEqual([])
+    clock.advance(2 * HOUR)
+    expect(await kept.frame((frame) => frame.type === 'disconnect', 'disconnect')).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
+  })
+
   it('refuses a refresh token of another user with FORBIDDEN and keeps the connection on its old token', async () => {
     const clock = new TestClock()
     const server = await startServer({ clock })
