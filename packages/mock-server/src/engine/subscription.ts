@@ -47,15 +47,12 @@ export async function subscribeCommand(session: Session, { channel, since, rewin
   const data = presence && 'data' in presence ? { data: context.presenceData(presence.data) } : {}
   // Live first, history second, then merge by offset: nothing published in between is lost. The
   // same for presence: changes heard while the snapshot is read are sorted out by version.
-  const subscription: Subscription = { pending: [], ...(presence ? { presence: { queue: [], version: 0 } } : {}) }
+  // Every field from the start: fields added later would live in a separate property array.
+  const subscription: Subscription = { pending: [], last: undefined, unsubscribe: undefined, ended: undefined, presence: presence ? { queue: [], version: 0 } : undefined }
   session.subscriptions.set(channel, subscription)
   try {
-    const stop = await broker.subscribe(
-      channel,
-      (publication) => session.deliver(channel, publication),
-      (error) => endSubscription(session, channel, subscription, error),
-      presence ? (change) => presenceChanged(session, channel, subscription, change) : undefined,
-    )
+    const listen = listenersOf(session, channel, subscription)
+    const stop = await broker.subscribe(channel, listen.publication, listen.ended, presence ? listen.presence : undefined)
     subscription.unsubscribe = stop
     let snapshot: PresenceSnapshot | undefined
     if (presence) {
@@ -92,6 +89,19 @@ export async function subscribeCommand(session: Session, { channel, since, rewin
     if (session.subscriptions.get(channel) === subscription) session.subscriptions.delete(channel)
     subscription.unsubscribe?.()
     throw error
+  }
+}
+
+/**
+ * The broker's listeners for one subscription, made outside {@link subscribeCommand}: the broker
+ * keeps them as long as the subscription lives, and closures made in there would keep the whole
+ * scope of the command (its contexts) alive with them.
+ */
+function listenersOf(session: Session, channel: string, subscription: Subscription) {
+  return {
+    publication: (publication: Publication) => session.deliver(channel, publication),
+    ended: (error: ErrorBody) => endSubscription(session, channel, subscription, error),
+    presence: (change: PresenceChange) => presenceChanged(session, channel, subscription, change),
   }
 }
 
