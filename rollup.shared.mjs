@@ -13,7 +13,7 @@ import { luaText } from './luaText.mjs'
 const INLINED = {
   '@lifeline/protocol': fileURLToPath(new URL('packages/protocol/', import.meta.url)),
 }
-/** The inlined package an import names, and the file after its name (`redis/publish.lua`; '' for its entry). */
+/** The inlined package an import names, and the file after the name (`redis/publish.lua`, '' for the entry). */
 function inlinedImport(id) {
   const name = Object.keys(INLINED).find((name) => id === name || id.startsWith(`${name}/`))
   return name && { name, file: id.slice(name.length + 1) }
