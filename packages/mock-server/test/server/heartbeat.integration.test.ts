@@ -65,6 +65,27 @@ describe('heartbeats', () => {
     expect(client.frames.filter((frame) => frame.type === 'ping')).toHaveLength(3)
   })
 
+  it('beats each connection every heartbeatMs from its own handshake, not on one tick shared by all', async () => {
+    const clock = new ManualClock()
+    const server = await startServer({ clock, heartbeatMs: 10_000 })
+    const first = await WsClient.connect(server, await mintToken('ada'))
+    clock.advance(4_000)
+    const second = await WsClient.connect(server, await mintToken('grace'))
+    const pings = (client: WsClient) => client.frames.filter((frame) => frame.type === 'ping').length
+    // A WebSocket-level ping's pong follows every frame the server wrote before it, and the server
+    // runs in this process, so its beats of an `advance` are written by then. The session never
+    // sees transport pings, so this does not count as the client being heard.
+    const writtenSoFar = (client: WsClient) => new Promise((resolve) => client.socket.once('pong', resolve).ping())
+    clock.advance(6_000)
+    await first.frame(() => pings(first) === 1, 'first ping of the first connection')
+    await writtenSoFar(second)
+    expect(pings(second)).toBe(0)
+    clock.advance(4_000)
+    await second.frame(() => pings(second) === 1, 'first ping of the second connection')
+    await writtenSoFar(first)
+    expect(pings(first)).toBe(1)
+  })
+
   it('terminates a WebSocket peer that stops answering transport pings', async () => {
     const server = await startServer({ heartbeatMs: 100 })
     const silent = await WsClient.open(server, { autoPong: false })
