@@ -23,6 +23,9 @@ export interface StartRedisOptions {
   running?: boolean
 }
 
+/** Starts of a fresh Redis that may pick another port when the one it picked was taken meanwhile. */
+const PORT_ATTEMPTS = 3
+
 /**
  * `redis-server --port <free port> --bind 127.0.0.1 --save '' --appendonly no`, ready to accept
  * connections. Without the program it fails at once with the command that installs it.
@@ -33,7 +36,21 @@ export interface StartRedisOptions {
  * await redis.kill()
  */
 export async function startRedis({ running = true }: StartRedisOptions = {}): Promise<RedisServer> {
-  const port = await freePort()
+  if (!running) return redisOn(await freePort())
+  // A port that was free a moment ago may be taken before redis-server binds it (another test
+  // process picked it too): then the first start tries another port. Restarts keep theirs.
+  for (let attempt = 1; ; attempt++) {
+    const server = redisOn(await freePort())
+    try {
+      await server.start()
+      return server
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !/Address already in use/i.test((error as Error).message)) throw error
+    }
+  }
+}
+
+function redisOn(port: number): RedisServer {
   let group: Group | undefined
   const server: RedisServer = {
     port,
@@ -59,7 +76,6 @@ export async function startRedis({ running = true }: StartRedisOptions = {}): Pr
       await server.start()
     },
   }
-  if (running) await server.start()
   return server
 }
 
