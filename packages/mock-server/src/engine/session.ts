@@ -2,16 +2,13 @@ import { CloseCode, parseCommand, PROTOCOL_VERSION, type ClientFrame, type Comma
 import { AuthError, type Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
-import { CommandQueue, type CommandQueueOwner } from './commandQueue'
+import { CommandQueue } from './commandQueue'
 import { FloodGuard } from './floodGuard'
-import type { HeartbeatMember } from './heartbeat'
 import type { Outlet } from './outlet'
 import { randomId } from './randomId'
 import { RateLimiter } from './rateLimiter'
 import { refreshCommand } from './refreshCommand'
 import { fail, type Answer, type Reply } from './reply'
-import type { BufferCheck } from './sendBufferWatch'
-import type { ExpiringSession } from './tokenExpiry'
 import { deliver, subscribeCommand, unsubscribeCommand, type Subscription } from './subscription'
 
 export type SessionStatus = 'connecting' | 'open' | 'closed'
@@ -23,8 +20,12 @@ export type SessionStatus = 'connecting' | 'open' | 'closed'
  * objects whose methods live on their prototypes, not in closures made per session; what only
  * some sessions need (the flood count) is made when first needed, and what only the handshake
  * needs (the connect timer) is let go once it is done.
+ *
+ * No `implements` clause for what the heartbeat, command queue, send-buffer watch and token expiry
+ * call: those methods are internal, stripped from the published types, where the clause would be
+ * false. Each of them checks the session's shape where it takes it.
  */
-export class Session implements CommandQueueOwner, HeartbeatMember, BufferCheck, ExpiringSession {
+export class Session {
   readonly id = randomId('s_')
   status: SessionStatus = 'connecting'
   claims?: Claims
