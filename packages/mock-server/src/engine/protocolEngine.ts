@@ -1,4 +1,5 @@
-import { CloseCode, MAX_PRESENCE_DATA_BYTES, parseCommand, PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
+import { CloseCode, MAX_PRESENCE_DATA_BYTES, parseCommand, type ErrorBody } from '@lifeline/protocol'
+import { admitConnect } from './admitConnect'
 import { authenticate, AuthError, jwtVerifier, type TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
 import { channelAuthorizer, channelMatcher, DEFAULT_CHANNEL_RULES } from './channelRules'
@@ -124,19 +125,10 @@ export class ProtocolEngine {
     }
   }
 
-  /**
-   * The checks of a handshake made over HTTP (`POST /sse/ticket`, `POST /poll/connect`): the body is
-   * a `connect` command of this protocol version and `Authorization` carries a valid token.
-   */
+  /** The checks of a handshake made over HTTP (`POST /sse/ticket`, `POST /poll/connect`); see {@link admitConnect}. */
   async admitConnect(authorization: string | null | undefined, body: string): Promise<Pick<TicketGrant, 'claims' | 'connectId'> | HttpAnswer> {
-    const parsed = parseCommand(body, this.#context.options.maxFrameBytes)
-    if (!parsed.ok) return this.#error(parsed.error)
-    const frame = parsed.frame
-    if (frame.type !== 'connect') return this.#error({ code: 'BAD_REQUEST', message: 'The request body must be a connect command' })
-    if (frame.v !== PROTOCOL_VERSION) return this.#error({ code: 'UNSUPPORTED_VERSION', message: `This server speaks protocol ${PROTOCOL_VERSION}` })
-    const claims = await authenticate(this.#verify, authorization)
-    if (claims instanceof AuthError) return this.#error(claims.toBody())
-    return { claims, connectId: frame.id }
+    const admitted = await admitConnect(this.#verify, this.#context.options.maxFrameBytes, authorization, body)
+    return 'error' in admitted ? this.#error(admitted.error) : admitted
   }
 
   /** The claims of `Authorization: Bearer <token>` (long polls), or the `401` answer. */

@@ -1,5 +1,5 @@
-import { CloseCode, parseCommand, PROTOCOL_VERSION, type ClientFrame, type Command, type ServerFrame } from '@lifeline/protocol'
-import { AuthError, type Claims } from './auth'
+import { CloseCode, parseCommand, type ClientFrame, type ServerFrame } from '@lifeline/protocol'
+import type { Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
 import { CommandQueue } from './commandQueue'
@@ -7,9 +7,9 @@ import { FloodGuard } from './floodGuard'
 import type { Outlet } from './outlet'
 import { randomId } from './randomId'
 import { RateLimiter } from './rateLimiter'
-import { refreshCommand } from './refreshCommand'
+import { runCommand } from './runCommand'
 import { fail, type Answer, type Reply } from './reply'
-import { deliver, subscribeCommand, unsubscribeCommand, type Subscription } from './subscription'
+import { deliver, type Subscription } from './subscription'
 
 export type SessionStatus = 'connecting' | 'open' | 'closed'
 
@@ -117,17 +117,17 @@ export class Session {
       this.context.metrics.error('RATE_LIMITED')
       return { accepted: false, status: 429, error: { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: wait } }
     }
-    if (frame.type !== 'pong') this.#commands.enqueue(frame.id, (answer) => this.#run(frame, answer))
+    if (frame.type !== 'pong') this.#commands.enqueue(frame.id, (answer) => runCommand(this, frame, answer))
     return { accepted: true }
   }
 
   /** Completes a handshake that was authenticated out of band (SSE ticket). */
   establish(claims: Claims, connectId: number): void {
-    this.#open(claims, (reply) => this.reply(connectId, reply))
+    this.open(claims, (reply) => this.reply(connectId, reply))
   }
 
-  /** The handshake's end: the session is open, and `answer` gets the connect reply. */
-  #open(claims: Claims, answer: Answer): void {
+  /** @internal The handshake's end: the session is open, and `answer` gets the connect reply. */
+  open(claims: Claims, answer: Answer): void {
     if (this.status !== 'connecting') return
     this.status = 'open'
     this.claims = claims
@@ -175,7 +175,7 @@ export class Session {
       this.disconnect(CloseCode.BAD_PROTOCOL, 'command before connect')
       return
     }
-    this.#commands.enqueue(frame.id, (answer) => this.#run(frame, answer))
+    this.#commands.enqueue(frame.id, (answer) => runCommand(this, frame, answer))
   }
 
   /** A publication of `channel` for this session (from the broker, or a replay). */
@@ -192,47 +192,6 @@ export class Session {
     if (this.#flood.isFlooding()) this.disconnect(CloseCode.RATE_LIMITED, 'command flood', 5000)
     else if (id === undefined) this.context.metrics.error('RATE_LIMITED')
     else this.#commands.enqueue(id, () => fail('RATE_LIMITED', 'Too many commands', wait))
-  }
-
-  async #run(command: Command, answer: Answer): Promise<Reply | undefined> {
-    switch (command.type) {
-      case 'connect':
-        await this.#connect(command.v, command.token, answer)
-        return undefined
-      case 'ping':
-        return { ok: true, result: {} }
-      case 'refresh':
-        return refreshCommand(this, command.token)
-      case 'subscribe':
-        return subscribeCommand(this, command, answer)
-      case 'unsubscribe':
-        return unsubscribeCommand(this, command.channel)
-      case 'publish': {
-        if (!this.context.authorize(this.claims!, command.channel, 'publish')) return fail('FORBIDDEN', `Not allowed to publish to ${command.channel}`)
-        const { channel, event, data, key } = command
-        return { ok: true, result: await this.context.publish({ channel, event, data, key, publisher: `user:${this.claims!.sub}` }) }
-      }
-    }
-  }
-
-  async #connect(version: number, token: string | undefined, answer: Answer): Promise<void> {
-    if (this.status !== 'connecting') {
-      answer(fail('ALREADY_CONNECTED', 'Already connected'))
-      return
-    }
-    if (version !== PROTOCOL_VERSION) {
-      answer(fail('UNSUPPORTED_VERSION', `Protocol version ${version} is not supported; this server speaks ${PROTOCOL_VERSION}`))
-      this.disconnect(CloseCode.BAD_PROTOCOL, 'unsupported protocol version')
-      return
-    }
-    try {
-      if (token === undefined) throw new AuthError('UNAUTHORIZED', 'connect needs a token')
-      this.#open(await this.context.verify(token), answer)
-    } catch (error) {
-      if (!(error instanceof AuthError)) throw error
-      answer({ ok: false, error: error.toBody() })
-      this.disconnect(error.code === 'TOKEN_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, error.message)
-    }
   }
 
   /** @internal Sends the reply to command `id` (the command queue answers through it). */
