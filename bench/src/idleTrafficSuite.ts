@@ -7,13 +7,26 @@ import { atMostExact, type BenchSection } from './benchSection'
 import { fixed, markdownTable } from './markdownTable'
 import type { Profile } from './profile'
 
-/** What crossed one idle connection, counted by the client: protocol frames, WebSocket control frames, HTTP requests. */
-interface IdleCounts {
-  framesIn: number
-  framesOut: number
-  /** WebSocket-level pings from the server (each answered by a pong the `ws` package sends). */
-  controlPings: number
-  httpRequests: number
+/** When each thing crossed one idle connection (performance.now() ms), as the client saw it. */
+interface IdleLog {
+  /** Protocol frames the client sent (its `logger` sees each: `'out'`). */
+  up: number[]
+  /** Protocol frames the client received (`'in'`). */
+  down: number[]
+  /** WebSocket-level pings from the server, each answered by a pong the `ws` package sends. */
+  controlPings: number[]
+  httpRequests: number[]
+}
+
+/**
+ * Events per 10 s in `[from, to]`: the steady rate, from the first event to the last, when there
+ * are two or more (a count over the window would be one off whenever a periodic frame falls just
+ * outside it: ten pings 9 s apart span 81 s, not 90); else the count over the window.
+ */
+function per10s(times: number[], from: number, to: number): number {
+  const inside = times.filter((time) => time >= from && time <= to)
+  if (inside.length < 2) return (inside.length * 10_000) / (to - from)
+  return ((inside.length - 1) * 10_000) / (inside[inside.length - 1]! - inside[0]!)
 }
 
 const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'long-polling']
@@ -27,11 +40,11 @@ const SETUP_TIMEOUT_MS = 15_000
  * default options on both sides: what keeping the connection alive costs.
  */
 async function idleClient(url: string, token: string, transport: TransportName) {
-  const counts: IdleCounts = { framesIn: 0, framesOut: 0, controlPings: 0, httpRequests: 0 }
+  const log: IdleLog = { up: [], down: [], controlPings: [], httpRequests: [] }
   class CountingWebSocket extends WebSocket {
     constructor(address: string) {
       super(address)
-      this.on('ping', () => (counts.controlPings += 1))
+      this.on('ping', () => log.controlPings.push(performance.now()))
     }
   }
   const client = new RealtimeClient({
@@ -39,9 +52,10 @@ async function idleClient(url: string, token: string, transport: TransportName) 
     transports: [transport],
     WebSocket: CountingWebSocket as unknown as typeof globalThis.WebSocket,
     EventSource: EventSource as unknown as typeof globalThis.EventSource,
-    fetch: (input, init) => ((counts.httpRequests += 1), fetch(input, init)),
+    fetch: (input, init) => (log.httpRequests.push(performance.now()), fetch(input, init)),
     getToken: () => token,
     storage: null,
+    logger: (message) => (message === 'out' ? log.up : message === 'in' ? log.down : undefined)?.push(performance.now()),
   })
   const channel = client.channel(BENCH_CHANNEL)
   channel.subscribe()
@@ -52,8 +66,7 @@ async function idleClient(url: string, token: string, transport: TransportName) 
     channel.onState(check)
     check()
   })
-  const read = (): IdleCounts => ({ ...counts, framesIn: client.stats().framesIn, framesOut: client.stats().framesOut })
-  return { client, read }
+  return { client, log }
 }
 
 /** Frames per 10 s of an idle connection, in each direction, per transport. */
@@ -64,20 +77,21 @@ export async function runIdleTrafficSuite(profile: Profile, token: string, log: 
   const goals: BenchSection['goals'] = []
   try {
     const clients = await Promise.all(TRANSPORTS.map((transport) => idleClient(server.url, token, transport)))
-    const before = clients.map(({ read }) => read())
     const startedAt = performance.now()
     await new Promise((resolve) => setTimeout(resolve, profile.idleTrafficSeconds * 1000))
-    const tens = (performance.now() - startedAt) / 10_000
-    clients.forEach(({ client, read }, index) => {
+    const endedAt = performance.now()
+    clients.forEach(({ client, log: sent }, index) => {
       const transport = TRANSPORTS[index]!
-      const [start, end] = [before[index]!, read()]
-      const delta = (key: keyof IdleCounts) => (end[key] - start[key]) / tens
+      const rate = (times: number[]) => per10s(times, startedAt, endedAt)
+      // Requests come in pairs (a long poll is sent again right after each answer), so they are counted over the window.
+      const requests = (sent.httpRequests.filter((time) => time >= startedAt).length * 10_000) / (endedAt - startedAt)
       const reconnects = client.stats().reconnects
       if (reconnects) failures.push(`idle traffic, ${transport}: ${reconnects} reconnects while idle`)
-      const toServer = delta('framesOut') + delta('controlPings')
-      const toClient = delta('framesIn') + delta('controlPings')
-      log(`idle traffic: ${transport}: ${fixed(toServer, 2)} up, ${fixed(toClient, 2)} down, ${fixed(delta('httpRequests'), 2)} HTTP requests per 10 s`)
-      rows.push([transport, fixed(delta('framesOut'), 2), fixed(delta('framesIn'), 2), fixed(delta('controlPings'), 2), transport === 'websocket' ? 'none' : fixed(delta('httpRequests'), 2)])
+      // A control ping goes down and its pong up.
+      const toServer = rate([...sent.up, ...sent.controlPings].sort((a, b) => a - b))
+      const toClient = rate([...sent.down, ...sent.controlPings].sort((a, b) => a - b))
+      log(`idle traffic: ${transport}: ${fixed(toServer, 2)} up, ${fixed(toClient, 2)} down, ${fixed(requests, 2)} HTTP requests per 10 s`)
+      rows.push([transport, fixed(rate(sent.up), 2), fixed(rate(sent.down), 2), fixed(rate(sent.controlPings), 2), transport === 'websocket' ? 'none' : fixed(requests, 2)])
       if (transport !== 'long-polling') {
         const worst = Math.max(toServer, toClient)
         goals.push({
@@ -97,7 +111,7 @@ export async function runIdleTrafficSuite(profile: Profile, token: string, log: 
   return {
     title: 'Idle traffic',
     markdown: [
-      `One \`RealtimeClient\` per transport in Node, each subscribed to a channel on which nothing is published, against the mock server in the benchmark process, both with default options (the client's \`livenessMs\` 10 s, the server's \`heartbeatMs\` 25 s), left idle for ${profile.idleTrafficSeconds} s after subscribing. Counts are per 10 s. *Frames up/down* are protocol frames (\`stats().framesOut\` / \`framesIn\`); *control pings* are WebSocket-level pings from the server, each answered by a pong, so they count once in each direction; over SSE and long-polling the client's frames go up as HTTP requests, and long-polling also holds one poll open at a time, which the server answers empty after \`pollMs\` (20 s) when nothing happened.`,
+      `One \`RealtimeClient\` per transport in Node, each subscribed to a channel on which nothing is published, against the mock server in the benchmark process, both with default options (the client's \`livenessMs\` 10 s, the server's \`heartbeatMs\` 25 s), left idle for ${profile.idleTrafficSeconds} s after subscribing. Frames are counted per 10 s from the first to the last of each kind in that window (the steady rate; a plain count over the window is one off whenever a periodic frame falls just outside it); HTTP requests, which come in pairs, over the whole window. *Frames up/down* are protocol frames (what the client's \`logger\` sees as \`out\` / \`in\`); *control pings* are WebSocket-level pings from the server, each answered by a pong, so they count once in each direction; over SSE and long-polling the client's frames go up as HTTP requests, and long-polling also holds one poll open at a time, which the server answers empty after \`pollMs\` (20 s) when nothing happened.`,
       '',
       'Why not below 1: to find a silent link within `livenessMs` the client must hear from the server more often than every `livenessMs`, so with nothing published it pings a link that has been quiet for `livenessMs` minus a reply allowance (four round trips, at least 1 s) and declares it dead at `livenessMs`; on a quiet link that is one ping and one reply about every 9 s. The server skips its own heartbeat while the client sends, so that is all there is.',
       '',
