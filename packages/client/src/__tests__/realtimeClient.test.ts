@@ -140,8 +140,12 @@ describe('RealtimeClient', () => {
     const { network, client } = testClient({}, testNetwork({ heartbeatMs: 600_000 }))
     client.connect()
     await settle()
-    await settle(60_000)
     // 1 s answer deadline (the floor, on a link this fast), so a ping after 9 s of silence: at 9, 18, … 54 s.
+    await settle(8999)
+    expect(network.sent('ping')).toEqual([])
+    await settle(1)
+    expect(network.sent('ping')).toHaveLength(1)
+    await settle(51_000)
     expect(network.sent('ping')).toHaveLength(6)
     expect(network.sockets).toHaveLength(1)
     expect(client.getSnapshot().status).toBe('connected')
