@@ -1,9 +1,11 @@
 """One session's heartbeat: pings a quiet client and finds a dead one.
 
 The beat (the `ping` frame and the transport's keepalive) is skipped while the client has sent any
-frame within the last interval: a client that pings on its own already proves both directions, so
-an idle connection carries about one small frame per interval instead of two. A quiet client is
-still pinged at every beat, and one that leaves a ping unanswered until the next beat is dead.
+frame of its own within the last interval: a client that pings on its own already proves both
+directions, so an idle connection carries about one small frame per interval instead of two. A
+`pong` is not a frame of the client's own: counting it would skip every other beat of a client that
+only answers. A quiet client is still pinged at every beat, and one that sends nothing at all, not
+even a pong, from a ping to the next beat is dead.
 """
 import math
 
@@ -21,8 +23,12 @@ class Heartbeat:
         self._stopped = False
 
     def heard(self):
-        """The client sent a frame now."""
+        """The client sent a frame of its own now."""
         self._last_heard = self._loop.time()
+        self._unanswered = False
+
+    def answered(self):
+        """The client answered a ping now (`pong`): alive, but the next beat stays due."""
         self._unanswered = False
 
     def start(self):

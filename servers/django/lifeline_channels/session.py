@@ -47,8 +47,8 @@ class Session:
         """A WebSocket text frame. Never raises."""
         if self.status == "closed":
             return
-        self._heard()
         parsed = parse_command(text, self._settings.max_frame_bytes)
+        self._heard(parsed.ok and parsed.frame["type"] == "pong")
         # Every frame costs a token, malformed ones and pongs included: otherwise garbage floods for free.
         wait = self._limiter.take()
         if wait > 0:
@@ -73,7 +73,7 @@ class Session:
             return {"accepted": False, "status": 403, "error": error_body("FORBIDDEN", "This session belongs to another user")}
         if frame["type"] == "connect":
             return {"accepted": False, "status": 400, "error": error_body("ALREADY_CONNECTED", "Session is already connected")}
-        self._heard()
+        self._heard(frame["type"] == "pong")
         wait = 0 if frame["type"] == "pong" else self._limiter.take()
         if wait > 0:
             self.runtime.metrics.error("RATE_LIMITED")
@@ -82,9 +82,14 @@ class Session:
             self._commands.put(frame["id"], lambda: run_command(self, frame))
         return {"accepted": True}
 
-    def _heard(self):
+    def _heard(self, pong):
         self.runtime.metrics.messages_in += 1
-        if self._heartbeat is not None:
+        if self._heartbeat is None:
+            return
+        # A pong proves the client alive but is no frame of its own: it does not skip the next beat.
+        if pong:
+            self._heartbeat.answered()
+        else:
             self._heartbeat.heard()
 
     def _accept(self, frame):

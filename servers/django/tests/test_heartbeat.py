@@ -79,17 +79,29 @@ def test_a_quiet_client_is_pinged_at_the_first_beat():
     assert client.pings == [1.0]
 
 
-def test_a_client_that_only_answers_pings_is_pinged_every_other_beat_and_stays_alive():
+def test_a_client_that_only_answers_pings_is_pinged_every_beat_and_stays_alive():
     loop = ManualLoop()
     client = Client(loop)
     for beat in range(1, 11):
         loop.advance_to(float(beat))
-        if client.pings and client.pings[-1] == loop.time():
-            loop.advance_to(beat + 0.01)  # the pong, one round trip later
-            client.heartbeat.heard()
-    # Its pong is a frame within the next interval, so that beat is skipped.
-    assert client.pings == [1.0, 3.0, 5.0, 7.0, 9.0]
+        assert client.pings[-1] == loop.time()
+        loop.advance_to(beat + 0.01)  # the pong, one round trip later
+        client.heartbeat.answered()
+    # A pong is no frame of the client's own: no beat is skipped for it.
+    assert client.pings == [float(beat) for beat in range(1, 11)]
     assert client.dead_at is None
+
+
+def test_a_client_whose_pongs_stop_is_found_dead_at_the_beat_after_the_unanswered_ping():
+    loop = ManualLoop()
+    client = Client(loop)
+    for beat in (1.0, 2.0):
+        loop.advance_to(beat)
+        loop.advance_to(beat + 0.01)
+        client.heartbeat.answered()
+    loop.advance_to(10.0)
+    assert client.pings == [1.0, 2.0, 3.0]
+    assert client.dead_at == 4.0
 
 
 def test_a_client_that_stops_answering_is_pinged_then_found_dead_at_the_next_beat():
