@@ -39,11 +39,17 @@ def test_redis_compiles_every_script_to_the_sha_this_backend_runs_it_by(redis_se
     assert run(load_all()) == {name: script.sha.encode() for name, script in scripts.items()}
 
 
-def test_a_copy_of_the_folder_elsewhere_serves_the_same_scripts(tmp_path):
+def test_a_copy_of_the_folder_elsewhere_serves_its_own_scripts(tmp_path):
     copy = tmp_path / "lua"
     shutil.copytree(DEFAULT_LUA_DIR, copy)
+    # A copy that differs from the repository's by one line: what LUA_DIR serves must show it.
+    with (copy / "publish.lua").open("a", encoding="utf-8") as file:
+        file.write("-- the deployment's copy\n")
     settings = build_settings({"LUA_DIR": str(copy)})
-    assert {name: script.text for name, script in load_scripts(settings.lua_dir).items()} == {name: script.text for name, script in load_scripts(str(DEFAULT_LUA_DIR)).items()}
+    copied = {name: script.text for name, script in load_scripts(settings.lua_dir).items()}
+    shared = {name: script.text for name, script in load_scripts(str(DEFAULT_LUA_DIR)).items()}
+    assert copied["publish"] == shared["publish"] + "-- the deployment's copy\n"
+    assert {name: text for name, text in copied.items() if name != "publish"} == {name: text for name, text in shared.items() if name != "publish"}
 
 
 def test_a_lua_dir_without_the_scripts_is_refused_at_start_up_naming_what_it_lacks(tmp_path):
