@@ -16,10 +16,9 @@ export interface BenchSection {
  * - `met`: the goal holds for every repetition (beyond the spread).
  * - `missed`: it fails for every repetition.
  * - `unclear`: the spread straddles the goal; neither can be claimed.
- * - `not built`: what the goal is about does not exist yet.
  * - `not measured`: the measurement failed or could not run.
  */
-export type Verdict = 'met' | 'missed' | 'unclear' | 'not built' | 'not measured'
+export type Verdict = 'met' | 'missed' | 'unclear' | 'not measured'
 
 export interface GoalVerdict {
   goal: string
@@ -40,4 +39,4 @@ export function atMost(spread: Spread | undefined, limit: number): Verdict {
 /** A goal on one exact reading (a bundle's size does not vary between runs). */
 export const atMostExact = (value: number, limit: number): Verdict => (Number.isFinite(value) ? (value <= limit ? 'met' : 'missed') : 'not measured')
 
-export const verdictText = (verdict: Verdict) => (verdict === 'met' ? 'met' : verdict === 'not built' || verdict === 'not measured' ? verdict : `**${verdict}**`)
+export const verdictText = (verdict: Verdict) => (verdict === 'met' ? 'met' : verdict === 'not measured' ? verdict : `**${verdict}**`)

@@ -16,7 +16,7 @@ const PAGE = `<!doctype html>
   import * as lifeline from '/bench/client.js'
 
   const options = JSON.parse(new URLSearchParams(location.search).get('options') || '{}')
-  /** share: one connection for the tabs of this browser (tab sharing), when the client has it. */
+  /** share: one connection for the tabs of this browser (tab sharing). */
   const newClient = (share = false) =>
     new lifeline.RealtimeClient({
       url: location.origin,
@@ -70,26 +70,17 @@ const PAGE = `<!doctype html>
       window.session?.client.disconnect()
     },
   }
-  window.benchSharing = typeof lifeline.tabSharing === 'function'
   window.benchReady = true
 </script>
 `
 
 /**
  * The client as an app's bundler would ship it: ESM, for the browser, from the TypeScript sources,
- * with tab sharing (`@lifeline/client/tabs`) when the client has that entry point.
+ * with tab sharing (`@lifeline/client/tabs`).
  */
 async function bundleClient(): Promise<string> {
-  try {
-    return await bundle(`export { RealtimeClient } from '@lifeline/client'\nexport { tabSharing } from '@lifeline/client/tabs'`)
-  } catch {
-    return bundle(`export { RealtimeClient } from '@lifeline/client'`)
-  }
-}
-
-async function bundle(contents: string): Promise<string> {
   const result = await build({
-    stdin: { contents, resolveDir: new URL('.', import.meta.url).pathname, loader: 'ts' },
+    stdin: { contents: `export { RealtimeClient } from '@lifeline/client'\nexport { tabSharing } from '@lifeline/client/tabs'`, resolveDir: new URL('.', import.meta.url).pathname, loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -13,8 +13,8 @@ export interface EngineResult {
   recovered: number[]
   /** Proxy fixed: when the client was back on WebSocket (ms after the fix). */
   backOnWebSocket: number[]
-  /** Server sessions for N tabs, each tab on its own and with tab sharing (undefined: not built). */
-  tabs?: { tabs: number; connections: number; shared: number | undefined }
+  /** Server sessions for N tabs, each tab on its own and with tab sharing. */
+  tabs?: { tabs: number; connections: number; shared: number }
   error?: string
 }
 

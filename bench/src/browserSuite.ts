@@ -82,7 +82,7 @@ async function measureEngine(browser: Browser, stage: BrowserStage, result: Engi
     for (let run = 0; run < slowRuns[result.engine]; run++) await measureProxyFixed(browser, nginx, stage, result, run)
     log(`  back on WebSocket ${result.backOnWebSocket.map((ms) => fixed(ms, 0)).join(', ')} ms after the fix`)
     result.tabs = await connectionsForTabs(browser, nginx, stage, result.engine)
-    log(`  ${result.tabs.tabs} tabs hold ${result.tabs.connections} server connections, ${result.tabs.shared ?? 'n/a'} with tab sharing`)
+    log(`  ${result.tabs.tabs} tabs hold ${result.tabs.connections} server connections, ${result.tabs.shared} with tab sharing`)
   } finally {
     proxy.upgrades = 'pass'
     await nginx.close()

@@ -1,23 +1,16 @@
 import type { Browser, Engine, Page } from '@lifeline/testkit'
 import type { Nginx } from '@lifeline/testkit/tools'
-import type { BrowserStage } from './browserStage'
+import type { BrowserStage, EngineResult } from './browserStage'
 import { benchChannel, eventAfter, openBenchPage } from './openBenchPage'
 
 /**
  * N tabs of one browser, each running a client subscribed to one channel: how many server sessions
- * hold that channel, with each tab on its own and with tab sharing (when the client has it). Every
- * tab must then get a message published on the channel, so the count is of working tabs.
+ * hold that channel, with each tab on its own and with tab sharing. Every tab must then get a
+ * message published on the channel, so the count is of working tabs.
  */
-export async function connectionsForTabs(browser: Browser, nginx: Nginx, stage: BrowserStage, engine: Engine): Promise<{ tabs: number; connections: number; shared: number | undefined }> {
+export async function connectionsForTabs(browser: Browser, nginx: Nginx, stage: BrowserStage, engine: Engine): Promise<NonNullable<EngineResult['tabs']>> {
   const connections = await sessionsForTabs(browser, nginx, stage, engine, false)
-  const sharing = await openBenchPage(browser, nginx, stage.options).then(async (page) => {
-    try {
-      return await page.evaluate<boolean>('window.benchSharing')
-    } finally {
-      await page.close()
-    }
-  })
-  return { tabs: stage.tabs, connections, shared: sharing ? await sessionsForTabs(browser, nginx, stage, engine, true) : undefined }
+  return { tabs: stage.tabs, connections, shared: await sessionsForTabs(browser, nginx, stage, engine, true) }
 }
 
 async function sessionsForTabs(browser: Browser, nginx: Nginx, { server, tabs, options }: BrowserStage, engine: Engine, share: boolean): Promise<number> {

@@ -13,7 +13,7 @@ export function renderBrowser(profile: Profile, results: EngineResult[]): string
     showSpread(spreadOf(result.detected), 0),
     showSpread(spreadOf(result.recovered), 0),
     showSpread(spreadOf(result.backOnWebSocket), 0),
-    result.tabs ? `${result.tabs.connections} for ${result.tabs.tabs} tabs; with tab sharing ${result.tabs.shared ?? 'not built'}` : 'n/a',
+    result.tabs ? `${result.tabs.connections} for ${result.tabs.tabs} tabs; with tab sharing ${result.tabs.shared}` : 'n/a',
   ])
   return [
     `Real browsers driven by @lifeline/testkit (${profile.browserEngines.join(', ')}; each page in its own window, never a throttled background tab) load a page from the mock server through a private nginx (Debian's package) running the docs' configuration (\`docs/nginx\`) or a broken variant of it. The page runs \`RealtimeClient\` bundled from its sources for the browser, with ${Object.keys(profile.browserClientOptions).length ? `the options \`${JSON.stringify(profile.browserClientOptions)}\`` : 'default options'} and \`storage: null\` (every run is a first visit); each page first makes one untimed run. The mock server publishes one message right after each subscription. Everything is on loopback, in the benchmark process and its children (not pinned): ${profile.browserRuns} run(s) per case of connect() to first message, ${profile.browserEngines.map((engine) => `${profile.browserSlowRuns[engine]} in ${engine}`).join(', ')} of each mid-session case; median (min–max).`,
