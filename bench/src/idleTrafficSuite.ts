@@ -6,6 +6,7 @@ import { BENCH_CHANNEL, BENCH_JWT_SECRET } from './benchServer'
 import { atMostExact, type BenchSection } from './benchSection'
 import { fixed, markdownTable } from './markdownTable'
 import type { Profile } from './profile'
+import { sleep } from './stats'
 
 /** When each thing crossed one idle connection (performance.now() ms), as the client saw it. */
 interface IdleLog {
@@ -37,9 +38,10 @@ const SETUP_TIMEOUT_MS = 15_000
 
 /**
  * One client per transport, subscribed to a channel on which nothing is published, left idle with
- * default options on both sides: what keeping the connection alive costs.
+ * default options on both sides: what keeping the connection alive costs. `subscribed` settles once
+ * the channel is; the caller disconnects the client whether it did or not.
  */
-async function idleClient(url: string, token: string, transport: TransportName) {
+function idleClient(url: string, token: string, transport: TransportName) {
   const log: IdleLog = { up: [], down: [], controlPings: [], httpRequests: [] }
   class CountingWebSocket extends WebSocket {
     constructor(address: string) {
@@ -60,13 +62,11 @@ async function idleClient(url: string, token: string, transport: TransportName) 
   const channel = client.channel(BENCH_CHANNEL)
   channel.subscribe()
   client.connect()
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${transport}: not subscribed within ${SETUP_TIMEOUT_MS} ms`)), SETUP_TIMEOUT_MS)
-    const check = () => channel.state.status === 'subscribed' && (clearTimeout(timer), resolve())
-    channel.onState(check)
-    check()
+  const subscribed = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => (stop(), reject(new Error(`${transport}: not subscribed within ${SETUP_TIMEOUT_MS} ms`))), SETUP_TIMEOUT_MS)
+    const stop = channel.onState(({ status }) => status === 'subscribed' && (clearTimeout(timer), stop(), resolve()))
   })
-  return { client, log }
+  return { client, log, subscribed }
 }
 
 /** Frames per 10 s of an idle connection, in each direction, per transport. */
@@ -75,23 +75,24 @@ export async function runIdleTrafficSuite(profile: Profile, token: string, log: 
   const failures: string[] = []
   const rows: string[][] = []
   const goals: BenchSection['goals'] = []
+  const clients = TRANSPORTS.map((transport) => idleClient(server.url, token, transport))
   try {
-    const clients = await Promise.all(TRANSPORTS.map((transport) => idleClient(server.url, token, transport)))
+    await Promise.all(clients.map(({ subscribed }) => subscribed))
     const startedAt = performance.now()
-    await new Promise((resolve) => setTimeout(resolve, profile.idleTrafficSeconds * 1000))
+    await sleep(profile.idleTrafficSeconds * 1000)
     const endedAt = performance.now()
-    clients.forEach(({ client, log: sent }, index) => {
+    clients.forEach(({ client, log: traffic }, index) => {
       const transport = TRANSPORTS[index]!
       const rate = (times: number[]) => per10s(times, startedAt, endedAt)
       // Requests come in pairs (a long poll is sent again right after each answer), so they are counted over the window.
-      const requests = (sent.httpRequests.filter((time) => time >= startedAt).length * 10_000) / (endedAt - startedAt)
+      const requests = (traffic.httpRequests.filter((time) => time >= startedAt).length * 10_000) / (endedAt - startedAt)
       const reconnects = client.stats().reconnects
       if (reconnects) failures.push(`idle traffic, ${transport}: ${reconnects} reconnects while idle`)
       // A control ping goes down and its pong up.
-      const toServer = rate([...sent.up, ...sent.controlPings].sort((a, b) => a - b))
-      const toClient = rate([...sent.down, ...sent.controlPings].sort((a, b) => a - b))
+      const toServer = rate([...traffic.up, ...traffic.controlPings].sort((a, b) => a - b))
+      const toClient = rate([...traffic.down, ...traffic.controlPings].sort((a, b) => a - b))
       log(`idle traffic: ${transport}: ${fixed(toServer, 2)} up, ${fixed(toClient, 2)} down, ${fixed(requests, 2)} HTTP requests per 10 s`)
-      rows.push([transport, fixed(rate(sent.up), 2), fixed(rate(sent.down), 2), fixed(rate(sent.controlPings), 2), transport === 'websocket' ? 'none' : fixed(requests, 2)])
+      rows.push([transport, fixed(rate(traffic.up), 2), fixed(rate(traffic.down), 2), fixed(rate(traffic.controlPings), 2), transport === 'websocket' ? 'none' : fixed(requests, 2)])
       if (transport !== 'long-polling') {
         const worst = Math.max(toServer, toClient)
         goals.push({
@@ -101,11 +102,11 @@ export async function runIdleTrafficSuite(profile: Profile, token: string, log: 
           verdict: atMostExact(worst, GOAL_PER_10_S),
         })
       }
-      client.disconnect()
     })
   } catch (error) {
     failures.push(`idle traffic: ${error instanceof Error ? error.message : String(error)}`)
   } finally {
+    for (const { client } of clients) client.disconnect()
     await server.close()
   }
   return {

@@ -2,7 +2,7 @@ import type { Browser, Engine, Page } from '@lifeline/testkit'
 import type { Nginx } from '@lifeline/testkit/tools'
 
 /** Bound on any one wait in a page: past the connect timeout, the liveness window and a reconnect. */
-export const WAIT_MS = 45_000
+const WAIT_MS = 45_000
 
 /** A channel of its own for each case and run, so no run sees another's messages. */
 export const benchChannel = (engine: Engine, what: string, run: number) => `board:${engine}-${what}-${run}-${Date.now().toString(36)}`
@@ -16,11 +16,10 @@ export async function openBenchPage(browser: Browser, nginx: Nginx, options: Rec
 }
 
 /** What the page records of its session: status and transport changes, messages, channel states. */
-export type PageEvent = { at: number; status?: string; transport?: string; message?: true }
+export type PageEvent = { at: number; status?: string; transport?: string; channel?: string; message?: true }
 export const pageEvents = (page: Page) => page.evaluate<PageEvent[]>('window.session.events')
 
 /** Waits until an event after `since` matches, and answers it. */
 export async function eventAfter(page: Page, since: number, match: string): Promise<PageEvent> {
-  const found = await page.waitFor<PageEvent>(`() => window.session.events.find((event) => event.at >= ${since} && (${match}))`, { timeoutMs: WAIT_MS })
-  return found
+  return page.waitFor<PageEvent>(`() => window.session.events.find((event) => event.at >= ${since} && (${match}))`, { timeoutMs: WAIT_MS })
 }

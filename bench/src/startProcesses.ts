@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { startPinnedChild, type PinnedChild } from './childProcess'
 
 /** Cores: the server(s) on one, the client processes on the other (2-core machine). */
-export const SERVER_CORE = 0
+const SERVER_CORE = 0
 export const CLIENT_CORE = 1
 
 /** `--cpu-prof` on the command line: server processes write V8 CPU profiles to bench/.out/profiles. */

@@ -1,5 +1,5 @@
 /** The value below which `fraction` of the sorted samples fall (nearest rank). */
-export function percentile(sorted: ArrayLike<number>, fraction: number): number {
+function percentile(sorted: ArrayLike<number>, fraction: number): number {
   if (sorted.length === 0) return Number.NaN
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))
   return sorted[rank]!
