@@ -1,10 +1,10 @@
+import { startRedis, type RedisServer } from '@lifeline/testkit/tools'
 import type { ConnectionKind } from './benchConnection'
 import type { ServerKind } from './benchServer'
 import { atMost, type BenchSection, type GoalVerdict } from './benchSection'
 import { startPinnedChild, type PinnedChild } from './childProcess'
 import { fixed, markdownTable, whole } from './markdownTable'
 import type { PhasePlan, Profile } from './profile'
-import { startRedis, type RedisProcess } from './redisProcess'
 import { runPhase, type PhaseResult, type Publish } from './runPhase'
 import { pairedSpread, showSpread, spreadOf } from './spread'
 import { CLIENT_CORE, startProcesses } from './startProcesses'
@@ -33,7 +33,7 @@ const ADDED_P50_MS = 2
 interface Running {
   setup: Setup
   processes?: Awaited<ReturnType<typeof startProcesses>>
-  redis?: RedisProcess
+  redis?: RedisServer
   /** Where the publisher sends its HTTP publishes. */
   publishUrl?: string
   connected: number
@@ -102,7 +102,7 @@ export async function runReplicasSuite(profile: Profile, token: string, log: (li
   } finally {
     await Promise.allSettled(runs.map(async (running) => {
       await running.processes?.stop()
-      await running.redis?.stop()
+      await running.redis?.kill()
     }))
     await publisher.stop()
   }
