@@ -79,6 +79,7 @@ def test_the_websocket_path_without_an_upgrade_is_told_what_to_do(server):
         return (await request("GET", f"{server.url}/ws"), await request("POST", f"{server.url}/ws"))
 
     plain_get, post = run(scenario())
-    assert plain_get.status == 400 and "upgrade" in plain_get.json()["error"]["message"]
+    assert plain_get.status == 400 and plain_get.json()["error"]["code"] == "BAD_REQUEST"
+    assert "upgrade" in plain_get.json()["error"]["message"]
     assert post.status == 405 and post.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
     assert post.headers["allow"] == "GET"
