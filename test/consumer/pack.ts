@@ -23,7 +23,9 @@ const newestSource = (dir: string) =>
  * a lone run of this project may not have).
  */
 export async function ensureBuilt(): Promise<void> {
-  const sources = Math.max(...[...PUBLISHED.map(({ dir }) => dir), 'protocol'].map((dir) => newestSource(join(ROOT, 'packages', dir, 'src'))))
+  // The protocol is inlined into the builds: its sources and the Redis scripts the mock server carries as strings.
+  const sourceDirs = [...PUBLISHED.map(({ dir }) => `${dir}/src`), 'protocol/src', 'protocol/redis']
+  const sources = Math.max(...sourceDirs.map((dir) => newestSource(join(ROOT, 'packages', dir))))
   if (PUBLISHED.every(({ dir }) => modified(join(ROOT, 'packages', dir, 'dist', 'index.js')) > sources)) return
   // `name...` is the package and what it depends on in the workspace (the protocol it inlines).
   const filters = PUBLISHED.flatMap(({ name }) => ['--filter', `${name}...`])
