@@ -192,8 +192,7 @@ export class ProtocolEngine {
   /** Health for `GET /healthz`. */
   health(): HttpAnswer {
     const broker = this.broker.health()
-    const body = { ...broker, connections: { ...this.metrics.connections } }
-    return { status: broker.status === 'ok' ? 200 : 503, body }
+    return { status: broker.status === 'ok' ? 200 : 503, body: { ...broker, connections: { ...this.metrics.connections } } }
   }
 
   metricsText(): string {
@@ -234,8 +233,15 @@ export class ProtocolEngine {
     return this.broker.publish(input)
   }
 
+  /** A listener is the app's code: one that throws is logged, and stops neither the others nor the timer that closed the session (a shared token-expiry timer would skip the rest). */
   #emit(event: SessionEvent, session: Session): void {
-    for (const listener of [...this.#listeners]) listener(event, session)
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event, session)
+      } catch (error) {
+        this.#context.log?.('session listener failed', error)
+      }
+    }
   }
 
   #error(error: ErrorBody): HttpAnswer {

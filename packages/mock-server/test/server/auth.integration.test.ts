@@ -99,6 +99,21 @@ describe('token refresh on a live connection', () => {
     expect(await kept.frame((frame) => frame.type === 'disconnect', 'disconnect')).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
   })
 
+  it('expires every connection of a shared expiry second when an app listener throws on close, and logs the throw', async () => {
+    const clock = new TestClock()
+    const logged: string[] = []
+    const server = await startServer({ clock, log: (message) => logged.push(message) })
+    server.engine.onSession((event) => {
+      if (event === 'close') throw new Error('a bug in the app')
+    })
+    const token = await mintToken('ada', { expiresInSeconds: 3600 })
+    const clients = [await WsClient.connect(server, token), await WsClient.connect(server, token)]
+    clock.advance(HOUR + 1000)
+    for (const client of clients) expect(await client.frame((frame) => frame.type === 'disconnect', 'disconnect')).toMatchObject({ code: CloseCode.TOKEN_EXPIRED })
+    expect(logged).toEqual(['session listener failed', 'session listener failed'])
+    expect(server.clients).toEqual([])
+  })
+
   it('refuses a refresh token of another user with FORBIDDEN and keeps the connection on its old token', async () => {
     const clock = new TestClock()
     const server = await startServer({ clock })
