@@ -33,8 +33,9 @@ export interface Contest {
   idle: number[]
 }
 
-/** Every repetition's value of `key` (NaN for a failed one, so rounds stay aligned for pairing). */
+/** A figure read from a phase's result; `fanoutMicrosPerDelivery` is derived (CPU less the idle rate). */
 export type Figure = 'cpuMicrosPerDelivery' | 'fanoutMicrosPerDelivery' | 'p50' | 'p99' | 'max' | 'deliveredPerSecond'
+/** Every repetition's value of `key` (NaN for a failed one, so rounds stay aligned for pairing). */
 export const series = (contest: Contest | undefined, phase: Phase, key: Figure) => {
   if (!contest) return []
   if (key !== 'fanoutMicrosPerDelivery') return contest.rounds[phase].map((result) => result?.[key] ?? Number.NaN)

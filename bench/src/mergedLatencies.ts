@@ -1,5 +1,6 @@
 import type { LatencySummary } from './latencyRecorder'
 import type { PhaseResult } from './runPhase'
+import { median } from './stats'
 
 /**
  * Percentiles over every delivery of every group: each group reports its own latency histogram
@@ -27,11 +28,10 @@ export function mergedLatencies(groups: LatencySummary[]): Pick<PhaseResult, 'p5
   const heads = groups.flatMap((group) => group.fastest)
   const fastestPerPublish = new Map<number, number>()
   for (const [seq, latency] of heads) fastestPerPublish.set(seq, Math.min(latency, fastestPerPublish.get(seq) ?? Infinity))
-  const sortedHeads = [...fastestPerPublish.values()].sort((a, b) => a - b)
   return {
     p50: at(0.5),
     p99: at(0.99),
     max: total ? buckets[buckets.length - 1]! / 100 : Number.NaN,
-    headP50: sortedHeads.length ? sortedHeads[Math.ceil(sortedHeads.length / 2) - 1]! : Number.NaN,
+    headP50: median([...fastestPerPublish.values()]),
   }
 }
