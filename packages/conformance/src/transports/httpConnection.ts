@@ -4,20 +4,22 @@ import { request, type HttpAnswer } from '../http'
 import { CommandSender, type Connection, type ConnectionOptions } from './connection'
 import { sendUpstream } from './upstream'
 
-/** A handshake made over HTTP: the token (none to test the refusal), protocol version, command id and extra headers. */
+/** A handshake made over HTTP: the token (none to test the refusal), protocol version and extra headers. */
 export interface HttpConnectRequest {
   token: string | undefined
   v?: number
-  connectId?: number
   headers?: Record<string, string>
 }
 
-/** POSTs the `connect` command as body to `path` (`/sse/ticket`, `/poll/connect`), the token in `Authorization`. */
-export function postConnect(options: ConnectionOptions, path: string, { token, v = PROTOCOL_VERSION, connectId = 1, headers = {} }: HttpConnectRequest): Promise<HttpAnswer> {
+/**
+ * POSTs the `connect` command (id 1, the id the session's log expects its reply under) as body to
+ * `path` (`/sse/ticket`, `/poll/connect`), the token in `Authorization`.
+ */
+export function postConnect(options: ConnectionOptions, path: string, { token, v = PROTOCOL_VERSION, headers = {} }: HttpConnectRequest): Promise<HttpAnswer> {
   return request(options.fetch, `${options.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
-    body: JSON.stringify({ id: connectId, type: 'connect', v }),
+    body: JSON.stringify({ id: 1, type: 'connect', v }),
     timeoutMs: options.httpMs,
   })
 }
