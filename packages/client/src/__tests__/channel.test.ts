@@ -1,7 +1,7 @@
 import { MemoryBroker } from '@lifeline/mock-server/msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Gap } from '../types'
-import type { MessageFrame, Position } from '@lifeline/protocol'
+import type { ErrorBody, MessageFrame, Position } from '@lifeline/protocol'
 import { settle, testClient, useFakeTime } from './support/testClient'
 import { closeNetwork, testNetwork, type TestNetwork } from './support/testNetwork'
 
@@ -41,6 +41,18 @@ async function missTwoMessages(network: TestNetwork): Promise<Position> {
   await network.mock.publish('board:1', 'moved', 3)
   await settle(100)
   return position
+}
+
+/** A broker that lets a test end its subscriptions from the server's side, as a lost fan-out does. */
+class EndingBroker extends MemoryBroker {
+  readonly #ends: ((error: ErrorBody) => void)[] = []
+  override subscribe(...[channel, listener, ended, presence]: Parameters<MemoryBroker['subscribe']>) {
+    if (ended) this.#ends.push(ended)
+    return super.subscribe(channel, listener, ended, presence)
+  }
+  endAll(error: ErrorBody): void {
+    for (const end of this.#ends.splice(0)) end(error)
+  }
 }
 
 describe('Channel', () => {
@@ -184,6 +196,35 @@ describe('Channel', () => {
     await settle()
     expect(gaps).toEqual([{ from: { epoch, offset: 0 }, to: { epoch, offset: 5 } }])
     expect(seen).toEqual([5])
+  })
+
+  it('shows a subscription the server ended as an error and subscribes again from its position: nothing lost or repeated', async () => {
+    const broker = new EndingBroker()
+    const { network, channel, seen, gaps, recovered } = await subscribed({}, testNetwork({ broker }))
+    const { position } = await network.mock.publish('board:1', 'moved', 1)
+    await settle()
+    broker.endAll({ code: 'UNAVAILABLE', message: 'fan-out lost' })
+    await network.mock.publish('board:1', 'moved', 2)
+    await settle()
+    expect(channel.state).toMatchObject({ status: 'subscribing', error: { code: 'UNAVAILABLE' } })
+    expect(network.sent('subscribe')).toHaveLength(1)
+    await settle(100)
+    expect(network.sent('subscribe').at(-1)).toMatchObject({ since: position })
+    expect(channel.state).toEqual({ status: 'subscribed', error: undefined })
+    await network.mock.publish('board:1', 'moved', 3)
+    await settle()
+    expect(seen).toEqual([1, 2, 3])
+    expect(recovered).toEqual([position])
+    expect(gaps).toEqual([])
+  })
+
+  it('fails a channel the server ended with FORBIDDEN, and does not subscribe again', async () => {
+    const broker = new EndingBroker()
+    const { network, channel } = await subscribed({}, testNetwork({ broker }))
+    broker.endAll({ code: 'FORBIDDEN', message: 'access revoked' })
+    await settle(10_000)
+    expect(channel.state).toMatchObject({ status: 'failed', error: { code: 'FORBIDDEN' } })
+    expect(network.sent('subscribe')).toHaveLength(1)
   })
 
   it('rejects invalid channel names with TypeError and returns one handle per name', () => {
