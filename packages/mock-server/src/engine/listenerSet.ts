@@ -20,15 +20,10 @@ export class ListenerSet<T> {
     if (this.#listeners.delete(listener)) this.#snapshot = undefined
   }
 
-  /** The listeners as they are now; later changes leave the returned array alone. */
-  snapshot(): readonly ((value: T) => void)[] {
-    this.#snapshot ??= [...this.#listeners]
-    return this.#snapshot
-  }
-
   /** Calls every listener with `value`; one that throws goes to `onError` and never stops the others. */
   emit(value: T, onError: (error: unknown) => void): void {
-    for (const listener of this.snapshot()) {
+    this.#snapshot ??= [...this.#listeners]
+    for (const listener of this.#snapshot) {
       try {
         listener(value)
       } catch (error) {
