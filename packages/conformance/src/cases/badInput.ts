@@ -1,7 +1,6 @@
 import type { ErrorCode, ErrorFrame, ReplyFrame } from '@lifeline/protocol'
 import type { CaseContext } from '../caseContext'
 import { EVERY_TRANSPORT, type ConformanceCase } from '../conformanceCase'
-import { onConnection } from '../onConnection'
 import { errorReply, httpError, httpStatus, okResult } from '../expectations'
 import { check } from '../failure'
 import type { Connection } from '../transports/connection'
@@ -60,28 +59,26 @@ async function expectBinaryRefused(connection: WebSocketConnection): Promise<voi
   check(frame.error?.code === 'BAD_REQUEST', `${connection.label}: a binary message is answered with an error frame BAD_REQUEST`, { expected: '{"type":"error","error":{"code":"BAD_REQUEST",…}}', received: frame })
 }
 
-export const unknownCommand: ConformanceCase = onConnection(
-  {
-    name: 'unknown-command',
-    level: 'core',
-    title: 'a command of an unknown type gets UNKNOWN_COMMAND and the connection stays',
-    transports: EVERY_TRANSPORT,
-  },
-  async (connection) => {
+export const unknownCommand: ConformanceCase = {
+  name: 'unknown-command',
+  level: 'core',
+  title: 'a command of an unknown type gets UNKNOWN_COMMAND and the connection stays',
+  transports: EVERY_TRANSPORT,
+  async run(ctx) {
+    const connection = await ctx.connect('a')
     const id = connection.nextId()
     await expectRefusedFrame(connection, JSON.stringify({ id, type: 'frobnicate' }), { id, type: 'frobnicate', code: 'UNKNOWN_COMMAND', what: 'a command of type "frobnicate"' })
     await stillServes(connection, 'an unknown command')
   },
-)
+}
 
-export const oneReplyPerCommand: ConformanceCase = onConnection(
-  {
-    name: 'one-reply-per-command',
-    level: 'core',
-    title: 'every command gets exactly one reply, in the order the commands were sent',
-    transports: EVERY_TRANSPORT,
-  },
-  async (connection, ctx) => {
+export const oneReplyPerCommand: ConformanceCase = {
+  name: 'one-reply-per-command',
+  level: 'core',
+  title: 'every command gets exactly one reply, in the order the commands were sent',
+  transports: EVERY_TRANSPORT,
+  async run(ctx) {
+    const connection = await ctx.connect('a')
     const channel = ctx.channel('both')
     const other = ctx.channel('both')
     const commands: { frame: Record<string, unknown>; code?: ErrorCode }[] = [
@@ -115,4 +112,4 @@ export const oneReplyPerCommand: ConformanceCase = onConnection(
     const order = connection.log.frames.flatMap((frame) => (frame.type === 'reply' && ids.includes(frame.id) ? [frame.id] : []))
     check(order.join() === ids.join(), `${connection.label}: replies come in the order the commands were sent`, { expected: `replies to ${ids.join(', ')} in that order`, received: { replyOrder: order } })
   },
-)
+}

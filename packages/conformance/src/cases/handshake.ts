@@ -1,6 +1,5 @@
 import { CloseCode, ROUTES } from '@lifeline/protocol'
 import type { ConformanceCase } from '../conformanceCase'
-import { onConnection } from '../onConnection'
 import { EVERY_TRANSPORT } from '../conformanceCase'
 import { errorReply, httpError } from '../expectations'
 import { brief, CaseFailure, check, NotApplicable } from '../failure'
@@ -97,14 +96,13 @@ export const expiredToken: ConformanceCase = {
   },
 }
 
-export const sseTicket: ConformanceCase = onConnection(
-  {
-    name: 'sse-ticket',
-    level: 'core',
-    title: 'an SSE ticket opens one stream only: a used or unknown ticket is 401 BAD_TICKET',
-    transports: ['sse'],
-  },
-  async (connection, ctx) => {
+export const sseTicket: ConformanceCase = {
+  name: 'sse-ticket',
+  level: 'core',
+  title: 'an SSE ticket opens one stream only: a used or unknown ticket is 401 BAD_TICKET',
+  transports: ['sse'],
+  async run(ctx) {
+    const connection = await ctx.connect('a')
     check(connection instanceof SseConnection, 'the sse transport opens an SSE connection')
     const ticket = (connection.ticket.body as { ticket: string }).ticket
     for (const [what, value] of [['a ticket used once already', ticket], ['an unknown ticket', `${ticket}x`]] as const) {
@@ -113,4 +111,4 @@ export const sseTicket: ConformanceCase = onConnection(
       httpError(answer, 'BAD_TICKET', `GET ${ROUTES.sse.path} with ${what}`)
     }
   },
-)
+}

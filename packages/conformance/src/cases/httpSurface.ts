@@ -1,6 +1,5 @@
 import { ROUTES, type ErrorCode, type RouteName, type TransportName } from '@lifeline/protocol'
 import { HTTP_TRANSPORTS, type ConformanceCase } from '../conformanceCase'
-import { onConnection } from '../onConnection'
 import { httpError, httpStatus } from '../expectations'
 import { check, NotApplicable } from '../failure'
 import { shown, type HttpAnswer } from '../http'
@@ -9,14 +8,13 @@ import { LongPollConnection, requestPoll, requestPollConnect } from '../transpor
 import { requestTicket, SseConnection } from '../transports/sseConnection'
 import { postUpstream } from '../transports/upstream'
 
-export const upstreamErrors: ConformanceCase = onConnection(
-  {
-    name: 'upstream-errors',
-    level: 'core',
-    title: "upstream POSTs and polls: another user's session is 403 FORBIDDEN, an unknown one 404 SESSION_NOT_FOUND, no or a bad token 401",
-    transports: HTTP_TRANSPORTS,
-  },
-  async (connection, ctx) => {
+export const upstreamErrors: ConformanceCase = {
+  name: 'upstream-errors',
+  level: 'core',
+  title: "upstream POSTs and polls: another user's session is 403 FORBIDDEN, an unknown one 404 SESSION_NOT_FOUND, no or a bad token 401",
+  transports: HTTP_TRANSPORTS,
+  async run(ctx) {
+    const connection = await ctx.connect('a')
     const options = ctx.options('a')
     const ping = (id: number) => JSON.stringify({ id, type: 'ping' })
     const send = (what: string, token: string | undefined, session = connection.session) => postUpstream(options, { session, token, body: ping(connection.nextId()) }).then((answer) => ({ what: `POST ${ROUTES.send.path} ${what}`, answer }))
@@ -39,7 +37,7 @@ export const upstreamErrors: ConformanceCase = onConnection(
     for (const { what, answer, code } of checks) httpError(answer, code, what)
     await stillServes(connection, 'refused upstream requests')
   },
-)
+}
 
 const REQUESTED_HEADERS = ['authorization', 'content-type', 'lifeline-session']
 const CORS_HEADERS = ['access-control-allow-origin', 'vary', 'access-control-allow-methods', 'access-control-allow-headers']

@@ -1,18 +1,16 @@
 import type { PingFrame, RefreshResult } from '@lifeline/protocol'
 import { EVERY_TRANSPORT, type ConformanceCase } from '../conformanceCase'
-import { onConnection } from '../onConnection'
 import { errorReply, okResult } from '../expectations'
 import { check } from '../failure'
 import { stillServes } from '../steps'
 
-export const refresh: ConformanceCase = onConnection(
-  {
-    name: 'refresh',
-    level: 'core',
-    title: "refresh moves the token's expiry (new expiresInMs); another user's token is FORBIDDEN, a forged one UNAUTHORIZED, an expired one TOKEN_EXPIRED, and the connection stays",
-    transports: EVERY_TRANSPORT,
-  },
-  async (connection, ctx) => {
+export const refresh: ConformanceCase = {
+  name: 'refresh',
+  level: 'core',
+  title: "refresh moves the token's expiry (new expiresInMs); another user's token is FORBIDDEN, a forged one UNAUTHORIZED, an expired one TOKEN_EXPIRED, and the connection stays",
+  transports: EVERY_TRANSPORT,
+  async run(ctx) {
+    const connection = await ctx.connect('a')
     const before = connection.connectResult.expiresInMs
     // A token signed by the kit lives twice as long as the first, so its expiry must move forward.
     const longer = ctx.tokens.signs('a')
@@ -33,19 +31,18 @@ export const refresh: ConformanceCase = onConnection(
     if (expired) errorReply(await connection.command('refresh', { token: expired }), 'TOKEN_EXPIRED', `${connection.label}: refresh with an expired token`)
     await stillServes(connection, 'refused refreshes')
   },
-)
+}
 
-export const heartbeat: ConformanceCase = onConnection(
-  {
-    name: 'heartbeat',
-    level: 'core',
-    title: 'the server sends a ping frame within heartbeatMs (plus grace) of the connect reply',
-    transports: EVERY_TRANSPORT,
-  },
-  async (connection, ctx) => {
+export const heartbeat: ConformanceCase = {
+  name: 'heartbeat',
+  level: 'core',
+  title: 'the server sends a ping frame within heartbeatMs (plus grace) of the connect reply',
+  transports: EVERY_TRANSPORT,
+  async run(ctx) {
+    const connection = await ctx.connect('a')
     const waitMs = connection.connectResult.heartbeatMs + ctx.config.timeouts.graceMs
     ctx.allow(waitMs)
     await connection.log.wait<PingFrame>((frame) => frame.type === 'ping', `a ping frame (heartbeatMs ${connection.connectResult.heartbeatMs} + ${ctx.config.timeouts.graceMs} ms grace)`, waitMs)
     await stillServes(connection, 'a heartbeat')
   },
-)
+}
