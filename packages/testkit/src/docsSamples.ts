@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root; sample references are relative to it. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 const read = (path: string) => readFileSync(`${REPO_ROOT}${path}`, 'utf8')
 
