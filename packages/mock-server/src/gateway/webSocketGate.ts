@@ -34,8 +34,10 @@ export function webSocketGate(faults: Faults) {
      */
     open(engine: ProtocolEngine, outlet: Outlet, peer: string | undefined): WebSocketSession {
       const socket = new GatedSocket(outlet, faults, live)
-      socket.session = engine.acceptWebSocket(socket, peer)
+      // Live before the engine sees it: a connection the engine refuses at once (over the
+      // per-address cap) is closed inside `acceptWebSocket`, and that close must find it here.
       live.add(socket)
+      socket.session = engine.acceptWebSocket(socket, peer)
       return socket
     },
 
