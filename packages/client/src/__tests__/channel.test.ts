@@ -1,7 +1,8 @@
 import { MemoryBroker } from '@lifeline/mock-server/msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Gap } from '../types'
-import type { ErrorBody, MessageFrame, Position } from '@lifeline/protocol'
+import type { MessageFrame, Position } from '@lifeline/protocol'
+import { EndingBroker } from './support/endingBroker'
 import { settle, testClient, useFakeTime } from './support/testClient'
 import { closeNetwork, testNetwork, type TestNetwork } from './support/testNetwork'
 
@@ -41,18 +42,6 @@ async function missTwoMessages(network: TestNetwork): Promise<Position> {
   await network.mock.publish('board:1', 'moved', 3)
   await settle(100)
   return position
-}
-
-/** A broker that lets a test end its subscriptions from the server's side, as a lost fan-out does. */
-class EndingBroker extends MemoryBroker {
-  readonly #ends: ((error: ErrorBody) => void)[] = []
-  override subscribe(...[channel, listener, ended, presence]: Parameters<MemoryBroker['subscribe']>) {
-    if (ended) this.#ends.push(ended)
-    return super.subscribe(channel, listener, ended, presence)
-  }
-  endAll(error: ErrorBody): void {
-    for (const end of this.#ends.splice(0)) end(error)
-  }
 }
 
 describe('Channel', () => {

@@ -1,6 +1,7 @@
 import { DEFAULT_JWT_SECRET, signToken } from '@lifeline/mock-server/msw'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { UnauthorizedError, type TransportName } from '../index'
+import { EndingBroker } from './support/endingBroker'
 import { leaderOf, numbers, sharedTabs, type SharedTabs } from './support/sharedTabs'
 
 // Tab sharing with what a connection goes through: every transport, tokens that expire, a
@@ -86,6 +87,28 @@ describe('tabSharing with every transport, tokens and the network', () => {
     await vi.waitFor(() => {
       for (const tab of group) expect(tab.received).toEqual([1, 2])
     })
+  })
+
+  it('tells every tab of a subscription the server ended: each shows the error and subscribes again from its own position', async () => {
+    const broker = new EndingBroker()
+    tabs = sharedTabs({ broker })
+    const group = await tabs.openSubscribed(3, { reconnectDelay: { minMs: 0, maxMs: 0 } })
+    const errors = group.map(({ client }) => {
+      const seen: string[] = []
+      client.channel('board:1').onState(({ error }) => error && seen.push(error.code))
+      return seen
+    })
+    await tabs.publish(1, 3)
+    await vi.waitFor(() => expect(group.map((tab) => tab.received.length)).toEqual([3, 3, 3]))
+    broker.endAll({ code: 'UNAVAILABLE', message: 'fan-out lost' })
+    await tabs.publish(4, 6)
+    await vi.waitFor(() => {
+      for (const tab of group) expect(tab.received).toEqual(numbers(1, 6))
+    })
+    expect(errors).toEqual([['UNAVAILABLE'], ['UNAVAILABLE'], ['UNAVAILABLE']])
+    for (const { client } of group) expect(client.channel('board:1').state).toEqual({ status: 'subscribed', error: undefined })
+    expect(group.flatMap((tab) => tab.gaps)).toEqual([])
+    expect(tabs.mock.clients).toHaveLength(1)
   })
 
   it('rewinds a tab that joins a live channel: the last messages from history, then the live ones, each once', async () => {
