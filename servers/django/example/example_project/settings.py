@@ -24,7 +24,8 @@ MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 DATABASES = {}
 USE_TZ = True
 
-_NUMERIC = set(POSITIVE_OPTIONS)
+#: Options taken as they are from LIFELINE_<NAME> when set (the numeric ones are POSITIVE_OPTIONS).
+_TEXT_OPTIONS = ("JWT_SECRET", "API_KEY", "LUA_DIR", "KEY_PREFIX")
 
 
 def _lifeline_from_env(environ):
@@ -32,15 +33,10 @@ def _lifeline_from_env(environ):
         "REDIS_URL": environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "ALLOWED_ORIGINS": [origin.strip() for origin in environ.get("LIFELINE_ALLOWED_ORIGINS", "*").split(",") if origin.strip()],
     }
-    if environ.get("LIFELINE_JWT_SECRET"):
-        options["JWT_SECRET"] = environ["LIFELINE_JWT_SECRET"]
-    if environ.get("LIFELINE_API_KEY"):
-        options["API_KEY"] = environ["LIFELINE_API_KEY"]
-    if environ.get("LIFELINE_LUA_DIR"):
-        options["LUA_DIR"] = environ["LIFELINE_LUA_DIR"]
-    if environ.get("LIFELINE_KEY_PREFIX"):
-        options["KEY_PREFIX"] = environ["LIFELINE_KEY_PREFIX"]
-    for name in _NUMERIC:
+    for name in _TEXT_OPTIONS:
+        if environ.get(f"LIFELINE_{name}"):
+            options[name] = environ[f"LIFELINE_{name}"]
+    for name in POSITIVE_OPTIONS:
         value = environ.get(f"LIFELINE_{name.upper()}")
         if value:
             options[name.upper()] = float(value) if "." in value else int(value)
