@@ -25,12 +25,14 @@ export interface HeartbeatMember {
 export class Heartbeat {
   readonly #clock: Clock
   readonly #intervalMs: number
+  readonly #log: ((message: string, error: unknown) => void) | undefined
   /** Each member's next beat, in due order (see the class note). */
   readonly #due = new Map<HeartbeatMember, number>()
   #timer: unknown
 
-  constructor(clock: Clock, intervalMs: number) {
+  constructor(clock: Clock, intervalMs: number, log?: (message: string, error: unknown) => void) {
     this.#clock = clock
+    this.#log = log
     // A zero interval would beat in a busy loop; an interval timer waits at least 1 ms too.
     this.#intervalMs = Math.max(1, intervalMs)
   }
@@ -75,7 +77,12 @@ export class Heartbeat {
       this.#due.delete(member)
       this.#due.set(member, due + this.#intervalMs > now ? due + this.#intervalMs : now + this.#intervalMs)
       // Re-queued before it beats: a member whose beat ends it (a dead socket) deletes itself for good.
-      member.heartbeatDue(now)
+      try {
+        member.heartbeatDue(now)
+      } catch (error) {
+        // One timer beats every member: a throw (an outlet of the host's) must not stop the others' beats for good.
+        this.#log?.('heartbeat failed', error)
+      }
     }
     this.#arm()
   }

@@ -13,11 +13,13 @@ export interface ExpiringSession {
  */
 export class TokenExpiry {
   readonly #clock: Clock
+  readonly #log: ((message: string, error: unknown) => void) | undefined
   /** The sessions whose token expires at each `exp`, with that `exp`'s timer. */
   readonly #groups = new Map<number, { timer: unknown; sessions: Set<ExpiringSession> }>()
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, log?: (message: string, error: unknown) => void) {
     this.#clock = clock
+    this.#log = log
   }
 
   /**
@@ -49,6 +51,13 @@ export class TokenExpiry {
     const group = this.#groups.get(exp)
     this.#groups.delete(exp)
     // Each expiry closes its session, which cancels it here: the group is gone by then.
-    for (const session of [...(group?.sessions ?? [])]) session.expireToken()
+    for (const session of [...(group?.sessions ?? [])]) {
+      try {
+        session.expireToken()
+      } catch (error) {
+        // The group's timer is gone: a throw (an outlet of the host's) would leave the rest unexpired.
+        this.#log?.('token expiry failed', error)
+      }
+    }
   }
 }
