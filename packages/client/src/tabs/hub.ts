@@ -49,7 +49,6 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
   /** Tabs whose lock the leader waits for: it comes free when the tab leaves or crashes. */
   const watched = new Set<string>()
   const current = new kit.CurrentConnection()
-  let connection: Connection | undefined
   /** While leading; its abort ends the lead. */
   let signal: AbortSignal
   /** To every tab, while leading: the connector's last words as it stops are not heard. */
@@ -69,14 +68,12 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
 
   function announce(): void {
     const { snapshot, reconnects } = connector
+    const connection = current.get()
     post({ leader: id, session: connection?.session, snapshot: { ...snapshot, error: snapshot.error && errorBody(snapshot.error) }, figures: { rttMs: connection?.rttMs, reconnects } })
   }
 
   // Subscriptions live and die with their connection.
-  current.onChange((next) => {
-    connection = next
-    feeds.clear()
-  })
+  current.onChange(() => feeds.clear())
 
   /** A frame of the real connection for one channel: to every link on it. */
   function route(frame: MessageFrame | PresenceFrame | UnsubscribedFrame): void {
@@ -100,7 +97,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
     if (frame.type === 'connect' || frame.type === 'ping' || frame.type === 'unsubscribe') return reply(undefined, { session: link, heartbeatMs: 0 })
     // Without a connection, or once it closed, nothing is answered: the tabs drop their links when the
     // leader says so, and their publishes wait in their own queues for the next link, as in one tab.
-    const on = connection
+    const on = current.get()
     if (on && frame.type === 'subscribe') subscribe(on, link, frame, reply)
     else if (on) {
       // Publishes, and whatever else the server answers.
@@ -156,7 +153,7 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
       feed.queued = feed.queued?.filter(([link]) => !match(link))
       if (feed.links.length || feed.queued) continue
       feeds.delete(name)
-      connection?.request({ type: 'unsubscribe', channel: name }, noop)
+      current.get()?.request({ type: 'unsubscribe', channel: name }, noop)
     }
   }
 
