@@ -80,6 +80,11 @@ describe('a mock server and a Django process on one Redis', () => {
     const fromDjango = resultOf<{ position: { offset: number } }>(await onDjango.command('publish', { channel, event: 'e', data: { from: 'django' }, key: 'k-1' }))
     const fromMock = resultOf<{ position: { offset: number } }>(await onMock.command('publish', { channel, event: 'e', data: { from: 'mock' }, key: 'k-1' }))
     expect([fromDjango.position.offset, fromMock.position.offset]).toEqual([1, 2])
+    // Idempotency keys are one per publisher across both: bob's retry through the mock server is
+    // the message he published through Django, not a third one.
+    const bobOnMock = await connect(mock, 'bob')
+    const retried = await bobOnMock.command('publish', { channel, event: 'e', data: { from: 'django' }, key: 'k-1' })
+    expect(retried).toMatchObject({ ok: true, result: { position: { offset: 1 }, duplicate: true } })
 
     const seenOnMock = await onMock.messagesOf(channel, 2)
     const seenOnDjango = await onDjango.messagesOf(channel, 2)
