@@ -11,8 +11,8 @@ interface Score {
   points: number
 }
 
-function TopScore({ name }: { name: string }) {
-  const score = useLatestMessage(name, 'score', { initial: { user: 'nobody', points: 0 } }) as Score
+function TopScore({ name, event = 'score' }: { name: string; event?: string }) {
+  const score = useLatestMessage(name, event, { initial: { user: 'nobody', points: 0 } }) as Score
   return <p>{`${name}: ${score.user} ${score.points}`}</p>
 }
 
@@ -48,6 +48,28 @@ describe('useLatestMessage', () => {
       </RealtimeProvider>,
     )
     expect(screen.getByText('demo:b: nobody 0')).toBeDefined()
+  }, 30_000)
+
+  it('starts from the initial value again for another event of the same channel', async () => {
+    const client = harness.client()
+    const { rerender } = render(
+      <RealtimeProvider client={client}>
+        <TopScore name="demo:e" />
+      </RealtimeProvider>,
+    )
+    await waitFor(() => expect(harness.subscribers('demo:e')).toBe(1), WAIT)
+    await harness.server.publish('demo:e', 'score', { user: 'ada', points: 3 })
+    await waitFor(() => expect(screen.getByText('demo:e: ada 3')).toBeDefined(), WAIT)
+
+    rerender(
+      <RealtimeProvider client={client}>
+        <TopScore name="demo:e" event="best" />
+      </RealtimeProvider>,
+    )
+    // In that very render: the value of `score` is not shown as the latest `best`.
+    expect(screen.getByText('demo:e: nobody 0')).toBeDefined()
+    await harness.server.publish('demo:e', 'best', { user: 'grace', points: 9 })
+    await waitFor(() => expect(screen.getByText('demo:e: grace 9')).toBeDefined(), WAIT)
   }, 30_000)
 
   it('shows the last value on mount with rewind: 1, before anything new is published', async () => {
