@@ -193,9 +193,10 @@ export class Connection {
 
   /**
    * Any frame proves the link alive. After a quiet spell the client pings, early enough that a link
-   * gone silent is found within `livenessMs`; the answer gets four round trips, at least 1 s (for
-   * slow mobile links) and at most half of `livenessMs`. An idle link thus carries one small ping
-   * and its reply about every 9 s, and servers skip their own heartbeat while the client sends.
+   * gone silent is found within `livenessMs`; the answer gets four round trips (a slow mobile link
+   * is pinged sooner), at least 1 s (one quick round trip says little about the next) and at most
+   * half of `livenessMs`. An idle link thus carries one small ping and its reply about every 9 s,
+   * and servers skip their own heartbeat while the client sends.
    * After a sleep this timer is overdue and fires on wake.
    */
   #watch(): void {
