@@ -52,6 +52,8 @@ export class Channel<Events extends EventMap = EventMap> {
   #last: Position | undefined
   /** The connection the server subscription lives on. */
   #joined: Connection | undefined
+  /** Counts subscribes and releases: the reply to a subscribe made before the last of them is stale. */
+  #joins = 0
   /** What the next server subscription asks for: the merged options of the `subscribe()` calls since idle. */
   #options: { rewind?: number; presence?: PresenceRequest } = {}
   /** Whether the live server subscription (or the one on its way) joined presence. */
@@ -175,11 +177,14 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#inPresence = !!presence
     // While retrying, the last refusal stays visible until one succeeds.
     this.#set('subscribing', this.#refusals ? this.#state.error : undefined)
+    const join = ++this.#joins
     // Callbacks, not promises: the reply must be applied before the replayed messages right behind it.
     // A rewind is for a first subscription: with `since`, what was delivered is not delivered again.
     connection.request({ type: 'subscribe', channel: this.name, since, rewind: since ? undefined : rewind, presence }, (error, result) => {
+      // Released meanwhile (and maybe subscribed again on the same connection): not this subscription's reply.
+      if (join !== this.#joins) return
       if (error) {
-        if (this.#joined === connection) this.#joined = undefined
+        this.#joined = undefined
         // A lost connection resubscribes on the next one.
         return void (connection.closed || this.#refused(error))
       }
@@ -203,17 +208,20 @@ export class Channel<Events extends EventMap = EventMap> {
    * shows the error and subscribes again from its last position.
    */
   receive(connection: Connection, frame: MessageFrame | PresenceFrame | UnsubscribedFrame): void {
-    if (connection !== this.#joined) return
+    // The server answers a subscribe before it sends anything of that subscription, and puts an end
+    // that comes sooner in the reply: until then, frames are an older subscription's (released, or
+    // being made again for presence), whose messages the replay from `since` brings if needed.
+    if (connection !== this.#joined || this.#state.status !== 'subscribed') return
     if (frame.type === 'presence') return this.presence.apply(frame)
     if (frame.type === 'unsubscribed') {
       this.#joined = undefined
       return this.#refused(serverError(frame.error))
     }
-    const last = this.#last
+    const last = this.#last!
     const order = deliveryOrder(last, frame.pos)
     if (order === 'repeat') return
     this.#last = frame.pos
-    if (order === 'gap') this.#lifecycle.emit('gap', { from: last!, to: frame.pos })
+    if (order === 'gap') this.#lifecycle.emit('gap', { from: last, to: frame.pos })
     this.#messages.emit(frame.event, frame)
     this.#lifecycle.emit('any', frame)
   }
@@ -232,6 +240,7 @@ export class Channel<Events extends EventMap = EventMap> {
   #release(): void {
     this.#cancelRetry()
     this.#refusals = 0
+    this.#joins++
     const connection = this.#joined
     this.#joined = this.#last = undefined
     this.#options = {}

@@ -2,14 +2,13 @@ import type { MessageFrame, Position } from '@lifeline/protocol'
 import type { MessageMeta } from './types'
 
 /**
- * How a message stands to the last one the channel delivered (`last`, none before the first):
+ * How a message stands to the last one the channel delivered (`last`, or the subscription's cursor):
  * - `repeat`: delivered already (a replay overlapping what came live): drop it;
  * - `next`: the one expected;
  * - `gap`: messages are missing before it. The server never skips offsets on a live subscription,
  *   so a jump or a new epoch means loss.
  */
-export function deliveryOrder(last: Position | undefined, { epoch, offset }: Position): 'repeat' | 'next' | 'gap' {
-  if (!last) return 'next'
+export function deliveryOrder(last: Position, { epoch, offset }: Position): 'repeat' | 'next' | 'gap' {
   if (epoch !== last.epoch) return 'gap'
   return offset <= last.offset ? 'repeat' : offset > last.offset + 1 ? 'gap' : 'next'
 }
