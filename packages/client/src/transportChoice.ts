@@ -10,6 +10,7 @@ export interface TransportChoiceDeps {
   /** The ladder: transports in order of preference. */
   transports: TransportName[]
   fallbackAfterMs: number
+  connectTimeoutMs: number
   upgradeDelay: { minMs: number; maxMs: number }
   minUptimeMs: number
   maxFlaps: number
@@ -144,13 +145,22 @@ export class TransportChoice {
   }
 
   #found(name: TransportName, error: RealtimeError, remember: boolean): void {
-    if (!isDiagnosis(error.code)) return
-    const { transports, memory, current, found } = this.#deps
-    if (remember) memory.remember(name, error.code)
-    // What explains the transport in use is the trouble of the nearest better one: a probe of
-    // WebSocket failing again while on long-polling does not replace a known SSE_BUFFERED.
-    const between = transports.slice(transports.indexOf(name) + 1, transports.indexOf(current.get()!.name))
-    if (!between.some(memory.get)) found(error as RealtimeError & { code: Diagnosis })
+    const { code } = error
+    if (!isDiagnosis(code)) return
+    const { transports, memory, current, found, connectTimeoutMs } = this.#deps
+    const connection = current.get()!
+    const report = () => {
+      if (remember) memory.remember(name, code)
+      // What explains the transport in use is the trouble of the nearest better one: a probe of
+      // WebSocket failing again while on long-polling does not replace a known SSE_BUFFERED.
+      const between = transports.slice(transports.indexOf(name) + 1, transports.indexOf(connection.name))
+      if (!between.some(memory.get)) found(error as RealtimeError & { code: Diagnosis })
+    }
+    // Written down for an hour only once the connection in use answers after this failure: in a
+    // total outage the probe fails too, and that says nothing about the transport. Without an
+    // answer the connection counts as lost, and the outage is found sooner.
+    if (remember) connection.check(connectTimeoutMs, report)
+    else report()
   }
 
   /** Probes the first transport after a jittered delay, and schedules the next probe from there. */
