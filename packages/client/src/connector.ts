@@ -96,7 +96,9 @@ export class Connector {
     this.#detach = watchLifecycle(
       lifecycleTarget,
       {
-        online: () => this.snapshot.status === 'offline' && this.#retry(undefined, 0),
+        // Also when no `offline` came first (a Wi-Fi switch): waiting out a backoff, try now; on a
+        // connection, ask it now, since the network under it changed.
+        online: () => (this.snapshot.status === 'offline' ? this.#retry(undefined, 0) : this.#resume()),
         offline: () => this.#pause({ type: 'offline' }),
         resume: () => this.#resume(),
         suspend: () => this.#pause({ type: 'retry', error: undefined, retryAt: undefined }),

@@ -36,6 +36,25 @@ describe('page and network lifecycle', () => {
     expect(network.sockets).toHaveLength(2)
   })
 
+  it('reconnects at once on `online` while waiting out a backoff (no `offline` came first), and pings a connection it finds open', async () => {
+    const { network, client, target } = await connected()
+    // The network went away without an `offline` event (a Wi-Fi switch): the client backs off.
+    network.mock.faults.refuseWebSocket = true
+    network.socket.drop()
+    await settle()
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryAt: Date.now() + 30_000 })
+    network.mock.faults.refuseWebSocket = false
+    target.dispatchEvent(new Event('online'))
+    await settle()
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(network.sockets).toHaveLength(2)
+    // The network under an open connection changed: the client asks it at once.
+    target.dispatchEvent(new Event('online'))
+    await settle()
+    expect(network.sent('ping')).toHaveLength(1)
+    expect(network.sockets).toHaveLength(2)
+  })
+
   it('closes the connection on pagehide into the back/forward cache and reconnects on pageshow', async () => {
     const { network, client, target } = await connected()
     target.dispatchEvent(pageEvent('pagehide'))
