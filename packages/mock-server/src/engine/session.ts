@@ -94,9 +94,14 @@ export class Session {
       return
     }
     if (!parsed.ok) {
-      this.context.metrics.error(parsed.error.code)
-      if (parsed.id === undefined) this.send({ type: 'error', error: parsed.error })
-      else this.send({ type: 'reply', id: parsed.id, ok: false, error: parsed.error })
+      const { id, error } = parsed
+      if (id === undefined) {
+        this.context.metrics.error(error.code)
+        this.send({ type: 'error', error })
+      }
+      // In its turn, like any reply: answered at once it overtook the replies of the commands
+      // before it (a connect still checking its token, a subscribe still replaying).
+      else this.#commands.enqueue(id, () => ({ ok: false, error }))
       return
     }
     this.#accept(parsed.frame)
