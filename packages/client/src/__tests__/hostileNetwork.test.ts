@@ -14,17 +14,29 @@ afterEach(async () => {
   vi.useRealTimers()
 })
 
-/** A client on WebSocket then SSE whose POSTs fail while `outage.on` (the stream is cut by the test). */
+/** A request that never gets an answer; it ends only when its signal aborts. */
+function hanging(signal: AbortSignal | null | undefined, inFlight: Set<unknown>): Promise<Response> {
+  return new Promise((_, reject) => {
+    inFlight.add(signal)
+    signal?.addEventListener('abort', () => (inFlight.delete(signal), reject(signal.reason)))
+  })
+}
+
+/**
+ * A client on WebSocket then SSE whose POSTs fail while `outage.on`, and get no answer while
+ * `outage.hang` (those are in `inFlight` until aborted); the stream is cut by the test.
+ */
 function fallbackClient(options: Partial<RealtimeClientOptions> = {}) {
-  const outage = { on: false }
+  const outage = { on: false, hang: false }
+  const inFlight = new Set<unknown>()
   const storage = memoryStorage()
   const setup = testClient({
     transports: ['websocket', 'sse'],
     storage,
-    fetch: (input, init) => (outage.on ? Promise.reject(new TypeError('Failed to fetch')) : fetch(input, init)),
+    fetch: (input, init) => (outage.hang ? hanging(init?.signal, inFlight) : outage.on ? Promise.reject(new TypeError('Failed to fetch')) : fetch(input, init)),
     ...options,
   })
-  return { ...setup, outage, storage }
+  return { ...setup, outage, storage, inFlight }
 }
 
 describe('hostile networks', () => {
@@ -48,5 +60,46 @@ describe('hostile networks', () => {
     await settle(30_000)
     await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket', diagnosis: undefined }))
     expect(storage.items.size).toBe(0)
+  })
+})
+
+describe('disconnect() in the middle of each phase', () => {
+  it('leaves no timer running during a race, with a probe waiting, in flight, while backing off and offline', async () => {
+    const target = new EventTarget()
+    const { network, client, outage, inFlight } = fallbackClient({ lifecycleTarget: target, upgradeDelay: { minMs: 4000, maxMs: 4000 } })
+    const count = async () => (client.disconnect(), await settle(), vi.getTimerCount())
+    // A race: the WebSocket silent, the SSE ticket asked for, no answer yet.
+    network.mock.faults.silenceWebSocket = true
+    outage.hang = true
+    client.connect()
+    await settle(1000)
+    expect(inFlight.size).toBe(1)
+    expect(await count()).toBe(0)
+    expect(inFlight.size).toBe(0)
+    // On SSE, the probe waiting.
+    outage.hang = false
+    client.connect()
+    await settle(1000)
+    await vi.waitFor(() => expect(client.getSnapshot().transport).toBe('sse'))
+    expect(await count()).toBe(0)
+    // The probe in flight.
+    client.connect()
+    await settle(1000)
+    await vi.waitFor(() => expect(client.getSnapshot().transport).toBe('sse'))
+    const sockets = network.sockets.length
+    for (let step = 0; step < 30 && network.sockets.length === sockets; step++) await settle(500)
+    expect(network.sockets).toHaveLength(sockets + 1)
+    expect(await count()).toBe(0)
+    // Backing off.
+    network.mock.faults.refuseWebSocket = true
+    network.mock.faults.dropSse = true
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('reconnecting'))
+    expect(await count()).toBe(0)
+    // Offline.
+    client.connect()
+    target.dispatchEvent(new Event('offline'))
+    expect(await count()).toBe(0)
+    expect(network.sockets.every((socket) => !socket.open)).toBe(true)
   })
 })
