@@ -37,6 +37,8 @@ export class Outbox {
   /** In insertion order, which is the order of sending. */
   readonly #entries = new Set<Entry>()
   readonly #options: OutboxOptions
+  /** The connection the waiting publishes went out on: a new publish follows them there at once. */
+  #flushed: Connection | undefined
 
   constructor(options: OutboxOptions) {
     this.#options = options
@@ -64,13 +66,16 @@ export class Outbox {
         },
       }
       this.#entries.add(entry)
+      // A connection not flushed yet (the app publishes from a listener while it is set up) gets
+      // this one after the older ones, from the flush.
       const connection = current.get()
-      if (connection) this.#send(entry, connection)
+      if (connection && connection === this.#flushed) this.#send(entry, connection)
     })
   }
 
   /** Sends every waiting publish on a new connection, oldest first. */
   flush(connection: Connection): void {
+    this.#flushed = connection
     for (const entry of [...this.#entries]) this.#send(entry, connection)
   }
 

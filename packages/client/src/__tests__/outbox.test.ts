@@ -157,4 +157,40 @@ describe('publishing', () => {
     // The first stream was closed: one session is left on the server.
     await vi.waitFor(() => expect(network.mock.clients.map((info) => info.transport)).toEqual(['sse']))
   })
+
+  it('sends publishes whose replies were lost with the connection again, in order, and each reaches subscribers once', async () => {
+    const { network, client } = testClient({ reconnectDelay: () => 100 })
+    client.connect()
+    const channel = client.channel('board:1')
+    const seen: unknown[] = []
+    channel.on('moved', (data) => seen.push(data))
+    channel.subscribe()
+    await settle()
+    // The server accepts the three publishes, but its frames (replies, messages) are held back and then lost.
+    network.mock.faults.webSocketDelayMs = 1000
+    const results = [1, 2, 3].map((n) => channel.publish('moved', n))
+    await settle(500)
+    network.socket.drop()
+    network.mock.faults.webSocketDelayMs = 0
+    await settle(100)
+    expect(await Promise.all(results)).toEqual([1, 2, 3].map((offset) => ({ position: expect.objectContaining({ offset }), duplicate: true })))
+    expect(network.sent('publish').map((command) => command.data)).toEqual([1, 2, 3, 1, 2, 3])
+    expect(network.sent('publish').slice(3).map((command) => command.key)).toEqual(network.sent('publish').slice(0, 3).map((command) => command.key))
+    await channel.publish('moved', 4)
+    await settle()
+    expect(seen).toEqual([1, 2, 3, 4])
+  })
+
+  it('keeps the order of queued publishes when the app publishes while the new connection is being set up', async () => {
+    const { network, client } = testClient()
+    const channel = client.channel('board:1')
+    channel.subscribe()
+    const results = [1, 2].map((n) => channel.publish('moved', n))
+    // The app publishes when its channel starts subscribing: on the new connection, before the queue went out.
+    const stop = channel.onState(({ status }) => status === 'subscribing' && (stop(), results.push(channel.publish('moved', 3))))
+    client.connect()
+    await settle()
+    expect((await Promise.all(results)).map((result) => result.position.offset)).toEqual([1, 2, 3])
+    expect(network.sent('publish').map((command) => command.data)).toEqual([1, 2, 3])
+  })
 })
