@@ -3,7 +3,7 @@
 import re
 
 from .codes import error_body
-from .jsontext import dumps, loads
+from .jsontext import Unreadable, dumps, loads
 
 #: Channel names: 1-128 characters of letters, digits and `_ - : . @`.
 CHANNEL_NAME = re.compile(r"^[A-Za-z0-9_\-:.@]{1,128}$")
@@ -66,7 +66,7 @@ def _bad(message, id=None):
 
 
 def _edge_id(raw):
-    """The id of a frame too large to parse, read from its first or last characters only."""
+    """The id of a frame too large or too complex to parse, read from its first or last characters only."""
     for pattern, part in ((_EDGE_IDS[0], raw[:_EDGE_CHARS]), (_EDGE_IDS[1], raw[-_EDGE_CHARS:])):
         match = pattern.search(part)
         if match:
@@ -81,6 +81,10 @@ def parse_command(raw, max_frame_bytes):
         return Parsed(error=error_body("FRAME_TOO_LARGE", f"Frame exceeds {max_frame_bytes} bytes"), id=_edge_id(raw))
     try:
         value = loads(raw)
+    except Unreadable as error:
+        # Perhaps a well-formed command: its id, read from the edges as for an oversized frame,
+        # gets the refusal as its one reply.
+        return _bad(f"Frame is too complex to read ({error})", _edge_id(raw))
     except ValueError:
         return _bad("Frame is not valid JSON")
     if not isinstance(value, dict):

@@ -7,13 +7,27 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def loads(text):
-    """Parses JSON text strictly. Raises ValueError for anything `JSON.parse` would refuse, and for
-    nesting too deep to handle (RecursionError), so a hostile frame is a bad request, not a crash."""
+class Unreadable(ValueError):
+    """JSON this server does not read, although `JSON.parse` may: nested past Python's recursion
+    limit, or an integer past its digit limit. The text may be a well-formed command whose `id`
+    deserves a reply."""
+
+
+def _parse_int(text):
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return int(text)
+    except ValueError as error:
+        raise Unreadable("an integer too long") from error
+
+
+def loads(text):
+    """Parses JSON text strictly. Raises ValueError for anything `JSON.parse` would refuse, and
+    `Unreadable` (a ValueError too) for what this server cannot handle, so a hostile frame is a bad
+    request, not a crash."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
     except RecursionError as error:
-        raise ValueError("JSON nested too deeply") from error
+        raise Unreadable("nested too deeply") from error
 
 
 def dumps(value):

@@ -55,11 +55,14 @@ class Session:
             self._rate_limited(parsed.frame.get("id") if parsed.ok else parsed.id, wait)
             return
         if not parsed.ok:
-            self.runtime.metrics.error(parsed.error["code"])
             if parsed.id is None:
+                self.runtime.metrics.error(parsed.error["code"])
                 self._send({"type": "error", "error": parsed.error})
             else:
-                self._send({"type": "reply", "id": parsed.id, "ok": False, "error": parsed.error})
+                # In its turn, like any reply: sent at once it overtook the replies of the commands
+                # before it (a connect still checking its token, a subscribe still replaying).
+                refusal = {"ok": False, "error": parsed.error}
+                self._commands.put(parsed.id, lambda: resolved(refusal))
             return
         self._accept(parsed.frame)
 
