@@ -19,6 +19,7 @@ async function collect(client: RealtimeClient, channel: string): Promise<number[
 const publishAll = async (channel: string, numbers: number[]) => {
   for (const n of numbers) await mock.publish(channel, 'score', { n })
 }
+type Batch = { seq: number; frames: { type: string }[] }
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
 
 afterEach(stopMock)
@@ -81,6 +82,44 @@ describe('long-polling', () => {
     await publishAll('board:1', range(6, 8))
     await vi.waitFor(() => expect(received).toEqual(range(1, 8)))
     expect(mangled).toBe(1)
+  })
+
+  it.each([
+    ['lost the first frame of a batch', (batch: Batch) => ({ seq: batch.seq, frames: batch.frames.slice(1) })],
+    ['went back before the last frame received', (batch: Batch) => ({ seq: 1, frames: batch.frames.slice(0, 1) })],
+  ])('never skips or repeats a message when a poll answer %s', async (_, mangle) => {
+    startMock()
+    let gate: Promise<void> | undefined
+    let open = () => {}
+    let waiting = 0
+    let mangled = 0
+    // A server (or a proxy) whose poll answer does not follow on from the ack the poll carried; the
+    // gate holds polls back, so the server piles up messages into one batch.
+    const broken: typeof fetch = async (input, init) => {
+      if (!String(input).endsWith('/poll')) return fetch(input, init)
+      if (gate) waiting += 1
+      await gate
+      const response = await fetch(input, init)
+      const batch = (await response.clone().json()) as Batch
+      if (mangled > 0 || batch.frames.length < 3) return response
+      mangled += 1
+      return Response.json(mangle(batch))
+    }
+    const client = connectClient({ transports: ['long-polling'], fetch: broken, reconnectDelay: { minMs: 10, maxMs: 10 } })
+    const received = await collect(client, 'board:1')
+    const gaps: unknown[] = []
+    client.channel('board:1').onGap((gap) => gaps.push(gap))
+    gate = new Promise((resolve) => (open = resolve))
+    // The poll out now is answered by the first message; the next waits at the gate.
+    await publishAll('board:1', [1])
+    await vi.waitFor(() => expect(waiting).toBe(1))
+    await publishAll('board:1', range(2, 4))
+    gate = undefined
+    open()
+    await vi.waitFor(() => expect(mangled).toBe(1))
+    await publishAll('board:1', range(5, 6))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 6)))
+    expect(gaps).toEqual([])
   })
 
   it('takes over from an SSE stream a proxy holds back, says SSE_BUFFERED, and the next page load starts with long-polling', async () => {

@@ -22,8 +22,12 @@ export const longPollingTransport: TransportFactory = (context) =>
     const deliver = (answer: Partial<PollBatch>) => {
       if (!isBatch(answer)) return end('unreadable poll answer')
       const { seq, frames } = answer
+      const before = seq - frames.length
+      // The server sends every frame after the ack: a batch that starts later lost frames on the
+      // way. End the session, so channels subscribe again from their last position and get them.
+      if (before > ack) return end('poll gap')
       // Frames are numbered per session; skip any this client already has (a batch sent twice).
-      for (const frame of frames.slice(Math.max(0, ack - (seq - frames.length)))) if (!signal.aborted) context.receive(frame)
+      for (const frame of frames.slice(ack - before)) if (!signal.aborted) context.receive(frame)
       ack = Math.max(ack, seq)
       poll()
     }
