@@ -221,7 +221,8 @@ export class Channel<Events extends EventMap = EventMap> {
     const order = deliveryOrder(last, frame.pos)
     if (order === 'repeat') return
     this.#last = frame.pos
-    if (order === 'gap') this.#lifecycle.emit('gap', { from: last, to: frame.pos })
+    // The gap ends just before this message, which is delivered.
+    if (order === 'gap') this.#lifecycle.emit('gap', { from: last, to: { ...frame.pos, offset: frame.pos.offset - 1 } })
     this.#messages.emit(frame.event, frame)
     this.#lifecycle.emit('any', frame)
   }
