@@ -13,12 +13,12 @@ export class BodyTimeoutError extends Error {
 }
 
 /**
- * The request body as text, or `undefined` when it grows past `limit` bytes. The excess is read and
+ * The request body's bytes, or `undefined` when it grows past `limit` bytes. The excess is read and
  * dropped rather than the socket destroyed, so the caller can still answer 413. A body that is not
  * complete within `timeoutMs` rejects with {@link BodyTimeoutError}, and its connection is destroyed
  * (there is nobody left to answer).
  */
-export function readBody(request: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<string | undefined> {
+export function readBody(request: IncomingMessage, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -33,7 +33,7 @@ export function readBody(request: IncomingMessage, limit: number, timeoutMs = BO
     })
     request.on('end', () => {
       clearTimeout(timer)
-      resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8'))
+      resolve(size > limit ? undefined : Buffer.concat(chunks))
     })
     request.on('error', (error) => {
       clearTimeout(timer)

@@ -11,8 +11,11 @@ export interface GatewayRequest {
   peer?: string | undefined
   /** A request header by its lowercase name. */
   header(name: string): string | undefined
-  /** The body as text, or `undefined` when it is longer than `limit` bytes. */
-  body(limit: number): Promise<string | undefined>
+  /**
+   * The body's bytes, or `undefined` when it is longer than `limit` bytes. Bytes, not text: the
+   * gateway decodes them and refuses what is not UTF-8, where a host's decoder would replace it.
+   */
+  body(limit: number): Promise<Uint8Array | undefined>
   /** Whether the client's connection is gone, so nobody will read an answer (a cut slow body). */
   gone(): boolean
 }

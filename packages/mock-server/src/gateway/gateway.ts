@@ -3,6 +3,7 @@ import { systemClock } from '../engine/clock'
 import { DEFAULT_LIMITS, ProtocolEngine, type EngineOptions, type HttpAnswer, type Outlet } from '../engine/index'
 import { NO_FAULTS, type Faults } from '../faults'
 import { sessionControls, type SessionControls } from '../sessionControls'
+import { bodyText } from './bodyText'
 import { corsHeaders } from './cors'
 import { errorAnswer, fromHttpAnswer, withHeaders, type GatewayAnswer, type GatewayRequest } from './exchange'
 import { pollRoutes } from './pollRoutes'
@@ -82,8 +83,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
   const withBody =
     (run: (request: GatewayRequest, body: string, on: ProtocolEngine) => Promise<HttpAnswer>): Route =>
     async (request, on) => {
-      const body = await request.body(bodyLimit)
-      return body === undefined ? refuse(on, 'FRAME_TOO_LARGE', 'Body too large') : fromHttpAnswer(await run(request, body, on))
+      const body = await bodyText(request, bodyLimit)
+      return 'error' in body ? refuse(on, body.error.code, body.error.message) : fromHttpAnswer(await run(request, body.text, on))
     }
 
   const routes: Record<RouteName, Route> = {

@@ -1,6 +1,7 @@
 import { SESSION_HEADER, type ErrorCode } from '@lifeline/protocol'
 import type { ProtocolEngine } from '../engine/index'
 import type { Faults } from '../faults'
+import { bodyText } from './bodyText'
 import { fromHttpAnswer, jsonAnswer, type GatewayAnswer, type GatewayRequest } from './exchange'
 import { PollOutlet, type PollBatchVerdict, type PollTimings } from './pollOutlet'
 
@@ -40,13 +41,12 @@ function parseAck(body: string): number | string {
  */
 export function pollRoutes({ faults, timings, bodyLimit, refuse }: PollRoutesOptions) {
   const down = (engine: ProtocolEngine) => refuse(engine, 'UNAVAILABLE', 'Long-polling is unavailable (fault injection); retry')
-  const tooLarge = (engine: ProtocolEngine) => refuse(engine, 'FRAME_TOO_LARGE', 'Body too large')
   return {
     async connect(request: GatewayRequest, engine: ProtocolEngine): Promise<GatewayAnswer> {
       if (faults.dropPoll) return down(engine)
-      const body = await request.body(bodyLimit)
-      if (body === undefined) return tooLarge(engine)
-      const admitted = await engine.admitConnect(request.header('authorization'), body)
+      const body = await bodyText(request, bodyLimit)
+      if ('error' in body) return refuse(engine, body.error.code, body.error.message)
+      const admitted = await engine.admitConnect(request.header('authorization'), body.text)
       if ('status' in admitted) return fromHttpAnswer(admitted)
       let unregister = () => {}
       const outlet = new PollOutlet(timings, () => unregister())
@@ -62,9 +62,9 @@ export function pollRoutes({ faults, timings, bodyLimit, refuse }: PollRoutesOpt
       if ('status' in authorized) return fromHttpAnswer(authorized)
       const sessionId = request.header(SESSION_HEADER)
       if (!sessionId) return refuse(engine, 'SESSION_NOT_FOUND', 'Lifeline-Session header is missing')
-      const body = await request.body(bodyLimit)
-      if (body === undefined) return tooLarge(engine)
-      const ack = parseAck(body)
+      const body = await bodyText(request, bodyLimit)
+      if ('error' in body) return refuse(engine, body.error.code, body.error.message)
+      const ack = parseAck(body.text)
       if (typeof ack === 'string') return refuse(engine, 'BAD_REQUEST', ack)
       const verdict = await engine.broker.routePoll(sessionId, { subject: authorized.claims.sub, ack }, timings.pollMs)
       if (verdict.accepted) return batchAnswer(verdict)

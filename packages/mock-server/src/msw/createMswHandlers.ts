@@ -1,4 +1,4 @@
-import { byteLength, ROUTES, TRANSPORTS, type RouteName, type TransportName } from '@lifeline/protocol'
+import { ROUTES, TRANSPORTS, type RouteName, type TransportName } from '@lifeline/protocol'
 import { http, HttpResponse, ws, type HttpHandler, type WebSocketHandler, type WebSocketLink } from 'msw'
 import { BINARY_FRAME, type ProtocolEngine } from '../engine/index'
 import type { Faults } from '../faults'
@@ -64,8 +64,8 @@ function gatewayRequest(request: Request, basePath: string): GatewayRequest {
     query: url.searchParams,
     header: (name) => request.headers.get(name) ?? undefined,
     async body(limit) {
-      const text = await request.text()
-      return byteLength(text) > limit ? undefined : text
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      return bytes.byteLength > limit ? undefined : bytes
     },
     gone: () => request.signal.aborted,
   }
