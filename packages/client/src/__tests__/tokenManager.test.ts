@@ -178,4 +178,48 @@ describe('token refresh in the client', () => {
     expect(network.sent('refresh')).toEqual([])
     expect(client.getSnapshot().status).toBe('connected')
   })
+
+  it('stops with UNAUTHORIZED when getToken throws UnauthorizedError for an in-band refresh, and rejects what waits to be published', async () => {
+    const { network, client, tokenCalls } = testClient(
+      {
+        getToken: ({ reason }) => {
+          tokenCalls.push(reason)
+          if (reason === 'refresh') throw new UnauthorizedError('signed out')
+          return 'first'
+        },
+      },
+      testNetwork({ tokenLifetimeMs: 10_000 }),
+    )
+    client.connect()
+    await settle()
+    // The link passes nothing from now on, so the publish below waits for its reply.
+    network.mock.silenceWebSocketNow()
+    const waiting = client.channel('board:1').publish('moved', 1).catch((error: Error) => error)
+    await settle(8000)
+    expect(tokenCalls).toEqual(['connect', 'refresh'])
+    expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED', message: 'signed out' } })
+    expect(await waiting).toMatchObject({ code: 'UNAUTHORIZED' })
+    await settle(60_000)
+    expect(network.sockets).toHaveLength(1)
+  })
+
+  it('keeps the connection when an in-band refresh times out in getToken, and reconnects with a new token once the server expires the old one', async () => {
+    const { network, client, errors } = testClient(
+      {
+        connectTimeoutMs: 1000,
+        reconnectDelay: () => 100,
+        getToken: ({ reason }) => (reason === 'refresh' ? new Promise<string>(() => {}) : `token-${reason}`),
+      },
+      testNetwork({ tokenLifetimeMs: 10_000 }),
+    )
+    client.connect()
+    await settle(9000)
+    expect(errors).toEqual(['TOKEN_FAILED'])
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(network.sockets).toHaveLength(1)
+    network.mock.expireTokens()
+    await settle(100)
+    expect(network.sent('connect').map((command) => command.token)).toEqual(['token-connect', 'token-rejected'])
+    expect(client.getSnapshot().status).toBe('connected')
+  })
 })
