@@ -88,6 +88,36 @@ describe('choosing a transport', () => {
     expect(errors).toEqual([])
   })
 
+  it('moves to the WebSocket while publishes on SSE wait for their replies: each resolves once, and every message arrives once, in order', async () => {
+    const setup = bothTransports({ upgradeDelay: { minMs: 4000, maxMs: 4000 } })
+    const { network, client } = setup
+    network.mock.faults.refuseWebSocket = true
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
+    const wonAt = Date.now()
+    const channel = client.channel('board:1')
+    const received: number[] = []
+    channel.on('n', (n) => received.push(n as number))
+    channel.subscribe()
+    await vi.waitFor(() => expect(channel.state.status).toBe('subscribed'))
+    network.mock.faults.refuseWebSocket = false
+    // The server takes the publishes, but the stream holds back their replies and messages.
+    network.mock.faults.sseDelayMs = 600_000
+    const publishes = [1, 2, 3].map((n) => channel.publish('n', n))
+    await vi.waitFor(() => expect(network.requests.filter((request) => request === 'POST /sse/send')).toHaveLength(4))
+    expect(received).toEqual([])
+    // The probe (3 s after SSE won, random() at 0.5) takes over with the three unanswered.
+    await settle(wonAt + 3000 - Date.now())
+    expect(client.getSnapshot().transport).toBe('websocket')
+    const results = await Promise.all([...publishes, channel.publish('n', 4)])
+    // Sent again on the WebSocket with the same keys: the server answers with the positions it gave them.
+    expect(network.sent('publish').map((command) => command.data)).toEqual([1, 2, 3, 4])
+    expect(results.map((result) => [result.position.offset, result.duplicate])).toEqual([[1, true], [2, true], [3, true], [4, false]])
+    await settle()
+    expect(received).toEqual([1, 2, 3, 4])
+    expect(sessionsOf(setup)).toEqual(['websocket'])
+  })
+
   it('remembers a refused WebSocket only once a background probe confirms it, and the next page load then skips it', async () => {
     const storage = memoryStorage()
     const first = bothTransports({ storage, upgradeDelay: { minMs: 10_000, maxMs: 10_000 } })
