@@ -162,8 +162,13 @@ export class Channel<Events extends EventMap = EventMap> {
     if (!connection) return
     this.#joined = undefined
     // Commands are answered in order: the subscribe below is handled once this is.
-    connection.request({ type: 'unsubscribe', channel: this.name }, noop)
+    this.#leave(connection)
     this.#join()
+  }
+
+  /** Ends the server subscription on `connection` (on a closed one, it is gone anyway). */
+  #leave(connection: Connection | undefined): void {
+    connection?.request({ type: 'unsubscribe', channel: this.name }, noop)
   }
 
   /** (Re)subscribes on the current connection, replaying from the last delivered position. */
@@ -186,7 +191,11 @@ export class Channel<Events extends EventMap = EventMap> {
       if (error) {
         this.#joined = undefined
         // A lost connection resubscribes on the next one.
-        return void (connection.closed || this.#refused(error))
+        if (connection.closed) return
+        // The server still holds a subscription whose unsubscribe it refused for now (RATE_LIMITED):
+        // end it, and subscribe again after the backoff.
+        if (error.code === 'ALREADY_SUBSCRIBED') this.#leave(connection)
+        return this.#refused(error)
       }
       this.#refusals = 0
       const { position, recovered, presence: members } = result as SubscribeResult
@@ -229,7 +238,7 @@ export class Channel<Events extends EventMap = EventMap> {
 
   #refused(error: RealtimeError): void {
     // A refusal that no retry can fix (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS) is final for this channel.
-    if (!error.retryable) {
+    if (!error.retryable && error.code !== 'ALREADY_SUBSCRIBED') {
       this.presence.reset([])
       return this.#set('failed', error)
     }
@@ -248,8 +257,7 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#inPresence = false
     this.presence.reset([])
     this.#set('idle')
-    // On a closed connection this is answered at once, and the subscription is gone anyway.
-    connection?.request({ type: 'unsubscribe', channel: this.name }, noop)
+    this.#leave(connection)
   }
 
   #set(status: ChannelStatus, error?: RealtimeError): void {

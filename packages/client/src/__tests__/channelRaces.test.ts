@@ -118,4 +118,29 @@ describe('Channel races', () => {
     await settle()
     expect(seen).toEqual([1, 2])
   })
+
+  it('subscribed again after an unsubscribe the server refused for now (RATE_LIMITED): ends the old server subscription and gets every message once', async () => {
+    const { network, client } = testClient({ releaseGraceMs: 10, reconnectDelay: () => 100 })
+    let refused = 0
+    network.refuse('unsubscribe', () => (refused++ ? undefined : { code: 'RATE_LIMITED', message: 'Too many commands', retryAfterMs: 50 }))
+    client.connect()
+    const channel = client.channel('board:1')
+    const seen: unknown[] = []
+    channel.on('moved', (data) => seen.push(data))
+    const release = channel.subscribe()
+    await settle()
+    await network.mock.publish('board:1', 'moved', 1)
+    await settle()
+    release()
+    await settle(10)
+    // The server still holds the subscription; the view comes back later on the same connection.
+    await settle(1000)
+    channel.subscribe()
+    await settle(1000)
+    expect(channel.state).toEqual({ status: 'subscribed', error: undefined })
+    await network.mock.publish('board:1', 'moved', 2)
+    await settle()
+    expect(seen).toEqual([1, 2])
+    expect(network.sockets).toHaveLength(1)
+  })
 })
