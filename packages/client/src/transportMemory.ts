@@ -1,5 +1,5 @@
 import type { TransportName } from '@lifeline/protocol'
-import type { Diagnosis } from './errors'
+import { isDiagnosis, type Diagnosis } from './errors'
 import type { KeyValueStorage } from './options'
 
 /** Per origin, which transports do not get through from here, and why. */
@@ -36,8 +36,11 @@ export function transportMemory(url: string, ttlMs: number, now: () => number, s
   }
   return {
     get(name) {
-      const [until, why] = (entries[name] ??= call((store) => store.getItem(key(name))) ?? '').split(' ')
-      return Number(until) > now() ? (why as Diagnosis) : undefined
+      const [until, why] = (entries[name] ??= `${call((store) => store.getItem(key(name))) ?? ''}`).split(' ')
+      const left = Number(until) - now()
+      // Only an entry this client could have written: another library's value, or one written
+      // while the clock was ahead, must not keep a transport last for longer than the TTL.
+      return left > 0 && left <= ttlMs && isDiagnosis(why as Diagnosis) ? (why as Diagnosis) : undefined
     },
     remember: (name, why) => set(name, `${now() + ttlMs} ${why}`),
     forget: (name) => entries[name] !== '' && set(name, ''),

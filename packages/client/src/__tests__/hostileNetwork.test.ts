@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { RealtimeClientOptions } from '../options'
+import type { KeyValueStorage, RealtimeClientOptions } from '../options'
 import { memoryStorage } from './support/memoryStorage'
 import { settle, testClient, useFakeTime } from './support/testClient'
-import { closeNetwork } from './support/testNetwork'
+import { closeNetwork, currentNetwork } from './support/testNetwork'
 
 // Networks that fail in ways the other tests do not.
 
@@ -60,6 +60,22 @@ describe('hostile networks', () => {
     await settle(30_000)
     await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket', diagnosis: undefined }))
     expect(storage.items.size).toBe(0)
+  })
+})
+
+describe('storage', () => {
+  it('connects over WebSocket whatever storage hands back or throws', async () => {
+    const throwing = { getItem: () => { throw new DOMException('denied', 'SecurityError') }, setItem: () => { throw new DOMException('full', 'QuotaExceededError') }, removeItem() {} }
+    const odd = { getItem: () => 42, setItem() {}, removeItem() {} }
+    const foreign = { getItem: () => `${Date.now() + 60_000} {"blocked":true}`, setItem() {}, removeItem() {} }
+    for (const storage of [throwing, odd, foreign] as unknown as KeyValueStorage[]) {
+      const { network, client } = testClient({ transports: ['websocket', 'sse'], storage }, currentNetwork())
+      client.connect()
+      await settle()
+      expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket', diagnosis: undefined })
+      client.disconnect()
+      expect(network.requests).toEqual([])
+    }
   })
 })
 

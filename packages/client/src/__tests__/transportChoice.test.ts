@@ -187,7 +187,7 @@ describe('choosing a transport', () => {
 
   it('counts a WebSocket that keeps dying right after the handshake as unstable, and remembers it', async () => {
     const storage = memoryStorage()
-    const { network, client } = bothTransports({ storage, maxFlaps: 3, reconnectDelay: () => 100, ...NO_PROBE })
+    const { network, client } = bothTransports({ storage, maxFlaps: 3, reconnectDelay: () => 100, blockedTtlMs: 60_000, ...NO_PROBE })
     client.connect()
     for (let flap = 0; flap < 3; flap++) {
       await settle()

@@ -48,4 +48,23 @@ describe('transportMemory', () => {
     memory.remember('websocket', 'UPGRADE_REFUSED')
     expect(memory.get('websocket')).toBe('UPGRADE_REFUSED')
   })
+
+  it('takes only what it wrote itself: foreign values, unknown reasons and entries past the TTL do not block a transport', () => {
+    const storage = memoryStorage()
+    const key = 'lifeline:websocket:https://rt.example.com'
+    const get = () => transportMemory('https://rt.example.com', 60_000, Date.now, storage).get('websocket')
+    const now = Date.now()
+    for (const value of ['garbage', ' ', `${now + 1000}`, `${now + 1000} <img src=x onerror=alert(1)>`, `${now + 1000} TRANSPORT_CLOSED`, `${now + 1000} toString`, `${now - 1} UPGRADE_REFUSED`, `Infinity UPGRADE_REFUSED`]) {
+      storage.items.set(key, value)
+      expect(get(), value).toBeUndefined()
+    }
+    // Written while the clock was a day ahead: after the clock is set right, it still lasts only the TTL.
+    storage.items.set(key, `${now + 86_400_000 + 60_000} UPGRADE_REFUSED`)
+    expect(get()).toBeUndefined()
+    storage.items.set(key, `${now + 60_000} UPGRADE_REFUSED`)
+    expect(get()).toBe('UPGRADE_REFUSED')
+    // A stand-in storage that hands back something other than a string or null.
+    const odd = { getItem: () => ({ until: now + 1000 }), setItem() {}, removeItem() {} } as unknown as KeyValueStorage
+    expect(transportMemory('https://rt.example.com', 60_000, Date.now, odd).get('websocket')).toBeUndefined()
+  })
 })
