@@ -2,6 +2,7 @@
 `id` when one could be read, so the answer can be a reply that settles the sender's command."""
 import re
 
+from .carriable import problem as data_problem
 from .codes import error_body
 from .jsontext import Unreadable, dumps, loads
 
@@ -124,6 +125,10 @@ def parse_command(raw, max_frame_bytes):
                 return _bad('"presence" must be an object {data?}', cid)
             frame["presence"] = {}
             if "data" in presence:
+                # Checked before it is encoded: an infinity (1e400) made dumps raise out of here.
+                problem = data_problem(presence["data"])
+                if problem:
+                    return _bad(f'"presence.data" cannot be carried as JSON: {problem}', cid)
                 if byte_length(dumps(presence["data"])) > MAX_PRESENCE_DATA_BYTES:
                     return _bad(f'"presence.data" exceeds {MAX_PRESENCE_DATA_BYTES} bytes of JSON', cid)
                 frame["presence"]["data"] = presence["data"]
@@ -144,7 +149,18 @@ def parse_command(raw, max_frame_bytes):
         return Parsed(frame={"id": cid, "type": "refresh", "token": value["token"]})
     if kind == "ping":
         return Parsed(frame={"id": cid, "type": "ping"})
-    return Parsed(error=error_body("UNKNOWN_COMMAND", f"Unknown command type {dumps(kind)}"), id=cid)
+    return Parsed(error=error_body("UNKNOWN_COMMAND", f"Unknown command type {_shown(kind)}"), id=cid)
+
+
+def _shown(kind):
+    """A client's `type` in a message: as JSON when it is a string, else only its JSON type (an
+    infinity, 1e400 parsed, cannot be printed as JSON at all)."""
+    if isinstance(kind, str):
+        return dumps(kind)
+    return "null" if kind is None else f"of JSON type {_JSON_TYPES.get(type(kind), 'number')}"
+
+
+_JSON_TYPES = {bool: "boolean", dict: "object", list: "array"}
 
 
 def decode_body(body, max_frame_bytes):

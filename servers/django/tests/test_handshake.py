@@ -153,3 +153,21 @@ def test_malformed_frames_get_typed_errors_and_the_connection_stays(server):
     assert binary["type"] == "error" and binary["error"]["code"] == "BAD_REQUEST"
     assert deep["type"] == "error" and deep["error"]["code"] == "BAD_REQUEST"
     assert alive["ok"] is True
+
+
+def test_a_command_type_that_is_not_a_name_is_an_unknown_command_and_the_connection_stays(server):
+    """The reply names the type it refuses: one that JSON cannot print (1e400 parses to infinity)
+    made the server fail on the frame instead."""
+    async def scenario():
+        client = await WsClient.open(server, token())
+        client.send_raw('{"id":5,"type":1e400}')
+        client.send_raw('{"id":6,"type":[1e400]}')
+        client.send_raw('{"id":7,"type":{"a":1}}')
+        replies = [await client.reply(command_id) for command_id in (5, 6, 7)]
+        alive = await client.command("ping")
+        client.close()
+        return replies, alive
+
+    replies, alive = run(scenario())
+    assert [reply["error"]["code"] for reply in replies] == ["UNKNOWN_COMMAND"] * 3
+    assert alive["ok"] is True

@@ -83,3 +83,28 @@ def test_the_websocket_path_without_an_upgrade_is_told_what_to_do(server):
     assert "upgrade" in plain_get.json()["error"]["message"]
     assert post.status == 405 and post.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
     assert post.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize("data, code", [
+    (nested(32), None),
+    (nested(33), "BAD_REQUEST"),
+    ('"\\ud800"', "BAD_REQUEST"),
+    ("1e400", "BAD_REQUEST"),
+    ('{"name":"é😀"}', None),
+])
+def test_presence_data_is_checked_like_published_data(server, channel, data, code):
+    """Presence data nests one level inside `presence`; an infinity made the server fail on the frame."""
+    async def scenario():
+        client = await WsClient.open(server, token())
+        client.send_raw('{"id":5,"type":"subscribe","channel":"%s","presence":{"data":%s}}' % (channel, data))
+        reply = await client.reply(5)
+        alive = await client.command("ping")
+        client.close()
+        return reply, alive
+
+    reply, alive = run(scenario())
+    assert alive["ok"] is True
+    if code is None:
+        assert reply["ok"] is True and reply["result"]["presence"][0]["data"] == json.loads(data)
+    else:
+        assert reply["error"]["code"] == code
