@@ -6,7 +6,7 @@ import { IDLE, reduceConnection, type ConnectionAction, type ConnectionSnapshot 
 import type { CurrentConnection } from './currentConnection'
 import { RealtimeError, type Diagnosis } from './errors'
 import { watchLifecycle } from './lifecycle'
-import type { ResolvedOptions } from './options'
+import { DEFAULT_OPTIONS, type ResolvedOptions } from './options'
 import type { Outbox } from './outbox'
 import { recoveryFor } from './recoveryPolicy'
 import { noop } from './timers'
@@ -207,7 +207,11 @@ export class Connector {
   /** The wait before retry `attempt` after `error`: the configured backoff, never under the server's `retryAfterMs`. */
   backoff(attempt: number, error: RealtimeError | undefined): number {
     const { reconnectDelay, random } = this.#options
-    return Math.max(error?.retryAfterMs ?? 0, typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay as { minMs: number; maxMs: number }, random))
+    const own = typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : -1
+    // A function that gives no number (a missing `return`, NaN) gets the default backoff: a NaN
+    // delay would retry at once, again and again.
+    const delay = own >= 0 ? own : backoff(attempt, (typeof reconnectDelay === 'object' ? reconnectDelay : DEFAULT_OPTIONS.reconnectDelay) as { minMs: number; maxMs: number }, random)
+    return Math.max(error?.retryAfterMs ?? 0, delay)
   }
 
   /** Offline or entering the back/forward cache: drop the connection and wait for a resume. */

@@ -57,6 +57,22 @@ describe('reconnecting with backoff', () => {
     expect(reconnectDelay).toHaveBeenLastCalledWith(1, expect.objectContaining({ code: 'SERVER_UNREACHABLE' }))
   })
 
+  it('backs off with the default window when the delay function returns no number, instead of retrying at once', async () => {
+    // A function missing its `return`, or one that computes NaN or a negative number.
+    for (const reconnectDelay of [() => undefined as unknown as number, () => Number.NaN, () => -5]) {
+      const { network, client } = testClient({ reconnectDelay })
+      network.mock.faults.refuseWebSocket = true
+      client.connect()
+      await settle()
+      // random() is 0.5: half of the default 500 ms window.
+      expect(nextDelay(client)).toBe(250)
+      await settle(249)
+      expect(network.sockets).toHaveLength(1)
+      client.disconnect()
+      await closeNetwork()
+    }
+  })
+
   it('takes the default bound (500 ms, 30 s) for one left out', async () => {
     const { network, client } = testClient({ reconnectDelay: { maxMs: 1000 } })
     network.mock.faults.refuseWebSocket = true
