@@ -122,6 +122,54 @@ describe('long-polling', () => {
     expect(gaps).toEqual([])
   })
 
+  it('reconnects when the server no longer knows the session (a poll answered 404 SESSION_NOT_FOUND), and recovers the messages from the channel position', async () => {
+    startMock()
+    let forgotten = 0
+    // The server lost the session (a restart without shared state) just as messages were published.
+    const forgetful: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).endsWith('/poll') || forgotten > 0 || !(await response.clone().text()).includes('"score"')) return response
+      forgotten += 1
+      return Response.json({ error: { code: 'SESSION_NOT_FOUND', message: 'unknown session' } }, { status: 404 })
+    }
+    const client = connectClient({ transports: ['long-polling'], fetch: forgetful, reconnectDelay: { minMs: 10, maxMs: 10 } })
+    const received = await collect(client, 'board:1')
+    const gaps: unknown[] = []
+    client.channel('board:1').onGap((gap) => gaps.push(gap))
+    const errors: string[] = []
+    client.on('error', (error) => errors.push(error.code))
+    await publishAll('board:1', range(1, 3))
+    await vi.waitFor(() => expect(client.stats().reconnects).toBe(1))
+    await publishAll('board:1', range(4, 5))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 5)))
+    expect(gaps).toEqual([])
+    expect(errors).toEqual(['TRANSPORT_CLOSED'])
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'long-polling' })
+  })
+
+  it('aborts the poll the server holds, and a publish under way, on disconnect(): no request stays in flight', async () => {
+    startMock()
+    const requests = new Set<{ path: string }>()
+    const inFlight = () => [...requests].map((request) => request.path).sort()
+    let publishHeld = false
+    const watching: typeof fetch = (input, init) => {
+      const request = { path: new URL(String(input)).pathname }
+      requests.add(request)
+      // A publish whose answer never comes, until the client gives up on it.
+      const answer = publishHeld && request.path === '/sse/send' ? new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))) : fetch(input, init)
+      return answer.finally(() => requests.delete(request))
+    }
+    const client = connectClient({ transports: ['long-polling'], fetch: watching })
+    await collect(client, 'board:1')
+    await vi.waitFor(() => expect(inFlight()).toEqual(['/poll']))
+    publishHeld = true
+    const publish = client.channel('board:1').publish('score', { n: 1 })
+    await vi.waitFor(() => expect(inFlight()).toEqual(['/poll', '/sse/send']))
+    client.disconnect()
+    await expect(publish).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
+    await vi.waitFor(() => expect(inFlight()).toEqual([]))
+  })
+
   it('takes over from an SSE stream a proxy holds back, says SSE_BUFFERED, and the next page load starts with long-polling', async () => {
     startMock()
     mock.faults.refuseWebSocket = true

@@ -39,8 +39,8 @@ export function httpTransport<T>(context: TransportContext, path: string, step: 
 /**
  * Upstream commands over HTTP: `POST /sse/send`, one at a time, because concurrent requests
  * overtake each other and the server must see commands (publishes above all) in the order they
- * were sent. Nothing goes out once `signal` is aborted; `end` is called when the session is gone or
- * the network failed.
+ * were sent. Nothing goes out once `signal` is aborted, and what is under way is aborted with it;
+ * `end` is called when the session is gone or the network failed.
  */
 function upstream(context: TransportContext, signal: AbortSignal, end: (reason: string) => void): (frame: ClientFrame) => void {
   let queue = Promise.resolve()
@@ -49,7 +49,9 @@ function upstream(context: TransportContext, signal: AbortSignal, end: (reason: 
     queue = queue
       .then(async () => {
         if (signal.aborted) return
-        const { error } = await post(context, '/sse/send', command)
+        // Aborted with the transport: a POST the server never answers must not outlive it. A
+        // publish that got through is safe to send again, on the next connection, with its key.
+        const { error } = await post(context, '/sse/send', command, undefined, signal)
         // The server lost this session: the downstream is as good as dead, so reconnect; the
         // command stays unanswered here and goes out again on the next connection.
         if (error?.code === 'SESSION_NOT_FOUND') end('session lost')
