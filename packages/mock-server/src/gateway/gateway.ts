@@ -94,6 +94,9 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       if (faults.dropSse) return refuse(on, 'UNAVAILABLE', 'SSE is unavailable (fault injection); retry')
       const grant = await on.redeemTicket(request.query.get('ticket'))
       if ('status' in grant) return fromHttpAnswer(grant)
+      // The client left while its ticket was redeemed: the host has reported that end already, so a
+      // stream opened now would hold a session nobody reads, never cut (its writes go nowhere).
+      if (request.gone()) return errorAnswer('BAD_TICKET', 'The client left before its stream opened; the ticket is spent')
       return { status: 200, headers: SSE_HEADERS, stream: (sink) => openSseStream(on, grant, faults, sink, request.peer) }
     },
     send: withBody((request, body, on) => on.upstream(request.header('authorization'), request.header(SESSION_HEADER), body)),
