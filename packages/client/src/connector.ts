@@ -66,7 +66,7 @@ export class Connector {
       token: () => tokens.current,
       push: (connection, frame) => (frame instanceof RealtimeError ? this.#error(frame) : parts.push(connection, frame)),
       lost: (connection, code, error) => {
-        this.#choice.lost(connection)
+        this.#choice.lost(connection, code)
         this.#halt()
         this.#recover(error, code)
       },

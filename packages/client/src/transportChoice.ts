@@ -107,11 +107,13 @@ export class TransportChoice {
     this.#pending.clear()
   }
 
-  /** The current connection ended on its own. */
-  lost(connection: Connection): void {
+  /** The current connection ended on its own, with close `code`. */
+  lost(connection: Connection, code: number): void {
     const { now, minUptimeMs, maxFlaps, memory } = this.#deps
-    // A WebSocket that keeps dying right after the handshake is as good as blocked.
-    if (connection.name === 'websocket' && now() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
+    // A WebSocket that keeps dying right after the handshake is as good as blocked: cut without a
+    // close frame (1006) or gone silent (4004). One the server closes with a reason (a rolling
+    // restart, 4100) is not the WebSocket's fault.
+    if (connection.name === 'websocket' && (code === 1006 || code === 4004) && now() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
       this.#flaps = 0
       memory.remember('websocket', 'WEBSOCKET_UNSTABLE')
     }

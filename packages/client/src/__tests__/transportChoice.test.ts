@@ -199,6 +199,23 @@ describe('choosing a transport', () => {
     expect(transportMemory('https://rt.example.com', 60_000, Date.now, storage).get('websocket')).toBe('WEBSOCKET_UNSTABLE')
   })
 
+  it('does not count WebSockets the server closes on purpose (a rolling restart) as unstable', async () => {
+    const storage = memoryStorage()
+    const { network, client } = bothTransports({ storage, maxFlaps: 3, reconnectDelay: () => 100, ...NO_PROBE })
+    client.connect()
+    // Each replica the client lands on restarts within a second: "reconnect now" (4100), spread over 100 ms.
+    for (let restart = 0; restart < 4; restart++) {
+      await settle()
+      expect(client.getSnapshot().transport).toBe('websocket')
+      await settle(1000)
+      network.mock.disconnectAll({ code: 4100, retryAfterMs: 100 })
+      await settle(100)
+    }
+    await settle()
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket', diagnosis: undefined })
+    expect(storage.items.size).toBe(0)
+  })
+
   it('backs off and starts again from WebSocket when every transport fails, reporting what the server said', async () => {
     const storage = memoryStorage()
     const { network, client, errors } = bothTransports({ storage })
