@@ -170,6 +170,24 @@ describe('long-polling', () => {
     await vi.waitFor(() => expect(inFlight()).toEqual([]))
   })
 
+  it.each(['/poll/connect', '/poll'])('reconnects at once when %s is answered with a JSON null, and recovers what it missed', async (path) => {
+    startMock()
+    let mangled = 0
+    // A proxy that turns one answer into the JSON `null` with status 200.
+    const mangling: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (new URL(String(input)).pathname !== path || mangled > 0 || (path === '/poll' && !(await response.clone().text()).includes('"score"'))) return response
+      mangled += 1
+      return Response.json(null)
+    }
+    const client = connectClient({ transports: ['long-polling'], fetch: mangling, reconnectDelay: { minMs: 10, maxMs: 10 } })
+    const received = await collect(client, 'board:1')
+    await publishAll('board:1', range(1, 3))
+    await vi.waitFor(() => expect(received).toEqual(range(1, 3)), { timeout: 3000 })
+    expect(mangled).toBe(1)
+    expect(client.stats().reconnects).toBe(1)
+  })
+
   it('takes over from an SSE stream a proxy holds back, says SSE_BUFFERED, and the next page load starts with long-polling', async () => {
     startMock()
     mock.faults.refuseWebSocket = true

@@ -16,7 +16,8 @@ export function post<T>(context: TransportContext, path: string, body: unknown, 
     body: JSON.stringify(body),
     signal,
   }).then(async (response) => {
-    const answer = (await response.json().catch(() => ({}))) as Answer<T>
+    // Not JSON, or the JSON `null` (a proxy's page, a broken server): an answer with nothing in it.
+    const answer = ((await response.json().catch(() => 0)) || {}) as Answer<T>
     return response.ok ? answer : { error: answer.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` } }
   })
 }
