@@ -129,14 +129,14 @@ export class Connection {
   /**
    * Pings now: any frame within `deadlineMs` proves the link alive, none ends the connection as
    * lost. Used when the link has been quiet, and after a sleep or a return to the page, when a dead
-   * link would otherwise look alive until the next check. `alive` is called once the answer came.
+   * link would otherwise look alive until the next check.
    */
-  check(deadlineMs: number, alive?: () => void): void {
+  check(deadlineMs: number): void {
     const { now, schedule } = this.#deps
     const sent = now()
     this.#stopWatch()
     this.#stopWatch = schedule(() => this.#end(SILENT, 'no answer'), deadlineMs)
-    this.request({ type: 'ping' }, (error) => error || ((this.rttMs = now() - sent), alive?.()))
+    this.request({ type: 'ping' }, (error) => error || (this.rttMs = now() - sent))
   }
 
   /** Ends the connection without reporting it as lost; waiting commands get `error`. */

@@ -10,7 +10,6 @@ export interface TransportChoiceDeps {
   /** The ladder: transports in order of preference. */
   transports: TransportName[]
   fallbackAfterMs: number
-  connectTimeoutMs: number
   upgradeDelay: { minMs: number; maxMs: number }
   minUptimeMs: number
   maxFlaps: number
@@ -149,7 +148,7 @@ export class TransportChoice {
   #found(name: TransportName, error: RealtimeError, remember: boolean): void {
     const { code } = error
     if (!isDiagnosis(code)) return
-    const { transports, memory, current, found, connectTimeoutMs } = this.#deps
+    const { transports, memory, current, found } = this.#deps
     const connection = current.get()!
     const report = () => {
       if (remember) memory.remember(name, code)
@@ -158,10 +157,10 @@ export class TransportChoice {
       const between = transports.slice(transports.indexOf(name) + 1, transports.indexOf(connection.name))
       if (!between.some(memory.get)) found(error as RealtimeError & { code: Diagnosis })
     }
-    // Written down for an hour only once the connection in use answers after this failure: in a
-    // total outage the probe fails too, and that says nothing about the transport. Without an
-    // answer the connection counts as lost, and the outage is found sooner.
-    if (remember) connection.check(connectTimeoutMs, report)
+    // Written down for an hour only once the connection in use answers a ping sent after this
+    // failure: in a total outage the probe fails too, and that says nothing about the transport.
+    // Without an answer nothing is written, and the liveness check finds the outage as usual.
+    if (remember) connection.request({ type: 'ping' }, (error) => error || report())
     else report()
   }
 

@@ -40,23 +40,30 @@ function fallbackClient(options: Partial<RealtimeClientOptions> = {}) {
 }
 
 describe('hostile networks', () => {
-  it('does not remember WebSocket as blocked when its probe fails during a total outage, and is back on it after', async () => {
+  it.each([
+    ['refused', { refuseWebSocket: true }, 'on'],
+    ['silent', { silenceWebSocket: true }, 'hang'],
+  ] as const)('does not remember WebSocket as blocked when its probe fails during a total outage (everything %s), finds the dead link within livenessMs, and is back on WebSocket after', async (_, sockets, posts) => {
     const { network, client, outage, storage } = fallbackClient({ upgradeDelay: { minMs: 4000, maxMs: 4000 }, reconnectDelay: { minMs: 1000, maxMs: 1000 } })
     // A blip refuses the first WebSocket: the client lands on SSE without remembering anything.
     network.mock.faults.refuseWebSocket = true
     client.connect()
     await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
-    // Then nothing gets through at all: upgrades fail, POSTs fail, the stream passes nothing.
-    outage.on = true
-    network.mock.faults.sseDelayMs = 3_600_000
+    network.mock.faults.refuseWebSocket = false
+    // Then nothing gets through at all: upgrades fail or hang, so do POSTs, and the stream passes nothing.
+    Object.assign(network.mock.faults, sockets, { sseDelayMs: 3_600_000 })
+    outage[posts] = true
+    const cutAt = Date.now()
     // random() is 0.5: the probe comes after 3 s, and fails like everything else.
+    const sockets0 = network.sockets.length
     await settle(3000)
-    expect(network.sockets).toHaveLength(2)
+    expect(network.sockets).toHaveLength(sockets0 + 1)
+    await settle(cutAt + 10_000 - Date.now())
+    expect(client.getSnapshot().status).toBe('reconnecting')
     await settle(10_000)
     expect(storage.items.size).toBe(0)
-    outage.on = false
-    network.mock.faults.refuseWebSocket = false
-    network.mock.faults.sseDelayMs = 0
+    Object.assign(network.mock.faults, { refuseWebSocket: false, silenceWebSocket: false, sseDelayMs: 0 })
+    outage[posts] = false
     await settle(30_000)
     await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket', diagnosis: undefined }))
     expect(storage.items.size).toBe(0)
