@@ -5,7 +5,6 @@ from .answers import error_answer, refused_answer
 from .refused import Refused
 
 CORS_HEADERS = [
-    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
     (b"access-control-allow-headers", b"authorization, content-type, lifeline-session"),
     (b"access-control-max-age", b"600"),
 ]
@@ -25,9 +24,11 @@ def origin_allowed(settings, origin):
     return not origin or "*" in settings.allowed_origins or origin in settings.allowed_origins
 
 
-def cors_headers(settings, origin):
+def cors_headers(settings, origin, methods):
+    """The CORS headers of a path taking `methods`, for an allowed browser `origin` (none without one)."""
     if origin and origin_allowed(settings, origin):
-        return [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"), *CORS_HEADERS]
+        allowed = ", ".join((*methods, "OPTIONS")).encode()
+        return [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"), (b"access-control-allow-methods", allowed), *CORS_HEADERS]
     return []
 
 
@@ -81,13 +82,13 @@ class HttpEndpoint:
         runtime = await get_runtime()
         settings = runtime.settings
         origin = header(scope, "origin")
-        cors = cors_headers(settings, origin)
-        if scope["method"] == "OPTIONS":
-            await send({"type": "http.response.start", "status": 204 if origin_allowed(settings, origin) else 403, "headers": cors})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        cors = cors_headers(settings, origin, self.methods)
         if not origin_allowed(settings, origin):
             await send_answer(send, error_answer("ORIGIN_NOT_ALLOWED", f"Origin {origin} is not allowed"))
+            return
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": cors})
+            await send({"type": "http.response.body", "body": b""})
             return
         if scope["method"] not in self.methods:
             allowed = ", ".join(self.methods)

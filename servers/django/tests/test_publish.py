@@ -148,6 +148,21 @@ def test_cors_preflight_and_headers_follow_the_allowlist(server):
     assert ok.status == 200 and ok.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
 
 
+def test_a_preflight_lists_the_methods_of_its_path_and_a_refused_one_says_why(server):
+    """As on the mock server: the path's methods and OPTIONS, and a typed error body for an origin
+    outside the allowlist, like every other error answer."""
+    async def scenario():
+        ticket = await request("OPTIONS", f"{server.url}/sse/ticket", {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"})
+        stream = await request("OPTIONS", f"{server.url}/sse", {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET"})
+        refused = await request("OPTIONS", f"{server.url}/poll", {"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"})
+        return ticket, stream, refused
+
+    ticket, stream, refused = run(scenario())
+    assert ticket.headers["access-control-allow-methods"] == "POST, OPTIONS"
+    assert stream.headers["access-control-allow-methods"] == "GET, OPTIONS"
+    assert refused.status == 403 and refused.json()["error"]["code"] == "ORIGIN_NOT_ALLOWED"
+
+
 def test_healthz_reports_ok_and_metrics_are_prometheus_text(server):
     async def scenario():
         return await request("GET", f"{server.url}/healthz"), await request("GET", f"{server.url}/metrics")
