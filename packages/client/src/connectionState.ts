@@ -57,7 +57,9 @@ export function reduceConnection(state: ConnectionSnapshot, action: ConnectionAc
     case 'retry': {
       const error = action.error ?? state.error
       const diagnosis = error?.code === 'SERVER_UNREACHABLE' ? error.code : state.diagnosis
-      return { ...state, status: 'reconnecting', transport: undefined, attempt: state.attempt + 1, retryAt: action.retryAt, error, diagnosis }
+      // Only a failure counts: a trip through the back/forward cache, or a try at once when the
+      // page or the network comes back, carries no error.
+      return { ...state, status: 'reconnecting', transport: undefined, attempt: state.attempt + +!!action.error, retryAt: action.retryAt, error, diagnosis }
     }
     case 'stable':
       return state.attempt === 0 ? state : { ...state, attempt: 0 }

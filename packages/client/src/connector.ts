@@ -197,7 +197,7 @@ export class Connector {
     this.#halt()
     const { attempt } = this.snapshot
     const { maxReconnectAttempts, now } = this.#options
-    if (attempt >= maxReconnectAttempts) return this.stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
+    if (error && attempt >= maxReconnectAttempts) return this.stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
     const delay = delayMs ?? this.backoff(attempt, error)
     this.reconnects += 1
     this.#dispatch({ type: 'retry', error, retryAt: now() + delay })

@@ -11,9 +11,10 @@ describe('reduceConnection', () => {
     expect(run({ type: 'connect' }, { type: 'connected', transport: 'sse', diagnosis: undefined })).toMatchObject({ status: 'connected', transport: 'sse', attempt: 0 })
   })
 
-  it('counts failed attempts and keeps the last error while reconnecting', () => {
-    const state = run({ type: 'connect' }, { type: 'retry', error: lost, retryAt: 100 }, { type: 'retry', error: undefined, retryAt: 200 })
-    expect(state).toEqual({ status: 'reconnecting', transport: undefined, attempt: 2, retryAt: 200, error: lost, diagnosis: undefined })
+  it('counts failed attempts and keeps the last error while reconnecting; a retry without a failure (a resume) is not counted', () => {
+    const state = run({ type: 'connect' }, { type: 'retry', error: lost, retryAt: 100 }, { type: 'retry', error: undefined, retryAt: 200 }, { type: 'retry', error: lost, retryAt: 300 })
+    expect(state).toEqual({ status: 'reconnecting', transport: undefined, attempt: 2, retryAt: 300, error: lost, diagnosis: undefined })
+    expect(reduceConnection(state, { type: 'retry', error: undefined, retryAt: 400 })).toMatchObject({ attempt: 2, retryAt: 400, error: lost })
   })
 
   it('clears the error and retry time on connect, but keeps the attempt count until stable', () => {

@@ -68,6 +68,21 @@ describe('page and network lifecycle', () => {
     expect(client.getSnapshot().status).toBe('connected')
   })
 
+  it('does not count trips through the back/forward cache or returns to the page as failed attempts (maxReconnectAttempts)', async () => {
+    const { network, client, target } = await connected({ maxReconnectAttempts: 2 })
+    for (let trip = 0; trip < 4; trip++) {
+      target.dispatchEvent(pageEvent('pagehide'))
+      target.dispatchEvent(pageEvent('pageshow'))
+      await settle()
+      expect(client.getSnapshot()).toMatchObject({ status: 'connected', attempt: 0 })
+    }
+    target.dispatchEvent(new Event('offline'))
+    target.dispatchEvent(new Event('online'))
+    await settle()
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', attempt: 0 })
+    expect(network.sockets).toHaveLength(6)
+  })
+
   it('ignores a pagehide that is not entering the back/forward cache', async () => {
     const { network, target } = await connected()
     target.dispatchEvent(new Event('pagehide'))
