@@ -1,5 +1,6 @@
-import { parseCommand, PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
+import { PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
 import { authenticate, AuthError, type Claims, type TokenVerifier } from './auth'
+import { readCommand } from './readCommand'
 
 /**
  * The checks of a handshake made over HTTP (`POST /sse/ticket`, `POST /poll/connect`): the body is
@@ -8,7 +9,7 @@ import { authenticate, AuthError, type Claims, type TokenVerifier } from './auth
  * what is wrong.
  */
 export async function admitConnect(verify: TokenVerifier, maxFrameBytes: number, authorization: string | null | undefined, body: string): Promise<{ claims: Claims; connectId: number } | { error: ErrorBody }> {
-  const parsed = parseCommand(body, maxFrameBytes)
+  const parsed = readCommand(body, maxFrameBytes)
   if (!parsed.ok) return { error: parsed.error }
   const frame = parsed.frame
   if (frame.type !== 'connect') return { error: { code: 'BAD_REQUEST', message: 'The request body must be a connect command' } }
