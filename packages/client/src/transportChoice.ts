@@ -1,5 +1,5 @@
 import type { ConnectResult, TransportName } from '@lifeline/protocol'
-import { ERRORS, type ErrorCode } from '@lifeline/protocol'
+import { closeInfo, ERRORS, type ErrorCode } from '@lifeline/protocol'
 import type { Connection } from './connection'
 import type { CurrentConnection } from './currentConnection'
 import { isDiagnosis, RealtimeError, type Diagnosis } from './errors'
@@ -109,10 +109,10 @@ export class TransportChoice {
   /** The current connection ended on its own, with close `code`. */
   lost(connection: Connection, code: number): void {
     const { now, minUptimeMs, maxFlaps, memory } = this.#deps
-    // A WebSocket that keeps dying right after the handshake is as good as blocked: cut without a
-    // close frame (1006) or gone silent (4004). One the server closes with a reason (a rolling
-    // restart, 4100) is not the WebSocket's fault.
-    if (connection.name === 'websocket' && (code === 1006 || code === 4004) && now() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
+    // A WebSocket that keeps dying right after the handshake is as good as blocked. Not one the
+    // server closes on purpose with an instruction (a rolling restart's "reconnect now", a token
+    // to refresh): only a close the client meets with plain backoff (cut, silent, an error).
+    if (connection.name === 'websocket' && closeInfo(code).action === 'backoff' && now() - connection.openedAt < minUptimeMs && ++this.#flaps >= maxFlaps) {
       this.#flaps = 0
       memory.remember('websocket', 'WEBSOCKET_UNSTABLE')
     }
