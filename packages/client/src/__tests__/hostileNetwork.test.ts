@@ -70,6 +70,21 @@ describe('hostile networks', () => {
   })
 })
 
+describe('liveness', () => {
+  it.each(['sse', 'long-polling'] as const)('finds a %s link that went silent within livenessMs, and reconnects', async (transport) => {
+    const { network, client, outage, errors } = fallbackClient({ transports: [transport], reconnectDelay: () => 100 })
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport }))
+    // Nothing in, nothing out from now on: POSTs get no answer, the stream and the held poll pass nothing.
+    const silentAt = Date.now()
+    outage.hang = true
+    network.mock.faults.sseDelayMs = 3_600_000
+    await settle(silentAt + 10_000 - Date.now())
+    expect(client.getSnapshot().status).toBe('reconnecting')
+    expect(errors).toEqual(['TRANSPORT_CLOSED'])
+  })
+})
+
 describe('storage', () => {
   it('connects over WebSocket whatever storage hands back or throws', async () => {
     const throwing = { getItem: () => { throw new DOMException('denied', 'SecurityError') }, setItem: () => { throw new DOMException('full', 'QuotaExceededError') }, removeItem() {} }
