@@ -88,6 +88,32 @@ describe('choosing a transport', () => {
     expect(errors).toEqual([])
   })
 
+  it('keeps one connection when the WebSocket completes just as SSE starts: SSE is closed mid-handshake, connected is reported once', async () => {
+    const setup = bothTransports({ fallbackAfterMs: 1000, ...NO_PROBE })
+    const { network, client, errors } = setup
+    // The connect reply arrives at the very moment SSE is started beside it.
+    network.mock.faults.webSocketDelayMs = 1000
+    const statuses: string[] = []
+    const transports: string[] = []
+    client.on('status', ({ status }) => statuses.push(status))
+    client.on('transport', ({ transport }) => transports.push(transport))
+    client.connect()
+    await settle(1000)
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket' })
+    network.mock.faults.webSocketDelayMs = 0
+    await settle(10_000)
+    await vi.waitFor(() => expect(sessionsOf(setup)).toEqual(['websocket']))
+    // SSE was started (its ticket asked for), and closed before it opened a stream.
+    expect(network.requests).toEqual(['POST /sse/ticket'])
+    expect(statuses).toEqual(['connecting', 'connected'])
+    expect(transports).toEqual(['websocket'])
+    expect(errors).toEqual([])
+    expect(vi.getTimerCount()).toBeGreaterThan(0)
+    client.disconnect()
+    await settle()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('moves to the WebSocket while publishes on SSE wait for their replies: each resolves once, and every message arrives once, in order', async () => {
     const setup = bothTransports({ upgradeDelay: { minMs: 4000, maxMs: 4000 } })
     const { network, client } = setup
