@@ -11,8 +11,8 @@ interface Entry {
   refusals: number
   /** The last such refusal: the cause of `QUEUE_EXPIRED`. */
   refused?: RealtimeError
-  /** Cancels the wait before the next try after a refusal. */
-  wait(): void
+  /** Not on its way on the current connection: waits for the next flush or retry. */
+  waiting: boolean
 }
 
 export interface OutboxOptions {
@@ -39,6 +39,8 @@ export class Outbox {
   readonly #options: OutboxOptions
   /** The connection the waiting publishes went out on: a new publish follows them there at once. */
   #flushed: Connection | undefined
+  /** Cancels the pending retry of the publishes refused for now. */
+  #cancelRetry = noop
 
   constructor(options: OutboxOptions) {
     this.#options = options
@@ -46,7 +48,7 @@ export class Outbox {
 
   add(request: Omit<PublishCommand, 'id'>): Promise<PublishResult> {
     return new Promise((resolve, reject) => {
-      const { current, queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
+      const { queueSize, queueTtlMs, maxFrameBytes, schedule } = this.#options
       // The server would refuse it on every connection (over 4× its limit, by closing the socket):
       // never queue it. A Blob's size is the UTF-8 byte count the server measures; the id the
       // connection adds later is counted at its widest (16 digits, as 2 ** 53).
@@ -56,48 +58,62 @@ export class Outbox {
       const entry: Entry = {
         request,
         refusals: 0,
-        wait: noop,
+        waiting: true,
         settle: (error, result) => {
           if (!this.#entries.delete(entry)) return
           cancel()
-          entry.wait()
           if (error) reject(error)
           else resolve(result!)
         },
       }
       this.#entries.add(entry)
-      // A connection not flushed yet (the app publishes from a listener while it is set up) gets
-      // this one after the older ones, from the flush.
-      const connection = current.get()
-      if (connection && connection === this.#flushed) this.#send(entry, connection)
+      // Behind publishes waiting for a retry, it waits too: they all go then, in order.
+      if (this.#cancelRetry === noop) this.#drain()
     })
   }
 
   /** Sends every waiting publish on a new connection, oldest first. */
   flush(connection: Connection): void {
     this.#flushed = connection
+    this.#retried()
     for (const entry of [...this.#entries]) this.#send(entry, connection)
   }
 
   /** Rejects everything (the app called `disconnect()`, or the client stopped for good). */
   rejectAll(error: RealtimeError): void {
+    this.#retried()
     for (const entry of [...this.#entries]) entry.settle(error)
   }
 
   #send(entry: Entry, connection: Connection): void {
-    // A try is going out now: the one a refusal scheduled is no longer needed.
-    entry.wait()
+    entry.waiting = false
     connection.request(entry.request, (error, result) => {
       // Lost with the connection, it stays queued and goes out again on the next one.
       if (error && connection.closed) return
       if (!error?.retryable) return entry.settle(error, result as PublishResult)
-      // Refused for now (the server is busy or degraded): try again later with the same key. On a
-      // new connection before then, the flush sends it at once.
+      // Refused for now (the server is busy or degraded): try again later with the same key. Every
+      // publish waiting then goes, oldest first, after one wait (from the latest refusal): a rate
+      // limit refuses a run of them, and a jittered wait each would send them again in any order.
+      // On a new connection before then, the flush sends them at once.
       entry.refused = error
-      entry.wait = this.#options.schedule(() => {
-        const current = this.#options.current.get()
-        if (current) this.#send(entry, current)
-      }, this.#options.retryDelay(entry.refusals++, error))
+      entry.waiting = true
+      this.#cancelRetry()
+      this.#cancelRetry = this.#options.schedule(() => (this.#retried(), this.#drain()), this.#options.retryDelay(entry.refusals++, error))
     })
+  }
+
+  /** Cancels the pending retry, if any: new publishes need not wait for it. */
+  #retried(): void {
+    this.#cancelRetry()
+    this.#cancelRetry = noop
+  }
+
+  /**
+   * Sends the waiting publishes, oldest first, on the current connection once it was flushed (a
+   * publish from a listener while a new connection is set up goes after the queued ones, from the flush).
+   */
+  #drain(): void {
+    const connection = this.#options.current.get()
+    if (connection && connection === this.#flushed) for (const entry of [...this.#entries]) if (entry.waiting) this.#send(entry, connection)
   }
 }

@@ -193,4 +193,20 @@ describe('publishing', () => {
     expect((await Promise.all(results)).map((result) => result.position.offset)).toEqual([1, 2, 3])
     expect(network.sent('publish').map((command) => command.data)).toEqual([1, 2, 3])
   })
+
+  it('sends publishes refused together (a rate limit) again together, in the order they were made', async () => {
+    // Jittered waits: each draw differs, so separate waits would end in any order.
+    const draws = [0.9, 0.1, 0.7, 0.3, 0.5]
+    let draw = 0
+    const { network, client } = testClient({ random: () => draws[draw++ % draws.length]!, reconnectDelay: { minMs: 1000, maxMs: 1000 } })
+    client.connect()
+    await settle()
+    // The server's limit lets the first publish through and refuses the four after it once.
+    network.refuse('publish', () => (network.sent('publish').length > 1 && network.sent('publish').length <= 5 ? { code: 'RATE_LIMITED', message: 'Too many commands' } : undefined))
+    const channel = client.channel('board:1')
+    const results = [1, 2, 3, 4, 5].map((n) => channel.publish('moved', n))
+    await settle(1000)
+    expect((await Promise.all(results)).map((result) => result.position.offset)).toEqual([1, 2, 3, 4, 5])
+    expect(network.sent('publish').map((command) => command.data)).toEqual([1, 2, 3, 4, 5, 2, 3, 4, 5])
+  })
 })
