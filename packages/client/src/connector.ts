@@ -128,7 +128,9 @@ export class Connector {
     this.#options.logger?.(`state ${action.type}`, next)
     const { events } = this.#parts
     events.emit(kChange)
-    if (next.status !== previous.status) events.emit('status', { status: next.status, prevStatus: previous.status })
+    // Not when a listener of the change moved the state on (disconnect() on connected): that
+    // change reported itself, and this one would come after it, out of date.
+    if (next.status !== previous.status && this.snapshot === next) events.emit('status', { status: next.status, prevStatus: previous.status })
   }
 
   #error(error: RealtimeError): void {
@@ -164,20 +166,25 @@ export class Connector {
     // publishes go out again on this one, safely, and its channels subscribe here from their last position.
     current.set(connection)
     outbox.flush(connection)
-    const { name } = connection
-    const known = this.snapshot.diagnosis
-    this.#dispatch({ type: 'connected', transport: name, diagnosis })
-    if (diagnosis && diagnosis !== known) this.#error(new RealtimeError(diagnosis))
-    if (name !== this.#lastTransport) {
-      events.emit('transport', { transport: name, prevTransport: this.#lastTransport })
-      this.#lastTransport = name
-    }
+    // App listeners below (and a channel's, above) may stop the client: its timers are set first,
+    // so the stop cancels them, and nothing is reported after it.
+    const live = () => current.get() === connection
+    if (!live()) return
     this.#cancelStable()
     this.#cancelStable = schedule(() => {
       this.#dispatch({ type: 'stable' })
       this.#choice.stable(connection)
     }, this.#options.minUptimeMs)
     this.#accepted(connection, result.expiresInMs)
+    const { name } = connection
+    const known = this.snapshot.diagnosis
+    this.#dispatch({ type: 'connected', transport: name, diagnosis })
+    if (!live()) return
+    if (diagnosis && diagnosis !== known) this.#error(new RealtimeError(diagnosis))
+    if (name !== this.#lastTransport) {
+      events.emit('transport', { transport: name, prevTransport: this.#lastTransport })
+      this.#lastTransport = name
+    }
   }
 
   /** After any failure, what the recovery policy says: retry (after backoff, at once, with a new token) or stop. */

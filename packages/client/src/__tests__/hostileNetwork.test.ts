@@ -140,4 +140,24 @@ describe('disconnect() in the middle of each phase', () => {
     expect(await count()).toBe(0)
     expect(network.sockets.every((socket) => !socket.open)).toBe(true)
   })
+
+  it('leaves nothing running when disconnect() is called from a listener of the connection coming up', async () => {
+    for (const hook of ['status', 'transport', 'state', 'channel'] as const) {
+      const { client } = testClient({}, currentNetwork())
+      const statuses: string[] = []
+      client.on('status', ({ status }) => statuses.push(status))
+      const stop = () => client.disconnect()
+      if (hook === 'status') client.on('status', ({ status }) => status === 'connected' && stop())
+      if (hook === 'transport') client.on('transport', stop)
+      if (hook === 'state') client.onState(({ status }) => status === 'connected' && stop())
+      // A channel that sees its subscribe start on the new connection.
+      if (hook === 'channel') client.channel('board:1').onState(({ status }) => status === 'subscribing' && client.getSnapshot().status !== 'disconnected' && stop())
+      if (hook === 'channel') client.channel('board:1').subscribe()
+      client.connect()
+      await settle()
+      expect(client.getSnapshot().status, hook).toBe('disconnected')
+      expect(statuses.at(-1), hook).toBe('disconnected')
+      expect(vi.getTimerCount(), hook).toBe(0)
+    }
+  })
 })
