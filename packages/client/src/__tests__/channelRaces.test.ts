@@ -146,4 +146,27 @@ describe('Channel races', () => {
     expect(seen).toEqual([1, 2])
     expect(network.sockets).toHaveLength(1)
   })
+
+  it('delivers nothing after the release grace ends, though frames of the subscription still arrive before the unsubscribe reply', async () => {
+    const { network, client } = testClient({ releaseGraceMs: 10 })
+    client.connect()
+    const channel = client.channel('board:1')
+    const seen: unknown[] = []
+    channel.on('moved', (data) => seen.push(data))
+    channel.presence.on('change', (members) => seen.push(members.length))
+    const release = channel.subscribe({ presence: true })
+    await settle()
+    await network.mock.publish('board:1', 'moved', 1)
+    await settle()
+    release()
+    await settle(10)
+    // What the server sent before it read the unsubscribe.
+    const { epoch } = (await network.mock.engine.broker.history('board:1')).position
+    network.socket.push({ type: 'message', channel: 'board:1', event: 'moved', data: 2, pos: { epoch, offset: 2 }, meta: { publisher: null, time: 0 } })
+    network.socket.push({ type: 'presence', channel: 'board:1', action: 'join', member: { sub: 'bob', connections: 1 } })
+    await settle()
+    // Joined (1 member), the message, then emptied on release (0 members): nothing after.
+    expect(seen).toEqual([1, 1, 0])
+    expect(channel.state).toEqual({ status: 'idle', error: undefined })
+  })
 })
