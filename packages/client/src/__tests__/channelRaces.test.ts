@@ -1,9 +1,11 @@
 import { MemoryBroker } from '@lifeline/mock-server/msw'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { MessageFrame } from '@lifeline/protocol'
+import { RealtimeClient } from '../realtimeClient'
+import type { Gap } from '../types'
 import { EndingBroker } from './support/endingBroker'
 import { settle, testClient, useFakeTime } from './support/testClient'
-import { closeNetwork, testNetwork } from './support/testNetwork'
+import { closeNetwork, SERVER_URL, testNetwork } from './support/testNetwork'
 
 /** A broker that reads history `delayMs` late: the server answers a subscribe that much later. */
 class SlowBroker extends MemoryBroker {
@@ -168,5 +170,33 @@ describe('Channel races', () => {
     // Joined (1 member), the message, then emptied on release (0 members): nothing after.
     expect(seen).toEqual([1, 1, 0])
     expect(channel.state).toEqual({ status: 'idle', error: undefined })
+  })
+
+  it('after a restart that lost the channel (a new epoch), reports one gap and delivers the new epoch from its start, once and in order', async () => {
+    const first = testNetwork()
+    const client = new RealtimeClient({ url: SERVER_URL, transports: ['websocket'], storage: null, lifecycleTarget: null, random: () => 0.5, reconnectDelay: () => 100, getToken: () => 'token' })
+    const channel = client.channel('board:1')
+    const seen: string[] = []
+    const gaps: Gap[] = []
+    channel.on('moved', (data, meta) => seen.push(`${data}@${meta.position.offset}`))
+    channel.onGap((gap) => gaps.push(gap))
+    client.connect()
+    channel.subscribe()
+    await settle()
+    const old = await first.mock.publish('board:1', 'moved', 'a')
+    await settle()
+    // The server restarts with empty memory, and takes publishes before the client is back.
+    await closeNetwork()
+    const second = testNetwork()
+    const fresh = await second.mock.publish('board:1', 'moved', 'b')
+    await second.mock.publish('board:1', 'moved', 'c')
+    await settle(1000)
+    expect(client.getSnapshot().status).toBe('connected')
+    await second.mock.publish('board:1', 'moved', 'd')
+    await settle()
+    client.disconnect()
+    expect(fresh.position.epoch).not.toBe(old.position.epoch)
+    expect(gaps).toEqual([{ from: old.position, to: { epoch: fresh.position.epoch, offset: 0 } }])
+    expect(seen).toEqual(['a@1', 'b@1', 'c@2', 'd@3'])
   })
 })
