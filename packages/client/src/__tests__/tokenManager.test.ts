@@ -222,4 +222,20 @@ describe('token refresh in the client', () => {
     expect(network.sent('connect').map((command) => command.token)).toEqual(['token-connect', 'token-rejected'])
     expect(client.getSnapshot().status).toBe('connected')
   })
+
+  it('with a token that has no expiry (no exp claim, or no JWT at all), never refreshes and reuses it after a reconnect', async () => {
+    // A server that takes tokens without an expiry (the reference server refuses them unless told).
+    const network = testNetwork({ requireTokenExpiry: false, verifyToken: async () => ({ sub: 'ada', roles: [] }) })
+    const { client, tokenCalls } = testClient({ reconnectDelay: () => 100, getToken: () => (tokenCalls.push('connect'), 'not-a-jwt') }, network)
+    client.connect()
+    await settle()
+    expect(network.sent('connect')).toEqual([expect.objectContaining({ token: 'not-a-jwt' })])
+    await settle(3_600_000)
+    network.socket.drop()
+    await settle(100)
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(network.sent('refresh')).toEqual([])
+    expect(network.sent('connect').map((command) => command.token)).toEqual(['not-a-jwt', 'not-a-jwt'])
+    expect(tokenCalls).toEqual(['connect'])
+  })
 })
