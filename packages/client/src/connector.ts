@@ -106,8 +106,9 @@ export class Connector {
       timers,
       now,
     )
-    this.#dispatch({ type: 'connect' })
+    // The attempt first: a listener of the change may stop the client, and the stop drops it.
     void this.#attempt()
+    this.#dispatch({ type: 'connect' })
   }
 
   /** Closes everything and stops for good, with `error` when it is terminal. */
@@ -193,9 +194,11 @@ export class Connector {
     const { action, error: final } = recoveryFor(error, closeCode, tokens.renewable)
     if (action === 'stop') return this.stop(final)
     if (action === 'refresh') tokens.rejected()
+    const run = this.#run
     this.#error(error)
-    // 'reconnect-now': the server restarts or rebalances; come back at once, but spread over its window.
-    this.#retry(error, action === 'reconnect-now' ? Math.floor(this.#options.random() * (error.retryAfterMs ?? 1000)) : undefined, action === 'refresh' ? 'rejected' : 'connect')
+    // Unless a listener of the error stopped (or started again) the client. 'reconnect-now': the
+    // server restarts or rebalances; come back at once, but spread over its window.
+    if (run === this.#run) this.#retry(error, action === 'reconnect-now' ? Math.floor(this.#options.random() * (error.retryAfterMs ?? 1000)) : undefined, action === 'refresh' ? 'rejected' : 'connect')
   }
 
   /** Schedules the next attempt with backoff. */
@@ -207,8 +210,9 @@ export class Connector {
     if (error && attempt >= maxReconnectAttempts) return this.stop(new RealtimeError('MAX_ATTEMPTS', undefined, { cause: error }))
     const delay = delayMs ?? this.backoff(attempt, error)
     this.reconnects += 1
-    this.#dispatch({ type: 'retry', error, retryAt: now() + delay })
     this.#cancelRetry = this.#parts.schedule(() => void this.#attempt(reason), delay)
+    // Last: a listener of the change may stop the client, and the stop cancels the retry.
+    this.#dispatch({ type: 'retry', error, retryAt: now() + delay })
   }
 
   /** The wait before retry `attempt` after `error`: the configured backoff, never under the server's `retryAfterMs`. */

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { KeyValueStorage, RealtimeClientOptions } from '../options'
 import { memoryStorage } from './support/memoryStorage'
 import { settle, testClient, useFakeTime } from './support/testClient'
-import { closeNetwork, currentNetwork } from './support/testNetwork'
+import { closeNetwork, currentNetwork, testNetwork } from './support/testNetwork'
 
 // Networks that fail in ways the other tests do not.
 
@@ -158,6 +158,25 @@ describe('disconnect() in the middle of each phase', () => {
       expect(client.getSnapshot().status, hook).toBe('disconnected')
       expect(statuses.at(-1), hook).toBe('disconnected')
       expect(vi.getTimerCount(), hook).toBe(0)
+    }
+  })
+
+  it.each(['error', 'reconnecting', 'connecting'] as const)('stays disconnected when disconnect() is called from a listener of %s, for a failed attempt or a lost connection', async (hook) => {
+    for (const failure of ['attempt', 'lost'] as const) {
+      const network = currentNetwork() ?? testNetwork()
+      const { client } = testClient({ reconnectDelay: () => 100 }, network)
+      if (hook === 'error') client.on('error', () => client.disconnect())
+      else client.on('status', ({ status }) => status === hook && client.disconnect())
+      network.mock.faults.refuseWebSocket = failure === 'attempt'
+      client.connect()
+      await settle()
+      if (failure === 'lost' && hook !== 'connecting') network.socket.drop()
+      await settle(1000)
+      expect(client.getSnapshot().status, failure).toBe('disconnected')
+      expect(vi.getTimerCount(), failure).toBe(0)
+      // The one WebSocket of the first attempt (none when stopped as it starts), and no other after.
+      expect(network.sockets, failure).toHaveLength(hook === 'connecting' ? 0 : 1)
+      await closeNetwork()
     }
   })
 })
