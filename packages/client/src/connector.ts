@@ -116,9 +116,10 @@ export class Connector {
     this.#halt()
     this.#detach()
     this.#detach = noop
+    // Before the state is reported: a listener may connect again and publish, and that publish stays.
+    this.#parts.outbox.rejectAll(error ?? new RealtimeError('CLIENT_CLOSED'))
     this.#dispatch({ type: 'stop', error })
     if (error) this.#error(error)
-    this.#parts.outbox.rejectAll(error ?? new RealtimeError('CLIENT_CLOSED'))
   }
 
   #dispatch(action: ConnectionAction): void {

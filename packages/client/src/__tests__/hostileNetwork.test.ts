@@ -179,4 +179,21 @@ describe('disconnect() in the middle of each phase', () => {
       await closeNetwork()
     }
   })
+
+  it('keeps what a listener of the stop queues after connecting again at once', async () => {
+    const { network, client } = testClient({}, currentNetwork())
+    const channel = client.channel('board:1')
+    let again: Promise<unknown> | undefined
+    client.on('status', ({ status }) => {
+      if (status !== 'disconnected' || again) return
+      client.connect()
+      again = channel.publish('moved', 1)
+    })
+    client.connect()
+    await settle()
+    client.disconnect()
+    await settle()
+    await expect(again).resolves.toMatchObject({ position: { offset: 1 } })
+    expect(network.sent('publish')).toHaveLength(1)
+  })
 })
