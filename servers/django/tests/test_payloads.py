@@ -4,7 +4,7 @@ import json
 import pytest
 
 from tests.conftest import run
-from tests.support.clients import WsClient
+from tests.support.clients import SseClient, WsClient
 from tests.support.http_client import request
 from tests.support.tokens import API_KEY, token
 
@@ -108,3 +108,19 @@ def test_presence_data_is_checked_like_published_data(server, channel, data, cod
         assert reply["ok"] is True and reply["result"]["presence"][0]["data"] == json.loads(data)
     else:
         assert reply["error"]["code"] == code
+
+
+def test_a_frame_json_cannot_print_is_a_typed_refusal_over_http_too(server, channel):
+    """The same frames through `POST /sse/send`: 400 with the code, not a 500 from a failed encode."""
+    async def scenario():
+        client = await SseClient.open(server, token())
+        presence = await client.post('{"id":5,"type":"subscribe","channel":"%s","presence":{"data":1e400}}' % channel)
+        kind = await client.post('{"id":6,"type":[1e400]}')
+        alive = await client.command("ping")
+        client.close()
+        return presence, kind, alive
+
+    presence, kind, alive = run(scenario())
+    assert (presence.status, presence.json()["error"]["code"]) == (400, "BAD_REQUEST")
+    assert (kind.status, kind.json()["error"]["code"]) == (400, "UNKNOWN_COMMAND")
+    assert alive["ok"] is True
