@@ -93,8 +93,17 @@ export function parseCommand(raw: string, maxFrameBytes: number): ParsedCommand 
     case 'ping':
       return { ok: true, frame: { id: cid, type: 'ping' } }
     default:
-      return { ok: false, id: cid, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command type ${JSON.stringify(value.type)}` } }
+      return { ok: false, id: cid, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command type ${describeType(value.type)}` } }
   }
+}
+
+/**
+ * The unknown `type` for the error message: a string quoted (cut at 64 characters), any other value
+ * by its kind only, since printing a client's value whole could be huge or overflow the stack.
+ */
+function describeType(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.length > 64 ? `${type.slice(0, 64)}…` : type)
+  return type === null ? 'null' : Array.isArray(type) ? 'an array' : typeof type === 'object' ? 'an object' : `a ${typeof type}`
 }
 
 /** What is wrong with a subscribe's `presence`, or `undefined`: an object whose optional `data` is small JSON. */

@@ -1,6 +1,5 @@
-import { PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
+import { parseCommand, PROTOCOL_VERSION, type ErrorBody } from '@lifeline/protocol'
 import { authenticate, AuthError, type Claims, type TokenVerifier } from './auth'
-import { readCommand } from './readCommand'
 
 /**
  * The checks of a handshake made over HTTP (`POST /sse/ticket`, `POST /poll/connect`): the body is
@@ -9,7 +8,7 @@ import { readCommand } from './readCommand'
  * what is wrong.
  */
 export async function admitConnect(verify: TokenVerifier, maxFrameBytes: number, authorization: string | null | undefined, body: string): Promise<{ claims: Claims; connectId: number } | { error: ErrorBody }> {
-  const parsed = readCommand(body, maxFrameBytes)
+  const parsed = parseCommand(body, maxFrameBytes)
   if (!parsed.ok) return { error: parsed.error }
   const frame = parsed.frame
   if (frame.type !== 'connect') return { error: { code: 'BAD_REQUEST', message: 'The request body must be a connect command' } }

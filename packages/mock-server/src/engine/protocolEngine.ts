@@ -1,4 +1,4 @@
-import { CloseCode, MAX_PRESENCE_DATA_BYTES, type ErrorBody } from '@lifeline/protocol'
+import { CloseCode, MAX_PRESENCE_DATA_BYTES, parseCommand, type ErrorBody } from '@lifeline/protocol'
 import { admitConnect } from './admitConnect'
 import { authenticate, AuthError, jwtVerifier, type TokenVerifier } from './auth'
 import type { Broker, PublishInput, PublishOutcome } from './broker'
@@ -15,7 +15,6 @@ import { publishApiAnswer, type PublishApiContext } from './publishApiAnswer'
 import { Metrics } from './metrics'
 import { encodeData, encodePublication, type PayloadLimits } from './payload'
 import { randomId } from './randomId'
-import { readCommand } from './readCommand'
 import { RefusedError } from './refusedError'
 import { resolveLimits } from './resolveLimits'
 import { SendBufferWatch } from './sendBufferWatch'
@@ -168,7 +167,7 @@ export class ProtocolEngine {
     const claims = await authenticate(this.#verify, authorization)
     if (claims instanceof AuthError) return this.#error(claims.toBody())
     if (!sessionId) return this.#error({ code: 'SESSION_NOT_FOUND', message: 'Lifeline-Session header is missing' })
-    const parsed = readCommand(body, this.#context.options.maxFrameBytes)
+    const parsed = parseCommand(body, this.#context.options.maxFrameBytes)
     if (!parsed.ok) return this.#error(parsed.error)
     const verdict = await this.broker.routeToSession(sessionId, { subject: claims.sub, frame: parsed.frame })
     if (!verdict.accepted) return { status: verdict.status, body: { error: verdict.error } }

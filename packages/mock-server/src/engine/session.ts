@@ -1,4 +1,4 @@
-import { CloseCode, type ClientFrame, type ServerFrame } from '@lifeline/protocol'
+import { CloseCode, parseCommand, type ClientFrame, type ServerFrame } from '@lifeline/protocol'
 import type { Claims } from './auth'
 import type { Publication, UpstreamEnvelope, UpstreamVerdict } from './broker'
 import type { EngineContext } from './engineContext'
@@ -7,7 +7,6 @@ import { FloodGuard } from './floodGuard'
 import type { Outlet } from './outlet'
 import { randomId } from './randomId'
 import { RateLimiter } from './rateLimiter'
-import { readCommand } from './readCommand'
 import { runCommand } from './runCommand'
 import { fail, type Answer, type Reply } from './reply'
 import { deliver, type Subscription } from './subscription'
@@ -85,7 +84,7 @@ export class Session {
   receive(text: string): void {
     if (this.status === 'closed') return
     this.context.metrics.messagesIn += 1
-    const parsed = readCommand(text, this.context.options.maxFrameBytes)
+    const parsed = parseCommand(text, this.context.options.maxFrameBytes)
     // A pong answers our ping: counting it would skip every other beat of a client that only answers.
     if (!parsed.ok || parsed.frame.type !== 'pong') this.#lastHeard = this.context.clock.now()
     // Every frame costs a token, malformed ones and pongs included: otherwise garbage floods for free.

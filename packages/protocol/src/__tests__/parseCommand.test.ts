@@ -26,6 +26,13 @@ describe('parseCommand', () => {
     expect(parseCommand('{"id":9,"type":"drop_tables"}', LIMIT)).toMatchObject({ ok: false, id: 9, error: { code: 'UNKNOWN_COMMAND' } })
   })
 
+  it('names an unknown type that is not a string by its kind, so a type nested too deep to print is refused, not thrown', () => {
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000)
+    expect(parseCommand(`{"id":3,"type":${deep}}`, 100_000)).toEqual({ ok: false, id: 3, error: { code: 'UNKNOWN_COMMAND', message: 'Unknown command type an array' } })
+    expect(parseCommand('{"id":4,"type":{"a":1}}', LIMIT)).toMatchObject({ error: { message: 'Unknown command type an object' } })
+    expect(parseCommand(`{"id":5,"type":"${'x'.repeat(500)}"}`, LIMIT)).toMatchObject({ error: { message: `Unknown command type "${'x'.repeat(64)}…"` } })
+  })
+
   it('rejects frames over the limit with FRAME_TOO_LARGE, counting UTF-8 bytes', () => {
     const ascii = JSON.stringify({ id: 1, type: 'ping', pad: 'x'.repeat(LIMIT) })
     expect(parseCommand(ascii, LIMIT)).toMatchObject({ ok: false, error: { code: 'FRAME_TOO_LARGE' } })
