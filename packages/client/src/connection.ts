@@ -1,4 +1,5 @@
 import {
+  closeInfo,
   PROTOCOL_VERSION,
   type ClientFrame,
   type Command,
@@ -210,8 +211,10 @@ export class Connection {
     if (this.closed) return
     const advice = this.#advice
     const closeCode = advice?.code ?? code
-    // Before the handshake, a WebSocket that closes was refused (by a proxy, or the server's upgrade handler).
-    const failure = this.openedAt ? 'TRANSPORT_CLOSED' : this.name === 'websocket' ? 'UPGRADE_REFUSED' : 'CONNECT_FAILED'
+    // Before the handshake, a WebSocket that closes was refused (by a proxy, or the server's upgrade
+    // handler), unless the server said why first (over its connection cap: 4002, retry later):
+    // then it is the server's refusal, with its code and retryAfterMs, not a proxy's.
+    const failure = this.openedAt ? 'TRANSPORT_CLOSED' : advice ? (closeInfo(advice.code).error ?? 'UNAVAILABLE') : this.name === 'websocket' ? 'UPGRADE_REFUSED' : 'CONNECT_FAILED'
     const error = new RealtimeError(errorCode ?? failure, `${this.name} ${closeCode} ${reason}`, { retryAfterMs: advice?.retryAfterMs })
     // Before the handshake completes, the opener's promise carries the failure; after, the client hears of it.
     this.close(error)

@@ -85,6 +85,52 @@ describe('liveness', () => {
   })
 })
 
+/** A WebSocket to a server over its connection cap: it says so (4002, retry in 10 s) before any connect reply. */
+class CappedWebSocket extends EventTarget {
+  static opened = 0
+  onopen: (() => void) | null = null
+  onmessage: ((event: { data: string }) => void) | null = null
+  onclose: ((event: { code: number; reason: string }) => void) | null = null
+  onerror: (() => void) | null = null
+  constructor(readonly url: string) {
+    super()
+    CappedWebSocket.opened += 1
+    setTimeout(() => {
+      this.onopen?.()
+      this.onmessage?.({ data: JSON.stringify({ type: 'disconnect', code: 4002, reason: 'Too many connections from this address', retryAfterMs: 10_000 }) })
+      this.onclose?.({ code: 4002, reason: 'Too many connections from this address' })
+    }, 10)
+  }
+  send() {}
+  close() {}
+}
+
+describe('a server that turns the WebSocket away before the connect reply', () => {
+  it('takes the close advice for what it is: RATE_LIMITED, retried no sooner than retryAfterMs, not a refused upgrade', async () => {
+    CappedWebSocket.opened = 0
+    const { client, errors } = testClient({ WebSocket: CappedWebSocket as unknown as typeof WebSocket })
+    client.connect()
+    await settle(10)
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', error: { code: 'RATE_LIMITED' }, diagnosis: undefined })
+    expect(client.getSnapshot().retryAt! - Date.now()).toBeGreaterThanOrEqual(10_000)
+    expect(errors).toEqual(['RATE_LIMITED'])
+    await settle(9_999)
+    expect(CappedWebSocket.opened).toBe(1)
+  })
+
+  it('falls back without blaming WebSocket, and remembers nothing', async () => {
+    const { client, storage } = fallbackClient({ WebSocket: CappedWebSocket as unknown as typeof WebSocket, upgradeDelay: { minMs: 4000, maxMs: 4000 } })
+    client.connect()
+    await settle(10)
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
+    expect(client.getSnapshot().diagnosis).toBeUndefined()
+    // The probes are turned away the same way.
+    await settle(20_000)
+    expect(storage.items.size).toBe(0)
+    expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: undefined })
+  })
+})
+
 describe('storage', () => {
   it('connects over WebSocket whatever storage hands back or throws', async () => {
     const throwing = { getItem: () => { throw new DOMException('denied', 'SecurityError') }, setItem: () => { throw new DOMException('full', 'QuotaExceededError') }, removeItem() {} }
