@@ -219,10 +219,10 @@ export class Connector {
   /** The wait before retry `attempt` after `error`: the configured backoff, never under the server's `retryAfterMs`. */
   backoff(attempt: number, error: RealtimeError | undefined): number {
     const { reconnectDelay, random } = this.#options
-    const own = typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : -1
-    // A function that gives no number (a missing `return`, NaN) gets the default backoff: a NaN
-    // delay would retry at once, again and again.
-    const delay = own >= 0 ? own : backoff(attempt, (typeof reconnectDelay === 'object' ? reconnectDelay : DEFAULT_OPTIONS.reconnectDelay) as { minMs: number; maxMs: number }, random)
+    const own = typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay as { minMs: number; maxMs: number }, random)
+    // No number (a function missing its `return`, a bound given as undefined): the default
+    // backoff, since a NaN delay would retry at once, again and again.
+    const delay = own >= 0 ? own : backoff(attempt, DEFAULT_OPTIONS.reconnectDelay as { minMs: number; maxMs: number }, random)
     return Math.max(error?.retryAfterMs ?? 0, delay)
   }
 

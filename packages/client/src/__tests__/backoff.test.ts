@@ -57,9 +57,9 @@ describe('reconnecting with backoff', () => {
     expect(reconnectDelay).toHaveBeenLastCalledWith(1, expect.objectContaining({ code: 'SERVER_UNREACHABLE' }))
   })
 
-  it('backs off with the default window when the delay function returns no number, instead of retrying at once', async () => {
-    // A function missing its `return`, or one that computes NaN or a negative number.
-    for (const reconnectDelay of [() => undefined as unknown as number, () => Number.NaN, () => -5]) {
+  it('backs off with the default window when the delay is no number, instead of retrying at once', async () => {
+    // A function missing its `return`, or one that computes NaN or a negative number; a bound given as undefined or NaN.
+    for (const reconnectDelay of [() => undefined as unknown as number, () => Number.NaN, () => -5, { minMs: undefined, maxMs: 1000 }, { minMs: Number.NaN }]) {
       const { network, client } = testClient({ reconnectDelay })
       network.mock.faults.refuseWebSocket = true
       client.connect()
