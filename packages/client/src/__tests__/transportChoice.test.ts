@@ -211,6 +211,16 @@ describe('choosing a transport', () => {
     await vi.waitFor(() => expect(sessionsOf(setup)).toEqual(['websocket']))
   })
 
+  it('probes on the default window when an upgradeDelay bound is given as undefined, not again and again at once', async () => {
+    const { network, client } = bothTransports({ upgradeDelay: { minMs: undefined as unknown as number, maxMs: 16_000 } })
+    network.mock.faults.refuseWebSocket = true
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
+    const sockets = network.sockets.length
+    await settle(2000)
+    expect(network.sockets).toHaveLength(sockets)
+  })
+
   it('counts a WebSocket that keeps dying right after the handshake as unstable, and remembers it', async () => {
     const storage = memoryStorage()
     const { network, client } = bothTransports({ storage, maxFlaps: 3, reconnectDelay: () => 100, blockedTtlMs: 60_000, ...NO_PROBE })
