@@ -55,9 +55,9 @@ describe('hostile networks', () => {
     outage[posts] = true
     const cutAt = Date.now()
     // random() is 0.5: the probe comes after 3 s, and fails like everything else.
-    const sockets0 = network.sockets.length
+    const before = network.sockets.length
     await settle(3000)
-    expect(network.sockets).toHaveLength(sockets0 + 1)
+    expect(network.sockets).toHaveLength(before + 1)
     await settle(cutAt + 10_000 - Date.now())
     expect(client.getSnapshot().status).toBe('reconnecting')
     await settle(10_000)
