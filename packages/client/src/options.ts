@@ -1,4 +1,5 @@
 import type { ReconnectDelay } from './backoff'
+import { guard } from './listen'
 import { globalTimers, type Timers } from './timers'
 import type { GetToken } from './tokenManager'
 import { TRANSPORTS, type TransportName } from '@lifeline/protocol'
@@ -189,6 +190,8 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   for (const [name, used] of Object.entries(needed)) {
     if (used && typeof resolved[name as keyof typeof needed] !== 'function') fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? notAFunction(name as keyof typeof needed, options) : name)
   }
+  // The logger is app code that runs inside the client's frame handling: guarded like a listener.
+  if (resolved.logger) resolved.logger = guard(resolved.logger)
   resolved.timers ??= globalTimers
   resolved.random ??= Math.random
   resolved.now ??= Date.now

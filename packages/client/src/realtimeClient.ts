@@ -68,7 +68,12 @@ export class RealtimeClient<Channels extends ChannelMap = ChannelMap> {
       ...resolved,
       current,
       schedule,
-      publish: (channel, event, data) => outbox.add({ type: 'publish', channel, event, data, key: `${keyPrefix}-${++published}` }),
+      // Stopped for good by an error (unauthorized, forbidden, out of attempts), the client will not
+      // send it until the app acts: refuse at once. After the app's disconnect() it waits for connect().
+      publish: (channel, event, data) => {
+        const { status, error } = this.#connector.snapshot
+        return status === 'disconnected' && error ? Promise.reject(error) : outbox.add({ type: 'publish', channel, event, data, key: `${keyPrefix}-${++published}` })
+      },
       retryDelay,
     }
   }

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { settle, testClient, useFakeTime } from './support/testClient'
+import { closeNetwork, testNetwork } from './support/testNetwork'
+
+// What the app's own code and a stopped client do to delivery and to publishes.
+
+beforeEach(() => {
+  useFakeTime()
+  vi.spyOn(console, 'error').mockImplementation(() => {})
+})
+afterEach(async () => {
+  await closeNetwork()
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('a logger that throws', () => {
+  it('loses no message and leaves no command unanswered', async () => {
+    const { network, client } = testClient({
+      logger: () => {
+        throw new Error('bug in the app logger')
+      },
+    })
+    const board = client.channel('board:1')
+    const seen: unknown[] = []
+    board.on('moved', (data) => seen.push(data))
+    board.subscribe()
+    client.connect()
+    await settle()
+    await network.mock.publish('board:1', 'moved', 1)
+    const published = board.publish('moved', 2)
+    await settle()
+    await network.mock.publish('board:1', 'moved', 3)
+    await settle()
+    await expect(published).resolves.toMatchObject({ position: { offset: 2 } })
+    expect(seen).toEqual([1, 2, 3])
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(console.error).toHaveBeenCalledWith('[lifeline] a listener threw', expect.any(Error))
+  })
+})
+
+describe('publishing on a stopped client', () => {
+  it('rejects at once with the error that stopped it for good, not after queueTtlMs', async () => {
+    const { client } = testClient({ reconnectDelay: () => 100 }, testNetwork({ acceptToken: () => false }))
+    client.connect()
+    await settle(1000)
+    expect(client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } })
+    const outcome = vi.fn()
+    client.channel('board:1').publish('moved', 1).then(outcome, outcome)
+    await settle()
+    expect(outcome).toHaveBeenCalledWith(expect.objectContaining({ code: 'UNAUTHORIZED' }))
+  })
+
+  it('holds a publish made before connect() and sends it on the first connection', async () => {
+    const { network, client } = testClient()
+    const accepted = client.channel('board:1').publish('moved', 'early')
+    client.connect()
+    await settle()
+    await expect(accepted).resolves.toMatchObject({ duplicate: false })
+    expect(network.sent('publish').map((command) => command.data)).toEqual(['early'])
+  })
+})
