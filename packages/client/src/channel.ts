@@ -82,8 +82,11 @@ export class Channel<Events extends EventMap = EventMap> {
    * later joins then (by subscribing again from the last position: nothing lost or repeated).
    * Presence, once joined, lasts as long as the server subscription.
    * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
+   * @throws {TypeError} for a `rewind` that is not an integer >= 0 (the server would refuse the
+   * subscription, for every holder of the channel)
    */
   subscribe({ rewind, presence }: SubscribeOptions = {}): () => void {
+    if (rewind !== undefined && !(Number.isSafeInteger(rewind) && rewind >= 0)) throw new TypeError(`RealtimeClient: invalid rewind "${rewind}"`)
     const release = this.#holds()
     const options = this.#options
     if (rewind && rewind > (options.rewind ?? 0)) options.rewind = rewind

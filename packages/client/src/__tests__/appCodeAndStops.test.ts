@@ -60,3 +60,21 @@ describe('publishing on a stopped client', () => {
     expect(network.sent('publish').map((command) => command.data)).toEqual(['early'])
   })
 })
+
+describe('a subscribe with a rewind the server would refuse', () => {
+  it('throws a TypeError and leaves the channel working for its other holders', async () => {
+    const { network, client } = testClient()
+    const board = client.channel('board:1')
+    const seen: unknown[] = []
+    board.on('moved', (data) => seen.push(data))
+    board.subscribe()
+    for (const rewind of [1.5, -1, '5', Number.NaN]) expect(() => board.subscribe({ rewind: rewind as number })).toThrow(TypeError)
+    client.connect()
+    await settle()
+    await network.mock.publish('board:1', 'moved', 1)
+    await settle()
+    expect(board.state).toMatchObject({ status: 'subscribed' })
+    expect(seen).toEqual([1])
+    expect(network.sent('subscribe')).toHaveLength(1)
+  })
+})
