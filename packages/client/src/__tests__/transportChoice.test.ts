@@ -267,6 +267,17 @@ describe('choosing a transport', () => {
     expect(storage.items.size).toBe(0)
   })
 
+  it('reports SERVER_UNREACHABLE when a proxy in front answers 502 pages for a server that is down', async () => {
+    const { network, client, errors } = bothTransports({ transports: ['websocket', 'sse', 'long-polling'] })
+    network.mock.faults.refuseWebSocket = true
+    // nginx with no upstream left: its own HTML error page, not the server's JSON error body.
+    network.use(http.post(`${SERVER_URL}/*`, () => new HttpResponse('<html><body>502 Bad Gateway</body></html>', { status: 502, headers: { 'content-type': 'text/html' } })))
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('reconnecting'))
+    expect(client.getSnapshot()).toMatchObject({ diagnosis: 'SERVER_UNREACHABLE', error: { code: 'SERVER_UNREACHABLE' } })
+    expect(errors).toEqual(['SERVER_UNREACHABLE'])
+  })
+
   it('reports SERVER_UNREACHABLE when no transport gets an answer, and backs off before the next round', async () => {
     const unreachable = (() => Promise.reject(new TypeError('fetch failed'))) as typeof fetch
     const { network, client, errors, diagnoses } = bothTransports({ fetch: unreachable, reconnectDelay: { minMs: 1000, maxMs: 1000 } })
