@@ -141,4 +141,22 @@ describe('tabSharing with every transport, tokens and the network', () => {
     })
     expect(tabs.mock.clients).toHaveLength(1)
   })
+
+  it('subscribes a tab again after the server refused the unsubscribe for now (RATE_LIMITED): the leftover server subscription is ended, not refused forever', async () => {
+    // Two commands at once, then one every 500 ms: the unsubscribe right after connect and subscribe is refused.
+    tabs = sharedTabs({ rateLimit: { perSecond: 2, burst: 2 } })
+    const tab = tabs.open({ releaseGraceMs: 10, reconnectDelay: () => 1000 })
+    const board = tab.client.channel('board:1')
+    const release = board.subscribe()
+    tab.client.connect()
+    await vi.waitFor(() => expect(board.state.status).toBe('subscribed'))
+    release()
+    await vi.waitFor(() => expect(board.state.status).toBe('idle'))
+    board.subscribe()
+    // The server still holds the subscription: ALREADY_SUBSCRIBED, until the hub ends it.
+    await vi.waitFor(() => expect(board.state).toEqual({ status: 'subscribed', error: undefined }), { timeout: 10_000 })
+    await tabs.publish(1, 2)
+    await vi.waitFor(() => expect(tab.received).toEqual([1, 2]))
+    expect(tabs.mock.clients).toHaveLength(1)
+  }, 15_000)
 })

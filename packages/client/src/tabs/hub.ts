@@ -132,6 +132,9 @@ export function createHub(options: ResolvedOptions, parts: ConnectorParts, kit: 
       const queued = joined.queued!
       joined.queued = undefined
       if (error) {
+        // The server kept a subscription whose unsubscribe it refused for now (RATE_LIMITED): end it,
+        // or every retry of the tabs would be refused the same way.
+        if (error.code === 'ALREADY_SUBSCRIBED') on.request({ type: 'unsubscribe', channel: name }, noop)
         reply(error)
         // The channel has no server subscription now, and its links hear so.
         route({ type: 'unsubscribed', channel: name, error: errorBody(error) })
