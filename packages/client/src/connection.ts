@@ -95,9 +95,9 @@ export class Connection {
       // Without a token, `token: undefined` leaves the JSON frame.
       const connect = this.#track({ type: 'connect', v: PROTOCOL_VERSION, token }, (error, result) => {
         cancel()
-        if (error) {
+        if (error || !result) {
           this.close()
-          return reject(error)
+          return reject(error ?? new RealtimeError('PROTOCOL_ERROR'))
         }
         const connected = result as ConnectResult
         this.session = connected.session
@@ -165,6 +165,17 @@ export class Connection {
     const deps = this.#deps
     deps.trace('in', frame)
     if (this.openedAt) this.#watch()
+    // A frame of the right type with the wrong fields (a reply `ok` without its `result`) throws in
+    // the code that reads it: end the connection as a protocol error rather than hang.
+    try {
+      this.#dispatch(frame)
+    } catch {
+      this.#end(4000, 'unreadable frame', 'PROTOCOL_ERROR')
+    }
+  }
+
+  #dispatch(frame: ServerFrame): void {
+    const deps = this.#deps
     switch (frame.type) {
       case 'reply': {
         const reply = this.#replies.get(frame.id)
