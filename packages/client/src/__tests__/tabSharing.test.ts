@@ -47,6 +47,16 @@ describe('tabSharing', () => {
     })
   })
 
+  it('publishes what a single tab would send: a value JSON drops (a function) is dropped, not a failure that blocks the publishes behind it', async () => {
+    const group = await tabs.openSubscribed(2)
+    const board = group.find((tab) => tab !== leaderOf(group))!.client.channel('board:1')
+    const results = [board.publish('n', { n: 1, done: () => {} } as never), board.publish('n', { n: 2 })]
+    expect((await Promise.all(results)).map((result) => result.position.offset)).toEqual([1, 2])
+    await vi.waitFor(() => {
+      for (const tab of group) expect(tab.received).toEqual([1, 2])
+    })
+  })
+
   it('hands over when the leader’s page goes away: a new leader resubscribes from each tab’s position, nothing lost or repeated', async () => {
     const group = await tabs.openSubscribed(3)
     await tabs.publish(1, 5)

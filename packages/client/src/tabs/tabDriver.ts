@@ -69,7 +69,9 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
       ...parts,
       transport(context) {
         link = { id: linkId, receive: context.receive }
-        const send = (frame: unknown) => post({ from: linkId, frame: frame as never })
+        // As JSON, as over the network: structured cloning throws on what JSON drops (a function in
+        // a publish's data), which failed the publish and every flush of the queue behind it.
+        const send = (frame: unknown) => post({ from: linkId, frame: JSON.parse(JSON.stringify(frame)) })
         // The handshake is the transport's to send, as the WebSocket transport does on `open`.
         send(context.connect)
         return { send, close() {} }
