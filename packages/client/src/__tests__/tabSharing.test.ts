@@ -57,6 +57,19 @@ describe('tabSharing', () => {
     })
   })
 
+  it('keeps a publish that a listener of disconnect() makes after connecting again at once', async () => {
+    const [tab] = await tabs.openSubscribed(1)
+    const { client } = tab!
+    let again: Promise<unknown> | undefined
+    client.on('status', ({ status }) => {
+      if (status !== 'disconnected' || again) return
+      client.connect()
+      again = client.channel('board:1').publish('n', { n: 1 })
+    })
+    client.disconnect()
+    await expect(again).resolves.toMatchObject({ position: { offset: 1 } })
+  })
+
   it('hands over when the leader’s page goes away: a new leader resubscribes from each tab’s position, nothing lost or repeated', async () => {
     const group = await tabs.openSubscribed(3)
     await tabs.publish(1, 5)

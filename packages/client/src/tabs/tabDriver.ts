@@ -102,9 +102,11 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
       const json = JSON.stringify(state)
       if (json === shown) return
       shown = json
-      show({ ...state, error: revive(state.error) })
-      // Stopped for good (signed out, too many attempts): what waits to be published fails, as in one tab.
-      if (snapshot.status === 'disconnected') outbox.rejectAll(snapshot.error ?? new RealtimeError('CLIENT_CLOSED'))
+      const error = revive(state.error)
+      // Stopped for good (signed out, too many attempts): what waits to be published fails, as in one
+      // tab, before it is shown: a listener may connect again and publish, and that publish stays.
+      if (state.status === 'disconnected') outbox.rejectAll(error ?? new RealtimeError('CLIENT_CLOSED'))
+      show({ ...state, error })
     } else if ('links' in message) {
       if (link && message.links.includes(link.id)) link.receive(message.frame)
     } else if ('error' in message) events.emit('error', revive(message.error)!)
@@ -163,8 +165,9 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
     stop() {
       listening.abort()
       leave()
-      show({ ...snapshot, status: 'disconnected', transport: undefined, retryAt: undefined, error: undefined, role: undefined })
+      // Before the state is shown, as above.
       outbox.rejectAll(new RealtimeError('CLIENT_CLOSED'))
+      show({ ...snapshot, status: 'disconnected', transport: undefined, retryAt: undefined, error: undefined, role: undefined })
     },
     backoff: hub.backoff,
   }
