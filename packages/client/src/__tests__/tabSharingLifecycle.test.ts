@@ -89,6 +89,28 @@ describe('tabSharing with every transport, tokens and the network', () => {
     })
   })
 
+  it('queues a publish made right after connect() in a tab the leader’s sign-out stopped, instead of rejecting it with the old error', async () => {
+    tabs = sharedTabs()
+    let signedOut = false
+    const getToken = () => {
+      if (signedOut) throw new UnauthorizedError('signed out')
+      return signToken({ secret: DEFAULT_JWT_SECRET, sub: 'ada' })
+    }
+    const group = await tabs.openSubscribed(2, { getToken, reconnectDelay: () => 300 })
+    const follower = group.find((tab) => tab !== leaderOf(group))!
+    signedOut = true
+    tabs.mock.expireTokens()
+    await vi.waitFor(() => expect(follower.client.getSnapshot()).toMatchObject({ status: 'disconnected', error: { code: 'UNAUTHORIZED' } }))
+    signedOut = false
+    follower.client.connect()
+    // As in one tab: connecting at once, and the publish waits for the connection.
+    expect(follower.client.getSnapshot()).toMatchObject({ status: 'connecting', error: undefined })
+    await expect(follower.client.channel('board:1').publish('n', { n: 1 })).resolves.toMatchObject({ duplicate: false })
+    await vi.waitFor(() => {
+      for (const tab of group) expect(tab.received).toEqual([1])
+    })
+  })
+
   it('tells every tab of a subscription the server ended: each shows the error and subscribes again from its own position', async () => {
     const broker = new EndingBroker()
     tabs = sharedTabs({ broker })

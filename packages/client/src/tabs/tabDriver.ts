@@ -147,9 +147,11 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
       return figures
     },
     start() {
+      // Connecting from now on, as one tab: a publish made next waits, instead of failing with the
+      // error that stopped the leader's connection.
+      show({ ...(member ? snapshot : IDLE), status: 'connecting', error: undefined })
       // Still in the share: the leader's connection stopped for good, and this tab wants it again.
       if (member) return post({ start: 1 })
-      show({ ...IDLE, status: 'connecting' })
       join()
       const { lifecycleTarget: target = globalThis } = options
       const listen = { signal: (listening = new AbortController()).signal }
