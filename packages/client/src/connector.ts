@@ -114,6 +114,7 @@ export class Connector {
   /** Closes everything and stops for good, with `error` when it is terminal. */
   stop(error: RealtimeError | undefined): void {
     this.#halt()
+    this.#parts.tokens.abandon()
     this.#detach()
     this.#detach = noop
     // Before the state is reported: a listener may connect again and publish, and that publish stays.

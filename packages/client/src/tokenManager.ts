@@ -32,6 +32,11 @@ export interface TokenManager {
   readonly renewable: boolean
   /** The server refused the current token: the next one comes from `getToken`. */
   rejected(): void
+  /**
+   * The client stopped: a call still under way loses its time limit (no timer outlives the stop)
+   * and is no longer shared, so the next `connect()` asks `getToken` afresh.
+   */
+  abandon(): void
 }
 
 // A closure rather than a class: the same state, fewer bytes in the bundle than private fields.
@@ -41,6 +46,10 @@ export function tokenManager(getToken: GetToken | undefined, now: () => number, 
   let inflight: Promise<string> | undefined
   /** The current token was fetched because the previous one was refused. */
   let forced = false
+  /** Counts calls, so an abandoned one that settles late leaves the newer one alone. */
+  let calls = 0
+  /** Ends the time limit of the call under way. */
+  let cancel = noop
   const manager: TokenManager = {
     get current() {
       return token
@@ -48,7 +57,7 @@ export function tokenManager(getToken: GetToken | undefined, now: () => number, 
     get: (reason) => (token !== undefined && (expiresAt === undefined || expiresAt - now() > MIN_REMAINING_MS)) || !getToken ? Promise.resolve(token) : manager.fetch(reason),
     fetch: (reason) =>
       (inflight ??= (async () => {
-        let cancel = noop
+        const call = ++calls
         try {
           const fresh = await new Promise<string>((resolve, reject) => {
             // A call that never settles would hold every attempt, and the status `connecting`, forever.
@@ -60,16 +69,18 @@ export function tokenManager(getToken: GetToken | undefined, now: () => number, 
           })
           if (typeof fresh !== 'string' || !fresh) throw new TypeError('getToken: not a string')
           // Its lifetime comes from the server's reply (`expiresInMs`), so tokens need not be JWTs.
-          token = fresh
-          expiresAt = undefined
+          // An abandoned call that settles late does not replace the token of a newer one.
+          if (call === calls) {
+            token = fresh
+            expiresAt = undefined
+          }
           return fresh
         } catch (error) {
           throw error instanceof UnauthorizedError
             ? new RealtimeError('UNAUTHORIZED', error.message || undefined, { cause: error })
             : new RealtimeError('TOKEN_FAILED', undefined, { cause: error })
         } finally {
-          cancel()
-          inflight = undefined
+          if (call === calls) manager.abandon()
         }
       })()),
     accepted(expiresInMs) {
@@ -82,6 +93,11 @@ export function tokenManager(getToken: GetToken | undefined, now: () => number, 
     rejected() {
       forced = true
       token = undefined
+    },
+    abandon() {
+      calls += 1
+      cancel()
+      inflight = undefined
     },
   }
   return manager

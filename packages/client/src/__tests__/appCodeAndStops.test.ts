@@ -78,3 +78,23 @@ describe('a subscribe with a rewind the server would refuse', () => {
     expect(network.sent('subscribe')).toHaveLength(1)
   })
 })
+
+describe('disconnect() while getToken is under way', () => {
+  it('leaves no timer, and the next connect() asks getToken afresh; the late answer is not used', async () => {
+    const answers: Array<(token: string) => void> = []
+    const seen: string[] = []
+    const { client } = testClient({ getToken: () => new Promise<string>((resolve) => answers.push(resolve)) }, testNetwork({ acceptToken: (token) => (seen.push(token), true) }))
+    client.connect()
+    await settle(100)
+    client.disconnect()
+    expect(vi.getTimerCount()).toBe(0)
+    client.connect()
+    await settle()
+    expect(answers).toHaveLength(2)
+    answers[1]!('fresh')
+    answers[0]!('late')
+    await settle()
+    expect(client.getSnapshot().status).toBe('connected')
+    expect(seen).toEqual(['fresh'])
+  })
+})
