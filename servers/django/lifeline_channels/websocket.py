@@ -1,8 +1,13 @@
 """`/ws`: the WebSocket transport, one JSON text frame per protocol frame."""
+import asyncio
+
 from .codes import CloseCode
 from .http import header, origin_allowed
 from .session import Session
 from .writer import Outbox
+
+#: Between the last frame and the close frame (see `finish`).
+CLOSE_PAUSE_S = 0.05
 
 #: What a binary frame becomes for the session: the protocol is JSON text, so it is malformed.
 BINARY_FRAME = "\u0000binary"
@@ -19,6 +24,11 @@ class WebSocketLink:
         self._close_code = CloseCode.NORMAL
 
         async def finish():
+            # daphne's WebSocket layer aborts a connection whose closing handshake the client has
+            # not answered on a timer that txaio rounds down to the whole second, so the abort (a
+            # reset, which discards what is still buffered) can come milliseconds after the close
+            # frame. A pause first lets the frames before it, the disconnect advice above all, go out.
+            await asyncio.sleep(CLOSE_PAUSE_S)
             await send({"type": "websocket.close", "code": self._close_code})
 
         self._outbox = Outbox(write, finish)
