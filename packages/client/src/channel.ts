@@ -2,26 +2,15 @@ import mitt, { type Emitter } from 'mitt'
 import { deliveryOrder, meta } from './channelMessages'
 import { ChannelPresence } from './channelPresence'
 import { serverError, type Connection } from './connection'
-import type { CurrentConnection } from './currentConnection'
 import type { RealtimeError } from './errors'
 import { listen } from './listen'
 import { refCount, type RefCount } from './refCount'
 import { noop } from './timers'
 import type { MessageFrame, Position, PresenceFrame, PresenceRequest, PublishResult, SubscribeResult, UnsubscribedFrame } from '@lifeline/protocol'
-import type { AnyHandler, ChannelState, ChannelStatus, EventMap, Gap, MessageMeta, NotCatchAll, SubscribeOptions } from './types'
+import type { AnyHandler, ChannelDeps, ChannelState, ChannelStatus, EventMap, Gap, MessageMeta, NotCatchAll, SubscribeOptions } from './types'
 
 // For the development message (options.ts says why the check is written out at its use).
 declare const process: { env: { NODE_ENV?: string } }
-/** What a channel needs from the client. */
-export interface ChannelDeps {
-  /** The connection messages flow on; the channel subscribes again on each new one. */
-  current: CurrentConnection
-  publish(channel: string, event: string, data: unknown): Promise<PublishResult>
-  schedule(callback: () => void, ms: number): () => void
-  /** How long to wait before retry `attempt` (0-based) of a subscribe refused with `error`. */
-  retryDelay(attempt: number, error: RealtimeError): number
-  releaseGraceMs: number
-}
 
 type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap; any: MessageFrame }
 
@@ -76,14 +65,12 @@ export class Channel<Events extends EventMap = EventMap> {
   }
 
   /**
-   * Holds the server subscription until the returned function is called (ref-counted). The server
-   * subscription starts in a microtask, so the options of every call made in one go (the effects
-   * of one render) are merged into it; `rewind` applies only when it starts, while presence asked
-   * later joins then (by subscribing again from the last position: nothing lost or repeated).
-   * Presence, once joined, lasts as long as the server subscription.
+   * Holds the server subscription until the returned function is called (ref-counted). It starts in
+   * a microtask, so the options of the calls made in one go (one render's effects) merge into it;
+   * `rewind` applies only when it starts, while presence asked later joins then (subscribing again
+   * from the last position: nothing lost or repeated), and lasts as long as the server subscription.
    * @see https://github.com/lifeline-rt/lifeline/blob/main/docs/client.md#channels
-   * @throws {TypeError} for a `rewind` that is not an integer >= 0 (the server would refuse the
-   * subscription, for every holder of the channel)
+   * @throws {TypeError} for a `rewind` that is not an integer >= 0 (the server would refuse it for every holder)
    */
   subscribe({ rewind, presence }: SubscribeOptions = {}): () => void {
     if (rewind !== undefined && !(Number.isSafeInteger(rewind) && rewind >= 0)) throw new TypeError(`RealtimeClient: invalid rewind "${rewind}"`)
@@ -142,10 +129,7 @@ export class Channel<Events extends EventMap = EventMap> {
     return this.#deps.publish(this.name, event, data)
   }
 
-  /**
-   * Joins in a microtask: the `subscribe()` calls of this turn merge their options first. The state
-   * says `subscribing` at once, so nothing reads an idle channel between subscribe() and the join.
-   */
+  /** Joins in a microtask (this turn's `subscribe()` calls merge their options first), `subscribing` at once. */
   #queueJoin(): void {
     if (this.#joinQueued) return
     this.#joinQueued = true
@@ -170,9 +154,7 @@ export class Channel<Events extends EventMap = EventMap> {
   }
 
   /** Ends the server subscription on `connection` (on a closed one, it is gone anyway). */
-  #leave(connection: Connection | undefined): void {
-    connection?.request({ type: 'unsubscribe', channel: this.name }, noop)
-  }
+  #leave = (connection: Connection | undefined) => connection?.request({ type: 'unsubscribe', channel: this.name }, noop)
 
   /** (Re)subscribes on the current connection, replaying from the last delivered position. */
   #join(): void {
@@ -195,8 +177,7 @@ export class Channel<Events extends EventMap = EventMap> {
         this.#joined = undefined
         // A lost connection resubscribes on the next one.
         if (connection.closed) return
-        // The server still holds a subscription whose unsubscribe it refused for now (RATE_LIMITED):
-        // end it, and subscribe again after the backoff.
+        // The server kept a subscription whose unsubscribe it refused for now: end it, retry after the backoff.
         if (error.code === 'ALREADY_SUBSCRIBED') this.#leave(connection)
         return this.#refused(error)
       }
@@ -215,14 +196,12 @@ export class Channel<Events extends EventMap = EventMap> {
   }
 
   /**
-   * @internal A frame from the server for this channel: a message, a change of its presence, or the
-   * end of the subscription by the server (`unsubscribed`), which is never silent: the channel
-   * shows the error and subscribes again from its last position.
+   * @internal A frame from the server for this channel: a message, a presence change, or the end of
+   * the subscription by the server (`unsubscribed`): the channel shows the error and subscribes again.
    */
   receive(connection: Connection, frame: MessageFrame | PresenceFrame | UnsubscribedFrame): void {
-    // The server answers a subscribe before it sends anything of that subscription, and puts an end
-    // that comes sooner in the reply: until then, frames are an older subscription's (released, or
-    // being made again for presence), whose messages the replay from `since` brings if needed.
+    // The server answers a subscribe before it sends anything of it: until then, frames are an older
+    // subscription's (released, or made again for presence), whose messages the replay from `since` brings.
     if (connection !== this.#joined || this.#state.status !== 'subscribed') return
     if (frame.type === 'presence') return this.presence.apply(frame)
     if (frame.type === 'unsubscribed') {

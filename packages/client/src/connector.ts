@@ -131,8 +131,7 @@ export class Connector {
     this.#options.logger?.(`state ${action.type}`, next)
     const { events } = this.#parts
     events.emit(kChange)
-    // Not when a listener of the change moved the state on (disconnect() on connected): that
-    // change reported itself, and this one would come after it, out of date.
+    // Not when a listener of the change moved the state on (disconnect() on connected): stale by then.
     if (next.status !== previous.status && this.snapshot === next) events.emit('status', { status: next.status, prevStatus: previous.status })
   }
 

@@ -1,6 +1,6 @@
 import mitt from 'mitt'
 import { isChannel, type PublishResult } from '@lifeline/protocol'
-import { Channel, type ChannelDeps } from './channel'
+import { Channel } from './channel'
 import type { ConnectionSnapshot } from './connectionState'
 import { Connection } from './connection'
 import { Connector, kChange, type ClientEmitter, type ConnectorParts } from './connector'
@@ -12,7 +12,7 @@ import { Outbox } from './outbox'
 import type { ConnectionDriver } from './share'
 import { noop } from './timers'
 import { tokenManager } from './tokenManager'
-import type { ChannelEvents, ChannelMap, ClientEvents, ClientStats, EventMap } from './types'
+import type { ChannelDeps, ChannelEvents, ChannelMap, ClientEvents, ClientStats, EventMap } from './types'
 
 /**
  * The Lifeline client: one connection to the server over the best transport that gets through

@@ -1,5 +1,6 @@
-import type { Position, TransportName } from '@lifeline/protocol'
+import type { Position, PublishResult, TransportName } from '@lifeline/protocol'
 import type { ConnectionStatus } from './connectionState'
+import type { CurrentConnection } from './currentConnection'
 import type { RealtimeError } from './errors'
 
 /** Events of the client; listen with `client.on(type, handler)`. */
@@ -75,3 +76,14 @@ export type AnyHandler<Events extends EventMap> = (...args: { [E in keyof Events
 
 /** `E`, unless it is `'*'`: the catch-all is `onAny`, so `on('*')` does not type-check. */
 export type NotCatchAll<E extends string> = E & ([E] extends ['*'] ? never : unknown)
+
+/** What a channel needs from the client. */
+export interface ChannelDeps {
+  /** The connection messages flow on; the channel subscribes again on each new one. */
+  current: CurrentConnection
+  publish(channel: string, event: string, data: unknown): Promise<PublishResult>
+  schedule(callback: () => void, ms: number): () => void
+  /** How long to wait before retry `attempt` (0-based) of a subscribe refused with `error`. */
+  retryDelay(attempt: number, error: RealtimeError): number
+  releaseGraceMs: number
+}
