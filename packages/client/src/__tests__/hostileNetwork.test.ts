@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { KeyValueStorage, RealtimeClientOptions } from '../options'
 import { memoryStorage } from './support/memoryStorage'
+import { ScriptedWebSocket } from './support/scriptedWebSocket'
 import { settle, testClient, useFakeTime } from './support/testClient'
 import { closeNetwork, currentNetwork, testNetwork } from './support/testNetwork'
 
@@ -86,14 +87,10 @@ describe('liveness', () => {
 })
 
 /** A WebSocket to a server over its connection cap: it says so (4002, retry in 10 s) before any connect reply. */
-class CappedWebSocket extends EventTarget {
+class CappedWebSocket extends ScriptedWebSocket {
   static opened = 0
-  onopen: (() => void) | null = null
-  onmessage: ((event: { data: string }) => void) | null = null
-  onclose: ((event: { code: number; reason: string }) => void) | null = null
-  onerror: (() => void) | null = null
-  constructor(readonly url: string) {
-    super()
+  constructor(url: string) {
+    super(url)
     CappedWebSocket.opened += 1
     setTimeout(() => {
       this.onopen?.()
@@ -101,8 +98,6 @@ class CappedWebSocket extends EventTarget {
       this.onclose?.({ code: 4002, reason: 'Too many connections from this address' })
     }, 10)
   }
-  send() {}
-  close() {}
 }
 
 describe('a server that turns the WebSocket away before the connect reply', () => {

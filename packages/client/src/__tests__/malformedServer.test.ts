@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ScriptedWebSocket } from './support/scriptedWebSocket'
 import { settle, testClient, useFakeTime } from './support/testClient'
 import { closeNetwork } from './support/testNetwork'
 
@@ -16,24 +17,19 @@ afterEach(async () => {
  * A server that answers `connect` properly once `connectOk` is set, and every other command with
  * `{type: 'reply', id, ok: true}` and no `result`.
  */
-class ResultlessWebSocket extends EventTarget {
+class ResultlessWebSocket extends ScriptedWebSocket {
   static opened = 0
   static connectOk = false
-  onopen: (() => void) | null = null
-  onmessage: ((event: { data: string }) => void) | null = null
-  onclose: ((event: { code: number; reason: string }) => void) | null = null
-  onerror: (() => void) | null = null
-  constructor(readonly url: string) {
-    super()
+  constructor(url: string) {
+    super(url)
     ResultlessWebSocket.opened += 1
     setTimeout(() => this.onopen?.(), 1)
   }
-  send(text: string) {
+  override send(text: string) {
     const { id, type } = JSON.parse(text) as { id: number; type: string }
     const result = type === 'connect' && ResultlessWebSocket.connectOk ? { result: { session: 's1', heartbeatMs: 25_000 } } : {}
     setTimeout(() => this.onmessage?.({ data: JSON.stringify({ type: 'reply', id, ok: true, ...result }) }), 1)
   }
-  close() {}
 }
 
 describe('a connect reply without its result', () => {
