@@ -11,7 +11,6 @@ import type { AnyHandler, ChannelDeps, ChannelState, ChannelStatus, EventMap, Ga
 
 // For the development message (options.ts says why the check is written out at its use).
 declare const process: { env: { NODE_ENV?: string } }
-
 type Lifecycle = { state: ChannelState; recovered: Position; gap: Gap; any: MessageFrame }
 
 /**
@@ -57,7 +56,8 @@ export class Channel<Events extends EventMap = EventMap> {
   ) {
     this.#deps = deps
     this.#holds = refCount(() => this.#release(), deps)
-    deps.current.onChange((connection) => connection && this.#join())
+    // Without a connection the server subscription is gone: say so until the next one makes it again.
+    deps.current.onChange((connection) => (connection ? this.#join() : this.#state.status === 'subscribed' && this.#set('subscribing')))
   }
 
   get state(): ChannelState {

@@ -10,8 +10,8 @@ afterEach(async () => {
   vi.useRealTimers()
 })
 
-describe('presence across a reconnect', () => {
-  it('announces who left and who came while the connection was down, from the snapshot, and keeps no ghost', async () => {
+describe('a channel across a reconnect', () => {
+  it('says subscribing while the connection is down, keeping the last members; announces who left and who came from the snapshot, and keeps no ghost', async () => {
     // Each client's token is its user's name.
     const network = testNetwork({ verifyToken: async (token) => ({ sub: token, roles: [], exp: Date.now() / 1000 + 3600 }) })
     const user = (sub: string) => testClient({ getToken: () => sub, reconnectDelay: () => 1000, releaseGraceMs: 0 }, network).client
@@ -33,9 +33,13 @@ describe('presence across a reconnect', () => {
     carol.connect()
     carol.channel('comments:1').subscribe({ presence: true })
     await settle()
+    // Down: the channel says so at once, and shows the members it last knew.
+    expect(ada.getSnapshot().status).toBe('reconnecting')
+    expect(comments.state.status).toBe('subscribing')
     expect(comments.presence.members().map((member) => member.sub)).toEqual(['ada', 'bob'])
     await settle(1000)
     expect(ada.getSnapshot().status).toBe('connected')
+    expect(comments.state.status).toBe('subscribed')
     expect(events).toEqual(['join ada 1', 'join bob 1', 'leave bob 0', 'join carol 1'])
     expect(comments.presence.members().map((member) => member.sub).sort()).toEqual(['ada', 'carol'])
     // A leave of a member known only from the snapshot is announced too.
@@ -43,5 +47,8 @@ describe('presence across a reconnect', () => {
     await settle()
     expect(events.at(-1)).toBe('leave carol 0')
     expect(comments.presence.members().map((member) => member.sub)).toEqual(['ada'])
+    // The app's own disconnect() too: the subscription waits for the next connect().
+    ada.disconnect()
+    expect(comments.state.status).toBe('subscribing')
   })
 })
