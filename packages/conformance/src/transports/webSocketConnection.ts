@@ -19,6 +19,8 @@ export class WebSocketConnection extends CommandSender implements Connection {
   readonly #socket: WebSocketLike
   readonly #user: string
   readonly #waitMs: number
+  /** Why the socket failed (`connect ECONNREFUSED …`), for the close the failure ends in. */
+  #error = ''
 
   private constructor(socket: WebSocketLike, options: ConnectionOptions, autoPong: boolean) {
     super()
@@ -36,9 +38,16 @@ export class WebSocketConnection extends CommandSender implements Connection {
       // The protocol's answer to a server ping over WebSocket; without it the server may drop the socket.
       if (autoPong && frame?.type === 'ping' && socket.readyState === OPEN) socket.send('{"type":"pong"}')
     })
+    // `ws` emits `error` (then `close`) when the server refuses or drops the socket, and an `error`
+    // without a listener throws out of the process: the case must fail, not the run.
+    socket.addEventListener('error', (event: unknown) => {
+      const message = (event as { message?: unknown } | undefined)?.message
+      if (typeof message === 'string' && message) this.#error = message
+    })
     this.ended = new Promise((resolve) =>
       socket.addEventListener('close', (event: { code: number; reason: string }) => {
-        const ended: Ended = { how: `closed with ${event.code}${event.reason ? ` "${event.reason}"` : ''}`, code: event.code }
+        const why = event.reason ? ` "${event.reason}"` : this.#error ? ` (${this.#error})` : ''
+        const ended: Ended = { how: `closed with ${event.code}${why}`, code: event.code }
         this.log.end(ended)
         resolve(this.log.ended!)
       }),
