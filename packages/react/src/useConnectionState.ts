@@ -4,12 +4,11 @@ import type { RegisteredChannels } from './register'
 import { useRealtimeClient } from './useRealtimeClient'
 import { useSource } from './useSource'
 
-/** The last selection, reused while neither the snapshot nor the selector changed. */
-interface Selection<T> {
-  snapshot: ConnectionSnapshot
-  selector: ((snapshot: ConnectionSnapshot) => T) | undefined
-  selected: T
-}
+/**
+ * The last selection, reused while neither the snapshot nor the selector changed: the snapshot,
+ * the selector and what it selected (a tuple: a shipped bundle keeps property names, not indexes).
+ */
+type Selection<T> = [snapshot: ConnectionSnapshot, selector: ((snapshot: ConnectionSnapshot) => T) | undefined, selected: T]
 
 /**
  * The connection state, or the part of it `selector` picks; re-renders only when that changes
@@ -29,8 +28,8 @@ export function useConnectionState<T = ConnectionSnapshot, Channels extends Chan
   // reads props) is applied at once rather than serving a selection made with the old one.
   const select = (snapshot: ConnectionSnapshot): T => {
     const previous = last.current
-    if (previous?.snapshot !== snapshot || previous.selector !== selector) last.current = { snapshot, selector, selected: selector ? selector(snapshot) : (snapshot as T) }
-    return last.current!.selected
+    if (previous?.[0] !== snapshot || previous[1] !== selector) last.current = [snapshot, selector, selector ? selector(snapshot) : (snapshot as T)]
+    return last.current![2]
   }
   return useSource(
     client,
