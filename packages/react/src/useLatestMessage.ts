@@ -31,6 +31,10 @@ export function useLatestMessage<N extends string, E extends EventName<N, Channe
   const [latest, setLatest] = useState<Latest<EventsOf<N, Channels>[E]>>()
   useChannelEvent(name, event, (data) => setLatest({ channel, event, data }), options)
   // Kept with its source: after a change of client, channel or event the hook shows `initial` in
-  // that very render, never the previous stream's value.
-  return latest?.channel === channel && latest.event === event ? latest.data : (options.initial as I)
+  // that very render, never the previous stream's value. That value is also dropped (React renders
+  // again at once), so coming back to the stream later does not show one from before the messages
+  // missed meanwhile.
+  const current = latest?.channel === channel && latest.event === event
+  if (latest && !current) setLatest(undefined)
+  return current ? latest!.data : (options.initial as I)
 }

@@ -50,6 +50,29 @@ describe('useLatestMessage', () => {
     expect(screen.getByText('demo:b: nobody 0')).toBeDefined()
   }, 30_000)
 
+  it('shows the initial value, not a value from before, when it comes back to a channel', async () => {
+    const client = harness.client()
+    const app = (name: string) => (
+      <RealtimeProvider client={client}>
+        <TopScore name={name} />
+      </RealtimeProvider>
+    )
+    const { rerender } = render(app('demo:back'))
+    await waitFor(() => expect(harness.subscribers('demo:back')).toBe(1), WAIT)
+    await harness.server.publish('demo:back', 'score', { user: 'ada', points: 3 })
+    await waitFor(() => expect(screen.getByText('demo:back: ada 3')).toBeDefined(), WAIT)
+
+    rerender(app('demo:away'))
+    expect(screen.getByText('demo:away: nobody 0')).toBeDefined()
+    // Published while the hook listens elsewhere: ada 3 is no longer the latest score of demo:back.
+    await harness.server.publish('demo:back', 'score', { user: 'grace', points: 9 })
+    rerender(app('demo:back'))
+    expect(screen.getByText('demo:back: nobody 0')).toBeDefined()
+    await waitFor(() => expect(client.channel('demo:back').state.status).toBe('subscribed'), WAIT)
+    await harness.server.publish('demo:back', 'score', { user: 'alan', points: 4 })
+    await waitFor(() => expect(screen.getByText('demo:back: alan 4')).toBeDefined(), WAIT)
+  }, 30_000)
+
   it('starts from the initial value again for another event of the same channel', async () => {
     const client = harness.client()
     const { rerender } = render(
