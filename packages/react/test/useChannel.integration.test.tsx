@@ -1,6 +1,6 @@
 import { render, screen, waitFor } from '@testing-library/react'
 import { describe, expect, it, vi } from 'vitest'
-import { RealtimeProvider, useChannelEvent } from '../src/index'
+import { RealtimeProvider, useChannelEvent, usePresence } from '../src/index'
 import { ChannelStatus } from './support/ChannelStatus'
 import { useHarness, WAIT } from './support/harness'
 
@@ -62,6 +62,37 @@ describe('useChannel', () => {
       </RealtimeProvider>,
     )
     await waitFor(() => expect(screen.getByText('dashboard: failed FORBIDDEN')).toBeDefined(), WAIT)
+  }, 30_000)
+
+  it('shows subscribing while the connection is lost, and subscribed once the next one made it again', async () => {
+    function Board() {
+      const members = usePresence('board:8')
+      return (
+        <>
+          <ChannelStatus name="board:8" />
+          <p>{`here: ${members.map((member) => member.sub).join(', ') || 'nobody'}`}</p>
+        </>
+      )
+    }
+    render(
+      <RealtimeProvider client={harness.client()}>
+        <Board />
+      </RealtimeProvider>,
+    )
+    await waitFor(() => expect(screen.getByText('board:8: subscribed')).toBeDefined(), WAIT)
+    await waitFor(() => expect(screen.getByText('here: ada')).toBeDefined(), WAIT)
+
+    const { faults } = harness.server
+    faults.refuseWebSocket = true
+    harness.server.disconnectAll({ code: 4000 })
+    await waitFor(() => expect(screen.getByText('board:8: subscribing')).toBeDefined(), WAIT)
+    // Presence keeps the members it last knew until the next connection's snapshot.
+    expect(screen.getByText('here: ada')).toBeDefined()
+
+    faults.refuseWebSocket = false
+    await waitFor(() => expect(screen.getByText('board:8: subscribed')).toBeDefined(), WAIT)
+    expect(screen.getByText('here: ada')).toBeDefined()
+    expect(harness.subscribers('board:8')).toBe(1)
   }, 30_000)
 
   it('works without a provider when given a client', async () => {
