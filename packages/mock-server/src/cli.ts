@@ -45,6 +45,26 @@ function number(name: string, value: string | undefined, fallback: number): numb
   return parsed
 }
 
+function portNumber(value: string | undefined): number {
+  const port = number('port', value, 8080)
+  if (port > 65_535) throw new UsageError(`--port must be a TCP port from 0 to 65535 (0 picks a free one), got "${value}"`)
+  return port
+}
+
+/** A server that could not start for a reason the user can fix: printed without a stack trace, exit code 1. */
+class StartError extends Error {
+  override readonly name = 'StartError'
+}
+
+/** Why `listen` failed, in words that say what to change. */
+function listenProblem(error: unknown, host: string, port: number): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (code === 'EADDRINUSE') return `Port ${port} on ${host} is already in use: stop what holds it, or pick another with --port (--port 0 picks a free one)`
+  if (code === 'EACCES') return `No permission to listen on port ${port} on ${host}: ports below 1024 need privileges; pick another with --port`
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot listen on host "${host}" (${String(code)}): give an address of this machine with --host, e.g. 127.0.0.1 or 0.0.0.0`
+  return undefined
+}
+
 const list = (value: string | undefined) =>
   value
     ?.split(',')
@@ -110,14 +130,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   }
   const options: ServerOptions = {
     ...fileOptions,
-    port: number('port', values.port ?? env.PORT, 8080),
+    port: portNumber(values.port ?? env.PORT),
     host: values.host ?? env.HOST ?? '127.0.0.1',
     jwtSecret,
     broker,
     allowedOrigins: list(values['allowed-origins'] ?? env.ALLOWED_ORIGINS) ?? ['*'],
     ...(apiKey ? { apiKey } : {}),
   }
-  const server = await createServer(options)
+  const server = await createServer(options).catch(async (error: unknown) => {
+    await broker.close().catch(() => {})
+    const problem = listenProblem(error, options.host!, options.port!)
+    if (problem) throw new StartError(problem)
+    // createServer checks the options it was given (limits, heartbeat, poll hold) with a TypeError.
+    if (error instanceof TypeError) throw configPath ? new ConfigError(`${configPath}: ${error.message}`) : new UsageError(error.message)
+    throw error
+  })
   const stopDemo = values.demo || env.DEMO === '1' ? startDemo((input) => server.engine.publish(input)) : undefined
   // The "listening on" line comes last: whoever waits for it (a script, a test) has the others too.
   if (configPath) console.log(`Config from ${configPath}: ${describeConfig(fileOptions)}`)
@@ -125,15 +152,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   console.log(`Lifeline mock server listening on ${server.url} (WebSocket ${server.url.replace('http', 'ws')}/ws, SSE ${server.url}/sse)`)
   if (jwtSecret === DEFAULT_JWT_SECRET) console.log(`Development JWT secret in use; mint a token with: lifeline-mock-server token --sub ada`)
 
-  const shutdown = () => {
+  // A second signal while stopping (an impatient Ctrl-C, a supervisor repeating SIGTERM) must not
+  // kill the process halfway: the first one's close is already under way and bounded.
+  let stopping = false
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    console.log(`Stopping (${signal}): telling clients to reconnect`)
     stopDemo?.()
     server
       .close()
       .then(() => broker.close())
       .then(() => process.exit(0), () => process.exit(1))
   }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
 }
 
 /** This package's version, from its package.json (next to `dist/` and `src/` alike). */
@@ -154,6 +187,10 @@ main(process.argv.slice(2), process.env).catch((error: unknown) => {
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     console.error(`${error.message}\n\n${USAGE}`)
     process.exit(2)
+  }
+  if (error instanceof StartError) {
+    console.error(error.message)
+    process.exit(1)
   }
   console.error('[lifeline] failed to start:', error)
   process.exit(1)
