@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, stat, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { TRANSPORTS } from '@lifeline/protocol'
 import { describeCases } from './cases/describeCases'
@@ -34,6 +36,15 @@ export interface CliIo {
 /** A bad flag: printed with the usage, exit code 2. */
 class UsageError extends Error {
   override readonly name = 'UsageError'
+}
+
+/** Whether a report can be written at `path`; checked before the run, which may take minutes. */
+async function checkWritable(path: string): Promise<void> {
+  const problem = await stat(path).then(
+    (found) => (found.isDirectory() ? 'it is a folder' : undefined),
+    () => access(dirname(resolve(path)), constants.W_OK).then(() => undefined, (error: Error) => error.message),
+  )
+  if (problem) throw new UsageError(`--json ${path}: cannot write the report there (${problem})`)
 }
 
 const list = (value: string | undefined) => value?.split(',').map((item) => item.trim()).filter(Boolean)
@@ -79,6 +90,7 @@ export async function runCli(argv: string[], io: CliIo, extra: Pick<ConformanceO
     }
     // Flags first: a typo in --level should not wait for a token command.
     checkOptions(options)
+    if (values.json) await checkWritable(values.json)
     options.config = await loadConfig(values.config)
     let level: string | undefined
     io.out(formatHeader({ url: values.url, ...(values.url2 ? { url2: values.url2 } : {}), levels: options.levels ? [...options.levels] : [...LEVELS], transports: options.transports ? [...options.transports] : [...TRANSPORTS] }))
@@ -91,7 +103,12 @@ export async function runCli(argv: string[], io: CliIo, extra: Pick<ConformanceO
     })
     io.out(`\n${formatSummary(report)}`)
     if (values.json) {
-      await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`)
+      try {
+        await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`)
+      } catch (error) {
+        io.err(`--json ${values.json}: cannot write the report (${(error as Error).message})`)
+        return 2
+      }
       io.out(`JSON report: ${values.json}`)
     }
     return report.ok ? 0 : 1
