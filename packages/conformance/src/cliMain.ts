@@ -78,15 +78,22 @@ export async function runCli(argv: string[], io: CliIo, extra: Pick<ConformanceO
     if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`)
     if (!values.url) throw new UsageError('--url is required')
     if (!values.config) throw new UsageError('--config is required')
+    // A flag given with nothing in it (an unset CI variable) is refused: it means neither "all" nor "none".
+    const listOf = (flag: 'level' | 'transport' | 'case' | 'not-applicable'): string[] | undefined => {
+      const items = list(values[flag])
+      if (items?.length === 0) throw new UsageError(`--${flag} needs a comma-separated list, got "${values[flag]}"`)
+      return items
+    }
+    const [levels, transports, cases, declared] = [listOf('level'), listOf('transport'), listOf('case'), listOf('not-applicable')]
     const options: ConformanceOptions = {
       ...extra,
       url: values.url,
       config: undefined,
       ...(values.url2 ? { url2: values.url2 } : {}),
-      ...(values.level ? { levels: list(values.level) as ConformanceOptions['levels'] } : {}),
-      ...(values.transport ? { transports: list(values.transport) as ConformanceOptions['transports'] } : {}),
-      ...(values.case ? { cases: list(values.case)! } : {}),
-      ...(values['not-applicable'] ? { notApplicable: Object.fromEntries(list(values['not-applicable'])!.map((name) => [name, 'declared not applicable with --not-applicable'])) } : {}),
+      ...(levels ? { levels: levels as ConformanceOptions['levels'] } : {}),
+      ...(transports ? { transports: transports as ConformanceOptions['transports'] } : {}),
+      ...(cases ? { cases } : {}),
+      ...(declared ? { notApplicable: Object.fromEntries(declared.map((name) => [name, 'declared not applicable with --not-applicable'])) } : {}),
     }
     // Flags first: a typo in --level should not wait for a token command.
     checkOptions(options)

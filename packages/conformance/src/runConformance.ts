@@ -69,6 +69,8 @@ function checkUrl(name: string, url: string | undefined): void {
 /** The cases to run, in order, each per selected transport where it runs per transport. */
 function plan(levels: Level[], transports: TransportName[], names: readonly string[] | undefined, hasUrl2: boolean, declared: readonly string[]): Planned[] {
   const known = CASES.map((testCase) => testCase.name)
+  // An empty list would run nothing and report the server as conforming.
+  if (names?.length === 0) throw new TypeError(`runConformance: "cases" must list some case names (or be left out for every case); cases are: ${known.join(', ')}`)
   const unknown = [...(names ?? []), ...declared].filter((name) => !known.includes(name))
   if (unknown.length > 0) throw new TypeError(`runConformance: unknown case ${unknown.join(', ')}; cases are: ${known.join(', ')}`)
   return CASES.filter((testCase) => levels.includes(testCase.level) && (!names || names.includes(testCase.name))).flatMap((testCase): Planned[] => {
