@@ -6,6 +6,7 @@ import { ConfigError, parseConfig, type ResolvedConfig } from './config'
 import { LEVELS, type ConformanceCase, type Level } from './conformanceCase'
 import { CaseFailure, NotApplicable } from './failure'
 import type { Fetch } from './http'
+import { unreachable } from './reachability'
 import type { CaseResult, ConformanceReport } from './report'
 import { Tokens } from './tokens'
 import type { WebSocketConstructor } from './transports/connection'
@@ -166,10 +167,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const startedAt = new Date()
   const tokens = await Tokens.resolve(config, fetch)
 
+  // Only over the network: an injected fetch (msw) serves the protocol's paths and nothing else.
+  const probe = (base: string | undefined) => (base && !options.fetch ? unreachable(fetch, base, config.timeouts.httpMs) : undefined)
+  const [down, down2] = await Promise.all([probe(url), probe(url2)])
   const results: CaseResult[] = []
   for (const item of planned) {
     const reason = declared[item.testCase.name] ?? (item.testCase.level === 'multi-replica' && !url2 ? 'needs a second replica (--url2)' : undefined)
-    const result = reason !== undefined ? notApplicable(item, reason) : await runCase(item, { config, transports, url, url2, tokens, fetch, WebSocket })
+    const silent = down ?? (item.testCase.level === 'multi-replica' ? down2 : undefined)
+    const result =
+      reason !== undefined ? notApplicable(item, reason) : silent ? unrun(item, `not run: the server did not answer: ${silent}`) : await runCase(item, { config, transports, url, url2, tokens, fetch, WebSocket })
     results.push(result)
     options.onResult?.(result)
   }
@@ -193,4 +199,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
 function notApplicable({ testCase, transport }: Planned, reason: string): CaseResult {
   return { id: `${testCase.level}/${testCase.name}${transport ? ` [${transport}]` : ''}`, level: testCase.level, name: testCase.name, ...(transport ? { transport } : {}), title: testCase.title, status: 'not-applicable', reason, durationMs: 0 }
+}
+
+function unrun({ testCase, transport }: Planned, reason: string): CaseResult {
+  return { ...notApplicable({ testCase, ...(transport ? { transport } : {}) }, reason), status: 'failed', expected: 'an HTTP answer from the server' }
 }
