@@ -106,7 +106,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
 
   if (positionals[0] === 'token') {
     if (!values.sub) throw new UsageError('token needs --sub <user>')
-    console.log(await signToken({ secret: jwtSecret, sub: values.sub, roles: list(values.roles) ?? [], expiresInSeconds: number('expires-in', values['expires-in'], 3600) }))
+    const expiresInSeconds = number('expires-in', values['expires-in'], 3600)
+    // 0 would print a token that is already expired: every server refuses it with TOKEN_EXPIRED.
+    if (expiresInSeconds === 0) throw new UsageError('--expires-in must be a positive number of seconds')
+    console.log(await signToken({ secret: jwtSecret, sub: values.sub, roles: list(values.roles) ?? [], expiresInSeconds }))
     return
   }
   if (positionals.length > 0) throw new UsageError(`Unknown command "${positionals[0]}"`)

@@ -42,6 +42,13 @@ describe('lifeline-mock-server CLI start and stop', () => {
     expect(run.stderr()).not.toMatch(/^\s+at /m)
   })
 
+  it('refuses to mint a token that would be expired already, with exit code 2', async () => {
+    const run = runCli(['token', '--sub', 'ada', '--expires-in', '0'])
+    expect(await run.exited).toBe(2)
+    expect(run.stderr()).toContain('--expires-in must be a positive number of seconds')
+    expect(run.stdout()).toBe('')
+  })
+
   it('exits with 2 and the usage on a port out of range', async () => {
     for (const port of ['65536', '99999', '1.5']) {
       const run = runCli(['--port', port])
