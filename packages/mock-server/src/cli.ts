@@ -120,6 +120,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, fileHistoryTtlMs ?? DEFAULT_HISTORY_OPTIONS.historyTtlMs)
   const apiKey = values['api-key'] ?? env.API_KEY
   const redisUrl = values.redis ?? env.REDIS_URL
+  // ioredis reads "redis.internal" as a host and "http://…" as a socket path, then retries forever:
+  // a typo would only show as a degraded broker.
+  if (redisUrl && !/^rediss?:\/\/./.test(redisUrl)) throw new UsageError(`--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, got "${redisUrl}"`)
   // ioredis is an optional peer dependency: loaded only when a Redis URL is given.
   const presenceTtl = values['presence-ttl'] ?? env.PRESENCE_TTL_MS
   const presenceTtlMs = presenceTtl === undefined ? undefined : number('presence-ttl', presenceTtl, 10_000)

@@ -49,6 +49,15 @@ describe('lifeline-mock-server CLI start and stop', () => {
     expect(run.stdout()).toBe('')
   })
 
+  it('exits with 2 and the usage on a --redis or REDIS_URL that is not a Redis URL', async () => {
+    const runs = [runCli(['--port', '0', '--redis', 'redis.internal:6379']), runCli(['--port', '0'], { REDIS_URL: 'http://127.0.0.1:6379' })]
+    for (const run of runs) {
+      expect(await run.exited).toBe(2)
+      expect(run.stderr()).toContain('--redis must be a redis:// or rediss:// URL')
+      expect(run.stdout()).toBe('')
+    }
+  })
+
   it('exits with 2 and the usage on a port out of range', async () => {
     for (const port of ['65536', '99999', '1.5']) {
       const run = runCli(['--port', port])
