@@ -223,7 +223,8 @@ export async function loadConfig(path: string): Promise<ResolvedConfig> {
   }
   let value: unknown
   try {
-    value = JSON.parse(text)
+    // A byte order mark (Windows editors write one) is not JSON, but the text after it is.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch (error) {
     throw new ConfigError(`the config file ${path} is not valid JSON: ${(error as Error).message}`)
   }

@@ -44,7 +44,8 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   }
   let value: unknown
   try {
-    value = JSON.parse(text)
+    // A byte order mark (Windows editors write one) is not JSON, but the text after it is.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch (error) {
     throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`)
   }

@@ -54,6 +54,10 @@ describe('the conformance config', () => {
       const good = join(dir, 'good.json')
       await writeFile(good, JSON.stringify(testConfig()))
       expect((await loadConfig(good)).limits.historySize).toBe(20)
+      // Windows editors save UTF-8 with a byte order mark.
+      const bom = join(dir, 'bom.json')
+      await writeFile(bom, `\uFEFF${JSON.stringify(testConfig())}`)
+      expect((await loadConfig(bom)).limits.historySize).toBe(20)
       const bad = join(dir, 'bad.json')
       await writeFile(bad, '{"users": ')
       await expect(loadConfig(bad)).rejects.toThrow(`the config file ${bad} is not valid JSON`)

@@ -94,6 +94,14 @@ describe('the config file', () => {
     for (const [value, message] of cases) expect(refusal(value), JSON.stringify(value)).toContain(message)
   })
 
+  it('reads a file saved with a byte order mark, as Windows editors save UTF-8', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lifeline-config-'))
+    closeAfterTest(() => rm(dir, { recursive: true, force: true }))
+    const path = join(dir, 'bom.json')
+    await writeFile(path, '\uFEFF{"heartbeatMs": 7000}')
+    expect(await readConfigFile(path)).toEqual({ heartbeatMs: 7000 })
+  })
+
   it('names the file when it cannot be read or is not JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lifeline-config-'))
     closeAfterTest(() => rm(dir, { recursive: true, force: true }))
