@@ -118,6 +118,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { historySize: fileHistorySize, historyTtlMs: fileHistoryTtlMs, ...fileOptions }: ConfigFile = configPath ? await readConfigFile(configPath) : {}
   const historySize = number('history-size', values['history-size'] ?? env.HISTORY_SIZE, fileHistorySize ?? DEFAULT_HISTORY_OPTIONS.historySize)
   const historyTtlMs = number('history-ttl', values['history-ttl'] ?? env.HISTORY_TTL_MS, fileHistoryTtlMs ?? DEFAULT_HISTORY_OPTIONS.historyTtlMs)
+  // As in the config file: the Redis broker refuses 0, so the flag does on every broker.
+  if (historySize === 0) throw new UsageError('--history-size must be a positive number of messages')
+  if (historyTtlMs === 0) throw new UsageError('--history-ttl must be a positive number of milliseconds')
   const apiKey = values['api-key'] ?? env.API_KEY
   const redisUrl = values.redis ?? env.REDIS_URL
   // ioredis reads "redis.internal" as a host and "http://…" as a socket path, then retries forever:

@@ -58,6 +58,15 @@ describe('lifeline-mock-server CLI start and stop', () => {
     }
   })
 
+  it('exits with 2 and the usage on a history size or lifetime of 0, which the Redis broker cannot take', async () => {
+    const runs = [runCli(['--port', '0', '--history-size', '0', '--redis', 'redis://127.0.0.1:9']), runCli(['--port', '0'], { HISTORY_TTL_MS: '0' })]
+    for (const [index, run] of runs.entries()) {
+      expect(await run.exited, String(index)).toBe(2)
+      expect(run.stderr(), String(index)).toMatch(/--history-(size|ttl) must be a positive number/)
+      expect(run.stderr(), String(index)).not.toMatch(/^\s+at /m)
+    }
+  })
+
   it('exits with 2 and the usage on a port out of range', async () => {
     for (const port of ['65536', '99999', '1.5']) {
       const run = runCli(['--port', port])
