@@ -51,6 +51,18 @@ function portNumber(value: string | undefined): number {
   return port
 }
 
+/**
+ * The browser origins to accept. A browser's `Origin` header is scheme and host only, so an entry
+ * with a path or a trailing slash would never match, and an empty list would refuse every browser.
+ */
+function origins(value: string | undefined): string[] {
+  const items = list(value) ?? ['*']
+  if (items.length === 0) throw new UsageError(`--allowed-origins needs a comma-separated list of origins (or * for any), got "${value}"`)
+  const bad = items.find((item) => item !== '*' && !/^https?:\/\/[^/\s]+$/.test(item))
+  if (bad) throw new UsageError(`--allowed-origins takes origins like http://localhost:3000 (scheme and host, no path or trailing slash) or *, got "${bad}"`)
+  return items
+}
+
 /** A server that could not start for a reason the user can fix: printed without a stack trace, exit code 1. */
 class StartError extends Error {
   override readonly name = 'StartError'
@@ -143,7 +155,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     host: values.host ?? env.HOST ?? '127.0.0.1',
     jwtSecret,
     broker,
-    allowedOrigins: list(values['allowed-origins'] ?? env.ALLOWED_ORIGINS) ?? ['*'],
+    allowedOrigins: origins(values['allowed-origins'] ?? env.ALLOWED_ORIGINS),
     ...(apiKey ? { apiKey } : {}),
   }
   const server = await createServer(options).catch(async (error: unknown) => {

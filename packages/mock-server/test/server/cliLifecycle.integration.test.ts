@@ -67,6 +67,18 @@ describe('lifeline-mock-server CLI start and stop', () => {
     }
   })
 
+  it('exits with 2 and the usage on allowed origins that would refuse every browser', async () => {
+    const runs = [
+      { run: runCli(['--port', '0'], { ALLOWED_ORIGINS: '' }), message: '--allowed-origins needs a comma-separated list' },
+      { run: runCli(['--port', '0', '--allowed-origins', 'http://localhost:3000/']), message: 'got "http://localhost:3000/"' },
+      { run: runCli(['--port', '0', '--allowed-origins', 'localhost:3000']), message: 'got "localhost:3000"' },
+    ]
+    for (const { run, message } of runs) {
+      expect(await run.exited, message).toBe(2)
+      expect(run.stderr(), message).toContain(message)
+    }
+  })
+
   it('exits with 2 and the usage on a port out of range', async () => {
     for (const port of ['65536', '99999', '1.5']) {
       const run = runCli(['--port', port])
