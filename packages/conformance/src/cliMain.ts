@@ -24,6 +24,7 @@ Runs the Lifeline protocol's conformance cases against a server and reports each
   --json <file>          also write the report as JSON
   --list                 list the cases and exit
   --version              print the kit's version
+  -h, --help             print this help
 
 Exit code: 0 when no case failed, 1 when one did, 2 for a usage or config error.`
 
