@@ -220,8 +220,8 @@ export class Connector {
   backoff(attempt: number, error: RealtimeError | undefined): number {
     const { reconnectDelay, random } = this.#options
     const own = typeof reconnectDelay === 'function' ? reconnectDelay(attempt, error) : backoff(attempt, reconnectDelay as { minMs: number; maxMs: number }, random)
-    // No number (a function missing its `return`, a bound given as undefined): the default
-    // backoff, since a NaN delay would retry at once, again and again.
+    // A function that gives no number (missing its `return`, NaN, negative): the default backoff,
+    // since a NaN delay would retry at once, again and again. Bounds are checked at construction.
     const delay = own >= 0 ? own : backoff(attempt, DEFAULT_OPTIONS.reconnectDelay as { minMs: number; maxMs: number }, random)
     return Math.max(error?.retryAfterMs ?? 0, delay)
   }

@@ -168,19 +168,14 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (!options || typeof options !== 'object') fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `needs options { url, getToken }, ${EXAMPLE}` : 'options')
   const resolved = { ...DEFAULT_OPTIONS, WebSocket: globalThis.WebSocket, EventSource: globalThis.EventSource, fetch: globalThis.fetch?.bind(globalThis), ...options } as ResolvedOptions
   resolved.url = baseUrl(options.url)
-  // Bounds given in part take the rest from the defaults.
-  resolved.upgradeDelay = { ...DEFAULT_OPTIONS.upgradeDelay, ...options.upgradeDelay }
-  if (typeof resolved.reconnectDelay === 'object') resolved.reconnectDelay = { ...DEFAULT_OPTIONS.reconnectDelay, ...resolved.reconnectDelay }
-  for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
-    const given = resolved[name as 'queueSize']
-    if (typeof value === 'number' && !(typeof given === 'number' && given >= 0)) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "${name}" must be a number >= 0, got ${show(given)}` : name)
-  }
+  resolved.upgradeDelay = bounds('upgradeDelay', DEFAULT_OPTIONS.upgradeDelay, options.upgradeDelay)
+  if (typeof resolved.reconnectDelay === 'object') resolved.reconnectDelay = bounds('reconnectDelay', DEFAULT_OPTIONS.reconnectDelay as Record<string, number>, resolved.reconnectDelay as Record<string, number>)
+  for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) if (typeof value === 'number') checkNumber(name, resolved[name as 'queueSize'])
   const { transports } = resolved
   if (!Array.isArray(transports) || !transports.length || transports.some((name) => !TRANSPORTS.includes(name))) {
     fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "transports" must be a non-empty list of ${TRANSPORTS.map(show).join(', ')}, got ${show(transports)}` : 'transports')
   }
-  // The functions this client will call. Node has no EventSource (and before 22 no WebSocket):
-  // pass them from the "ws" and "eventsource" packages.
+  // The functions this client will call (Node: pass them from the "ws" and "eventsource" packages).
   const needed = {
     WebSocket: transports.includes('websocket'),
     EventSource: transports.includes('sse'),
@@ -196,6 +191,18 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   resolved.random ??= Math.random
   resolved.now ??= Date.now
   return resolved
+}
+
+/** Bounds given in part take the rest from the defaults (one given as `undefined` counts as not given); each a number >= 0. */
+function bounds<T extends Record<string, number>>(name: string, defaults: T, given: Partial<T> | undefined): T {
+  const merged = { ...defaults }
+  for (const key in merged) checkNumber(`${name}.${key}`, (merged[key] = given?.[key] ?? merged[key]))
+  return merged
+}
+
+/** Throws unless the option `name` is a number >= 0 (not NaN). */
+function checkNumber(name: string, value: unknown): void {
+  if (!(typeof value === 'number' && value >= 0)) fail((typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') ? `option "${name}" must be a number >= 0, got ${show(value)}` : name)
 }
 
 /** What is wrong with the function option `name`, and how to fix it, for the development message. */

@@ -1,7 +1,6 @@
 import type { ConnectResult, TransportName } from '@lifeline/protocol'
 import { closeInfo, ERRORS, type ErrorCode } from '@lifeline/protocol'
 import type { Connection } from './connection'
-import { DEFAULT_OPTIONS } from './options'
 import type { CurrentConnection } from './currentConnection'
 import { isDiagnosis, RealtimeError, type Diagnosis } from './errors'
 import type { TransportMemory } from './transportMemory'
@@ -168,9 +167,7 @@ export class TransportChoice {
   /** Probes the first transport after a jittered delay, and schedules the next probe from there. */
   #scheduleProbe(): () => void {
     const { upgradeDelay, random, schedule } = this.#deps
-    let cap = Math.min(upgradeDelay.maxMs, upgradeDelay.minMs * 2 ** this.#probes++)
-    // A bound given as undefined makes it NaN, a delay of 0: a probe at once, again and again.
-    if (!(cap >= 0)) cap = DEFAULT_OPTIONS.upgradeDelay.maxMs
+    const cap = Math.min(upgradeDelay.maxMs, upgradeDelay.minMs * 2 ** this.#probes++)
     return schedule(() => void this.#probe(), cap / 2 + (random() * cap) / 2)
   }
 

@@ -48,6 +48,8 @@ describe('RealtimeClient options', () => {
     ['a negative queueSize', { queueSize: -1 }, 'RealtimeClient: option "queueSize" must be a number >= 0, got -1'],
     ['a NaN connectTimeoutMs', { connectTimeoutMs: Number.NaN }, 'RealtimeClient: option "connectTimeoutMs" must be a number >= 0, got null'],
     ['a string where a number belongs', { minUptimeMs: '5000' as unknown as number }, 'RealtimeClient: option "minUptimeMs" must be a number >= 0, got "5000"'],
+    ['a NaN backoff bound', { reconnectDelay: { minMs: Number.NaN } }, 'RealtimeClient: option "reconnectDelay.minMs" must be a number >= 0, got null'],
+    ['a negative probe bound', { upgradeDelay: { maxMs: -1 } }, 'RealtimeClient: option "upgradeDelay.maxMs" must be a number >= 0, got -1'],
     ['a getToken that is not a function', { getToken: 'token' as never }, 'RealtimeClient: option "getToken" must be a function, got "token"'],
     ['a WebSocket that is not a constructor', { WebSocket: {} as never }, 'RealtimeClient: WebSocket must be a function: pass `WebSocket` from the ws package, or leave "websocket" out of `transports`'],
   ])('throws TypeError for %s', (_case, override, message) => {
