@@ -162,19 +162,18 @@ export class Connection {
   #receive(frame: ServerFrame | undefined): void {
     if (this.closed) return
     if (!frame) return this.#end(4000, 'unreadable frame', 'PROTOCOL_ERROR')
-    const deps = this.#deps
-    deps.trace('in', frame)
+    this.#deps.trace('in', frame)
     if (this.openedAt) this.#watch()
     // A frame of the right type with the wrong fields (a reply `ok` without its `result`) throws in
     // the code that reads it: end the connection as a protocol error rather than hang.
     try {
-      this.#dispatch(frame)
+      this.#handle(frame)
     } catch {
       this.#end(4000, 'unreadable frame', 'PROTOCOL_ERROR')
     }
   }
 
-  #dispatch(frame: ServerFrame): void {
+  #handle(frame: ServerFrame): void {
     const deps = this.#deps
     switch (frame.type) {
       case 'reply': {
