@@ -100,8 +100,8 @@ export interface RealtimeClientOptions extends NetworkDeps {
    */
   maxFrameBytes?: number
   /**
-   * While not on the first transport, it is probed again after a jittered delay (between half and
-   * all of `minMs`) that doubles up to `maxMs`.
+   * While not on the first transport, it is probed again: at once when nothing is remembered about
+   * it, then after a jittered delay (between half and all of `minMs`) that doubles up to `maxMs`.
    * @default { minMs: 5000, maxMs: 25_000 }
    */
   upgradeDelay?: { minMs?: number; maxMs?: number }

@@ -35,7 +35,8 @@ export interface TransportChoiceDeps {
  * before failed, or when its handshake has not completed within `fallbackAfterMs`; then both race
  * and the first to complete wins (a better one that completes later still takes over). Transports
  * remembered as blocked for this origin go last. While not on the first transport, a background
- * probe tries that one again after a jittered delay that doubles up to `upgradeDelay.maxMs`.
+ * probe tries that one again: at once when nothing is remembered about it, then after a jittered
+ * delay that doubles up to `upgradeDelay.maxMs`.
  */
 export class TransportChoice {
   readonly #deps: TransportChoiceDeps
@@ -74,11 +75,12 @@ export class TransportChoice {
       this.#cancelRaces.push(schedule(() => current.get() || follow(), fallbackAfterMs))
       this.#open(name, token, why, (error) => {
         // A racer that lost to a worse transport tells why it is not the one in use. The first
-        // transport is remembered only once a probe confirms it: a server restart or a network blip
-        // between two racers' starts looks just like a refusal.
+        // transport is remembered only once a probe confirms it.
         if (current.get()) return this.#found(name, error, name !== transports[0])
         failures.push(error)
-        if (isDiagnosis(error.code)) held[name] = error.code
+        // The first transport failing here is not a diagnosis yet: a server coming back between two
+        // racers' starts looks just like a refusal. A probe right after adoption settles it.
+        if (isDiagnosis(error.code) && name !== transports[0]) held[name] = error.code
         const action = ERRORS[error.code as ErrorCode]?.action
         // A refused token or a forbidden origin fails the same way on every transport.
         if (action === 'refresh' || action === 'stop') {
@@ -124,7 +126,7 @@ export class TransportChoice {
   }
 
   #open(name: TransportName, token: string | undefined, why: (rank: number) => Diagnosis | undefined, failed: (error: RealtimeError) => void): void {
-    const { transports, connection: create, current, memory, adopt } = this.#deps
+    const { transports, connection: create, current, memory, adopt, schedule } = this.#deps
     const rank = (connection: Connection) => transports.indexOf(connection.name)
     const connection = create(name)
     this.#pending.add(connection)
@@ -138,7 +140,9 @@ export class TransportChoice {
         memory.forget(name)
         const top = !rank(connection)
         if (top) this.#cancelProbe?.(), (this.#cancelProbe = undefined)
-        else this.#cancelProbe ??= this.#scheduleProbe()
+        // Unless the first transport is known to be blocked, probe it at once: if it failed only
+        // because the server was coming back, the client is back on it within a round trip.
+        else this.#cancelProbe ??= memory.get(transports[0]) ? this.#scheduleProbe() : schedule(() => void this.#probe(), 0)
         adopt(connection, result, top ? undefined : why(rank(connection)))
       },
       (error: RealtimeError) => this.#pending.delete(connection) && failed(error),

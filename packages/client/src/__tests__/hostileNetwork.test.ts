@@ -46,19 +46,20 @@ describe('hostile networks', () => {
     ['silent', { silenceWebSocket: true }, 'hang'],
   ] as const)('does not remember WebSocket as blocked when its probe fails during a total outage (everything %s), finds the dead link within livenessMs, and is back on WebSocket after', async (_, sockets, posts) => {
     const { network, client, outage, storage } = fallbackClient({ upgradeDelay: { minMs: 4000, maxMs: 4000 }, reconnectDelay: { minMs: 1000, maxMs: 1000 } })
-    // A blip refuses the first WebSocket: the client lands on SSE without remembering anything.
+    // A blip refuses the first WebSocket, and the moment the client lands on SSE nothing gets
+    // through at all: upgrades fail or hang, so do POSTs, and the stream passes nothing.
+    let cutAt = 0
+    client.on('transport', () => {
+      if (cutAt) return
+      cutAt = Date.now()
+      Object.assign(network.mock.faults, { refuseWebSocket: false }, sockets, { sseDelayMs: 3_600_000 })
+      outage[posts] = true
+    })
     network.mock.faults.refuseWebSocket = true
     client.connect()
-    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
-    network.mock.faults.refuseWebSocket = false
-    // Then nothing gets through at all: upgrades fail or hang, so do POSTs, and the stream passes nothing.
-    Object.assign(network.mock.faults, sockets, { sseDelayMs: 3_600_000 })
-    outage[posts] = true
-    const cutAt = Date.now()
-    // random() is 0.5: the probe comes after 3 s, and fails like everything else.
-    const before = network.sockets.length
-    await settle(3000)
-    expect(network.sockets).toHaveLength(before + 1)
+    await vi.waitFor(() => expect(cutAt).toBeGreaterThan(0))
+    // The probe made at once on SSE fails like everything else.
+    await vi.waitFor(() => expect(network.sockets).toHaveLength(2))
     await settle(cutAt + 10_000 - Date.now())
     expect(client.getSnapshot().status).toBe('reconnecting')
     await settle(10_000)

@@ -99,8 +99,9 @@ describe('choosing a transport', () => {
     const { network, client } = setup
     network.mock.faults.refuseWebSocket = true
     client.connect()
-    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
-    const wonAt = Date.now()
+    // The probe made at once fails too, and SSE answers the ping that confirms it.
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: 'UPGRADE_REFUSED' }))
+    const probedAt = Date.now()
     const channel = client.channel('board:1')
     const received: number[] = []
     channel.on('n', (n) => received.push(n as number))
@@ -110,10 +111,11 @@ describe('choosing a transport', () => {
     // The server takes the publishes, but the stream holds back their replies and messages.
     network.mock.faults.sseDelayMs = 600_000
     const publishes = [1, 2, 3].map((n) => channel.publish('n', n))
-    await vi.waitFor(() => expect(network.requests.filter((request) => request === 'POST /sse/send')).toHaveLength(4))
+    // The ping, the subscribe and the three publishes.
+    await vi.waitFor(() => expect(network.requests.filter((request) => request === 'POST /sse/send')).toHaveLength(5))
     expect(received).toEqual([])
-    // The probe (3 s after SSE won, random() at 0.5) takes over with the three unanswered.
-    await settle(wonAt + 3000 - Date.now())
+    // The next probe (3 s after the first, random() at 0.5) takes over with the three unanswered.
+    await settle(probedAt + 3000 - Date.now())
     expect(client.getSnapshot().transport).toBe('websocket')
     const results = await Promise.all([...publishes, channel.publish('n', 4)])
     // Sent again on the WebSocket with the same keys: the server answers with the positions it gave them.

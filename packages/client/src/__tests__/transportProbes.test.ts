@@ -18,20 +18,20 @@ afterEach(async () => {
 })
 
 describe('remembering, probing and giving up on transports', () => {
-  it('remembers a refused WebSocket only once a background probe confirms it, and the next page load then skips it', async () => {
+  it('remembers a refused WebSocket only once a probe from SSE confirms it, says why only then, and the next page load skips it', async () => {
     const storage = memoryStorage()
     const first = bothTransports({ storage, upgradeDelay: { minMs: 10_000, maxMs: 10_000 } })
-    const { network } = first
+    const { network, client, diagnoses, errors } = first
     network.mock.faults.refuseWebSocket = true
-    first.client.connect()
-    await vi.waitFor(() => expect(first.client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
-    // A blip between the two racers' starts would look the same: nothing is written yet.
-    expect(storage.items.size).toBe(0)
-    // random() is 0.5: the probe comes after 3/4 of minMs, and fails too.
-    await settle(7500)
+    client.connect()
+    // A server coming back between the two racers' starts looks the same as a refusal, so SSE is
+    // adopted without a diagnosis, and WebSocket is probed at once: it fails again, SSE answers a ping.
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: 'UPGRADE_REFUSED' }))
     expect(network.sockets).toHaveLength(2)
     expect([...storage.items.keys()]).toEqual(['lifeline:websocket:https://rt.example.com'])
-    first.client.disconnect()
+    expect(diagnoses).toEqual(['UPGRADE_REFUSED'])
+    expect(errors).toEqual(['UPGRADE_REFUSED'])
+    client.disconnect()
 
     const second = bothTransports({ storage, ...NO_PROBE })
     second.client.connect()
@@ -39,16 +39,21 @@ describe('remembering, probing and giving up on transports', () => {
     expect(network.sockets).toHaveLength(2)
   })
 
-  it('does not remember WebSocket after a blip that only it ran into: the first probe brings the client back', async () => {
+  it('neither remembers nor reports WebSocket after a blip only it ran into (a server back between the racers): the probe made at once brings the client back', async () => {
     const storage = memoryStorage()
-    const { network, client } = bothTransports({ storage })
+    const { network, client, diagnoses, errors } = bothTransports({ storage })
+    const transports: string[] = []
+    client.on('transport', ({ transport }) => {
+      transports.push(transport)
+      network.mock.faults.refuseWebSocket = false
+    })
     network.mock.faults.refuseWebSocket = true
     client.connect()
-    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
-    network.mock.faults.refuseWebSocket = false
-    // The default upgradeDelay: the first probe after 2.5-5 s (3.75 s with random() at 0.5).
-    await settle(3750)
-    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ transport: 'websocket', diagnosis: undefined }))
+    // No settling: the default upgradeDelay (2.5-5 s) is not waited out.
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'websocket', diagnosis: undefined }), { timeout: 5000 })
+    expect(transports).toEqual(['sse', 'websocket'])
+    expect(diagnoses).toEqual([])
+    expect(errors).toEqual([])
     expect(storage.items.size).toBe(0)
   })
 
@@ -69,7 +74,8 @@ describe('remembering, probing and giving up on transports', () => {
     const { network, client } = setup
     network.mock.faults.refuseWebSocket = true
     client.connect()
-    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
+    // The first probe, made at once, has confirmed the refusal.
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: 'UPGRADE_REFUSED' }))
     const probesAt: number[] = []
     const start = Date.now()
     for (let step = 0; step < 120 && probesAt.length < 5; step++) {
@@ -77,7 +83,7 @@ describe('remembering, probing and giving up on transports', () => {
       await settle(500)
       if (network.sockets.length > before) probesAt.push(Date.now() - start)
     }
-    // 3/4 of 4, 8, 16, 16, 16 s after each probe's start.
+    // Then 3/4 of 4, 8, 16, 16, 16 s after each probe's start.
     expect(probesAt).toEqual([3000, 9000, 21_000, 33_000, 45_000])
     network.mock.faults.refuseWebSocket = false
     await settle(12_000)
@@ -89,10 +95,11 @@ describe('remembering, probing and giving up on transports', () => {
     const { network, client } = bothTransports({ upgradeDelay: { minMs: undefined as unknown as number, maxMs: 16_000 } })
     network.mock.faults.refuseWebSocket = true
     client.connect()
-    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
-    const sockets = network.sockets.length
+    // The refused socket, then the probe made at once on SSE; the next waits 2.5-5 s.
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: 'UPGRADE_REFUSED' }))
+    expect(network.sockets).toHaveLength(2)
     await settle(2000)
-    expect(network.sockets).toHaveLength(sockets)
+    expect(network.sockets).toHaveLength(2)
   })
 
   it('counts a WebSocket that keeps dying right after the handshake as unstable, and remembers it', async () => {
