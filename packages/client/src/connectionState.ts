@@ -1,5 +1,5 @@
 import type { TransportName } from '@lifeline/protocol'
-import type { Diagnosis, RealtimeError } from './errors'
+import { isDiagnosis, type Diagnosis, type RealtimeError } from './errors'
 
 /**
  * - `idle`: not started (`connect()` not called yet; also the server-rendering snapshot).
@@ -23,8 +23,8 @@ export interface ConnectionSnapshot {
   /**
    * What the client found out about the network: why it is not on the first of its `transports`
    * (`UPGRADE_REFUSED`, `WEBSOCKET_SILENT`, `WEBSOCKET_UNSTABLE`, `SSE_BUFFERED`), or, while
-   * reconnecting, that no transport reached the server (`SERVER_UNREACHABLE`). `undefined` on the
-   * first transport.
+   * reconnecting, that no transport reached the server (`SERVER_UNREACHABLE`) or that the last one
+   * to fail was an SSE stream held back (`SSE_BUFFERED`). `undefined` on the first transport.
    */
   readonly diagnosis: Diagnosis | undefined
   /**
@@ -56,7 +56,7 @@ export function reduceConnection(state: ConnectionSnapshot, action: ConnectionAc
       return state.diagnosis === action.diagnosis ? state : { ...state, diagnosis: action.diagnosis }
     case 'retry': {
       const error = action.error ?? state.error
-      const diagnosis = error?.code === 'SERVER_UNREACHABLE' ? error.code : state.diagnosis
+      const diagnosis = error && isDiagnosis(error.code) ? error.code : state.diagnosis
       // Only a failure counts: a trip through the back/forward cache, or a try at once when the
       // page or the network comes back, carries no error.
       return { ...state, status: 'reconnecting', transport: undefined, attempt: state.attempt + +!!action.error, retryAt: action.retryAt, error, diagnosis }

@@ -89,9 +89,10 @@ export class TransportChoice {
         }
         follow()
         if (this.#pending.size) return
-        // Every transport failed: what the server said, if it said anything; else it is out of reach.
+        // Every transport failed: what the server said, if it said anything; else that it let SSE in
+        // and nothing came through (a buffering proxy); else it is out of reach.
         const unreachable = () => new RealtimeError('SERVER_UNREACHABLE', failures.map((failure) => failure.message).join(', '), { cause: error })
-        failed(failures.find((failure) => failure.code in ERRORS) ?? unreachable())
+        failed(failures.find((failure) => failure.code in ERRORS) ?? failures.find((failure) => failure.code === 'SSE_BUFFERED') ?? unreachable())
       })
     }
     launch()
@@ -142,7 +143,7 @@ export class TransportChoice {
         if (top) this.#cancelProbe?.(), (this.#cancelProbe = undefined)
         // Unless the first transport is known to be blocked, probe it at once: if it failed only
         // because the server was coming back, the client is back on it within a round trip.
-        else this.#cancelProbe ??= memory.get(transports[0]) ? this.#scheduleProbe() : schedule(() => void this.#probe(), 0)
+        else this.#cancelProbe ??= memory.get(transports[0]!) ? this.#scheduleProbe() : schedule(() => void this.#probe(), 0)
         adopt(connection, result, top ? undefined : why(rank(connection)))
       },
       (error: RealtimeError) => this.#pending.delete(connection) && failed(error),

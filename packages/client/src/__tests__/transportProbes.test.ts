@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { transportMemory } from '../transportMemory'
 import { bothTransports, NO_PROBE, sessionsOf } from './support/bothTransports'
 import { memoryStorage } from './support/memoryStorage'
+import { ScriptedWebSocket } from './support/scriptedWebSocket'
 import { settle, useFakeTime } from './support/testClient'
 import { closeNetwork, SERVER_URL } from './support/testNetwork'
 
@@ -175,5 +176,25 @@ describe('remembering, probing and giving up on transports', () => {
     expect(network.sockets).toHaveLength(2)
     expect(errors).toEqual(['SERVER_UNREACHABLE', 'SERVER_UNREACHABLE'])
     expect(diagnoses).toEqual(['SERVER_UNREACHABLE'])
+  })
+
+  it('says UPGRADE_REFUSED, not WEBSOCKET_SILENT, for an upgrade that gets no answer (a firewall dropping the packets, a proxy holding the request): the socket never opened', async () => {
+    const { client, errors } = bothTransports({ WebSocket: ScriptedWebSocket as unknown as typeof WebSocket, fallbackAfterMs: 200, connectTimeoutMs: 1000 })
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse' }))
+    // The upgrade's connect timeout.
+    await settle(1000)
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'connected', transport: 'sse', diagnosis: 'UPGRADE_REFUSED' }))
+    expect(errors).toEqual(['UPGRADE_REFUSED'])
+  })
+
+  it('says SSE_BUFFERED, not SERVER_UNREACHABLE, when the only transport is an SSE stream a proxy holds back: the server answered the ticket', async () => {
+    const { network, client, errors } = bothTransports({ transports: ['sse'], connectTimeoutMs: 1000, reconnectDelay: { minMs: 60_000, maxMs: 60_000 } })
+    network.mock.faults.bufferSse = true
+    client.connect()
+    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connecting'))
+    await settle(1000)
+    await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', error: { code: 'SSE_BUFFERED' }, diagnosis: 'SSE_BUFFERED' }))
+    expect(errors).toEqual(['SSE_BUFFERED'])
   })
 })
