@@ -15,7 +15,7 @@ const USAGE = `Usage:
 
 Server options (flag, or environment variable):
   --port <n>              PORT              default 8080 (0 picks a free port)
-  --host <addr>           HOST              default 127.0.0.1
+  --host <addr>           HOST              default 127.0.0.1 (IPv6 like ::1, with or without brackets)
   --jwt-secret <s>        JWT_SECRET        default ${DEFAULT_JWT_SECRET} (development only)
   --api-key <s>           API_KEY           enables POST /publish
   --allowed-origins <a,b> ALLOWED_ORIGINS   default *
@@ -73,9 +73,12 @@ function listenProblem(error: unknown, host: string, port: number): string | und
   const code = (error as { code?: unknown } | undefined)?.code
   if (code === 'EADDRINUSE') return `Port ${port} on ${host} is already in use: stop what holds it, or pick another with --port (--port 0 picks a free one)`
   if (code === 'EACCES') return `No permission to listen on port ${port} on ${host}: ports below 1024 need privileges; pick another with --port`
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot listen on host "${host}" (${String(code)}): give an address of this machine with --host, e.g. 127.0.0.1 or 0.0.0.0`
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot listen on host "${host}" (${String(code)}): give an address of this machine with --host, e.g. 127.0.0.1, 0.0.0.0 or ::1`
   return undefined
 }
+
+/** The address to listen on: an IPv6 literal copied from a URL (`[::1]`) loses its brackets, which `listen` does not take. */
+const listenHost = (host: string) => host.replace(/^\[(.+)\]$/, '$1')
 
 const list = (value: string | undefined) =>
   value
@@ -152,7 +155,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const options: ServerOptions = {
     ...fileOptions,
     port: portNumber(values.port ?? env.PORT),
-    host: values.host ?? env.HOST ?? '127.0.0.1',
+    host: listenHost(values.host ?? env.HOST ?? '127.0.0.1'),
     jwtSecret,
     broker,
     allowedOrigins: origins(values['allowed-origins'] ?? env.ALLOWED_ORIGINS),

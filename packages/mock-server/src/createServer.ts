@@ -5,6 +5,7 @@ import type { ProtocolEngine } from './engine/index'
 import type { Faults } from './faults'
 import { errorAnswer, type GatewayAnswer, type GatewayRequest } from './gateway/exchange'
 import { createGateway, type GatewayOptions } from './gateway/gateway'
+import { httpUrl } from './httpUrl'
 import { readBody } from './readBody'
 import type { SessionControls } from './sessionControls'
 import { ServedWebSocket, webSocketOutlet } from './webSocketOutlet'
@@ -26,7 +27,7 @@ export interface ServerOptions extends GatewayOptions {
 
 /** A running mock server, with test helpers and fault injection. */
 export interface MockServer extends SessionControls {
-  /** `http://host:port`: what `RealtimeClient` takes as `url`. */
+  /** `http://host:port` (an IPv6 host in brackets, `http://[::1]:port`): what `RealtimeClient` takes as `url`. */
   readonly url: string
   readonly port: number
   /** The protocol engine behind this server (replaced by `restart()`). */
@@ -193,7 +194,7 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
   const { controls } = gateway
   const server: MockServer = {
     get url() {
-      return `http://${host}:${boundPort}`
+      return httpUrl(host, boundPort)
     },
     get port() {
       return boundPort

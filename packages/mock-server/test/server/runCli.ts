@@ -36,7 +36,8 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
 /** The URL a started server printed, once it has printed it. */
 export function listeningUrl(run: CliRun): Promise<string> {
   return eventually(() => {
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout())
+    // Any host, an IPv6 literal in brackets included: the URL ends at the space before "(WebSocket".
+    const match = /listening on (http:\/\/\S+) \(/.exec(run.stdout())
     if (!match) throw new Error(`no URL yet; stdout: ${run.stdout()} stderr: ${run.stderr()}`)
     return match[1]!
   })
