@@ -8,6 +8,8 @@ import { ConfigError, readConfigFile, type ConfigFile } from './configFile'
 import { createServer, type ServerOptions } from './createServer'
 import { startDemo } from './demo'
 import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
+// Only a constant and types: ioredis itself is loaded with the broker, when --redis is given.
+import { MIN_PRESENCE_TTL_MS } from './redis/redisBrokerOptions'
 
 const USAGE = `Usage:
   lifeline-mock-server [options]            start the server
@@ -22,7 +24,7 @@ Server options (flag, or environment variable):
   --redis <url>           REDIS_URL         Redis broker for several replicas (default: in memory)
   --history-size <n>      HISTORY_SIZE      default ${DEFAULT_HISTORY_OPTIONS.historySize}
   --history-ttl <ms>      HISTORY_TTL_MS    default ${DEFAULT_HISTORY_OPTIONS.historyTtlMs}
-  --presence-ttl <ms>     PRESENCE_TTL_MS   with --redis: a dead replica's presence ends within this plus a third (default 10000)
+  --presence-ttl <ms>     PRESENCE_TTL_MS   with --redis: a dead replica's presence ends within this plus a third (default 10000, at least ${MIN_PRESENCE_TTL_MS})
   --demo                  DEMO=1            publish sample traffic on the demo channels
   --config <file.json>    CONFIG_FILE       channel rules, limits and heartbeat (a flag wins over the file)
   -v, --version                             print the version
@@ -144,7 +146,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   // ioredis is an optional peer dependency: loaded only when a Redis URL is given.
   const presenceTtl = values['presence-ttl'] ?? env.PRESENCE_TTL_MS
   const presenceTtlMs = presenceTtl === undefined ? undefined : number('presence-ttl', presenceTtl, 10_000)
-  if (presenceTtlMs === 0) throw new UsageError('--presence-ttl must be a positive number of milliseconds')
+  // The liveness key is renewed every third of it: a few milliseconds would renew it in a tight loop on Redis.
+  if (presenceTtlMs !== undefined && presenceTtlMs < MIN_PRESENCE_TTL_MS) throw new UsageError(`--presence-ttl must be at least ${MIN_PRESENCE_TTL_MS} milliseconds, got "${presenceTtl}"`)
   const broker = redisUrl
     ? new (await import('./redis/redisBroker')).RedisBroker({ url: redisUrl, historySize, historyTtlMs, ...(presenceTtlMs === undefined ? {} : { presenceTtlMs }) })
     : new MemoryBroker({ historySize, historyTtlMs })

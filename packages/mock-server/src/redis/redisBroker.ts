@@ -10,7 +10,7 @@ import { redisKeys, type RedisKeys } from './keys'
 import { LocalChannels } from './localChannels'
 import { pollRouter } from './pollRouter'
 import { definePresenceScripts, type PresenceScriptCommands } from './presenceScripts'
-import { pickHistory, REDIS_BROKER_DEFAULTS, type RedisBrokerOptions } from './redisBrokerOptions'
+import { MIN_PRESENCE_TTL_MS, pickHistory, REDIS_BROKER_DEFAULTS, type RedisBrokerOptions } from './redisBrokerOptions'
 import { RedisConnections } from './redisConnections'
 import { RedisHistory } from './redisHistory'
 import { RedisPresence } from './redisPresence'
@@ -72,6 +72,7 @@ export class RedisBroker implements Broker {
     for (const [name, value] of Object.entries({ ...history, routeTimeoutMs, commandTimeoutMs, reconnectMaxDelayMs, presenceTtlMs })) {
       if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`RedisBroker option "${name}" must be a positive integer, got ${String(value)}`)
     }
+    if (presenceTtlMs < MIN_PRESENCE_TTL_MS) throw new TypeError(`RedisBroker option "presenceTtlMs" must be at least ${MIN_PRESENCE_TTL_MS} (ms), got ${presenceTtlMs}`)
     this.#keys = redisKeys(keyPrefix)
     this.#log = options.log ?? ((message, error) => console.error(`[lifeline] ${message}`, error))
     this.#channels = new LocalChannels({

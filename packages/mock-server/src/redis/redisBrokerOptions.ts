@@ -35,7 +35,7 @@ export interface RedisBrokerOptions extends HistoryOptions {
   /**
    * Lifetime of a replica's liveness key for presence, renewed every third of it. When a replica
    * dies, its connections leave presence within this plus a third of it (about 13.3 s by default),
-   * announced by another replica.
+   * announced by another replica. At least {@link MIN_PRESENCE_TTL_MS} (a `TypeError` otherwise).
    * @default 10_000
    */
   presenceTtlMs?: number
@@ -52,6 +52,13 @@ export const REDIS_BROKER_DEFAULTS = {
   reconnectMaxDelayMs: 2000,
   presenceTtlMs: 10_000,
 }
+
+/**
+ * The shortest `presenceTtlMs`. The liveness key is renewed every third of it, each time with a
+ * heartbeat and a sweep of the other replicas' keys in Redis: 1000 ms renews about three times a
+ * second; 1 ms would run them back to back, a tight loop on Redis.
+ */
+export const MIN_PRESENCE_TTL_MS = 1000
 
 /** The history options among `options`, without the ones left `undefined`. */
 export function pickHistory(options: Partial<RedisBrokerOptions>): Partial<HistoryOptions> {

@@ -10,8 +10,8 @@ import { API_KEY, publishApi, startReplicas, type Replica } from './support/repl
 
 useIntegrationHooks()
 
-/** Short, so a dead replica's presence times out within a second: its bound is this plus a third. */
-const PRESENCE_TTL_MS = 600
+/** The shortest the broker takes, so a dead replica's presence times out soon: its bound is this plus a third. */
+const PRESENCE_TTL_MS = 1000
 
 async function replicas(count: number): Promise<{ redisUrl: string; replicas: Replica[] }> {
   const redis = await startRedis()
