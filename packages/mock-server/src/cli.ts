@@ -10,6 +10,7 @@ import { startDemo } from './demo'
 import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
 // Only a constant and types: ioredis itself is loaded with the broker, when --redis is given.
 import { MIN_PRESENCE_TTL_MS } from './redis/redisBrokerOptions'
+import { stopWithin } from './stopWithin'
 
 const USAGE = `Usage:
   lifeline-mock-server [options]            start the server
@@ -34,6 +35,14 @@ Token options:
   --roles <a,b>           e.g. admin,mentor
   --expires-in <seconds>  default 3600
   --jwt-secret <s>        JWT_SECRET`
+
+/**
+ * How long a graceful stop may take before the process exits with 1 anyway. The server's own close
+ * cuts what is left after 50 ms, and the Redis broker's waits for at most two commands of
+ * `commandTimeoutMs` (2 s each); this leaves room above that, and stays below the 10 s `docker stop`
+ * gives before its SIGKILL, so the message saying what did not close is printed first.
+ */
+const STOP_DEADLINE_MS = 8000
 
 /** A bad flag value: printed with the usage, exit code 2. */
 class UsageError extends Error {
@@ -180,17 +189,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (jwtSecret === DEFAULT_JWT_SECRET) console.log(`Development JWT secret in use; mint a token with: lifeline-mock-server token --sub ada`)
 
   // A second signal while stopping (an impatient Ctrl-C, a supervisor repeating SIGTERM) must not
-  // kill the process halfway: the first one's close is already under way and bounded.
+  // kill the process halfway: the first one's close is already under way and bounded by STOP_DEADLINE_MS.
   let stopping = false
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return
     stopping = true
     console.log(`Stopping (${signal}): telling clients to reconnect`)
     stopDemo?.()
-    server
-      .close()
-      .then(() => broker.close())
-      .then(() => process.exit(0), () => process.exit(1))
+    const steps = [
+      { name: 'the server', close: () => server.close() },
+      { name: redisUrl ? 'the Redis broker' : 'the broker', close: () => broker.close() },
+    ]
+    void stopWithin(steps, STOP_DEADLINE_MS).then(({ code, problem }) => {
+      if (problem) console.error(problem)
+      process.exit(code)
+    })
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
