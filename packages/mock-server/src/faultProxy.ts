@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
+import { httpUrl } from './httpUrl'
 
 /**
  * What the proxy does with WebSocket upgrades: pass them on, refuse them (`403`, like a corporate
@@ -101,7 +102,8 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
         return
       }
       const upstream = new URL(faults.target)
-      const server = (connection.server = connect(Number(upstream.port), upstream.hostname))
+      // A URL's IPv6 host keeps its brackets (`[::1]`), which `connect` does not take.
+      const server = (connection.server = connect(Number(upstream.port), upstream.hostname.replace(/^\[(.+)\]$/, '$1')))
       server.on('error', () => client.destroy())
       forward(connection, client, server, false).push(head)
       forward(connection, server, client, true)
@@ -178,7 +180,7 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
     bytesPerSecond: 0,
     sseBufferBytes: 0,
     get url() {
-      return `http://${host}:${(proxy.address() as AddressInfo).port}`
+      return httpUrl(host, (proxy.address() as AddressInfo).port)
     },
     get port() {
       return (proxy.address() as AddressInfo).port

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { request, WsClient } from '@lifeline/testkit/raw'
+import { closeAfterTest, request, WsClient } from '@lifeline/testkit/raw'
+import { createFaultProxy } from '../../src/index'
 import { listeningUrl, runCli } from './runCli'
 import { mintToken, startServer, useIntegrationHooks } from './support'
 
@@ -13,6 +14,14 @@ describe('a server on an IPv6 host', () => {
     expect((await request(server, '/healthz')).status).toBe(200)
     const client = await WsClient.connect(server, await mintToken('ada'))
     expect((await client.command('ping', {})).ok).toBe(true)
+  })
+
+  it('has a fault proxy in front of it whose url has the address in brackets, and which reaches it', async () => {
+    const server = await startServer({ host: '::1' })
+    const proxy = await createFaultProxy({ target: server.url, host: '::1' })
+    closeAfterTest(() => proxy.close())
+    expect(proxy.url).toBe(`http://[::1]:${proxy.port}`)
+    expect((await request(proxy, '/healthz')).status).toBe(200)
   })
 
   it('prints a URL with the address in brackets from --host ::1, HOST=::1 and --host [::1], and serves there', async () => {
