@@ -109,7 +109,7 @@ export class Channel<Events extends EventMap = EventMap> {
     return listen(this.#lifecycle, 'state', listener)
   }
 
-  /** After a resubscribe, every missed message was replayed; `position` is where it resumed. */
+  /** The subscription was lost (a reconnect, the server ended it) and made again, with every missed message replayed; `position` is where it resumed. */
   onRecovered(listener: (position: Position) => void): () => void {
     return listen(this.#lifecycle, 'recovered', listener)
   }
@@ -145,11 +145,10 @@ export class Channel<Events extends EventMap = EventMap> {
 
   /** Ends the server subscription and makes it again at once, from the last position, with the current options. */
   #rejoin(): void {
-    const connection = this.#joined
-    if (!connection) return
-    this.#joined = undefined
+    if (!this.#joined) return
     // Commands are answered in order: the subscribe below is handled once this is.
-    this.#leave(connection)
+    this.#leave(this.#joined)
+    this.#joined = undefined
     this.#join()
   }
 
@@ -163,6 +162,8 @@ export class Channel<Events extends EventMap = EventMap> {
     if (!this.#holds.size || !connection) return
     this.#joined = connection
     const since = this.#last
+    // Recovered only after a lost subscription: a transport move or a presence rejoin replaces a live one.
+    const lost = this.#state.status !== 'subscribed'
     const { rewind, presence } = this.#options
     this.#inPresence = !!presence
     // While retrying, the last refusal stays visible until one succeeds.
@@ -187,8 +188,8 @@ export class Channel<Events extends EventMap = EventMap> {
       if (since && !recovered) {
         this.#last = position
         this.#lifecycle.emit('gap', { from: since, to: position })
-      } else if (since) this.#lifecycle.emit('recovered', since)
-      else this.#last = position
+      } else if (!since) this.#last = position
+      else if (lost) this.#lifecycle.emit('recovered', since)
       this.#set('subscribed')
       // Presence asked for while this subscribe was on its way.
       if (this.#options.presence && !this.#inPresence) this.#rejoin()
@@ -233,13 +234,12 @@ export class Channel<Events extends EventMap = EventMap> {
     this.#cancelRetry()
     this.#refusals = 0
     this.#joins++
-    const connection = this.#joined
+    this.#leave(this.#joined)
     this.#joined = this.#last = undefined
     this.#options = {}
     this.#inPresence = false
     this.presence.reset([])
     this.#set('idle')
-    this.#leave(connection)
   }
 
   #set(status: ChannelStatus, error?: RealtimeError): void {

@@ -164,11 +164,13 @@ describe('channel.presence', () => {
     expect(events.at(-1)).toBe('leave ada 0')
   })
 
-  it('joins when a later subscribe asks for it, by subscribing again from the last position: no message lost or repeated', async () => {
+  it('joins when a later subscribe asks for it, by subscribing again from the last position: no message lost or repeated, nothing "recovered"', async () => {
     const { client, subscribes } = clientOf('ada')
     const board = client.channel('board:3')
     const moves: unknown[] = []
+    const recovered: unknown[] = []
     board.on('moved', (data) => moves.push(data))
+    board.onRecovered((position) => recovered.push(position))
     board.subscribe()
     await subscribed(client, 'board:3')
     await mock.publish('board:3', 'moved', 1)
@@ -180,6 +182,8 @@ describe('channel.presence', () => {
     await vi.waitFor(() => expect(moves).toEqual([1, 2, 3]))
     expect(subscribes()).toEqual([expect.not.objectContaining({ presence: expect.anything() }), expect.objectContaining({ presence: { data: 'late' }, since: expect.objectContaining({ offset: 1 }) })])
     expect(board.state.status).toBe('subscribed')
+    // The subscription was live all along: there was nothing to recover.
+    expect(recovered).toEqual([])
   })
 
   it('is refused with the channel where the rules give nobody presence, and stays empty', async () => {

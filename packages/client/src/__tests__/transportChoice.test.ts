@@ -94,7 +94,7 @@ describe('choosing a transport', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
-  it('moves to the WebSocket while publishes on SSE wait for their replies: each resolves once, and every message arrives once, in order', async () => {
+  it('moves to the WebSocket while publishes on SSE wait for their replies: each resolves once, every message arrives once, in order, and nothing is "recovered"', async () => {
     const setup = bothTransports({ upgradeDelay: { minMs: 4000, maxMs: 4000 } })
     const { network, client } = setup
     network.mock.faults.refuseWebSocket = true
@@ -104,7 +104,9 @@ describe('choosing a transport', () => {
     const probedAt = Date.now()
     const channel = client.channel('board:1')
     const received: number[] = []
+    const recovered: unknown[] = []
     channel.on('n', (n) => received.push(n as number))
+    channel.onRecovered((position) => recovered.push(position))
     channel.subscribe()
     await vi.waitFor(() => expect(channel.state.status).toBe('subscribed'))
     network.mock.faults.refuseWebSocket = false
@@ -124,5 +126,7 @@ describe('choosing a transport', () => {
     await settle()
     expect(received).toEqual([1, 2, 3, 4])
     expect(sessionsOf(setup)).toEqual(['websocket'])
+    // The move replaced a live subscription: the app hears `transport`, not `recovered`.
+    expect(recovered).toEqual([])
   })
 })
