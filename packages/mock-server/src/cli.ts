@@ -84,7 +84,8 @@ function listenProblem(error: unknown, host: string, port: number): string | und
   const code = (error as { code?: unknown } | undefined)?.code
   if (code === 'EADDRINUSE') return `Port ${port} on ${host} is already in use: stop what holds it, or pick another with --port (--port 0 picks a free one)`
   if (code === 'EACCES') return `No permission to listen on port ${port} on ${host}: ports below 1024 need privileges; pick another with --port`
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot listen on host "${host}" (${String(code)}): give an address of this machine with --host, e.g. 127.0.0.1, 0.0.0.0 or ::1`
+  // EAFNOSUPPORT: an IPv6 address on a machine without IPv6.
+  if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot listen on host "${host}" (${String(code)}): give an address of this machine with --host, e.g. 127.0.0.1, 0.0.0.0 or ::1`
   return undefined
 }
 
