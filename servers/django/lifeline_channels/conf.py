@@ -58,13 +58,16 @@ class LifelineSettings:
     #: How long a Redis command may take before the caller gets INTERNAL.
     redis_timeout_ms: int = positive(5000)
     #: Lifetime of a process's presence liveness key, renewed every third of it: the connections of
-    #: a process that died leave presence within this plus a third.
+    #: a process that died leave presence within this plus a third. At least MIN_PRESENCE_TTL_MS.
     presence_ttl_ms: int = positive(10_000)
     #: Folder of the Redis Lua scripts, shared with the mock server so both run one Redis layout.
     #: Unset: the repository's packages/protocol/redis; a deployment outside the repository copies
     #: that folder and sets this to the copy.
     lua_dir: str = None
 
+
+#: A shorter presence ttl would renew the liveness key (and sweep) in a tight loop against Redis.
+MIN_PRESENCE_TTL_MS = 1000
 
 #: The options that must be positive numbers (the numeric ones).
 POSITIVE_OPTIONS = tuple(option.name for option in fields(LifelineSettings) if option.metadata.get("positive"))
@@ -88,6 +91,8 @@ def build_settings(overrides):
         value = getattr(settings, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ImproperlyConfigured(f"LIFELINE[{name.upper()!r}] must be a positive number, got {value!r}")
+    if settings.presence_ttl_ms < MIN_PRESENCE_TTL_MS:
+        raise ImproperlyConfigured(f"LIFELINE['PRESENCE_TTL_MS'] must be at least {MIN_PRESENCE_TTL_MS} (ms), got {settings.presence_ttl_ms!r}")
     if settings.poll_ms >= settings.heartbeat_ms:
         # A held poll longer than the heartbeat would make the client think the link is dead.
         raise ImproperlyConfigured("LIFELINE['POLL_MS'] must be below LIFELINE['HEARTBEAT_MS']")

@@ -73,7 +73,7 @@ def test_presence_is_refused_where_the_rules_say_nobody_and_for_data_over_1024_b
 def test_members_of_a_killed_process_leave_once_its_liveness_key_expires(redis_server, server, channel):
     # A third process with a short liveness ttl, killed without a chance to clean up: a surviving
     # process announces its members' leave (within that ttl plus a third of the survivor's).
-    doomed = DaphneProcess(redis_server.url, **{**SERVER_ENV, "LIFELINE_PRESENCE_TTL_MS": "600"}).start()
+    doomed = DaphneProcess(redis_server.url, **{**SERVER_ENV, "LIFELINE_PRESENCE_TTL_MS": "1000"}).start()
     try:
         async def scenario():
             watcher = await WsClient.open(server, token("ada"))

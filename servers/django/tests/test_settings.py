@@ -22,6 +22,7 @@ def test_the_poll_hold_follows_a_shorter_heartbeat_unless_set():
     ({"RATE_BURST": "many"}, "RATE_BURST"),
     ({"HEARTBEAT": 1000}, "unknown option"),
     ({"JWT_SECRET": ""}, "JWT_SECRET"),
+    ({"PRESENCE_TTL_MS": 999}, r"PRESENCE_TTL_MS'\] must be at least 1000"),
 ])
 def test_bad_settings_are_refused_at_start_up(overrides, message):
     with pytest.raises(ImproperlyConfigured, match=message):
