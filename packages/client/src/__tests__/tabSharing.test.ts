@@ -127,6 +127,27 @@ describe('tabSharing', () => {
     expect(tabs.mock.clients).toHaveLength(1)
   })
 
+  it('gives a follower whose link to the leader went quiet (its page stalled) what it missed: subscribing meanwhile, then recovered, each message once', { timeout: 20_000 }, async () => {
+    const group = await tabs.openSubscribed(2, { livenessMs: 1000, connectTimeoutMs: 1000 })
+    const follower = group.find((tab) => tab.client.getSnapshot().role === 'follower')!
+    const board = follower.client.channel('board:1')
+    const states: string[] = []
+    const recovered: unknown[] = []
+    board.onState(({ status }) => states.push(status))
+    board.onRecovered((position) => recovered.push(position))
+    await tabs.publish(1, 2)
+    await vi.waitFor(() => expect(follower.received).toEqual([1, 2]))
+    // Its link hears no answer to its ping within livenessMs: it is made again, and the channel with it.
+    follower.deafen(true)
+    await tabs.publish(3, 5)
+    await vi.waitFor(() => expect(states).toContain('subscribing'), { timeout: 5000 })
+    follower.deafen(false)
+    await vi.waitFor(() => expect(follower.received).toEqual(numbers(1, 5)), { timeout: 5000 })
+    expect(recovered).toHaveLength(1)
+    expect(board.state.status).toBe('subscribed')
+    expect(tabs.mock.clients).toHaveLength(1)
+  })
+
   it('never shares between keys: each key has its own leader and connection', async () => {
     const ada = await tabs.openSubscribed(2, { key: 'ada' })
     const grace = await tabs.openSubscribed(2, { key: 'grace' })

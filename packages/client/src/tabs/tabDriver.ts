@@ -63,7 +63,8 @@ export function tabDriver(options: ResolvedOptions, parts: ConnectorParts, kit: 
   /** Links to the leader's hub: current once the hub answers the handshake, made again if it drops. */
   function linkToLeader(): void {
     const linkId = `${id}.${++links}`
-    const relink = () => link?.id === linkId && linkToLeader()
+    // No link meanwhile: channels say `subscribing`, and `recovered` once the new link replays.
+    const relink = () => link?.id === linkId && (current.set(undefined), linkToLeader())
     const connection: Connection = new kit.Connection('websocket', {
       ...options,
       ...parts,

@@ -35,7 +35,11 @@ export interface Tab {
   gaps: Gap[]
   /** Kills the tab as a crash does: it says and hears nothing more, and the browser frees its locks. */
   crash(): void
+  /** While `deaf`, the tab hears nothing from the other tabs (its page stalled); it still sends. */
+  deafen(deaf: boolean): void
 }
+
+const onmessage = Object.getOwnPropertyDescriptor(BroadcastChannel.prototype, 'onmessage')!
 
 export const leaderOf = (group: Tab[]) => group.find((tab) => tab.client.getSnapshot().role === 'leader')
 export const numbers = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index)
@@ -53,10 +57,13 @@ export function sharedTabs(options: MswHandlersOptions = {}): SharedTabs {
     const tabLocks = locks.tab()
     // This tab's BroadcastChannels, so a crash can silence them.
     const channels = new Set<BroadcastChannel>()
+    let deaf = false
     class TabChannel extends BroadcastChannel {
       constructor(name: string) {
         super(name)
         channels.add(this)
+        const set = (handler: ((event: MessageEvent) => void) | null) => onmessage.set!.call(this, handler && ((event: MessageEvent) => deaf || handler(event)))
+        Object.defineProperty(this, 'onmessage', { set, get: () => onmessage.get!.call(this) })
       }
     }
     const tokenCalls: TokenReason[] = []
@@ -87,6 +94,9 @@ export function sharedTabs(options: MswHandlersOptions = {}): SharedTabs {
         locks.crash(tabLocks.id)
         // What is left of it goes quietly: its channels are closed, its locks already free.
         client.disconnect()
+      },
+      deafen(value) {
+        deaf = value
       },
     }
     tabs.push(tab)
