@@ -162,11 +162,10 @@ export class TransportChoice {
       const between = transports.slice(transports.indexOf(name) + 1, transports.indexOf(connection.name))
       if (!between.some(memory.get)) found(error as RealtimeError & { code: Diagnosis })
     }
-    // Written down for an hour only once the connection in use answers a ping sent after this
-    // failure: in a total outage the probe fails too, and that says nothing about the transport.
-    // Without an answer nothing is written, and the liveness check finds the outage as usual.
-    if (remember) connection.request({ type: 'ping' }, (error) => error || report())
-    else report()
+    // Said (and written down for an hour) only once the connection in use answers a ping sent after
+    // this failure: in a total outage the probe fails too, and that says nothing about the transport.
+    // Without an answer nothing is said, and the liveness check finds the outage as usual.
+    connection.request({ type: 'ping' }, (error) => error || report())
   }
 
   /** Probes the first transport after a jittered delay, and schedules the next probe from there. */

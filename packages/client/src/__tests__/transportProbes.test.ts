@@ -192,7 +192,8 @@ describe('remembering, probing and giving up on transports', () => {
     const { network, client, errors } = bothTransports({ transports: ['sse'], connectTimeoutMs: 1000, reconnectDelay: { minMs: 60_000, maxMs: 60_000 } })
     network.mock.faults.bufferSse = true
     client.connect()
-    await vi.waitFor(() => expect(client.getSnapshot().status).toBe('connecting'))
+    // The ticket granted, the stream opened: then nothing comes through it.
+    await vi.waitFor(() => expect(network.requests).toEqual(['POST /sse/ticket', 'GET /sse']))
     await settle(1000)
     await vi.waitFor(() => expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', error: { code: 'SSE_BUFFERED' }, diagnosis: 'SSE_BUFFERED' }))
     expect(errors).toEqual(['SSE_BUFFERED'])
