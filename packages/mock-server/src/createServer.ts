@@ -129,6 +129,9 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
   function upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     const verdict = gateway.upgrade(new URL(request.url ?? '/', 'http://localhost').pathname, request.headers.origin)
     if (!verdict.accept) {
+      // Node leaves an upgrade's socket without an error listener: a client that resets it (a tab
+      // closed, a probe given up) would otherwise throw out of the process.
+      socket.on('error', destroySocket)
       socket.end(`HTTP/1.1 ${verdict.status} ${STATUS_CODES[verdict.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       return
     }
@@ -144,6 +147,10 @@ export async function createServer(options: ServerOptions = {}): Promise<MockSer
   /** One listener for every socket (`this` is the socket), not a closure per connection. */
   function untrack(this: Socket): void {
     sockets.delete(this)
+  }
+
+  function destroySocket(this: Socket): void {
+    this.destroy()
   }
 
   function handle(request: IncomingMessage, response: ServerResponse): void {

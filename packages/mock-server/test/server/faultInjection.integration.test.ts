@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { CloseCode, type DisconnectFrame, type MessageFrame } from '@lifeline/protocol'
 import { describe, expect, it } from 'vitest'
 import { request, requestTicket, SseClient, WsClient } from '@lifeline/testkit/raw'
@@ -12,6 +15,23 @@ describe('fault injection', () => {
     await expect(WsClient.open(server)).rejects.toThrow('upgrade refused with 503')
     const stream = await SseClient.connect(server, await mintToken('grace'))
     expect((await stream.command(server, 'ping', {})).ok).toBe(true)
+    server.faults.refuseWebSocket = false
+    await WsClient.connect(server, await mintToken('ada'))
+  })
+
+  it('survives clients that reset their socket once their upgrade was refused (a closed tab, a probe given up)', async () => {
+    const server = await startServer()
+    server.faults.refuseWebSocket = true
+    for (let round = 0; round < 5; round++) {
+      const socket = connect(server.port, '127.0.0.1')
+      socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+      const [answer] = (await once(socket, 'data')) as [Buffer]
+      expect(answer.toString()).toMatch(/^HTTP\/1\.1 503 /)
+      // A reset, not a close: the server's half of the refused socket is still open.
+      socket.resetAndDestroy()
+      await once(socket, 'close')
+    }
+    expect((await request(server, '/healthz')).status).toBe(200)
     server.faults.refuseWebSocket = false
     await WsClient.connect(server, await mintToken('ada'))
   })
