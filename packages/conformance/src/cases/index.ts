@@ -1,4 +1,5 @@
 import type { ConformanceCase } from '../conformanceCase'
+import { abandonedSockets } from './abandonedSockets'
 import { malformedFrames, oneReplyPerCommand, unknownCommand } from './badInput'
 import { connectTimeout, floodClose, oversizedWebSocketMessage, tokenExpiry } from './closeCodes'
 import { badToken, commandBeforeConnect, expiredToken, handshake, sseTicket, unsupportedVersion } from './handshake'
@@ -38,6 +39,7 @@ export const CASES: readonly ConformanceCase[] = [
   refusedOrigin,
   unknownPath,
   wrongMethod,
+  abandonedSockets,
   // recovery
   recoverWithinHistory,
   recoverOtherEpoch,
