@@ -8,6 +8,7 @@ import { ConfigError, readConfigFile, type ConfigFile } from './configFile'
 import { createServer, type ServerOptions } from './createServer'
 import { startDemo } from './demo'
 import { DEFAULT_HISTORY_OPTIONS, DEFAULT_JWT_SECRET, MemoryBroker, signToken } from './engine/index'
+import { bareHost } from './httpUrl'
 // Only a constant and types: ioredis itself is loaded with the broker, when --redis is given.
 import { MIN_PRESENCE_TTL_MS } from './redis/redisBrokerOptions'
 import { stopWithin } from './stopWithin'
@@ -89,9 +90,6 @@ function listenProblem(error: unknown, host: string, port: number): string | und
   return undefined
 }
 
-/** The address to listen on: an IPv6 literal copied from a URL (`[::1]`) loses its brackets, which `listen` does not take. */
-const listenHost = (host: string) => host.replace(/^\[(.+)\]$/, '$1')
-
 const list = (value: string | undefined) =>
   value
     ?.split(',')
@@ -168,7 +166,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const options: ServerOptions = {
     ...fileOptions,
     port: portNumber(values.port ?? env.PORT),
-    host: listenHost(values.host ?? env.HOST ?? '127.0.0.1'),
+    // An IPv6 literal copied from a URL (`[::1]`) loses its brackets, which `listen` does not take.
+    host: bareHost(values.host ?? env.HOST ?? '127.0.0.1'),
     jwtSecret,
     broker,
     allowedOrigins: origins(values['allowed-origins'] ?? env.ALLOWED_ORIGINS),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
-import { httpUrl } from './httpUrl'
+import { bareHost, httpUrl } from './httpUrl'
 
 /**
  * What the proxy does with WebSocket upgrades: pass them on, refuse them (`403`, like a corporate
@@ -102,8 +102,7 @@ export async function createFaultProxy({ target, host = '127.0.0.1' }: FaultProx
         return
       }
       const upstream = new URL(faults.target)
-      // A URL's IPv6 host keeps its brackets (`[::1]`), which `connect` does not take.
-      const server = (connection.server = connect(Number(upstream.port), upstream.hostname.replace(/^\[(.+)\]$/, '$1')))
+      const server = (connection.server = connect(Number(upstream.port), bareHost(upstream.hostname)))
       server.on('error', () => client.destroy())
       forward(connection, client, server, false).push(head)
       forward(connection, server, client, true)

@@ -9,3 +9,6 @@ import { isIPv6 } from 'node:net'
 export function httpUrl(host: string, port: number): string {
   return `http://${isIPv6(host) ? `[${host}]` : host}:${port}`
 }
+
+/** The other way: a host as `listen` and `connect` take it, without a URL's brackets (`[::1]` → `::1`). */
+export const bareHost = (host: string) => host.replace(/^\[(.+)\]$/, '$1')

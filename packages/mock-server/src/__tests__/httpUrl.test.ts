@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { httpUrl } from '../httpUrl'
+import { bareHost, httpUrl } from '../httpUrl'
 
 describe('httpUrl', () => {
   it('puts an IPv6 literal in brackets, so the port stays apart from the address', () => {
@@ -11,6 +11,12 @@ describe('httpUrl', () => {
   it('prints the unspecified addresses alike: 0.0.0.0 as it is, :: as [::]', () => {
     expect(httpUrl('0.0.0.0', 8080)).toBe('http://0.0.0.0:8080')
     expect(httpUrl('::', 8080)).toBe('http://[::]:8080')
+  })
+
+  it('takes the brackets off again for listen and connect, and leaves other hosts alone', () => {
+    expect(bareHost(new URL(httpUrl('::1', 8080)).hostname)).toBe('::1')
+    expect(bareHost('[fd00::2:1]')).toBe('fd00::2:1')
+    expect([bareHost('127.0.0.1'), bareHost('localhost')]).toEqual(['127.0.0.1', 'localhost'])
   })
 
   it('leaves IPv4 addresses and host names as they are', () => {
